@@ -1,0 +1,154 @@
+/* musicvae.h: the public C API of the MusicVAE inference engine.
+ *
+ * One handle per loaded model (mvae_model), created from a memory buffer holding an MVAE model file
+ * (docs/model-format.md) and released with mvae_model_free. Every call returns an mvae_status; after a
+ * failure, mvae_last_error(model) says what went wrong. There is no global state: two models may be
+ * used from two threads at once, but one model only from one thread at a time.
+ *
+ * Shapes: a batch of B latent vectors is float[B][z_size]; encoder input is float[B][num_steps]
+ * [input_depth] (what mvae_notes_to_input produces); decoded tokens are int32[B][num_tracks][num_steps]
+ * (class indices: melody 0 = no event, 1 = note off, k >= 2 = pitch min_pitch + k - 2; drums 0..511 = the
+ * set of hit classes as bits). */
+#ifndef MUSICVAE_H
+#define MUSICVAE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mvae_status {
+  MVAE_OK = 0,
+  MVAE_ERR_INVALID_ARGUMENT = 1, /* a NULL pointer, a size out of range, NaN, ... */
+  MVAE_ERR_BAD_MODEL = 2,        /* the model file is malformed or inconsistent */
+  MVAE_ERR_UNSUPPORTED = 3,      /* well-formed, but uses a feature this engine lacks */
+  MVAE_ERR_NO_ENCODER = 4,       /* encode on a model whose encoder weights are absent */
+  MVAE_ERR_OUT_OF_MEMORY = 5,
+  MVAE_ERR_BAD_INPUT = 6, /* notes or tokens that cannot be converted (pitch/step out of range) */
+  MVAE_ERR_BUFFER_TOO_SMALL = 7
+} mvae_status;
+
+#define MVAE_MAX_TRACKS 4
+#define MVAE_MAX_BATCH 4096
+
+typedef enum mvae_converter {
+  MVAE_CONVERTER_MELODY = 0,
+  MVAE_CONVERTER_DRUMS = 1,
+  MVAE_CONVERTER_TRIO = 2
+} mvae_converter;
+
+typedef struct mvae_model mvae_model;
+
+typedef struct mvae_info {
+  int z_size;
+  int num_steps;         /* T, total steps of a sequence */
+  int num_segments;      /* U conductor steps (1 for a flat decoder) */
+  int steps_per_quarter; /* 4 */
+  int steps_per_bar;     /* 16 */
+  int hierarchical;      /* 1: conductor + core decoder(s) */
+  int has_encoder;       /* 0: encode is refused */
+  int has_sigma;         /* 1: encode can return sigma */
+  int input_depth;       /* width of one encoder input step */
+  int num_tracks;        /* 1 (melody, drums) or 3 (trio) */
+  int output_depths[MVAE_MAX_TRACKS];
+  mvae_converter converter;
+  int min_pitch, max_pitch; /* melody range of the converter */
+  int drums_roll_input;     /* drums: encoder input is the 10-wide roll */
+  int quantized;            /* 1 if any kernel is int8 */
+  size_t weight_bytes;      /* bytes of weights held in memory */
+  const char *name;         /* general.name, "" if absent; owned by the model */
+} mvae_info;
+
+/* ---- Model ---------------------------------------------------------------------------------- */
+
+/* Loads a model file from a buffer. The buffer is copied; it may be freed after the call. On failure
+ * *out is NULL and a message is written to err (if err_size > 0). */
+mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, char *err,
+                            size_t err_size);
+void mvae_model_free(mvae_model *model);
+mvae_status mvae_model_info(const mvae_model *model, mvae_info *info);
+/* The message for the last failed call on this model ("" if none). Owned by the model. */
+const char *mvae_last_error(const mvae_model *model);
+const char *mvae_status_string(mvae_status status);
+
+/* ---- Random numbers: same seed, same numbers, on every platform ------------------------------- */
+
+typedef struct mvae_rng {
+  uint64_t state;
+  uint64_t inc;
+} mvae_rng;
+
+void mvae_rng_seed(mvae_rng *rng, uint64_t seed);
+uint32_t mvae_rng_u32(mvae_rng *rng);
+double mvae_rng_uniform(mvae_rng *rng); /* [0, 1), 53 random bits */
+double mvae_rng_normal(mvae_rng *rng);  /* N(0, 1) */
+
+/* ---- Inference ------------------------------------------------------------------------------ */
+
+/* inputs: float[batch][num_steps][input_depth]. mu (and sigma, if not NULL): float[batch][z_size]. */
+mvae_status mvae_encode(mvae_model *model, const float *inputs, int batch, float *mu, float *sigma);
+
+typedef struct mvae_decode_opts {
+  float temperature;      /* <= 0: argmax (magenta.js without temperature); > 0: sample */
+  mvae_rng *rng;          /* required when temperature > 0 */
+  const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
+                             previous outputs (teacher forcing) instead of the chosen ones */
+  float *logits;          /* optional out float[batch][num_steps][sum of output_depths] */
+} mvae_decode_opts;
+
+/* z: float[batch][z_size]; tokens: int32[batch][num_tracks][num_steps]. opts NULL = argmax. */
+mvae_status mvae_decode(mvae_model *model, const float *z, int batch, const mvae_decode_opts *opts,
+                        int32_t *tokens);
+
+/* z ~ N(0, I) from rng, then decode at `temperature` with the same rng. z_out may be NULL. */
+mvae_status mvae_sample(mvae_model *model, int n, float temperature, mvae_rng *rng, float *z_out,
+                        int32_t *tokens);
+
+/* z' = similarity * z + (1 - similarity) * N(0, I) for n draws around one z, then decode. */
+mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similarity,
+                         float temperature, mvae_rng *rng, float *z_out, int32_t *tokens);
+
+/* ---- Latent-space helpers (no model needed) ------------------------------------------------- */
+
+typedef enum mvae_interp {
+  MVAE_INTERP_LINEAR = 0,
+  MVAE_INTERP_SLERP = 1
+} mvae_interp;
+
+/* n points from a to b inclusive (t = i / (n - 1); n = 1 gives a): out float[n][z_size]. */
+mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
+                             float *out);
+/* Bilinear grid over corners[4][z_size] laid out as magenta.js: A top-left, B bottom-left, C top-right,
+ * D bottom-right; out float[rows][cols][z_size], row-major. With slerp, rows are interpolated first
+ * (A to B and C to D), then each row from left to right. */
+mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
+                                  mvae_interp method, float *out);
+
+/* ---- Note sequences ------------------------------------------------------------------------- */
+
+typedef struct mvae_note {
+  int32_t pitch;      /* MIDI 0..127 */
+  int32_t velocity;   /* 0..127 */
+  int32_t start_step; /* quantized, >= 0 */
+  int32_t end_step;   /* quantized, > start_step */
+  int32_t program;    /* 0..127 */
+  int32_t is_drum;    /* 0 or 1 */
+  int32_t instrument; /* >= 0 */
+} mvae_note;
+
+/* Converts one note sequence (already quantized at steps_per_quarter) to the encoder input
+ * float[num_steps][input_depth] of this model, as magenta.js's data converter does. */
+mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
+                                float *input);
+/* Converts one decoded sequence int32[num_tracks][num_steps] to notes. Writes at most max_notes and
+ * stores the number needed in *n_notes; MVAE_ERR_BUFFER_TOO_SMALL if it did not fit. */
+mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
+                                 int max_notes, int *n_notes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MUSICVAE_H */

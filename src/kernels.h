@@ -1,0 +1,44 @@
+/* kernels.h: the numeric kernels, one interface, several implementations.
+ *
+ * Every kernel is defined by an exact sequence of float operations, and every implementation
+ * (scalar, SSE2, AVX2, WASM SIMD128) performs exactly that sequence, vectorising across *output
+ * columns* only. So all builds give bit-identical results (CMake compiles with -ffp-contract=off: no
+ * fused multiply-add), and a seed gives the same tokens natively and in the browser.
+ *
+ * Matrices are row-major. A kernel W[rows][cols] is a TF dense kernel [in][out].
+ *
+ *   gemm_f32: for each b < batch, c < cols:
+ *               acc = y[b*ldy + c]
+ *               for r = 0 .. rows-1 (in this order): acc = acc + x[b*ldx + r] * w[r*cols + c]
+ *               y[b*ldy + c] = acc
+ *   gemm_q8:  the same with w[r*cols + c] replaced by the product
+ *               (x[b*ldx + r] * scales[r*nblk + c/block]) * (float)q[r*cols + c]
+ *             i.e. acc = acc + ((x * s) * q), nblk = ceil(cols / block).
+ *   axpy_f32: y[c] = y[c] + alpha * w[c]                  for c < n
+ *   axpy_q8:  y[c] = y[c] + (alpha * s[c/block]) * (float)q[c]   for c < n
+ */
+#ifndef MVAE_KERNELS_H
+#define MVAE_KERNELS_H
+
+#include <stdint.h>
+
+typedef struct mvk_impl {
+  const char *name; /* "scalar", "sse2", "avx2", "wasm_simd128" */
+  void (*gemm_f32)(float *y, int ldy, const float *x, int ldx, const float *w, int rows, int cols,
+                   int batch);
+  void (*gemm_q8)(float *y, int ldy, const float *x, int ldx, const int8_t *q, const float *scales,
+                  int block, int rows, int cols, int batch);
+  void (*axpy_f32)(float *y, float alpha, const float *w, int n);
+  void (*axpy_q8)(float *y, float alpha, const int8_t *q, const float *scales, int block, int n);
+} mvk_impl;
+
+/* The implementation chosen at compile time (the widest SIMD the build targets). */
+const mvk_impl *mvk_active(void);
+/* Every implementation compiled into this build, scalar first; for tests and benchmarks. */
+int mvk_count(void);
+const mvk_impl *mvk_get(int index);
+
+/* The scalar twin, always present. */
+extern const mvk_impl mvk_scalar;
+
+#endif
