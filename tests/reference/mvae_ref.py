@@ -1,0 +1,206 @@
+"""An independent float64 NumPy MusicVAE forward pass over an MVAE file.
+
+It predicts what the C engine (include/musicvae.h) must compute: encode -> (mu, sigma) and greedy or
+teacher-forced decode -> (tokens, logits). Mechanics follow Magenta / magenta.js (TF LSTMBlockCell,
+forget bias +1.0 at run time); tensor names follow docs/model-format.md.
+
+    model = MusicVAERef.from_file("tests/data/flat_small.mvae")
+    mu, sigma = model.encode(inputs)              # inputs [B][T][input_depth]
+    tokens, logits, margins = model.decode(z)     # tokens [B][tracks][T], logits [B][T][sum depths]
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
+import mvae_format  # noqa: E402
+
+
+def sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def lstm_step(kernel, bias, x, c, h):
+    """TF LSTMBlockCell: kernel rows [x; h], gate columns i, j, f, o; forget bias +1.0."""
+    gates = np.concatenate([x, h], axis=1) @ kernel + bias
+    i, j, f, o = np.split(gates, 4, axis=1)
+    c = sigmoid(i) * np.tanh(j) + c * sigmoid(f + 1.0)
+    return c, np.tanh(c) * sigmoid(o)
+
+
+def top2_margin(logits):
+    """top-1 minus top-2 of each row of logits [B, depth]."""
+    part = np.sort(logits, axis=1)
+    return part[:, -1] - part[:, -2]
+
+
+class MusicVAERef:
+    def __init__(self, metadata, tensors):
+        self.meta = metadata
+        self.t = {k: np.asarray(v, dtype=np.float64) for k, v in tensors.items()}
+        self.z_size = metadata["musicvae.z_size"]
+        self.num_steps = metadata["musicvae.num_steps"]
+        self.hier_decoder = metadata["musicvae.decoder"] == "hierarchical"
+        self.hier_encoder = metadata["musicvae.encoder"] == "hierarchical"
+        self.num_segments = metadata.get("musicvae.num_segments", 1)
+        self.output_depths = list(metadata["musicvae.output_depths"])
+        self.input_depth = metadata["musicvae.input_depth"]
+        if self.num_steps % self.num_segments:
+            raise ValueError("num_steps must divide by num_segments")
+
+    @classmethod
+    def from_file(cls, path):
+        return cls(*mvae_format.read_model(path))
+
+    def _layers(self, fmt):
+        """[(kernel, bias)] for fmt.format(l) + 'kernel', l = 0, 1, ... while present."""
+        layers = []
+        while fmt.format(len(layers)) + "kernel" in self.t:
+            p = fmt.format(len(layers))
+            layers.append((self.t[p + "kernel"], self.t[p + "bias"]))
+        return layers
+
+    def _dense(self, prefix, x):
+        return x @ self.t[prefix + "kernel"] + self.t[prefix + "bias"]
+
+    # ---- encoder ----------------------------------------------------------------------------
+
+    def _encoder_prefixes(self):
+        if self.hier_encoder:
+            return [f"encoder/hierarchical_level_{k}/" for k in (0, 1)]
+        return ["encoder/"]
+
+    @property
+    def has_encoder(self):
+        return "encoder/mu/kernel" in self.t and all(
+            self._layers(p + "cell_{}/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/")
+            for p in self._encoder_prefixes())
+
+    def _bidirectional(self, prefix, x):
+        """Stacked bidirectional LSTM over x [B, T, D] from zero state -> [B, 2H] final states."""
+        fmt = prefix + "cell_{}/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/"
+        fw_layers, bw_layers = self._layers(fmt % "fw"), self._layers(fmt % "bw")
+        if not fw_layers or len(fw_layers) != len(bw_layers):
+            raise ValueError(f"{prefix}: missing or unpaired encoder layers")
+        batch, steps, _ = x.shape
+        for (fw_k, fw_b), (bw_k, bw_b) in zip(fw_layers, bw_layers):
+            outs = []
+            for kernel, bias, order in ((fw_k, fw_b, range(steps)),
+                                        (bw_k, bw_b, range(steps - 1, -1, -1))):
+                units = bias.shape[0] // 4
+                c = h = np.zeros((batch, units))
+                out = np.zeros((batch, steps, units))
+                for s in order:
+                    c, h = lstm_step(kernel, bias, x[:, s], c, h)
+                    out[:, s] = h  # bw outputs stay aligned with the input step
+                outs.append(out)
+            # The next layer reads [fw out; bw out] at each step.
+            x = np.concatenate(outs, axis=2)
+        fw_out, bw_out = np.split(x, 2, axis=2)
+        # Final fw h is after the last step; final bw h is after consuming step 0.
+        return np.concatenate([fw_out[:, -1], bw_out[:, 0]], axis=1)
+
+    def encode(self, inputs):
+        """inputs [B, T, input_depth] -> (mu [B, Z], sigma [B, Z] or None)."""
+        x = np.asarray(inputs, dtype=np.float64)
+        if not self.has_encoder:
+            raise ValueError("model has no encoder")
+        if self.hier_encoder:
+            seg = self.num_steps // self.num_segments
+            level0 = "encoder/hierarchical_level_0/"
+            embeddings = [self._bidirectional(level0, x[:, u * seg:(u + 1) * seg])
+                          for u in range(self.num_segments)]
+            final = self._bidirectional("encoder/hierarchical_level_1/",
+                                        np.stack(embeddings, axis=1))
+        else:
+            final = self._bidirectional("encoder/", x)
+        mu = self._dense("encoder/mu/", final)
+        sigma = softplus(self._dense("encoder/sigma/", final)) if (
+            "encoder/sigma/kernel" in self.t) else None
+        return mu, sigma
+
+    # ---- decoder ----------------------------------------------------------------------------
+
+    def _initial_state(self, prefix, cond, layers):
+        """tanh(dense(cond)) split into c0, h0, c1, h1, ... (layers may differ in size)."""
+        sizes = [bias.shape[0] // 4 for _, bias in layers for _ in "ch"]
+        parts = np.split(np.tanh(self._dense(prefix, cond)), np.cumsum(sizes)[:-1], axis=1)
+        return parts[0::2], parts[1::2]
+
+    def _core_decode(self, prefix, cond, steps, prev, teacher):
+        """One LSTM decoder conditioned on cond [B, C] for `steps` steps.
+
+        prev: [B, depth] one-hot of the previous output (zeros at the very start). teacher:
+        int [B, steps] fed back instead of the argmax, or None. Returns (tokens, logits, margin,
+        last one-hot)."""
+        layers = self._layers(prefix + "multi_rnn_cell/cell_{}/lstm_cell/")
+        cs, hs = self._initial_state(prefix + "z_to_initial_state/", cond, layers)
+        depth = prev.shape[1]
+        batch = cond.shape[0]
+        tokens = np.zeros((batch, steps), dtype=np.int64)
+        logits = np.zeros((batch, steps, depth))
+        margin = np.full(batch, np.inf)
+        for s in range(steps):
+            x = np.concatenate([prev, cond], axis=1)
+            for l, (kernel, bias) in enumerate(layers):
+                cs[l], hs[l] = lstm_step(kernel, bias, x, cs[l], hs[l])
+                x = hs[l]
+            logits[:, s] = self._dense(prefix + "output_projection/", x)
+            if teacher is None:
+                tokens[:, s] = np.argmax(logits[:, s], axis=1)
+                margin = np.minimum(margin, top2_margin(logits[:, s]))
+            else:
+                tokens[:, s] = teacher[:, s]
+            prev = np.eye(depth)[tokens[:, s]]
+        return tokens, logits, margin, prev
+
+    def decode(self, z, teacher=None):
+        """z [B, Z]; teacher: optional int [B, tracks, T].
+
+        Returns tokens int [B, tracks, T], logits [B, T, sum depths] and, per row, the smallest
+        top-1 minus top-2 logit gap along the greedy decode (inf when teacher-forced)."""
+        z = np.asarray(z, dtype=np.float64)
+        batch = z.shape[0]
+        n_tracks = len(self.output_depths)
+        if teacher is not None:
+            teacher = np.asarray(teacher, dtype=np.int64)
+        if not self.hier_decoder:
+            tok, logits, margin, _ = self._core_decode(
+                "decoder/", z, self.num_steps, np.zeros((batch, self.output_depths[0])),
+                None if teacher is None else teacher[:, 0])
+            return tok[:, None, :], logits, margin
+
+        seg = self.num_steps // self.num_segments
+        cond_prefix = "decoder/hierarchical_level_0/"
+        cond_layers = self._layers(cond_prefix + "cell_{}/lstm_cell/")
+        cs, hs = self._initial_state(cond_prefix + "initial_state/", z, cond_layers)
+        if n_tracks == 1:
+            core_prefixes = ["core_decoder/decoder/"]
+        else:
+            core_prefixes = [f"core_decoder/core_decoder_{i}/decoder/" for i in range(n_tracks)]
+        prevs = [np.zeros((batch, d)) for d in self.output_depths]
+        tokens = np.zeros((batch, n_tracks, self.num_steps), dtype=np.int64)
+        logits = np.zeros((batch, self.num_steps, sum(self.output_depths)))
+        margin = np.full(batch, np.inf)
+        for u in range(self.num_segments):
+            x = np.zeros((batch, 1))  # the conductor's input is a single 0
+            for l, (kernel, bias) in enumerate(cond_layers):
+                cs[l], hs[l] = lstm_step(kernel, bias, x, cs[l], hs[l])
+                x = hs[l]
+            embedding = x
+            span = slice(u * seg, (u + 1) * seg)
+            col = 0
+            for i, prefix in enumerate(core_prefixes):
+                forced = None if teacher is None else teacher[:, i, span]
+                tok, lg, m, prevs[i] = self._core_decode(prefix, embedding, seg, prevs[i], forced)
+                depth = self.output_depths[i]
+                tokens[:, i, span] = tok
+                logits[:, span, col:col + depth] = lg
+                margin = np.minimum(margin, m)
+                col += depth
+        return tokens, logits, margin
