@@ -473,6 +473,12 @@ const DTYPE = { f32: 0, f16: 1, q8: 2 };
 const META = { i32: 1, f32: 2, str: 3, 'i32[]': 4 };
 const utf8 = new TextEncoder();
 
+// Ties to even (as numpy's rint in training/mvae_format.py), so both writers give the same bytes.
+function roundHalfEven(x) {
+  const r = Math.round(x); // ties toward +infinity
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 // Symmetric per-block int8: the f32 scales [rows][nblk], then the int8 values [rows][cols].
 export function quantizeQ8(data, rows, cols, block) {
   const nblk = Math.ceil(cols / block);
@@ -490,9 +496,7 @@ export function quantizeQ8(data, rows, cols, block) {
       dv.setFloat32(4 * (r * nblk + b), scale, true);
       if (scale === 0) continue;
       for (let i = c0; i < c1; i++) {
-        const x = data[i] / scale;
-        // Ties away from zero, as C's roundf.
-        q[i] = Math.max(-127, Math.min(127, Math.sign(x) * Math.round(Math.abs(x))));
+        q[i] = Math.max(-127, Math.min(127, roundHalfEven(data[i] / scale)));
       }
     }
   }

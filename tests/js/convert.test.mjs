@@ -9,7 +9,9 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-import { readCheckpoint, buildModelFile, parseModelFile, tensorValues } from '../../models/convert.mjs';
+import {
+  readCheckpoint, buildModelFile, parseModelFile, tensorValues, quantizeQ8,
+} from '../../models/convert.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = process.env.MVAE_SHARED_DIR || path.resolve(ROOT, '../shared');
@@ -209,6 +211,14 @@ test('q8: per-block scales, |w - deq| <= scale / 2, biases stay f32', () => {
   // Default block 32 clamps to the row width where rows are narrower.
   const wide = convert(dir, { quantize: 'q8' });
   assert.equal(wide.tensors.get('decoder/output_projection/kernel').block, 6);
+});
+
+test('q8 rounds ties to even, as docs/model-format.md says', () => {
+  // max 127 gives scale 1, so each value is its own w / scale.
+  const w = Float32Array.from([127, 2.5, -2.5, 3.5, -3.5, 0.5, -0.5, 1.4, -1.6]);
+  const out = quantizeQ8(w, 1, w.length, w.length);
+  assert.equal(new DataView(out.buffer).getFloat32(0, true), 1);
+  assert.deepEqual([...new Int8Array(out.buffer, 4)], [127, 2, -2, 4, -4, 0, 0, 1, -2]);
 });
 
 test('hierarchical trio: conductor, three core decoders, hierarchical encoder', () => {
