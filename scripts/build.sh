@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the native engine, tools and tests (build/), and the fp32 model from ../shared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+[ -f models/mel_2bar_small.mvae ] || bash models/build.sh

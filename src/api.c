@@ -1,0 +1,223 @@
+/* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
+#include "errors.h"
+#include "forward.h"
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sequences decoded together: enough to fill the SIMD kernels, small enough to keep scratch in
+ * cache. */
+enum { DECODE_CHUNK = 64 };
+/* The encoder keeps every step's gates of a chunk; cap that scratch at 64 MiB. */
+#define ENCODER_SCRATCH_FLOATS ((size_t)16 << 20)
+
+mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, char *err,
+                            size_t err_size) {
+  if (err && err_size)
+    err[0] = '\0';
+  if (!out)
+    return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, "out is NULL");
+  *out = NULL;
+  if (!data || size == 0)
+    return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, "model data is empty");
+  mvae_model *m = calloc(1, sizeof *m);
+  if (!m || !(m->blob = malloc(size))) {
+    free(m);
+    return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
+                             "out of memory loading a %zu-byte model", size);
+  }
+  memcpy(m->blob, data, size);
+  m->kernels = mvk_active();
+  mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
+  if (status == MVAE_OK)
+    status = mvae_model_build(m, err, err_size);
+  if (status != MVAE_OK) {
+    mvae_model_free(m);
+    return status;
+  }
+  *out = m;
+  return MVAE_OK;
+}
+
+void mvae_model_free(mvae_model *model) {
+  if (!model)
+    return;
+  mvf_release(&model->file);
+  free(model->widened_f16);
+  free(model->blob);
+  free(model);
+}
+
+mvae_status mvae_model_info(const mvae_model *model, mvae_info *info) {
+  if (!model || !info)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  *info = model->info;
+  return MVAE_OK;
+}
+
+static mvae_status check_batch(mvae_model *m, int batch) {
+  if (batch < 1 || batch > MVAE_MAX_BATCH)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "batch size %d is not in 1..%d", batch,
+                     MVAE_MAX_BATCH);
+  return MVAE_OK;
+}
+
+static mvae_status check_finite(mvae_model *m, const float *x, size_t n, const char *what) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i]))
+      return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "%s[%zu] is not a finite number", what, i);
+  return MVAE_OK;
+}
+
+mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  if (!inputs || !mu)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "encode: inputs and mu must not be NULL");
+  mvae_status status = check_batch(m, batch);
+  if (status != MVAE_OK)
+    return status;
+  if (!m->info.has_encoder)
+    return mvae_fail(m, MVAE_ERR_NO_ENCODER,
+                     "this model has no encoder weights (e.g. Magenta's mel_2bar_small decoder "
+                     "without its encoder kernels): it can decode, sample and interpolate latent "
+                     "vectors, but not encode sequences");
+  if (sigma && !m->has_sigma)
+    return mvae_fail(m, MVAE_ERR_UNSUPPORTED, "this model has no 'encoder/sigma' weights");
+  size_t step_values = (size_t)m->info.num_steps * m->info.input_depth;
+  if ((status = check_finite(m, inputs, step_values * batch, "inputs")) != MVAE_OK)
+    return status;
+
+  int units = 1;
+  for (int level = 0; level < m->encoder_levels; level++)
+    for (int l = 0; l < m->encoder[level].fw.n_layers; l++) {
+      if (m->encoder[level].fw.layers[l].units > units)
+        units = m->encoder[level].fw.layers[l].units;
+      if (m->encoder[level].bw.layers[l].units > units)
+        units = m->encoder[level].bw.layers[l].units;
+    }
+  size_t per_sequence = (size_t)m->info.num_steps * 4 * units;
+  int chunk = (int)(ENCODER_SCRATCH_FLOATS / per_sequence);
+  if (chunk < 1)
+    chunk = 1;
+  if (chunk > DECODE_CHUNK)
+    chunk = DECODE_CHUNK;
+  int z = m->info.z_size;
+  for (int b = 0; b < batch && status == MVAE_OK; b += chunk) {
+    int n = batch - b < chunk ? batch - b : chunk;
+    status = encoder_forward(m, inputs + (size_t)b * step_values, n, mu + (size_t)b * z,
+                             sigma ? sigma + (size_t)b * z : NULL);
+  }
+  return status;
+}
+
+mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
+                        int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  if (!z || !tokens)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "decode: z and tokens must not be NULL");
+  mvae_status status = check_batch(m, batch);
+  if (status != MVAE_OK)
+    return status;
+  mvae_decode_opts greedy = {0};
+  if (!opts)
+    opts = &greedy;
+  if (!isfinite(opts->temperature))
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "temperature is not a finite number");
+  if (opts->temperature > 0.0f && !opts->rng)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "sampling at temperature %g needs an rng",
+                     (double)opts->temperature);
+  const mvae_info *info = &m->info;
+  if ((status = check_finite(m, z, (size_t)batch * info->z_size, "z")) != MVAE_OK)
+    return status;
+  size_t seq_tokens = (size_t)info->num_tracks * info->num_steps;
+  if (opts->teacher)
+    for (size_t i = 0; i < seq_tokens * batch; i++) {
+      int track = (int)(i / info->num_steps % info->num_tracks);
+      if (opts->teacher[i] < 0 || opts->teacher[i] >= info->output_depths[track])
+        return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
+                         "teacher token %d at index %zu is outside 0..%d", (int)opts->teacher[i],
+                         i, info->output_depths[track] - 1);
+    }
+  size_t logit_width = 0;
+  for (int t = 0; t < info->num_tracks; t++)
+    logit_width += (size_t)info->output_depths[t];
+
+  for (int b = 0; b < batch && status == MVAE_OK; b += DECODE_CHUNK) {
+    int n = batch - b < DECODE_CHUNK ? batch - b : DECODE_CHUNK;
+    mvae_decode_opts chunk = *opts;
+    if (opts->teacher)
+      chunk.teacher = opts->teacher + (size_t)b * seq_tokens;
+    if (opts->logits)
+      chunk.logits = opts->logits + (size_t)b * info->num_steps * logit_width;
+    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk,
+                             tokens + (size_t)b * seq_tokens);
+  }
+  return status;
+}
+
+/* Decodes z_buffer, which is either the caller's z_out or a temporary. */
+static mvae_status decode_drawn(mvae_model *m, float *z, float *z_owned, int n, float temperature,
+                                mvae_rng *rng, int32_t *tokens) {
+  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
+  mvae_status status = mvae_decode(m, z, n, &opts, tokens);
+  free(z_owned);
+  return status;
+}
+
+static float *latent_buffer(mvae_model *m, int n, float *z_out, float **owned) {
+  *owned = NULL;
+  if (z_out)
+    return z_out;
+  *owned = malloc(sizeof(float) * (size_t)n * m->info.z_size);
+  return *owned;
+}
+
+mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, float *z_out,
+                        int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  mvae_status status = check_batch(m, n);
+  if (status != MVAE_OK)
+    return status;
+  if (!rng || !tokens)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "sample: rng and tokens must not be NULL");
+  float *owned, *z = latent_buffer(m, n, z_out, &owned);
+  if (!z)
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory");
+  for (size_t i = 0; i < (size_t)n * m->info.z_size; i++)
+    z[i] = (float)mvae_rng_normal(rng);
+  return decode_drawn(m, z, owned, n, temperature, rng, tokens);
+}
+
+mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity,
+                         float temperature, mvae_rng *rng, float *z_out, int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  mvae_status status = check_batch(m, n);
+  if (status != MVAE_OK)
+    return status;
+  if (!z0 || !rng || !tokens)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "similar: z, rng and tokens must not be NULL");
+  if (!(similarity >= 0.0f && similarity <= 1.0f))
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "similarity %g is not in [0, 1]",
+                     (double)similarity);
+  int zs = m->info.z_size;
+  if ((status = check_finite(m, z0, (size_t)zs, "z")) != MVAE_OK)
+    return status;
+  float *owned, *z = latent_buffer(m, n, z_out, &owned);
+  if (!z)
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int i = 0; i < n; i++)
+    for (int d = 0; d < zs; d++)
+      z[(size_t)i * zs + d] =
+          similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(rng);
+  return decode_drawn(m, z, owned, n, temperature, rng, tokens);
+}

@@ -1,0 +1,208 @@
+/* decoder.c: the flat autoregressive decoder and the hierarchical (conductor) decoder.
+ *
+ * Flat: the decoder's LSTM starts from tanh(dense(z)) and at each step reads [previous output
+ * one-hot, z]. Hierarchical: a conductor LSTM started from z runs once per segment on a zero input;
+ * its output e_u starts each track's core decoder for that segment (through the core decoder's own
+ * z_to_initial_state) and is its conditioning vector, and a segment's first previous output is the
+ * last output of the segment before, as in magenta.js's ConductorDecoder. */
+#include "arena.h"
+#include "errors.h"
+#include "forward.h"
+#include "layers.h"
+#include "mathfn.h"
+
+#include <string.h>
+
+/* Scratch for one track's core decoder over a batch. */
+typedef struct core_state {
+  float *c[MVAE_MAX_LAYERS], *h[MVAE_MAX_LAYERS];
+  float *gates;      /* [batch][4 * max units] */
+  float *cond_gates; /* [batch][4 * units_0]: bias + conditioning * W, fixed for a segment */
+  float *logits;     /* [batch][depth] */
+  float *init;       /* [batch][2 * state size] */
+  int32_t *previous; /* [batch]: previous output class, -1 for none (zeros) */
+} core_state;
+
+static size_t core_state_floats(const mvae_core_decoder *d, int batch) {
+  size_t n = 0;
+  int max_units = 0;
+  for (int l = 0; l < d->rnn.n_layers; l++) {
+    n += 2 * mvae_arena_floats((size_t)batch * d->rnn.layers[l].units);
+    if (d->rnn.layers[l].units > max_units)
+      max_units = d->rnn.layers[l].units;
+  }
+  n += mvae_arena_floats((size_t)batch * 4 * max_units);
+  n += mvae_arena_floats((size_t)batch * 4 * d->rnn.layers[0].units);
+  n += mvae_arena_floats((size_t)batch * d->depth);
+  n += mvae_arena_floats((size_t)batch * 2 * d->rnn.state_size);
+  n += mvae_arena_floats((size_t)batch); /* previous, as int32 */
+  return n;
+}
+
+static void core_state_take(core_state *s, const mvae_core_decoder *d, int batch, mvae_arena *a) {
+  int max_units = 0;
+  for (int l = 0; l < d->rnn.n_layers; l++) {
+    s->c[l] = mvae_arena_take(a, (size_t)batch * d->rnn.layers[l].units);
+    s->h[l] = mvae_arena_take(a, (size_t)batch * d->rnn.layers[l].units);
+    if (d->rnn.layers[l].units > max_units)
+      max_units = d->rnn.layers[l].units;
+  }
+  s->gates = mvae_arena_take(a, (size_t)batch * 4 * max_units);
+  s->cond_gates = mvae_arena_take(a, (size_t)batch * 4 * d->rnn.layers[0].units);
+  s->logits = mvae_arena_take(a, (size_t)batch * d->depth);
+  s->init = mvae_arena_take(a, (size_t)batch * 2 * d->rnn.state_size);
+  s->previous = (int32_t *)(void *)mvae_arena_take(a, (size_t)batch);
+  for (int b = 0; b < batch; b++)
+    s->previous[b] = -1;
+}
+
+static int argmax(const float *x, int n) {
+  int best = 0;
+  for (int i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+/* Draws from softmax(logits / temperature), in double with deterministic exp. */
+static int sample_categorical(const float *logits, int n, float temperature, mvae_rng *rng) {
+  double top = (double)logits[argmax(logits, n)] / temperature, total = 0.0;
+  for (int i = 0; i < n; i++)
+    total += mvm_exp((double)logits[i] / temperature - top);
+  double u = mvae_rng_uniform(rng) * total, running = 0.0;
+  for (int i = 0; i < n; i++) {
+    running += mvm_exp((double)logits[i] / temperature - top);
+    if (u < running)
+      return i;
+  }
+  return argmax(logits, n); /* only reached through rounding at the very top */
+}
+
+typedef struct track_output {
+  int track;
+  int num_tracks, num_steps, logit_width, logit_offset;
+  const mvae_decode_opts *opts;
+  int32_t *tokens; /* [batch][num_tracks][num_steps] */
+} track_output;
+
+/* Starts a core decoder from the conditioning vectors cond[b] (initial state and the fixed part of
+ * layer 0's gates) and runs it for `steps` steps from step t0. */
+static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_state *s,
+                        const float *cond, int ldc, int batch, int t0, int steps,
+                        const track_output *out) {
+  const mvk_impl *k = m->kernels;
+  const mvae_lstm_layer *first = &d->rnn.layers[0];
+  int top = d->rnn.n_layers - 1, depth = d->depth;
+  const mvae_decode_opts *opts = out->opts;
+
+  lstm_initial_state(k, &d->init, &d->rnn, cond, ldc, batch, s->init, s->c, s->h);
+  lstm_gates_from_bias(first, s->cond_gates, batch);
+  mat_gemm(k, &first->kernel, depth, d->cond_size, cond, ldc, s->cond_gates, 4 * first->units,
+           batch);
+
+  for (int t = t0; t < t0 + steps; t++) {
+    size_t width0 = 4 * (size_t)first->units;
+    memcpy(s->gates, s->cond_gates, sizeof(float) * batch * width0);
+    for (int b = 0; b < batch; b++)
+      if (s->previous[b] >= 0) /* the one-hot input selects one kernel row */
+        mat_axpy_row(k, &first->kernel, s->previous[b], 1.0f, s->gates + b * width0);
+    lstm_finish_step(k, first, s->gates, s->c[0], s->h[0], batch);
+    for (int l = 1; l <= top; l++) {
+      const mvae_lstm_layer *layer = &d->rnn.layers[l];
+      lstm_gates_from_bias(layer, s->gates, batch);
+      mat_gemm(k, &layer->kernel, 0, layer->input_size, s->h[l - 1], layer->input_size, s->gates,
+               4 * layer->units, batch);
+      lstm_finish_step(k, layer, s->gates, s->c[l], s->h[l], batch);
+    }
+    dense_forward(k, &d->output, s->h[top], d->rnn.layers[top].units, s->logits, depth, batch);
+
+    for (int b = 0; b < batch; b++) {
+      const float *logits = s->logits + (size_t)b * depth;
+      int chosen = opts->temperature > 0.0f
+                       ? sample_categorical(logits, depth, opts->temperature, opts->rng)
+                       : argmax(logits, depth);
+      size_t token_index = ((size_t)b * out->num_tracks + out->track) * out->num_steps + t;
+      out->tokens[token_index] = chosen;
+      s->previous[b] = opts->teacher ? opts->teacher[token_index] : chosen;
+      if (opts->logits)
+        memcpy(opts->logits + ((size_t)b * out->num_steps + t) * out->logit_width +
+                   out->logit_offset,
+               logits, sizeof(float) * depth);
+    }
+  }
+}
+
+/* One conductor step on its zero input; the output is the top layer's h. */
+static void conductor_step(const mvae_model *m, float **c, float **h, float *gates, int batch) {
+  const mvae_lstm_stack *st = &m->conductor;
+  for (int l = 0; l < st->n_layers; l++) {
+    const mvae_lstm_layer *layer = &st->layers[l];
+    lstm_gates_from_bias(layer, gates, batch);
+    if (l > 0) /* layer 0's input is a single zero: it adds nothing */
+      mat_gemm(m->kernels, &layer->kernel, 0, layer->input_size, h[l - 1], layer->input_size,
+               gates, 4 * layer->units, batch);
+    lstm_finish_step(m->kernels, layer, gates, c[l], h[l], batch);
+  }
+}
+
+mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
+                            int32_t *tokens) {
+  const mvae_info *info = &m->info;
+  int z_size = info->z_size, num_tracks = m->n_tracks;
+  track_output out[MVAE_MAX_TRACKS];
+  int logit_width = 0;
+  for (int t = 0; t < num_tracks; t++)
+    logit_width += info->output_depths[t];
+  for (int t = 0, offset = 0; t < num_tracks; t++) {
+    out[t] = (track_output){t, num_tracks, info->num_steps, logit_width, offset, opts, tokens};
+    offset += info->output_depths[t];
+  }
+
+  size_t need = 0;
+  for (int t = 0; t < num_tracks; t++)
+    need += core_state_floats(&m->tracks[t], batch);
+  const mvae_lstm_stack *cs = &m->conductor;
+  if (info->hierarchical) {
+    int max_units = 0;
+    for (int l = 0; l < cs->n_layers; l++) {
+      need += 2 * mvae_arena_floats((size_t)batch * cs->layers[l].units);
+      if (cs->layers[l].units > max_units)
+        max_units = cs->layers[l].units;
+    }
+    need += mvae_arena_floats((size_t)batch * 4 * max_units) +
+            mvae_arena_floats((size_t)batch * 2 * cs->state_size);
+  }
+  mvae_arena arena;
+  if (!mvae_arena_init(&arena, need))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the decoder");
+  core_state state[MVAE_MAX_TRACKS];
+  for (int t = 0; t < num_tracks; t++)
+    core_state_take(&state[t], &m->tracks[t], batch, &arena);
+
+  if (!info->hierarchical) {
+    core_decode(m, &m->tracks[0], &state[0], z, z_size, batch, 0, info->num_steps, &out[0]);
+  } else {
+    float *c[MVAE_MAX_LAYERS], *h[MVAE_MAX_LAYERS];
+    int max_units = 0;
+    for (int l = 0; l < cs->n_layers; l++) {
+      c[l] = mvae_arena_take(&arena, (size_t)batch * cs->layers[l].units);
+      h[l] = mvae_arena_take(&arena, (size_t)batch * cs->layers[l].units);
+      if (cs->layers[l].units > max_units)
+        max_units = cs->layers[l].units;
+    }
+    float *gates = mvae_arena_take(&arena, (size_t)batch * 4 * max_units);
+    float *init = mvae_arena_take(&arena, (size_t)batch * 2 * cs->state_size);
+    lstm_initial_state(m->kernels, &m->conductor_init, cs, z, z_size, batch, init, c, h);
+    int seg_steps = info->num_steps / info->num_segments;
+    int top_units = cs->layers[cs->n_layers - 1].units;
+    for (int u = 0; u < info->num_segments; u++) {
+      conductor_step(m, c, h, gates, batch);
+      /* state[t].previous carries each track's last output into the next segment. */
+      for (int t = 0; t < num_tracks; t++)
+        core_decode(m, &m->tracks[t], &state[t], h[cs->n_layers - 1], top_units, batch,
+                    u * seg_steps, seg_steps, &out[t]);
+    }
+  }
+  mvae_arena_free(&arena);
+  return MVAE_OK;
+}

@@ -1,0 +1,135 @@
+/* encoder.c: bidirectional LSTM encoders (flat, and hierarchical over segments) and mu / sigma. */
+#include "arena.h"
+#include "errors.h"
+#include "forward.h"
+#include "layers.h"
+#include "mathfn.h"
+
+#include <string.h>
+
+/* Input of one bidirectional pass: step t of sequence b starts at base + b * seq_stride +
+ * t * step_stride and has `width` values. */
+typedef struct step_input {
+  const float *base;
+  size_t seq_stride, step_stride;
+  int width;
+  int sparse; /* one-hot / multi-hot: skip zeros */
+} step_input;
+
+static int max_units(const mvae_lstm_stack *s) {
+  int units = 0;
+  for (int l = 0; l < s->n_layers; l++)
+    if (s->layers[l].units > units)
+      units = s->layers[l].units;
+  return units;
+}
+
+/* Runs `bidi` over `steps` steps and writes [last fw h; last bw h] of the top layer to out[b]. */
+static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step_input in,
+                                int steps, int batch, float *out, int ldo) {
+  const mvk_impl *k = m->kernels;
+  int units = max_units(&bidi->fw) > max_units(&bidi->bw) ? max_units(&bidi->fw)
+                                                          : max_units(&bidi->bw);
+  size_t seq_width = 2 * (size_t)units; /* a layer's [fw; bw] output at one step */
+  size_t rows = (size_t)steps * batch;
+  mvae_arena arena;
+  size_t need = 2 * mvae_arena_floats(rows * seq_width) + mvae_arena_floats(rows * 4 * units) +
+                2 * mvae_arena_floats((size_t)batch * units);
+  if (!mvae_arena_init(&arena, need))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
+  float *layer_out[2] = {mvae_arena_take(&arena, rows * seq_width),
+                         mvae_arena_take(&arena, rows * seq_width)};
+  float *gates = mvae_arena_take(&arena, rows * 4 * units);
+  float *c = mvae_arena_take(&arena, (size_t)batch * units);
+  float *h = mvae_arena_take(&arena, (size_t)batch * units);
+
+  int n_layers = bidi->fw.n_layers;
+  for (int l = 0; l < n_layers; l++) {
+    const float *prev = layer_out[(l + 1) % 2]; /* [steps][batch][prev_width] */
+    float *cur = layer_out[l % 2];
+    int prev_width = l ? bidi->fw.layers[l - 1].units + bidi->bw.layers[l - 1].units : 0;
+    int cur_width = bidi->fw.layers[l].units + bidi->bw.layers[l].units;
+    for (int dir = 0; dir < 2; dir++) {
+      const mvae_lstm_layer *layer = dir ? &bidi->bw.layers[l] : &bidi->fw.layers[l];
+      int h_units = layer->units, gate_width = 4 * layer->units;
+      /* Input contributions of every step first: for layers above the first this is one large
+       * matrix product, much faster than one per step. */
+      lstm_gates_from_bias(layer, gates, (int)rows);
+      if (l == 0) {
+        for (int t = 0; t < steps; t++) {
+          const float *x = in.base + (size_t)t * in.step_stride;
+          float *g = gates + (size_t)t * batch * gate_width;
+          if (in.sparse)
+            mat_gemm_sparse(k, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width,
+                            batch);
+          else
+            mat_gemm(k, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width, batch);
+        }
+      } else {
+        mat_gemm(k, &layer->kernel, 0, prev_width, prev, prev_width, gates, gate_width,
+                 (int)rows);
+      }
+      memset(c, 0, sizeof(float) * (size_t)batch * h_units);
+      memset(h, 0, sizeof(float) * (size_t)batch * h_units);
+      for (int i = 0; i < steps; i++) {
+        int t = dir ? steps - 1 - i : i;
+        lstm_finish_step(k, layer, gates + (size_t)t * batch * gate_width, c, h, batch);
+        if (l + 1 < n_layers)
+          for (int b = 0; b < batch; b++)
+            memcpy(cur + ((size_t)t * batch + b) * cur_width + (dir ? bidi->fw.layers[l].units : 0),
+                   h + (size_t)b * h_units, sizeof(float) * h_units);
+      }
+      if (l + 1 == n_layers)
+        for (int b = 0; b < batch; b++)
+          memcpy(out + (size_t)b * ldo + (dir ? bidi->fw.layers[l].units : 0),
+                 h + (size_t)b * h_units, sizeof(float) * h_units);
+    }
+  }
+  mvae_arena_free(&arena);
+  return MVAE_OK;
+}
+
+mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu,
+                            float *sigma) {
+  const mvae_info *info = &m->info;
+  int steps = info->num_steps, depth = info->input_depth;
+  const mvae_bidi_stack *top = &m->encoder[m->encoder_levels - 1];
+  mvae_arena arena;
+  int segments = info->num_segments;
+  size_t need = mvae_arena_floats((size_t)batch * top->output_size) +
+                (m->encoder_levels == 2
+                     ? mvae_arena_floats((size_t)batch * segments * m->encoder[0].output_size)
+                     : 0);
+  if (!mvae_arena_init(&arena, need))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
+  float *final_state = mvae_arena_take(&arena, (size_t)batch * top->output_size);
+  mvae_status status = MVAE_OK;
+  step_input in = {inputs, (size_t)steps * depth, (size_t)depth, depth, 1};
+  if (m->encoder_levels == 1) {
+    status = bidi_forward(m, top, in, steps, batch, final_state, top->output_size);
+  } else {
+    /* Level 0 encodes each segment on its own; level 1 reads the segment embeddings. */
+    int seg_steps = steps / segments, width = m->encoder[0].output_size;
+    float *embeddings = mvae_arena_take(&arena, (size_t)batch * segments * width);
+    for (int u = 0; u < segments && status == MVAE_OK; u++) {
+      step_input seg = in;
+      seg.base = inputs + (size_t)u * seg_steps * depth;
+      status = bidi_forward(m, &m->encoder[0], seg, seg_steps, batch, embeddings + (size_t)u * width,
+                            segments * width);
+    }
+    step_input level1 = {embeddings, (size_t)segments * width, (size_t)width, width, 0};
+    if (status == MVAE_OK)
+      status = bidi_forward(m, top, level1, segments, batch, final_state, top->output_size);
+  }
+  if (status == MVAE_OK) {
+    dense_forward(m->kernels, &m->mu, final_state, top->output_size, mu, info->z_size, batch);
+    if (sigma) {
+      dense_forward(m->kernels, &m->sigma, final_state, top->output_size, sigma, info->z_size,
+                    batch);
+      for (size_t i = 0; i < (size_t)batch * info->z_size; i++)
+        sigma[i] = (float)mvm_softplus(sigma[i]);
+    }
+  }
+  mvae_arena_free(&arena);
+  return status;
+}

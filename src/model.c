@@ -1,0 +1,417 @@
+/* model.c: turning a parsed MVAE file into a model: read the configuration, find every tensor by its
+ * TF name, check every shape against the configuration, and widen f16 weights to f32. */
+#include "model.h"
+
+#include "errors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAIL(...) mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL, __VA_ARGS__)
+#define CHECK(expr)                                                                                \
+  do {                                                                                             \
+    mvae_status check_status_ = (expr);                                                            \
+    if (check_status_ != MVAE_OK)                                                                  \
+      return check_status_;                                                                        \
+  } while (0)
+
+enum { MAX_DIM = 1 << 16 }; /* no MusicVAE size comes near this; it keeps products in range */
+
+/* ---- Metadata ------------------------------------------------------------------------------- */
+
+static mvae_status meta_i32(const mvae_model *m, const char *key, int fallback, int required,
+                            int lo, int hi, int *out, char *err, size_t err_size) {
+  const mvf_meta *meta = mvf_find_meta(&m->file, key);
+  if (!meta) {
+    if (required)
+      return FAIL("metadata '%s' is missing", key);
+    *out = fallback;
+    return MVAE_OK;
+  }
+  if (meta->type != MVF_META_I32)
+    return FAIL("metadata '%s' must be an i32", key);
+  if (meta->i32 < lo || meta->i32 > hi)
+    return FAIL("metadata '%s' is %d, expected %d..%d", key, (int)meta->i32, lo, hi);
+  *out = meta->i32;
+  return MVAE_OK;
+}
+
+/* Returns 1 if the string metadata `key` equals `value`; a missing key never matches. */
+static int meta_str_is(const mvae_model *m, const char *key, const char *value) {
+  const mvf_meta *meta = mvf_find_meta(&m->file, key);
+  return meta && meta->type == MVF_META_STR && meta->str_len == strlen(value) &&
+         memcmp(meta->str, value, meta->str_len) == 0;
+}
+
+static mvae_status meta_choice(const mvae_model *m, const char *key, const char *const *choices,
+                               int n_choices, int *out, char *err, size_t err_size) {
+  const mvf_meta *meta = mvf_find_meta(&m->file, key);
+  if (!meta || meta->type != MVF_META_STR)
+    return FAIL("metadata '%s' is missing or not a string", key);
+  for (int i = 0; i < n_choices; i++)
+    if (meta_str_is(m, key, choices[i])) {
+      *out = i;
+      return MVAE_OK;
+    }
+  return FAIL("metadata '%s' is '%.*s', which this engine does not know", key,
+              (int)(meta->str_len > 64 ? 64 : meta->str_len), meta->str);
+}
+
+static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
+  mvae_info *info = &m->info;
+  static const char *const decoders[] = {"flat", "hierarchical"};
+  static const char *const encoders[] = {"bidirectional", "hierarchical"};
+  static const char *const converters[] = {"melody", "drums", "trio"};
+  int encoder_kind = 0, converter = 0;
+
+  if (!meta_str_is(m, "general.architecture", "musicvae"))
+    return FAIL("metadata 'general.architecture' must be 'musicvae'");
+  CHECK(meta_i32(m, "musicvae.z_size", 0, 1, 1, 4096, &info->z_size, err, err_size));
+  CHECK(meta_i32(m, "musicvae.num_steps", 0, 1, 1, 4096, &info->num_steps, err, err_size));
+  CHECK(meta_i32(m, "musicvae.steps_per_quarter", 4, 0, 1, 96, &info->steps_per_quarter, err,
+                 err_size));
+  int quarters_per_bar = 4;
+  CHECK(meta_i32(m, "musicvae.quarters_per_bar", 4, 0, 1, 32, &quarters_per_bar, err, err_size));
+  info->steps_per_bar = info->steps_per_quarter * quarters_per_bar;
+  CHECK(meta_choice(m, "musicvae.decoder", decoders, 2, &info->hierarchical, err, err_size));
+  CHECK(meta_choice(m, "musicvae.encoder", encoders, 2, &encoder_kind, err, err_size));
+  CHECK(meta_i32(m, "musicvae.num_segments", 1, info->hierarchical || encoder_kind == 1, 1,
+                 info->num_steps, &info->num_segments, err, err_size));
+  if (info->num_steps % info->num_segments != 0)
+    return FAIL("num_steps %d does not divide into %d segments", info->num_steps,
+                info->num_segments);
+  if (!info->hierarchical && encoder_kind == 0)
+    info->num_segments = 1;
+  CHECK(meta_i32(m, "musicvae.input_depth", 0, 1, 1, MAX_DIM, &info->input_depth, err, err_size));
+  CHECK(meta_choice(m, "converter.type", converters, 3, &converter, err, err_size));
+  info->converter = (mvae_converter)converter;
+  CHECK(meta_i32(m, "converter.min_pitch", 21, 0, 0, 127, &info->min_pitch, err, err_size));
+  CHECK(meta_i32(m, "converter.max_pitch", 108, 0, info->min_pitch, 127, &info->max_pitch, err,
+                 err_size));
+  CHECK(meta_i32(m, "converter.drums_roll_input", 0, 0, 0, 1, &info->drums_roll_input, err,
+                 err_size));
+
+  const mvf_meta *depths = mvf_find_meta(&m->file, "musicvae.output_depths");
+  if (!depths || depths->type != MVF_META_I32_ARRAY || depths->count < 1 ||
+      depths->count > MVAE_MAX_TRACKS)
+    return FAIL("metadata 'musicvae.output_depths' must be an i32 array of 1..%d entries",
+                MVAE_MAX_TRACKS);
+  info->num_tracks = (int)depths->count;
+  for (int t = 0; t < info->num_tracks; t++) {
+    int32_t depth = mvf_meta_array_at(depths, (uint32_t)t);
+    if (depth < 1 || depth > MAX_DIM)
+      return FAIL("output depth %d of track %d is out of range", (int)depth, t);
+    info->output_depths[t] = depth;
+  }
+  if (info->num_tracks > 1 && !info->hierarchical)
+    return FAIL("%d output tracks need a hierarchical decoder", info->num_tracks);
+
+  /* The note converters assume these widths; a mismatch would make encode/decode meaningless. */
+  int melody_depth = info->max_pitch - info->min_pitch + 3;
+  int expect_tracks = info->converter == MVAE_CONVERTER_TRIO ? 3 : 1;
+  if (info->num_tracks != expect_tracks)
+    return FAIL("converter '%s' needs %d output track(s), the model has %d",
+                converters[converter], expect_tracks, info->num_tracks);
+  int expect_input = 0;
+  switch (info->converter) {
+  case MVAE_CONVERTER_MELODY:
+    if (info->output_depths[0] != melody_depth)
+      return FAIL("melody output depth %d, expected %d for pitches %d..%d",
+                  info->output_depths[0], melody_depth, info->min_pitch, info->max_pitch);
+    expect_input = melody_depth;
+    break;
+  case MVAE_CONVERTER_DRUMS:
+    if (info->output_depths[0] != 512)
+      return FAIL("drums output depth %d, expected 512", info->output_depths[0]);
+    expect_input = info->drums_roll_input ? 10 : 512;
+    break;
+  case MVAE_CONVERTER_TRIO:
+    if (info->output_depths[0] != melody_depth || info->output_depths[1] != melody_depth ||
+        info->output_depths[2] != 512)
+      return FAIL("trio output depths must be [%d, %d, 512]", melody_depth, melody_depth);
+    expect_input = 2 * melody_depth + 512;
+    break;
+  }
+  if (info->input_depth != expect_input)
+    return FAIL("input_depth %d, expected %d for this converter", info->input_depth,
+                expect_input);
+
+  const mvf_meta *name = mvf_find_meta(&m->file, "general.name");
+  if (name && name->type == MVF_META_STR) {
+    size_t n = name->str_len < sizeof m->name - 1 ? name->str_len : sizeof m->name - 1;
+    memcpy(m->name, name->str, n);
+    m->name[n] = '\0';
+  }
+  info->name = m->name;
+  m->encoder_levels = encoder_kind + 1; /* may drop to 0 if the kernels are absent */
+  return MVAE_OK;
+}
+
+/* ---- Tensors -------------------------------------------------------------------------------- */
+
+static float f16_to_f32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
+  uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | mantissa << 13; /* inf / NaN */
+  } else if (exponent != 0) {
+    bits = sign | (exponent + 112) << 23 | mantissa << 13;
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else { /* subnormal half: normalise */
+    int e = -1;
+    do {
+      e++;
+      mantissa <<= 1;
+    } while (!(mantissa & 0x400u));
+    bits = sign | (uint32_t)(112 - e) << 23 | (mantissa & 0x3ffu) << 13;
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+static mvae_status widen_f16_tensors(mvae_model *m, char *err, size_t err_size) {
+  size_t total = 0;
+  for (uint32_t i = 0; i < m->file.n_tensors; i++)
+    if (m->file.tensors[i].dtype == MVF_F16)
+      total += (size_t)m->file.tensors[i].rows * (size_t)m->file.tensors[i].cols;
+  if (total == 0)
+    return MVAE_OK;
+  m->widened_f16 = malloc(total * sizeof(float));
+  if (!m->widened_f16)
+    return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
+                             "out of memory widening f16 weights");
+  float *dst = m->widened_f16;
+  for (uint32_t i = 0; i < m->file.n_tensors; i++) {
+    mvf_tensor *t = &m->file.tensors[i];
+    if (t->dtype != MVF_F16)
+      continue;
+    size_t n = (size_t)t->rows * (size_t)t->cols;
+    for (size_t k = 0; k < n; k++)
+      dst[k] = f16_to_f32((uint16_t)(t->data[2 * k] | t->data[2 * k + 1] << 8));
+    /* From here on the tensor reads as f32 from the widened copy. */
+    t->data = (const uint8_t *)dst;
+    t->dtype = MVF_F32;
+    t->nbytes = n * sizeof(float);
+    dst += n;
+  }
+  return MVAE_OK;
+}
+
+static const mvf_tensor *find(const mvae_model *m, const char *name) {
+  return mvf_find_tensor(&m->file, name);
+}
+
+static mvae_status bind_matrix(const mvae_model *m, const char *name, int rows, int cols,
+                               mvae_matrix *out, char *err, size_t err_size) {
+  const mvf_tensor *t = find(m, name);
+  if (!t)
+    return FAIL("tensor '%s' is missing", name);
+  if (t->n_dims != 2 || t->rows != rows || t->cols != cols)
+    return FAIL("tensor '%s' has shape [%d, %d], expected [%d, %d]", name, t->rows, t->cols, rows,
+                cols);
+  memset(out, 0, sizeof *out);
+  out->rows = rows;
+  out->cols = cols;
+  if (t->dtype == MVF_Q8) {
+    out->block = t->block;
+    out->nblk = (cols + t->block - 1) / t->block;
+    out->scales = (const float *)(const void *)t->data;
+    out->q8 = (const int8_t *)(t->data + 4 * (size_t)rows * (size_t)out->nblk);
+  } else {
+    out->f32 = (const float *)(const void *)t->data;
+  }
+  return MVAE_OK;
+}
+
+static mvae_status bind_bias(const mvae_model *m, const char *name, int size, const float **out,
+                             char *err, size_t err_size) {
+  const mvf_tensor *t = find(m, name);
+  if (!t)
+    return FAIL("tensor '%s' is missing", name);
+  if (t->n_dims != 1 || t->cols != size || t->dtype != MVF_F32)
+    return FAIL("tensor '%s' must be an f32 vector of %d values", name, size);
+  *out = (const float *)(const void *)t->data;
+  return MVAE_OK;
+}
+
+static mvae_status bind_dense(const mvae_model *m, const char *prefix, int in, int out,
+                              mvae_dense *d, char *err, size_t err_size) {
+  char name[320];
+  snprintf(name, sizeof name, "%skernel", prefix);
+  CHECK(bind_matrix(m, name, in, out, &d->kernel, err, err_size));
+  snprintf(name, sizeof name, "%sbias", prefix);
+  return bind_bias(m, name, out, &d->bias, err, err_size);
+}
+
+/* Binds `{cell_prefix}kernel` / `{cell_prefix}bias`, learning the units from the bias. */
+static mvae_status bind_lstm_layer(const mvae_model *m, const char *cell_prefix, int input_size,
+                                   mvae_lstm_layer *layer, char *err, size_t err_size) {
+  char name[320];
+  snprintf(name, sizeof name, "%sbias", cell_prefix);
+  const mvf_tensor *bias = find(m, name);
+  if (!bias || bias->n_dims != 1 || bias->cols % 4 != 0 || bias->cols / 4 > MAX_DIM)
+    return FAIL("tensor '%s' is missing or not a vector of 4 x units", name);
+  layer->units = bias->cols / 4;
+  layer->input_size = input_size;
+  CHECK(bind_bias(m, name, 4 * layer->units, &layer->bias, err, err_size));
+  snprintf(name, sizeof name, "%skernel", cell_prefix);
+  return bind_matrix(m, name, input_size + layer->units, 4 * layer->units, &layer->kernel, err,
+                     err_size);
+}
+
+static int has_layer(const mvae_model *m, const char *format, int layer) {
+  char name[320];
+  snprintf(name, sizeof name, format, layer);
+  size_t len = strlen(name);
+  snprintf(name + len, sizeof name - len, "kernel");
+  return find(m, name) != NULL;
+}
+
+/* A unidirectional stack `format` % l for l = 0, 1, ... while the kernel exists. */
+static mvae_status bind_lstm_stack(const mvae_model *m, const char *format, int input_size,
+                                   mvae_lstm_stack *stack, char *err, size_t err_size) {
+  memset(stack, 0, sizeof *stack);
+  while (has_layer(m, format, stack->n_layers)) {
+    if (stack->n_layers == MVAE_MAX_LAYERS)
+      return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "more than %d LSTM layers",
+                               MVAE_MAX_LAYERS);
+    char prefix[320];
+    snprintf(prefix, sizeof prefix, format, stack->n_layers);
+    mvae_lstm_layer *layer = &stack->layers[stack->n_layers];
+    CHECK(bind_lstm_layer(m, prefix, input_size, layer, err, err_size));
+    input_size = layer->units;
+    stack->state_size += layer->units;
+    stack->n_layers++;
+  }
+  if (stack->n_layers == 0) {
+    char prefix[320];
+    snprintf(prefix, sizeof prefix, format, 0);
+    return FAIL("tensor '%skernel' is missing", prefix);
+  }
+  return MVAE_OK;
+}
+
+/* Bidirectional stack under `level_prefix` ("encoder/" or "encoder/hierarchical_level_k/"). */
+static mvae_status bind_bidi_stack(const mvae_model *m, const char *level_prefix, int input_size,
+                                   mvae_bidi_stack *bidi, char *err, size_t err_size) {
+  memset(bidi, 0, sizeof *bidi);
+  char format[2][320];
+  for (int d = 0; d < 2; d++)
+    snprintf(format[d], sizeof format[d],
+             "%scell_%%d/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/", level_prefix,
+             d ? "bw" : "fw");
+  int layer = 0;
+  while (has_layer(m, format[0], layer) || has_layer(m, format[1], layer)) {
+    if (layer == MVAE_MAX_LAYERS)
+      return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                               "more than %d encoder layers", MVAE_MAX_LAYERS);
+    mvae_lstm_stack *dirs[2] = {&bidi->fw, &bidi->bw};
+    for (int d = 0; d < 2; d++) {
+      char prefix[320];
+      snprintf(prefix, sizeof prefix, format[d], layer);
+      CHECK(bind_lstm_layer(m, prefix, input_size, &dirs[d]->layers[layer], err, err_size));
+      dirs[d]->state_size += dirs[d]->layers[layer].units;
+      dirs[d]->n_layers = layer + 1;
+    }
+    input_size = bidi->fw.layers[layer].units + bidi->bw.layers[layer].units;
+    layer++;
+  }
+  if (layer == 0) {
+    char prefix[320];
+    snprintf(prefix, sizeof prefix, format[0], 0);
+    return FAIL("tensor '%skernel' is missing", prefix);
+  }
+  bidi->output_size = input_size;
+  return MVAE_OK;
+}
+
+static mvae_status bind_core_decoder(const mvae_model *m, const char *prefix, int depth,
+                                     int cond_size, mvae_core_decoder *dec, char *err,
+                                     size_t err_size) {
+  char format[320], name[320];
+  dec->depth = depth;
+  dec->cond_size = cond_size;
+  snprintf(format, sizeof format, "%smulti_rnn_cell/cell_%%d/lstm_cell/", prefix);
+  CHECK(bind_lstm_stack(m, format, depth + cond_size, &dec->rnn, err, err_size));
+  snprintf(name, sizeof name, "%sz_to_initial_state/", prefix);
+  CHECK(bind_dense(m, name, cond_size, 2 * dec->rnn.state_size, &dec->init, err, err_size));
+  snprintf(name, sizeof name, "%soutput_projection/", prefix);
+  int top_units = dec->rnn.layers[dec->rnn.n_layers - 1].units;
+  return bind_dense(m, name, top_units, depth, &dec->output, err, err_size);
+}
+
+static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
+  const mvae_info *info = &m->info;
+  m->n_tracks = info->num_tracks;
+  if (!info->hierarchical)
+    return bind_core_decoder(m, "decoder/", info->output_depths[0], info->z_size, &m->tracks[0],
+                             err, err_size);
+  CHECK(bind_lstm_stack(m, "decoder/hierarchical_level_0/cell_%d/lstm_cell/", 1, &m->conductor,
+                        err, err_size));
+  CHECK(bind_dense(m, "decoder/hierarchical_level_0/initial_state/", info->z_size,
+                   2 * m->conductor.state_size, &m->conductor_init, err, err_size));
+  int cond_size = m->conductor.layers[m->conductor.n_layers - 1].units;
+  for (int t = 0; t < m->n_tracks; t++) {
+    char prefix[64];
+    if (m->n_tracks == 1)
+      snprintf(prefix, sizeof prefix, "core_decoder/decoder/");
+    else
+      snprintf(prefix, sizeof prefix, "core_decoder/core_decoder_%d/decoder/", t);
+    CHECK(bind_core_decoder(m, prefix, info->output_depths[t], cond_size, &m->tracks[t], err,
+                            err_size));
+  }
+  return MVAE_OK;
+}
+
+static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
+  const mvae_info *info = &m->info;
+  int hierarchical = m->encoder_levels == 2;
+  const char *first_level = hierarchical ? "encoder/hierarchical_level_0/" : "encoder/";
+  char probe[320];
+  snprintf(probe, sizeof probe, "%scell_%%d/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/",
+           first_level);
+  if (!has_layer(m, probe, 0)) {
+    m->encoder_levels = 0; /* decode-only model, e.g. Magenta's decoder without its encoder */
+  } else {
+    CHECK(bind_bidi_stack(m, first_level, info->input_depth, &m->encoder[0], err, err_size));
+    if (hierarchical)
+      CHECK(bind_bidi_stack(m, "encoder/hierarchical_level_1/", m->encoder[0].output_size,
+                            &m->encoder[1], err, err_size));
+  }
+  /* mu/sigma may exist without the LSTMs; their input size then cannot be checked against them. */
+  const mvf_tensor *mu = find(m, "encoder/mu/kernel");
+  if (mu) {
+    int in = m->encoder_levels ? m->encoder[m->encoder_levels - 1].output_size : mu->rows;
+    CHECK(bind_dense(m, "encoder/mu/", in, info->z_size, &m->mu, err, err_size));
+    m->has_mu = 1;
+    if (find(m, "encoder/sigma/kernel")) {
+      CHECK(bind_dense(m, "encoder/sigma/", in, info->z_size, &m->sigma, err, err_size));
+      m->has_sigma = 1;
+    }
+  }
+  if (m->encoder_levels && !m->has_mu)
+    return FAIL("the encoder has LSTM weights but 'encoder/mu/kernel' is missing");
+  return MVAE_OK;
+}
+
+mvae_status mvae_model_build(mvae_model *m, char *err, size_t err_size) {
+  CHECK(read_config(m, err, err_size));
+  CHECK(widen_f16_tensors(m, err, err_size));
+  CHECK(bind_decoder(m, err, err_size));
+  CHECK(bind_encoder(m, err, err_size));
+  mvae_info *info = &m->info;
+  info->has_encoder = m->encoder_levels > 0;
+  info->has_sigma = info->has_encoder && m->has_sigma;
+  size_t bytes = 0;
+  int quantized = 0;
+  for (uint32_t i = 0; i < m->file.n_tensors; i++) {
+    bytes += m->file.tensors[i].nbytes;
+    quantized |= m->file.tensors[i].dtype == MVF_Q8;
+  }
+  info->weight_bytes = bytes;
+  info->quantized = quantized;
+  return MVAE_OK;
+}

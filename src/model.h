@@ -1,0 +1,76 @@
+/* model.h: the loaded model, as the forward pass sees it. */
+#ifndef MVAE_MODEL_H
+#define MVAE_MODEL_H
+
+#include "kernels.h"
+#include "model_file.h"
+#include "musicvae.h"
+
+#define MVAE_MAX_LAYERS 8
+
+/* A weight matrix [rows][cols] (TF kernel [in][out]), f32 or q8, pointing into the model's memory. */
+typedef struct mvae_matrix {
+  int rows, cols;
+  const float *f32;     /* f32 weights, or NULL for q8 */
+  const int8_t *q8;     /* q8 values [rows][cols] */
+  const float *scales;  /* q8 scales [rows][nblk] */
+  int block, nblk;
+} mvae_matrix;
+
+typedef struct mvae_dense {
+  mvae_matrix kernel;
+  const float *bias; /* [kernel.cols] */
+} mvae_dense;
+
+/* One TF LSTMBlockCell: kernel rows [input; h], gate columns i, j, f, o. */
+typedef struct mvae_lstm_layer {
+  mvae_matrix kernel;
+  const float *bias; /* [4 * units] */
+  int input_size, units;
+} mvae_lstm_layer;
+
+typedef struct mvae_lstm_stack {
+  int n_layers;
+  mvae_lstm_layer layers[MVAE_MAX_LAYERS];
+  int state_size; /* sum of units: the c and h halves of an initial-state projection */
+} mvae_lstm_stack;
+
+/* A bidirectional stack: forward and backward LSTMs, layer l > 0 reading [fw; bw] of layer l-1. */
+typedef struct mvae_bidi_stack {
+  mvae_lstm_stack fw, bw;
+  int output_size; /* 2 * top units */
+} mvae_bidi_stack;
+
+/* One track's autoregressive LSTM decoder (the whole flat decoder, or a core decoder). */
+typedef struct mvae_core_decoder {
+  mvae_dense init; /* z_to_initial_state: tanh, split c0, h0, c1, h1, ... */
+  mvae_lstm_stack rnn;
+  mvae_dense output; /* output_projection */
+  int depth;         /* output classes */
+  int cond_size;     /* conditioning size: z, or the conductor's output */
+} mvae_core_decoder;
+
+struct mvae_model {
+  uint8_t *blob;      /* owned copy of the file */
+  float *widened_f16; /* owned f32 copies of f16 tensors */
+  mvf_file file;
+  mvae_info info;
+  char name[64];
+  const mvk_impl *kernels;
+
+  int encoder_levels; /* 0: no encoder; 1: bidirectional; 2: hierarchical */
+  mvae_bidi_stack encoder[2];
+  mvae_dense mu, sigma;
+  int has_mu, has_sigma;
+
+  mvae_dense conductor_init; /* hierarchical only */
+  mvae_lstm_stack conductor;
+  int n_tracks;
+  mvae_core_decoder tracks[MVAE_MAX_TRACKS];
+
+  char last_error[512];
+};
+
+mvae_status mvae_model_build(mvae_model *model, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,46 @@
+/* rng.c: PCG32 (O'Neill, pcg-random.org, XSH-RR 64/32) and normals by Marsaglia's polar method.
+ * Only integer arithmetic, IEEE-exact double operations and the deterministic mvm_log, so a seed gives
+ * the same stream natively and in WebAssembly. */
+#include "mathfn.h"
+#include "musicvae.h"
+
+#include <math.h>
+
+#define PCG_MULTIPLIER 6364136223846793005ULL
+
+void mvae_rng_seed(mvae_rng *rng, uint64_t seed) {
+  if (!rng)
+    return;
+  /* Stream selector fixed; the seed picks the starting point, as pcg32_srandom does. */
+  rng->state = 0;
+  rng->inc = (0xda3e39cb94b95bdbULL << 1u) | 1u;
+  mvae_rng_u32(rng);
+  rng->state += seed;
+  mvae_rng_u32(rng);
+}
+
+uint32_t mvae_rng_u32(mvae_rng *rng) {
+  uint64_t old = rng->state;
+  rng->state = old * PCG_MULTIPLIER + rng->inc;
+  uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+  uint32_t rot = (uint32_t)(old >> 59u);
+  return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
+double mvae_rng_uniform(mvae_rng *rng) {
+  uint64_t hi = mvae_rng_u32(rng) >> 5; /* 27 bits */
+  uint64_t lo = mvae_rng_u32(rng) >> 6; /* 26 bits */
+  return (double)((hi << 26) | lo) * (1.0 / 9007199254740992.0);
+}
+
+double mvae_rng_normal(mvae_rng *rng) {
+  /* One of the pair is discarded: keeping no spare in the state keeps the stream position a pure
+   * function of the number of calls, which matters for reproducible batches. */
+  for (;;) {
+    double u = 2.0 * mvae_rng_uniform(rng) - 1.0;
+    double v = 2.0 * mvae_rng_uniform(rng) - 1.0;
+    double s = u * u + v * v;
+    if (s > 0.0 && s < 1.0)
+      return u * sqrt(-2.0 * mvm_log(s) / s);
+  }
+}
