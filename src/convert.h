@@ -1,0 +1,214 @@
+/* convert.h: note sequences <-> model tensors, as magenta.js's data converters do it.
+ *
+ * Model-independent: every function takes the sizes it needs (num_steps, pitch range) and writes
+ * into buffers the caller owns. No function keeps state between calls.
+ *
+ * The behaviour follows magenta.js (@magenta/music 1.23): MelodyConverter with
+ * Melody.fromNoteSequence and Melody.toNoteSequence (music/src/core/melodies.ts), DrumsConverter,
+ * DrumsOneHotConverter and TrioConverter (music/src/core/data.ts), the drum map
+ * DEFAULT_DRUM_PITCH_CLASSES (constants.ts). Where magenta.js has a quirk that changes what the
+ * encoder sees, the quirk is reproduced and named at the place it happens; the drum converters can
+ * be asked for the intended ("clean") encoding instead.
+ *
+ * Errors: MVAE_ERR_INVALID_ARGUMENT for a NULL buffer, a negative count or a bad size/range
+ * argument; MVAE_ERR_BAD_INPUT for a note or token that is invalid or that magenta.js refuses to
+ * convert; MVAE_ERR_OUT_OF_MEMORY if scratch space (the melody sort, a wrapper's per-step tracks,
+ * always freed before returning) cannot be allocated;
+ * MVAE_ERR_BUFFER_TOO_SMALL when notes did not fit (the count needed is still stored).
+ * The optional `error` argument (may be NULL) then says what and where. */
+#ifndef MVAE_CONVERT_H
+#define MVAE_CONVERT_H
+
+#include "musicvae.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Errors --------------------------------------------------------------------------------- */
+
+typedef struct mvae_convert_error {
+  const char *message; /* a static string; "" when there was no error */
+  int index;           /* the offending note (or step, for tokens); -1 if none */
+  int value;           /* the offending value */
+} mvae_convert_error;
+
+/* Fills *error (if not NULL) and returns status: `return mvae_convert_fail(error, ...);`. */
+mvae_status mvae_convert_fail(mvae_convert_error *error, mvae_status status, const char *message,
+                              int index, int value);
+/* Sets *error (if not NULL) to "no error". */
+void mvae_convert_clear_error(mvae_convert_error *error);
+
+/* Every converter takes 1 <= num_steps <= MVAE_CONVERT_MAX_STEPS, so that note counts (at most
+ * 11 per step for a trio) and buffer offsets stay far from overflow. */
+#define MVAE_CONVERT_MAX_STEPS (1 << 24)
+static inline int mvae_num_steps_ok(int num_steps) {
+  return num_steps >= 1 && num_steps <= MVAE_CONVERT_MAX_STEPS;
+}
+
+/* ---- Notes ---------------------------------------------------------------------------------- */
+
+/* Which notes a converter looks at. magenta.js's MelodyConverter and DrumsConverter take every note
+ * (is_drum and program are ignored); TrioConverter splits the notes by is_drum and program. */
+typedef enum mvae_note_selection {
+  MVAE_SELECT_ALL = 0,
+  MVAE_SELECT_TRIO_MELODY = 1, /* !is_drum, program 0..31 */
+  MVAE_SELECT_TRIO_BASS = 2,   /* !is_drum, program 32..39 */
+  MVAE_SELECT_DRUMS = 3        /* is_drum */
+} mvae_note_selection;
+
+#define MVAE_TRIO_MELODY_PROGRAM_MIN 0
+#define MVAE_TRIO_MELODY_PROGRAM_MAX 31
+#define MVAE_TRIO_BASS_PROGRAM_MIN 32
+#define MVAE_TRIO_BASS_PROGRAM_MAX 39
+
+/* Instruments and programs that magenta.js's TrioConverter gives decoded notes. */
+#define MVAE_TRIO_MELODY_INSTRUMENT 0
+#define MVAE_TRIO_BASS_INSTRUMENT 1
+#define MVAE_TRIO_DRUMS_INSTRUMENT 2
+#define MVAE_TRIO_MELODY_PROGRAM 0
+#define MVAE_TRIO_BASS_PROGRAM 32
+
+/* magenta.js never sets a decoded note's velocity; the NoteSequence protobuf default is 0 (its MIDI
+ * writer would substitute 80 only for an undefined velocity, which a protobuf Note never has). */
+#define MVAE_DECODED_VELOCITY 0
+
+/* Checks every field of every note: pitch and velocity 0..127, 0 <= start_step < end_step, program
+ * 0..127, is_drum 0 or 1, instrument >= 0; notes may be NULL only when n_notes is 0. */
+mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error);
+int mvae_note_is_selected(const mvae_note *note, mvae_note_selection selection);
+
+/* ---- Melody (MelodyConverter) --------------------------------------------------------------- */
+
+#define MVAE_MELODY_NO_EVENT 0
+#define MVAE_MELODY_NOTE_OFF 1
+#define MVAE_MELODY_FIRST_PITCH 2
+
+/* 0 <= min_pitch <= max_pitch <= 127; returns max_pitch - min_pitch + 3, or 0 for a bad range. */
+int mvae_melody_depth(int min_pitch, int max_pitch);
+
+/* Notes -> events[num_steps], as Melody.fromNoteSequence with ignorePolyphony (its default
+ * in 1.23):
+ *   - notes are taken in order of start step; of several notes starting at one step only the
+ * highest (the first of equal pitches in input order) is used, the others are dropped unchecked;
+ *   - each used note writes its pitch event at its start and NOTE_OFF at its end step; a later
+ * onset overwrites an earlier note-off at the same step, and a note that starts while another
+ * sounds simply cuts in (the earlier note's note-off is still written at its own end step, if no
+ * onset is there);
+ *   - writes at or past num_steps are dropped (notes past the end are truncated);
+ *   - a used note with a pitch outside [min_pitch, max_pitch] is an error (magenta.js throws), even
+ *     when it starts past the end.
+ * Notes are checked with mvae_check_notes first. Allocates scratch space for the sort (freed). */
+mvae_status mvae_melody_from_notes(const mvae_note *notes, int n_notes,
+                                   mvae_note_selection selection, int num_steps, int min_pitch,
+                                   int max_pitch, int32_t *events, mvae_convert_error *error);
+
+/* events[num_steps] (each 0..depth-1) -> one-hot rows: out[t * row_stride + events[t]] = 1 and the
+ * other `depth` floats of each row 0; floats outside the first `depth` of a row are not touched. */
+mvae_status mvae_events_to_one_hot(const int32_t *events, int num_steps, int depth, int row_stride,
+                                   float *out, mvae_convert_error *error);
+
+/* events -> notes, as Melody.toNoteSequence: a pitch event starts a note that lasts until the next
+ * event that is not NO_EVENT, or the end. Notes get `program`, `instrument`, is_drum 0 and velocity
+ * MVAE_DECODED_VELOCITY. Writes at most max_notes (notes may be NULL when max_notes is 0), stores
+ * the number needed in *n_notes and returns MVAE_ERR_BUFFER_TOO_SMALL if they did not all fit. */
+mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_pitch, int max_pitch,
+                                 int program, int instrument, mvae_note *notes, int max_notes,
+                                 int *n_notes, mvae_convert_error *error);
+
+/* ---- Drums (DrumsConverter, DrumsOneHotConverter) ------------------------------------------- */
+
+#define MVAE_DRUM_CLASSES 9
+#define MVAE_DRUM_ROLL_WIDTH 10 /* 9 classes + "no hit" */
+#define MVAE_DRUM_LABELS 512    /* 2^9 hit sets */
+/* A label that magenta.js's one-hot drum input turns into an all-zero row (tf.oneHot of an index
+ * >= depth): the sum of class bits reached 512, e.g. two ride notes at one step. */
+#define MVAE_DRUM_LABEL_ZERO_ROW 512
+
+typedef enum mvae_drum_encoding {
+  /* What magenta.js 1.23 feeds its encoder, quirks included:
+   *  - roll: TensorBuffer.set(v, step, -1) does not index from the end, it writes flat index
+   *    10 * step - 1, i.e. the "no hit" column of the previous row. So the last column of row t is
+   * 1 when t < num_steps - 1 and no note (mapped pitch or not) starts at t + 1; it is 0 in the last
+   *    row. Class columns: any note of a mapped pitch starting at t.
+   *  - one-hot: labels[t] += 2^class, a sum, not an or: two notes of one class at a step carry into
+   * the next class bit, a sum >= 512 gives an all-zero row, and an unmapped pitch makes the sum
+   * NaN, which the int32 tensor turns into 0 (no hit) for that whole step. A note starting at or
+   * past num_steps grows the label array past num_steps (TrioConverter then throws on the concat):
+   * an error here.
+   *  - every note counts, whatever its is_drum (DrumsConverter and DrumsOneHotConverter do not
+   * filter; the trio's drum track is selected by is_drum before conversion). */
+  MVAE_DRUMS_MAGENTA_JS = 0,
+  /* What the converters intend: a step's hit set is the OR of the classes of the mapped notes
+   * starting there, unmapped pitches and notes past the end are ignored, and the roll's last column
+   * is 1 exactly when the step has no hit. */
+  MVAE_DRUMS_CLEAN = 1
+} mvae_drum_encoding;
+
+/* The drum class (0 kick, 1 snare, 2 closed hi-hat, 3 open hi-hat, 4 low tom, 5 mid tom, 6 high
+ * tom, 7 crash, 8 ride) of a MIDI pitch in magenta.js's map, or -1 if the pitch has none.
+ * magenta.js keeps the pre-2019 map: Magenta Python later moved 22, 26, 43 and 52 (here: none,
+ * none, high tom, ride). */
+int mvae_drum_class_of_pitch(int pitch);
+/* The pitch a decoded hit of this class gets (the first pitch of its class), or -1. */
+int mvae_drum_class_pitch(int drum_class);
+
+/* Notes -> labels[num_steps]: the hit set of each step, bit c for class c (MVAE_DRUMS_MAGENTA_JS:
+ * may also be MVAE_DRUM_LABEL_ZERO_ROW, see above). */
+mvae_status mvae_drum_labels_from_notes(const mvae_note *notes, int n_notes,
+                                        mvae_note_selection selection, int num_steps,
+                                        mvae_drum_encoding encoding, int32_t *labels,
+                                        mvae_convert_error *error);
+/* labels[num_steps] -> 512-wide one-hot rows at out[t * row_stride]; a label of
+ * MVAE_DRUM_LABEL_ZERO_ROW gives an all-zero row; other labels outside 0..511 are an error. */
+mvae_status mvae_drum_labels_to_one_hot(const int32_t *labels, int num_steps, int row_stride,
+                                        float *out, mvae_convert_error *error);
+/* Notes -> the 10-wide roll float[num_steps][10] that DrumsConverter feeds the encoder. */
+mvae_status mvae_drum_roll_from_notes(const mvae_note *notes, int n_notes,
+                                      mvae_note_selection selection, int num_steps,
+                                      mvae_drum_encoding encoding, float *roll,
+                                      mvae_convert_error *error);
+/* labels[num_steps] (0..511) -> drum notes, as DrumsConverter.toNoteSequence: for each step, then
+ * each class in order, a note of the class's pitch, one step long, is_drum 1, program 0, the given
+ * instrument, velocity MVAE_DECODED_VELOCITY. Same buffer rules as mvae_events_to_notes. */
+mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int instrument,
+                                      mvae_note *notes, int max_notes, int *n_notes,
+                                      mvae_convert_error *error);
+
+/* ---- Whole encoder inputs and decoded sequences --------------------------------------------- */
+
+/* Melody model: float[num_steps][depth] one-hot of mvae_melody_from_notes over all notes. */
+mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                       int min_pitch, int max_pitch, float *input,
+                                       mvae_convert_error *error);
+/* Drums model: float[num_steps][10] roll (roll_input) or float[num_steps][512] one-hot, all notes.
+ */
+mvae_status mvae_drums_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                      int roll_input, mvae_drum_encoding encoding, float *input,
+                                      mvae_convert_error *error);
+
+/* Trio: the width of one input step, 2 * melody depth + 512, or 0 for a bad pitch range. */
+int mvae_trio_input_depth(int min_pitch, int max_pitch);
+/* Trio model: float[num_steps][trio depth] = [melody one-hot | bass one-hot | drums one-hot], as
+ * TrioConverter: melody from the non-drum notes of programs 0..31, bass from those of
+ * programs 32..39 (both with the same pitch range), drums from the is_drum notes through the
+ * one-hot drum encoding; every instrument in a program range is merged into its track (instrument
+ * numbers are ignored), and notes of other programs are dropped. */
+mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                     int min_pitch, int max_pitch, mvae_drum_encoding encoding,
+                                     float *input, mvae_convert_error *error);
+/* tokens int32[3][num_steps] (melody events, bass events, drum labels) -> notes: melody notes first
+ * (instrument 0, program 0), then bass (instrument 1, program 32), then drums (instrument 2,
+ * program 0, is_drum 1), as TrioConverter.toNoteSequence. Same buffer rules as
+ * mvae_events_to_notes; on a bad token, error->index is track * num_steps + step. */
+mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
+                                      int max_pitch, mvae_note *notes, int max_notes, int *n_notes,
+                                      mvae_convert_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MVAE_CONVERT_H */
