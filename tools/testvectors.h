@@ -17,7 +17,7 @@ typedef struct tv_case {
   int greedy_events[TV_STEPS];
 } tv_case;
 
-static char *tv_read_file(const char *path, size_t *size) {
+static inline char *tv_read_file(const char *path, size_t *size) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
@@ -40,7 +40,7 @@ static char *tv_read_file(const char *path, size_t *size) {
 }
 
 /* Parses the number array after `"key": [` starting at *pos; returns 1 on success. */
-static int tv_array(const char **pos, const char *key, double *out, int count) {
+static inline int tv_array(const char **pos, const char *key, double *out, int count) {
   char pattern[64];
   snprintf(pattern, sizeof pattern, "\"%s\"", key);
   const char *p = strstr(*pos, pattern);
@@ -63,7 +63,7 @@ static int tv_array(const char **pos, const char *key, double *out, int count) {
 }
 
 /* Returns the number of cases read into a malloc'd array (*cases), or -1. */
-static int tv_load(const char *path, tv_case **cases) {
+static inline int tv_load(const char *path, tv_case **cases) {
   char *text = tv_read_file(path, NULL);
   if (!text)
     return -1;

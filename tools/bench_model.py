@@ -1,0 +1,28 @@
+"""Writes benchmark copies of mel_2bar_small with the missing encoder LSTM kernels filled at random
+(as the magenta.js timings in ../shared/reference/measurements.md were taken), so that encode can be
+timed before a trained encoder exists. Not for music: the encodings are meaningless.
+
+    /usr/bin/python3 tools/bench_model.py models/mel_2bar_small.mvae build/bench
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
+from mvae_format import read_model, write_model  # noqa: E402
+
+source, out_dir = sys.argv[1], sys.argv[2]
+meta, tensors = read_model(source)
+rng = np.random.default_rng(0)
+depth, units = meta["musicvae.input_depth"], 512
+for direction in ("fw", "bw"):
+    prefix = f"encoder/cell_0/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
+    tensors.setdefault(prefix + "kernel", rng.normal(0, 0.05, (depth + units, 4 * units)))
+    tensors.setdefault(prefix + "bias", np.zeros(4 * units))
+tensors = {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
+meta["general.name"] = meta.get("general.name", "model") + " (random encoder, benchmark only)"
+os.makedirs(out_dir, exist_ok=True)
+name = os.path.basename(source).split(".")[0]
+write_model(os.path.join(out_dir, name + ".fp32.mvae"), meta, tensors)
+write_model(os.path.join(out_dir, name + ".q8.mvae"), meta, tensors, quantize="q8", block=32)
