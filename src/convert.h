@@ -71,9 +71,10 @@ typedef enum mvae_note_selection {
 #define MVAE_TRIO_MELODY_PROGRAM 0
 #define MVAE_TRIO_BASS_PROGRAM 32
 
-/* magenta.js never sets a decoded note's velocity; the NoteSequence protobuf default is 0 (its MIDI
- * writer would substitute 80 only for an undefined velocity, which a protobuf Note never has). */
-#define MVAE_DECODED_VELOCITY 0
+/* magenta.js leaves a decoded note's velocity unset (the protobuf default 0), and its players and MIDI
+ * writer substitute 80 for a missing one. We write the 80 itself: a velocity-0 note-on is a note-off
+ * in MIDI, so 0 would make exported files and Web MIDI output silent. */
+#define MVAE_DECODED_VELOCITY 80
 
 /* Checks every field of every note: pitch and velocity 0..127, 0 <= start_step < end_step, program
  * 0..127, is_drum 0 or 1, instrument >= 0; notes may be NULL only when n_notes is 0. */

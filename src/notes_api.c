@@ -79,13 +79,14 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
                                         info.max_pitch, input, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
-    /* Feed the encoder what magenta.js feeds it, quirks included (see mvae_drum_encoding). */
+    /* The encoding Magenta trains on (and our trainer uses), not magenta.js's off-by-one roll and
+     * summed labels: see mvae_drum_encoding. */
     status = mvae_drums_notes_to_input(notes, n_notes, info.num_steps, info.drums_roll_input,
-                                       MVAE_DRUMS_MAGENTA_JS, input, &error);
+                                       MVAE_DRUMS_CLEAN, input, &error);
     break;
   case MVAE_CONVERTER_TRIO:
     status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                      info.max_pitch, MVAE_DRUMS_MAGENTA_JS, input, &error);
+                                      info.max_pitch, MVAE_DRUMS_CLEAN, input, &error);
     break;
   }
   if (status != MVAE_OK)
