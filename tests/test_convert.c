@@ -254,7 +254,7 @@ static void test_melody_to_notes(void) {
   int32_t legato[4] = {41, 43, 0, 0};
   CHECK_STATUS(mvae_events_to_notes(legato, 4, MIN_PITCH, MAX_PITCH, 32, 1, notes, 8, &n, &error),
                MVAE_OK);
-  mvae_note expected_legato[2] = {{60, 0, 0, 1, 32, 0, 1}, {62, 0, 1, 4, 32, 0, 1}};
+  mvae_note expected_legato[2] = {{60, 80, 0, 1, 32, 0, 1}, {62, 80, 1, 4, 32, 0, 1}};
   CHECK(n == 2 && same_note(&notes[0], &expected_legato[0]) &&
         same_note(&notes[1], &expected_legato[1]));
 
@@ -526,10 +526,10 @@ static void test_drum_notes(void) {
   int n = 0;
   int32_t labels[3] = {3, 0, 256 + 4};
   CHECK_STATUS(mvae_drum_labels_to_notes(labels, 3, 0, notes, 16, &n, &error), MVAE_OK);
-  mvae_note expected[4] = {{36, 0, 0, 1, 0, 1, 0},
-                           {38, 0, 0, 1, 0, 1, 0},
-                           {42, 0, 2, 3, 0, 1, 0},
-                           {51, 0, 2, 3, 0, 1, 0}};
+  mvae_note expected[4] = {{36, 80, 0, 1, 0, 1, 0},
+                           {38, 80, 0, 1, 0, 1, 0},
+                           {42, 80, 2, 3, 0, 1, 0},
+                           {51, 80, 2, 3, 0, 1, 0}};
   CHECK(n == 4);
   for (int i = 0; i < 4 && i < n; i++)
     CHECK(same_note(&notes[i], &expected[i]));
@@ -611,10 +611,10 @@ static void test_trio(void) {
   CHECK_STATUS(
       mvae_trio_tokens_to_notes(tokens, STEPS, MIN_PITCH, MAX_PITCH, decoded, 16, &n, &error),
       MVAE_OK);
-  mvae_note expected[4] = {{76, 0, 0, 1, 0, 0, 0},
-                           {40, 0, 0, 4, 32, 0, 1},
-                           {36, 0, 0, 1, 0, 1, 2},
-                           {42, 0, 1, 2, 0, 1, 2}};
+  mvae_note expected[4] = {{76, 80, 0, 1, 0, 0, 0},
+                           {40, 80, 0, 4, 32, 0, 1},
+                           {36, 80, 0, 1, 0, 1, 2},
+                           {42, 80, 1, 2, 0, 1, 2}};
   CHECK(n == 4);
   for (int i = 0; i < 4 && i < n; i++)
     CHECK(same_note(&decoded[i], &expected[i]));
