@@ -29,7 +29,8 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
                              "out of memory loading a %zu-byte model", size);
   }
   memcpy(m->blob, data, size);
-  m->kernels = mvk_active();
+  m->compute.kernels = mvk_active();
+  m->compute.activations = mva_active();
   mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
   if (status == MVAE_OK)
     status = mvae_model_build(m, err, err_size);

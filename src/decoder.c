@@ -90,14 +90,14 @@ typedef struct track_output {
 static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_state *s,
                         const float *cond, int ldc, int batch, int t0, int steps,
                         const track_output *out) {
-  const mvk_impl *k = m->kernels;
+  const mvae_compute *cx = &m->compute;
   const mvae_lstm_layer *first = &d->rnn.layers[0];
   int top = d->rnn.n_layers - 1, depth = d->depth;
   const mvae_decode_opts *opts = out->opts;
 
-  lstm_initial_state(k, &d->init, &d->rnn, cond, ldc, batch, s->init, s->c, s->h);
+  lstm_initial_state(cx, &d->init, &d->rnn, cond, ldc, batch, s->init, s->c, s->h);
   lstm_gates_from_bias(first, s->cond_gates, batch);
-  mat_gemm(k, &first->kernel, depth, d->cond_size, cond, ldc, s->cond_gates, 4 * first->units,
+  mat_gemm(cx, &first->kernel, depth, d->cond_size, cond, ldc, s->cond_gates, 4 * first->units,
            batch);
 
   for (int t = t0; t < t0 + steps; t++) {
@@ -105,16 +105,16 @@ static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_st
     memcpy(s->gates, s->cond_gates, sizeof(float) * batch * width0);
     for (int b = 0; b < batch; b++)
       if (s->previous[b] >= 0) /* the one-hot input selects one kernel row */
-        mat_axpy_row(k, &first->kernel, s->previous[b], 1.0f, s->gates + b * width0);
-    lstm_finish_step(k, first, s->gates, s->c[0], s->h[0], batch);
+        mat_axpy_row(cx, &first->kernel, s->previous[b], 1.0f, s->gates + b * width0);
+    lstm_finish_step(cx, first, s->gates, s->c[0], s->h[0], batch);
     for (int l = 1; l <= top; l++) {
       const mvae_lstm_layer *layer = &d->rnn.layers[l];
       lstm_gates_from_bias(layer, s->gates, batch);
-      mat_gemm(k, &layer->kernel, 0, layer->input_size, s->h[l - 1], layer->input_size, s->gates,
+      mat_gemm(cx, &layer->kernel, 0, layer->input_size, s->h[l - 1], layer->input_size, s->gates,
                4 * layer->units, batch);
-      lstm_finish_step(k, layer, s->gates, s->c[l], s->h[l], batch);
+      lstm_finish_step(cx, layer, s->gates, s->c[l], s->h[l], batch);
     }
-    dense_forward(k, &d->output, s->h[top], d->rnn.layers[top].units, s->logits, depth, batch);
+    dense_forward(cx, &d->output, s->h[top], d->rnn.layers[top].units, s->logits, depth, batch);
 
     for (int b = 0; b < batch; b++) {
       const float *logits = s->logits + (size_t)b * depth;
@@ -139,9 +139,9 @@ static void conductor_step(const mvae_model *m, float **c, float **h, float *gat
     const mvae_lstm_layer *layer = &st->layers[l];
     lstm_gates_from_bias(layer, gates, batch);
     if (l > 0) /* layer 0's input is a single zero: it adds nothing */
-      mat_gemm(m->kernels, &layer->kernel, 0, layer->input_size, h[l - 1], layer->input_size,
+      mat_gemm(&m->compute, &layer->kernel, 0, layer->input_size, h[l - 1], layer->input_size,
                gates, 4 * layer->units, batch);
-    lstm_finish_step(m->kernels, layer, gates, c[l], h[l], batch);
+    lstm_finish_step(&m->compute, layer, gates, c[l], h[l], batch);
   }
 }
 
@@ -192,7 +192,7 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
     }
     float *gates = mvae_arena_take(&arena, (size_t)batch * 4 * max_units);
     float *init = mvae_arena_take(&arena, (size_t)batch * 2 * cs->state_size);
-    lstm_initial_state(m->kernels, &m->conductor_init, cs, z, z_size, batch, init, c, h);
+    lstm_initial_state(&m->compute, &m->conductor_init, cs, z, z_size, batch, init, c, h);
     int seg_steps = info->num_steps / info->num_segments;
     int top_units = cs->layers[cs->n_layers - 1].units;
     for (int u = 0; u < info->num_segments; u++) {

@@ -27,7 +27,7 @@ static int max_units(const mvae_lstm_stack *s) {
 /* Runs `bidi` over `steps` steps and writes [last fw h; last bw h] of the top layer to out[b]. */
 static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step_input in,
                                 int steps, int batch, float *out, int ldo) {
-  const mvk_impl *k = m->kernels;
+  const mvae_compute *cx = &m->compute;
   int units = max_units(&bidi->fw) > max_units(&bidi->bw) ? max_units(&bidi->fw)
                                                           : max_units(&bidi->bw);
   size_t seq_width = 2 * (size_t)units; /* a layer's [fw; bw] output at one step */
@@ -60,20 +60,20 @@ static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step
           const float *x = in.base + (size_t)t * in.step_stride;
           float *g = gates + (size_t)t * batch * gate_width;
           if (in.sparse)
-            mat_gemm_sparse(k, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width,
+            mat_gemm_sparse(cx, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width,
                             batch);
           else
-            mat_gemm(k, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width, batch);
+            mat_gemm(cx, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width, batch);
         }
       } else {
-        mat_gemm(k, &layer->kernel, 0, prev_width, prev, prev_width, gates, gate_width,
+        mat_gemm(cx, &layer->kernel, 0, prev_width, prev, prev_width, gates, gate_width,
                  (int)rows);
       }
       memset(c, 0, sizeof(float) * (size_t)batch * h_units);
       memset(h, 0, sizeof(float) * (size_t)batch * h_units);
       for (int i = 0; i < steps; i++) {
         int t = dir ? steps - 1 - i : i;
-        lstm_finish_step(k, layer, gates + (size_t)t * batch * gate_width, c, h, batch);
+        lstm_finish_step(cx, layer, gates + (size_t)t * batch * gate_width, c, h, batch);
         if (l + 1 < n_layers)
           for (int b = 0; b < batch; b++)
             memcpy(cur + ((size_t)t * batch + b) * cur_width + (dir ? bidi->fw.layers[l].units : 0),
@@ -122,9 +122,9 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float
       status = bidi_forward(m, top, level1, segments, batch, final_state, top->output_size);
   }
   if (status == MVAE_OK) {
-    dense_forward(m->kernels, &m->mu, final_state, top->output_size, mu, info->z_size, batch);
+    dense_forward(&m->compute, &m->mu, final_state, top->output_size, mu, info->z_size, batch);
     if (sigma) {
-      dense_forward(m->kernels, &m->sigma, final_state, top->output_size, sigma, info->z_size,
+      dense_forward(&m->compute, &m->sigma, final_state, top->output_size, sigma, info->z_size,
                     batch);
       for (size_t i = 0; i < (size_t)batch * info->z_size; i++)
         sigma[i] = (float)mvm_softplus(sigma[i]);

@@ -1,57 +1,55 @@
 /* layers.c: matrices, dense layers and the TF LSTMBlockCell on batches. */
 #include "layers.h"
 
-#include "mathfn.h"
-
 #include <string.h>
 
-void mat_gemm(const mvk_impl *k, const mvae_matrix *m, int row0, int nrows, const float *x,
+void mat_gemm(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows, const float *x,
               int ldx, float *y, int ldy, int batch) {
   if (nrows <= 0 || batch <= 0)
     return;
   if (m->f32)
-    k->gemm_f32(y, ldy, x, ldx, m->f32 + (size_t)row0 * m->cols, nrows, m->cols, batch);
+    cx->kernels->gemm_f32(y, ldy, x, ldx, m->f32 + (size_t)row0 * m->cols, nrows, m->cols, batch);
   else
-    k->gemm_q8(y, ldy, x, ldx, m->q8 + (size_t)row0 * m->cols,
+    cx->kernels->gemm_q8(y, ldy, x, ldx, m->q8 + (size_t)row0 * m->cols,
                m->scales + (size_t)row0 * m->nblk, m->block, nrows, m->cols, batch);
 }
 
-void mat_axpy_row(const mvk_impl *k, const mvae_matrix *m, int row, float alpha, float *y) {
+void mat_axpy_row(const mvae_compute *cx, const mvae_matrix *m, int row, float alpha, float *y) {
   if (m->f32)
-    k->axpy_f32(y, alpha, m->f32 + (size_t)row * m->cols, m->cols);
+    cx->kernels->axpy_f32(y, alpha, m->f32 + (size_t)row * m->cols, m->cols);
   else
-    k->axpy_q8(y, alpha, m->q8 + (size_t)row * m->cols, m->scales + (size_t)row * m->nblk,
+    cx->kernels->axpy_q8(y, alpha, m->q8 + (size_t)row * m->cols, m->scales + (size_t)row * m->nblk,
                m->block, m->cols);
 }
 
-void mat_gemm_sparse(const mvk_impl *k, const mvae_matrix *m, int row0, int nrows,
+void mat_gemm_sparse(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows,
                      const float *x, int ldx, float *y, int ldy, int batch) {
   for (int b = 0; b < batch; b++)
     for (int r = 0; r < nrows; r++)
       if (x[(size_t)b * ldx + r] != 0.0f)
-        mat_axpy_row(k, m, row0 + r, x[(size_t)b * ldx + r], y + (size_t)b * ldy);
+        mat_axpy_row(cx, m, row0 + r, x[(size_t)b * ldx + r], y + (size_t)b * ldy);
 }
 
-void dense_forward(const mvk_impl *k, const mvae_dense *d, const float *x, int ldx, float *y,
+void dense_forward(const mvae_compute *cx, const mvae_dense *d, const float *x, int ldx, float *y,
                    int ldy, int batch) {
   for (int b = 0; b < batch; b++)
     memcpy(y + (size_t)b * ldy, d->bias, sizeof(float) * (size_t)d->kernel.cols);
-  mat_gemm(k, &d->kernel, 0, d->kernel.rows, x, ldx, y, ldy, batch);
+  mat_gemm(cx, &d->kernel, 0, d->kernel.rows, x, ldx, y, ldy, batch);
 }
 
-void lstm_initial_state(const mvk_impl *k, const mvae_dense *init, const mvae_lstm_stack *stack,
-                        const float *x, int ldx, int batch, float *scratch, float **c, float **h) {
+void lstm_initial_state(const mvae_compute *cx, const mvae_dense *init,
+                        const mvae_lstm_stack *stack, const float *x, int ldx, int batch,
+                        float *scratch, float **c, float **h) {
   int width = init->kernel.cols; /* 2 * sum of units */
-  dense_forward(k, init, x, ldx, scratch, width, batch);
+  dense_forward(cx, init, x, ldx, scratch, width, batch);
+  cx->activations->tanh_inplace(scratch, width * batch);
   for (int b = 0; b < batch; b++) {
     const float *row = scratch + (size_t)b * width;
     for (int l = 0, offset = 0; l < stack->n_layers; l++) {
-      int units = stack->layers[l].units;
-      for (int u = 0; u < units; u++) {
-        c[l][(size_t)b * units + u] = mvm_tanhf(row[offset + u]);
-        h[l][(size_t)b * units + u] = mvm_tanhf(row[offset + units + u]);
-      }
-      offset += 2 * units;
+      size_t units = (size_t)stack->layers[l].units;
+      memcpy(c[l] + b * units, row + offset, sizeof(float) * units);
+      memcpy(h[l] + b * units, row + offset + units, sizeof(float) * units);
+      offset += 2 * (int)units;
     }
   }
 }
@@ -62,22 +60,11 @@ void lstm_gates_from_bias(const mvae_lstm_layer *layer, float *gates, int batch)
     memcpy(gates + (size_t)b * width, layer->bias, sizeof(float) * width);
 }
 
-void lstm_finish_step(const mvk_impl *k, const mvae_lstm_layer *layer, float *gates, float *c,
+void lstm_finish_step(const mvae_compute *cx, const mvae_lstm_layer *layer, float *gates, float *c,
                       float *h, int batch) {
   int units = layer->units;
-  mat_gemm(k, &layer->kernel, layer->input_size, units, h, units, gates, 4 * units, batch);
-  for (int b = 0; b < batch; b++) {
-    const float *g = gates + (size_t)b * 4 * units;
-    float *cb = c + (size_t)b * units, *hb = h + (size_t)b * units;
-    for (int u = 0; u < units; u++) {
-      /* Gate columns i, j, f, o; TF adds the forget bias 1.0 here rather than storing it. */
-      float input_gate = mvm_sigmoidf(g[u]);
-      float candidate = mvm_tanhf(g[units + u]);
-      float forget_gate = mvm_sigmoidf(g[2 * units + u] + 1.0f);
-      float output_gate = mvm_sigmoidf(g[3 * units + u]);
-      float cell = cb[u] * forget_gate + input_gate * candidate;
-      cb[u] = cell;
-      hb[u] = mvm_tanhf(cell) * output_gate;
-    }
-  }
+  mat_gemm(cx, &layer->kernel, layer->input_size, units, h, units, gates, 4 * units, batch);
+  for (int b = 0; b < batch; b++)
+    cx->activations->lstm_cell(c + (size_t)b * units, h + (size_t)b * units,
+                               gates + (size_t)b * 4 * units, units);
 }

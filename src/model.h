@@ -2,11 +2,18 @@
 #ifndef MVAE_MODEL_H
 #define MVAE_MODEL_H
 
+#include "activations.h"
 #include "kernels.h"
 #include "model_file.h"
 #include "musicvae.h"
 
 #define MVAE_MAX_LAYERS 8
+
+/* The numeric implementations a model runs on (chosen at build time). */
+typedef struct mvae_compute {
+  const mvk_impl *kernels;
+  const mva_impl *activations;
+} mvae_compute;
 
 /* A weight matrix [rows][cols] (TF kernel [in][out]), f32 or q8, pointing into the model's memory. */
 typedef struct mvae_matrix {
@@ -56,7 +63,7 @@ struct mvae_model {
   mvf_file file;
   mvae_info info;
   char name[64];
-  const mvk_impl *kernels;
+  mvae_compute compute;
 
   int encoder_levels; /* 0: no encoder; 1: bidirectional; 2: hierarchical */
   mvae_bidi_stack encoder[2];

@@ -58,7 +58,7 @@ static int cmd_info(mvae_model *m) {
   printf("encoder         %s\n", in.has_encoder ? "yes" : "absent (decode-only)");
   printf("weights         %.2f MB%s\n", (double)in.weight_bytes / 1e6,
          in.quantized ? " (int8 kernels)" : "");
-  printf("kernels         %s\n", m->kernels->name);
+  printf("kernels         %s\n", m->compute.kernels->name);
   return 0;
 }
 
@@ -310,13 +310,13 @@ static int cmd_bench(int argc, char **argv) {
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
       const bench_op *op = &ops[i];
       if (op->kind == 2 && !in->has_encoder) {
-        printf("| %s | %s | %s | %d | n/a (no encoder) | | | |\n", label, m->kernels->name,
+        printf("| %s | %s | %s | %d | n/a (no encoder) | | | |\n", label, m->compute.kernels->name,
                op->name, op->batch);
         continue;
       }
       double ms = time_op(m, op, z, x, tokens, mu);
       double flops = op->kind == 2 ? encode_flops(m) : decode_flops(m);
-      printf("| %s | %s | %s | %d | %.3f | %.3f | %.1f | %.2f |\n", label, m->kernels->name,
+      printf("| %s | %s | %s | %d | %.3f | %.3f | %.1f | %.2f |\n", label, m->compute.kernels->name,
              op->name, op->batch, ms, ms / op->batch, flops / 1e6,
              flops * op->batch / (ms * 1e6));
     }

@@ -1,0 +1,69 @@
+/* activations_scalar.c: the reference definitions of activations.h, one element at a time. */
+#include "activations.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+float mva_expf(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  float n = floorf(x * MVA_LOG2E + 0.5f);
+  float r = (x - n * MVA_LN2_HI) - n * MVA_LN2_LO;
+  float p = MVA_EXP_C7;
+  p = p * r + MVA_EXP_C6;
+  p = p * r + MVA_EXP_C5;
+  p = p * r + MVA_EXP_C4;
+  p = p * r + MVA_EXP_C3;
+  p = p * r + MVA_EXP_C2;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  uint32_t bits = (uint32_t)((int32_t)n + 127) << 23; /* 2^n, n in [-126, 127] */
+  float scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+float mva_sigmoidf(float x) { return 1.0f / (1.0f + mva_expf(-x)); }
+
+float mva_tanhf(float x) {
+  float a = fabsf(x);
+  if (a < MVA_TANH_SMALL) {
+    float s = x * x;
+    float p = MVA_TANH_C8;
+    p = p * s + MVA_TANH_C7;
+    p = p * s + MVA_TANH_C6;
+    p = p * s + MVA_TANH_C5;
+    p = p * s + MVA_TANH_C4;
+    p = p * s + MVA_TANH_C3;
+    p = p * s + MVA_TANH_C2;
+    p = p * s + MVA_TANH_C1;
+    p = p * s + 1.0f;
+    return x * p;
+  }
+  float t = a > MVA_TANH_BIG ? 1.0f : 1.0f - 2.0f / (mva_expf(a + a) + 1.0f);
+  return x < 0.0f ? -t : t;
+}
+
+void mva_lstm_cell_units(float *c, float *h, const float *g, int units, int first, int last) {
+  for (int u = first; u < last; u++) {
+    float input_gate = mva_sigmoidf(g[u]);
+    float candidate = mva_tanhf(g[units + u]);
+    float forget_gate = mva_sigmoidf(g[2 * units + u] + 1.0f);
+    float output_gate = mva_sigmoidf(g[3 * units + u]);
+    float cell = c[u] * forget_gate + input_gate * candidate;
+    c[u] = cell;
+    h[u] = mva_tanhf(cell) * output_gate;
+  }
+}
+
+static void scalar_lstm_cell(float *c, float *h, const float *g, int units) {
+  mva_lstm_cell_units(c, h, g, units, 0, units);
+}
+
+static void scalar_tanh_inplace(float *x, int n) {
+  for (int i = 0; i < n; i++)
+    x[i] = mva_tanhf(x[i]);
+}
+
+const mva_impl mva_scalar = {"scalar", scalar_lstm_cell, scalar_tanh_inplace};
