@@ -1,0 +1,69 @@
+/* kernels_scalar.c: the reference implementation of kernels.h, in plain C.
+ *
+ * Every SIMD set must reproduce these results bit for bit. The loops run rows outside columns,
+ * which leaves each element's sequence of operations exactly as kernels.h defines it (rows in
+ * order) while letting the compiler stream over contiguous weights. Each product is its own
+ * statement so that no compiler may fuse it with the addition, whatever its -ffp-contract default.
+ */
+#include "kernels.h"
+
+#include <stddef.h>
+
+static void scalar_gemm_f32(float *y, int ldy, const float *x, int ldx, const float *w, int rows,
+                            int cols, int batch) {
+  for (int b = 0; b < batch; b++) {
+    float *yb = y + (size_t)b * (size_t)ldy;
+    const float *xb = x + (size_t)b * (size_t)ldx;
+    for (int r = 0; r < rows; r++) {
+      const float xr = xb[r];
+      const float *wr = w + (size_t)r * (size_t)cols;
+      for (int c = 0; c < cols; c++) {
+        const float product = xr * wr[c];
+        yb[c] = yb[c] + product;
+      }
+    }
+  }
+}
+
+static void scalar_gemm_q8(float *y, int ldy, const float *x, int ldx, const int8_t *q,
+                           const float *scales, int block, int rows, int cols, int batch) {
+  const int nblk = (cols + block - 1) / block;
+  for (int b = 0; b < batch; b++) {
+    float *yb = y + (size_t)b * (size_t)ldy;
+    const float *xb = x + (size_t)b * (size_t)ldx;
+    for (int r = 0; r < rows; r++) {
+      const int8_t *qr = q + (size_t)r * (size_t)cols;
+      const float *sr = scales + (size_t)r * (size_t)nblk;
+      for (int blk = 0; blk < nblk; blk++) {
+        const float xs = xb[r] * sr[blk];
+        const int c_end = cols - blk * block < block ? cols : (blk + 1) * block;
+        for (int c = blk * block; c < c_end; c++) {
+          const float product = xs * (float)qr[c];
+          yb[c] = yb[c] + product;
+        }
+      }
+    }
+  }
+}
+
+static void scalar_axpy_f32(float *y, float alpha, const float *w, int n) {
+  for (int c = 0; c < n; c++) {
+    const float product = alpha * w[c];
+    y[c] = y[c] + product;
+  }
+}
+
+static void scalar_axpy_q8(float *y, float alpha, const int8_t *q, const float *scales, int block,
+                           int n) {
+  for (int start = 0, blk = 0; start < n; start += block, blk++) {
+    const float as = alpha * scales[blk];
+    const int end = n - start < block ? n : start + block;
+    for (int c = start; c < end; c++) {
+      const float product = as * (float)q[c];
+      y[c] = y[c] + product;
+    }
+  }
+}
+
+const mvk_impl mvk_scalar = {"scalar", scalar_gemm_f32, scalar_gemm_q8, scalar_axpy_f32,
+                             scalar_axpy_q8};
