@@ -8,8 +8,8 @@
  * rows x TILE_VECS vectors of y and streams down the rows, broadcasting x[b][r] (for q8 the float
  * product x[b][r] * scale). All batch tiles of a column strip run back to back, so the strip's
  * weights are reused from L1; batch 1 uses a wider one-row tile to get more independent sums.
- * Between passes the sums go back to y: a float store and reload is exact, so the blocking changes no
- * result. Column tails use one-vector tiles, then scalar code in the same order.
+ * Between passes the sums go back to y: a float store and reload is exact, so the blocking changes
+ * no result. Column tails use one-vector tiles, then scalar code in the same order.
  *
  * The shared part of this file is the same in kernels_sse2.c, kernels_avx2.c and kernels_wasm.c;
  * only the vector primitives above it differ. */
@@ -32,9 +32,9 @@
 typedef v128_t vf;
 
 /* Tile shapes (measured on Zen 3): f32 4x3 uses 12 accumulators + broadcast + product of the 16
- * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat the
- * spill-free 4x2, as the per-row scale product and broadcast are shared by twice the columns. Four
- * q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. */
+ * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat
+ * the spill-free 4x2, as the per-row scale product and broadcast are shared by twice the columns.
+ * Four q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. */
 enum {
   LANES = 4,
   F32_TILE_BATCH = 4,
@@ -44,11 +44,21 @@ enum {
   SINGLE_ROW_VECS = 8
 };
 
-static inline vf vf_load(const float *p) { return wasm_v128_load(p); }
-static inline void vf_store(float *p, vf v) { wasm_v128_store(p, v); }
-static inline vf vf_set1(float a) { return wasm_f32x4_splat(a); }
-static inline vf vf_add(vf a, vf b) { return wasm_f32x4_add(a, b); }
-static inline vf vf_mul(vf a, vf b) { return wasm_f32x4_mul(a, b); }
+static inline vf vf_load(const float *p) {
+  return wasm_v128_load(p);
+}
+static inline void vf_store(float *p, vf v) {
+  wasm_v128_store(p, v);
+}
+static inline vf vf_set1(float a) {
+  return wasm_f32x4_splat(a);
+}
+static inline vf vf_add(vf a, vf b) {
+  return wasm_f32x4_add(a, b);
+}
+static inline vf vf_mul(vf a, vf b) {
+  return wasm_f32x4_mul(a, b);
+}
 
 /* int32 lanes (|q| < 2^22) to float, exactly: adding q to the bits of 1.5 * 2^23 gives the float
  * 1.5 * 2^23 + q, and subtracting 1.5 * 2^23 leaves q. Not f32x4.convert_i32x4 on the extended
@@ -79,18 +89,22 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
                          row_scales[lane_block[2]], row_scales[lane_block[3]]);
 }
 
-
 _Static_assert(F32_TILE_BATCH >= 1 && F32_TILE_BATCH <= 4 && Q8_TILE_BATCH >= 1 &&
                    Q8_TILE_BATCH <= 4,
                "the strip code handles remainders of at most 3 batch rows");
 
-static int min_int(int a, int b) { return a < b ? a : b; }
+static int min_int(int a, int b) {
+  return a < b ? a : b;
+}
 
 /* Rows per register pass. Few rows keep the weights read as a few sequential streams, which the
  * hardware prefetchers follow (batch <= 4 is bound by memory bandwidth); more batch tiles per strip
  * need longer passes to pay for reloading y. Measured on Zen 3; any value gives the same bits. */
-static int f32_row_block(int batch) { return batch <= 4 ? 8 : min_int(2 * batch, 64); }
-/* int8 rows are a quarter of the bytes, and converting them is the cost that matters: long passes. */
+static int f32_row_block(int batch) {
+  return batch <= 4 ? 8 : min_int(2 * batch, 64);
+}
+/* int8 rows are a quarter of the bytes, and converting them is the cost that matters: long passes.
+ */
 enum { Q8_ROW_BLOCK = 128 };
 
 /* ---- gemm_f32 ---- */
@@ -143,46 +157,47 @@ static void f32_strip_wide(float *y, int ldy, const float *x, int ldx, const flo
   f32_strip(y, ldy, x, ldx, w, ldw, nrows, batch, F32_TILE_VECS);
 }
 
-static void f32_strip_narrow(float *y, int ldy, const float *x, int ldx, const float *w,
-                             size_t ldw, int nrows, int batch) {
+static void f32_strip_narrow(float *y, int ldy, const float *x, int ldx, const float *w, size_t ldw,
+                             int nrows, int batch) {
   f32_strip(y, ldy, x, ldx, w, ldw, nrows, batch, 1);
 }
 
 static void wasm_gemm_f32(float *y, int ldy, const float *x, int ldx, const float *w, int rows,
-                              int cols, int batch) {
+                          int cols, int batch) {
   const size_t ldw = (size_t)cols;
   const int row_block = f32_row_block(batch);
-    for (int r0 = 0; r0 < rows; r0 += row_block) {
-      const int nrows = min_int(row_block, rows - r0);
-      const float *xr = x + r0;
-      const float *wr = w + (size_t)r0 * ldw;
-      int c = 0;
-      if (batch == 1)
-        for (; c + SINGLE_ROW_VECS * LANES <= cols; c += SINGLE_ROW_VECS * LANES)
-          f32_strip_single_row(y + c, xr, wr + c, ldw, nrows);
-      for (; c + F32_TILE_VECS * LANES <= cols; c += F32_TILE_VECS * LANES)
-        f32_strip_wide(y + c, ldy, xr, ldx, wr + c, ldw, nrows, batch);
-      for (; c + LANES <= cols; c += LANES)
-        f32_strip_narrow(y + c, ldy, xr, ldx, wr + c, ldw, nrows, batch);
-      for (; c < cols; c++) {
-        for (int b = 0; b < batch; b++) {
-          float *yc = y + (size_t)b * (size_t)ldy + c;
-          const float *xb = xr + (size_t)b * (size_t)ldx;
-          float acc = *yc;
-          for (int r = 0; r < nrows; r++) {
-            const float product = xb[r] * wr[(size_t)r * ldw + c];
-            acc = acc + product;
-          }
-          *yc = acc;
+  for (int r0 = 0; r0 < rows; r0 += row_block) {
+    const int nrows = min_int(row_block, rows - r0);
+    const float *xr = x + r0;
+    const float *wr = w + (size_t)r0 * ldw;
+    int c = 0;
+    if (batch == 1)
+      for (; c + SINGLE_ROW_VECS * LANES <= cols; c += SINGLE_ROW_VECS * LANES)
+        f32_strip_single_row(y + c, xr, wr + c, ldw, nrows);
+    for (; c + F32_TILE_VECS * LANES <= cols; c += F32_TILE_VECS * LANES)
+      f32_strip_wide(y + c, ldy, xr, ldx, wr + c, ldw, nrows, batch);
+    for (; c + LANES <= cols; c += LANES)
+      f32_strip_narrow(y + c, ldy, xr, ldx, wr + c, ldw, nrows, batch);
+    for (; c < cols; c++) {
+      for (int b = 0; b < batch; b++) {
+        float *yc = y + (size_t)b * (size_t)ldy + c;
+        const float *xb = xr + (size_t)b * (size_t)ldx;
+        float acc = *yc;
+        for (int r = 0; r < nrows; r++) {
+          const float product = xb[r] * wr[(size_t)r * ldw + c];
+          acc = acc + product;
         }
+        *yc = acc;
       }
     }
+  }
 }
 
 /* ---- gemm_q8 ---- */
 
 /* Like f32_tile, for a tile of ng groups of Q8_TILE_VECS vectors (or one group of nv vectors) where
- * each group lies inside one scale block: s[r * lds + group_block[g]] is group g's scale in row r. */
+ * each group lies inside one scale block: s[r * lds + group_block[g]] is group g's scale in row r.
+ */
 MVK_TILE void q8_tile(float *y, int ldy, const float *x, int ldx, const int8_t *q, size_t ldq,
                       const float *s, size_t lds, const int *group_block, int nrows, const int nb,
                       const int ng, const int nv) {
@@ -232,8 +247,8 @@ static void q8_strip_wide(float *y, int ldy, const float *x, int ldx, const int8
   q8_strip(y, ldy, x, ldx, q, ldq, s, lds, nrows, batch, Q8_TILE_VECS);
 }
 
-static void q8_strip_narrow(float *y, int ldy, const float *x, int ldx, const int8_t *q,
-                            size_t ldq, const float *s, size_t lds, int nrows, int batch) {
+static void q8_strip_narrow(float *y, int ldy, const float *x, int ldx, const int8_t *q, size_t ldq,
+                            const float *s, size_t lds, int nrows, int batch) {
   q8_strip(y, ldy, x, ldx, q, ldq, s, lds, nrows, batch, 1);
 }
 
@@ -266,7 +281,9 @@ static void q8_vector_mixed_blocks(float *y, int ldy, const float *x, int ldx, c
   }
 }
 
-static int in_one_block(int c, int width, int block) { return c / block == (c + width - 1) / block; }
+static int in_one_block(int c, int width, int block) {
+  return c / block == (c + width - 1) / block;
+}
 
 /* Columns [c, c + LANES) for every batch row. */
 static void q8_vector(float *y, int ldy, const float *x, int ldx, const int8_t *q, size_t ldq,
@@ -289,50 +306,50 @@ static void q8_columns(float *y, int ldy, const float *x, int ldx, const int8_t 
 }
 
 static void wasm_gemm_q8(float *y, int ldy, const float *x, int ldx, const int8_t *q,
-                             const float *scales, int block, int rows, int cols, int batch) {
+                         const float *scales, int block, int rows, int cols, int batch) {
   enum { group_cols = Q8_TILE_VECS * LANES, groups = SINGLE_ROW_VECS / Q8_TILE_VECS };
   const size_t ldq = (size_t)cols;
   const size_t lds = (size_t)((cols + block - 1) / block);
   const int row_block = Q8_ROW_BLOCK;
-    for (int r0 = 0; r0 < rows; r0 += row_block) {
-      const int nrows = min_int(row_block, rows - r0);
-      const float *xr = x + r0;
-      const int8_t *qr = q + (size_t)r0 * ldq;
-      const float *sr = scales + (size_t)r0 * lds;
-      int c = 0;
-      for (; batch == 1 && c + groups * group_cols <= cols; c += groups * group_cols) {
-        int group_block[SINGLE_ROW_VECS / Q8_TILE_VECS];
-        int uniform = 1;
-        for (int g = 0; g < groups; g++) {
-          uniform &= in_one_block(c + g * group_cols, group_cols, block);
-          group_block[g] = (c + g * group_cols) / block;
-        }
-        if (uniform) {
-          q8_strip_single_row(y + c, xr, qr + c, ldq, sr, lds, group_block, nrows);
-        } else {
-          for (int g = 0; g < groups; g++)
-            q8_columns(y, ldy, xr, ldx, qr, ldq, sr, lds, c + g * group_cols, block, nrows, batch);
-        }
+  for (int r0 = 0; r0 < rows; r0 += row_block) {
+    const int nrows = min_int(row_block, rows - r0);
+    const float *xr = x + r0;
+    const int8_t *qr = q + (size_t)r0 * ldq;
+    const float *sr = scales + (size_t)r0 * lds;
+    int c = 0;
+    for (; batch == 1 && c + groups * group_cols <= cols; c += groups * group_cols) {
+      int group_block[SINGLE_ROW_VECS / Q8_TILE_VECS];
+      int uniform = 1;
+      for (int g = 0; g < groups; g++) {
+        uniform &= in_one_block(c + g * group_cols, group_cols, block);
+        group_block[g] = (c + g * group_cols) / block;
       }
-      for (; c + group_cols <= cols; c += group_cols)
-        q8_columns(y, ldy, xr, ldx, qr, ldq, sr, lds, c, block, nrows, batch);
-      for (; c + LANES <= cols; c += LANES)
-        q8_vector(y, ldy, xr, ldx, qr, ldq, sr, lds, c, block, nrows, batch);
-      for (; c < cols; c++) {
-        const float *sc = sr + c / block;
-        for (int b = 0; b < batch; b++) {
-          float *yc = y + (size_t)b * (size_t)ldy + c;
-          const float *xb = xr + (size_t)b * (size_t)ldx;
-          float acc = *yc;
-          for (int r = 0; r < nrows; r++) {
-            const float xs = xb[r] * sc[(size_t)r * lds];
-            const float product = xs * (float)qr[(size_t)r * ldq + c];
-            acc = acc + product;
-          }
-          *yc = acc;
-        }
+      if (uniform) {
+        q8_strip_single_row(y + c, xr, qr + c, ldq, sr, lds, group_block, nrows);
+      } else {
+        for (int g = 0; g < groups; g++)
+          q8_columns(y, ldy, xr, ldx, qr, ldq, sr, lds, c + g * group_cols, block, nrows, batch);
       }
     }
+    for (; c + group_cols <= cols; c += group_cols)
+      q8_columns(y, ldy, xr, ldx, qr, ldq, sr, lds, c, block, nrows, batch);
+    for (; c + LANES <= cols; c += LANES)
+      q8_vector(y, ldy, xr, ldx, qr, ldq, sr, lds, c, block, nrows, batch);
+    for (; c < cols; c++) {
+      const float *sc = sr + c / block;
+      for (int b = 0; b < batch; b++) {
+        float *yc = y + (size_t)b * (size_t)ldy + c;
+        const float *xb = xr + (size_t)b * (size_t)ldx;
+        float acc = *yc;
+        for (int r = 0; r < nrows; r++) {
+          const float xs = xb[r] * sc[(size_t)r * lds];
+          const float product = xs * (float)qr[(size_t)r * ldq + c];
+          acc = acc + product;
+        }
+        *yc = acc;
+      }
+    }
+  }
 }
 
 /* ---- axpy ---- */
@@ -353,8 +370,8 @@ static void wasm_axpy_f32(float *y, float alpha, const float *w, int n) {
   }
 }
 
-static void wasm_axpy_q8(float *y, float alpha, const int8_t *q, const float *scales,
-                             int block, int n) {
+static void wasm_axpy_q8(float *y, float alpha, const int8_t *q, const float *scales, int block,
+                         int n) {
   for (int start = 0, blk = 0; start < n; start += block, blk++) {
     const float as = alpha * scales[blk];
     const vf a = vf_set1(as);
