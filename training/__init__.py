@@ -1,0 +1,1 @@
+"""MusicVAE training: data pipeline, model, trainer, exporter."""
