@@ -1,0 +1,163 @@
+"""MusicVAE configurations: Magenta's (magenta/models/music_vae/configs.py) plus scaled-down variants.
+
+Hyperparameters follow Magenta's configs.py and its defaults (base_model.get_default_hparams,
+lstm_models.get_default_hparams). Where Magenta leaves a value at its default, so do we; the
+differences from what one might expect from the paper are noted on each config:
+
+- Only the 2-bar melody configs anneal beta (beta_rate 0.99999). Magenta's drums and 16-bar configs
+  leave beta_rate at its default 0.0, so beta = (1 - 0^step) * max_beta is max_beta from step 1 on.
+- Scheduled sampling (inverse sigmoid, rate 1000) is set only on the 2-bar configs; the 16-bar
+  configs use teacher forcing (the paper's text says rate 2000; Magenta's code uses 1000).
+- Transposition augmentation (-5..5) only on the 2-bar melody configs; Magenta's drums and 16-bar
+  configs have no augmenter.
+- The conductor uses the same layer sizes as the core decoder (Magenta builds both from
+  dec_rnn_size); the hierarchical decoders never feed the conductor anything but a zero
+  (disable_autoregression=True).
+- Magenta's batch is 512 for melody/drums and 256 for trio; lr 1e-3 decays to 1e-5 as
+  (lr - min_lr) * 0.9999^step + min_lr; gradients are clipped to global norm 1.0 and zeroed when
+  the norm exceeds 10000.
+
+The `-tiny` / `-small` variants are ours, not Magenta's: the same architecture with fewer units so
+that they train on 2 CPU cores (see /work/shared/reference/measurements.md); `-tiny` is for tests.
+"""
+import dataclasses
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+MELODY_DEPTH = 90      # MelodyOneHotEncoding(21, 109): no event, note off, 88 pitches
+DRUMS_DEPTH = 512      # one-hot over the 2^9 sets of drum classes hit at a step
+DRUMS_ROLL_DEPTH = 10  # 9 drum classes + a "no hit" bit
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    converter: str                  # 'melody', 'drums' or 'trio' (training.data.load_windows kind)
+    bars: int
+    z_size: int
+    enc_rnn_size: List[int]
+    dec_rnn_size: List[int]         # flat decoder layers, or each core decoder's layers
+    encoder: str = 'bidirectional'  # or 'hierarchical'
+    decoder: str = 'flat'           # or 'hierarchical'
+    num_segments: int = 0           # U: conductor steps / hierarchical encoder segments
+    conductor_rnn_size: Optional[List[int]] = None
+    drums_roll_input: bool = False
+    free_bits: float = 0.0
+    max_beta: float = 0.2
+    beta_rate: float = 0.0
+    batch_size: int = 512
+    learning_rate: float = 1e-3
+    min_learning_rate: float = 1e-5
+    decay_rate: float = 0.9999
+    grad_clip: float = 1.0
+    grad_norm_clip_to_zero: float = 10000.0
+    sampling_schedule: str = 'constant'  # 'constant' (rate = probability) or 'inverse_sigmoid'
+    sampling_rate: float = 0.0
+    transpose_range: Tuple[int, int] = (0, 0)
+    train_steps: int = 50000        # the paper's schedule: 50k steps for 2 bars, 100k for 16
+    notes: str = ''
+    steps_per_quarter: int = 4
+    quarters_per_bar: int = 4
+    min_pitch: int = 21
+    max_pitch: int = 108
+
+    @property
+    def num_steps(self):
+        return self.bars * self.steps_per_quarter * self.quarters_per_bar
+
+    @property
+    def output_depths(self):
+        return {'melody': [MELODY_DEPTH], 'drums': [DRUMS_DEPTH],
+                'trio': [MELODY_DEPTH, MELODY_DEPTH, DRUMS_DEPTH]}[self.converter]
+
+    @property
+    def input_depth(self):
+        if self.converter == 'drums' and self.drums_roll_input:
+            return DRUMS_ROLL_DEPTH
+        return sum(self.output_depths)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_dict(d):
+        d = dict(d)
+        d['transpose_range'] = tuple(d.get('transpose_range', (0, 0)))
+        return Config(**d)
+
+
+CONFIGS = {}
+
+
+def _add(cfg):
+    if cfg.decoder == 'hierarchical' or cfg.encoder == 'hierarchical':
+        assert cfg.num_segments and cfg.num_steps % cfg.num_segments == 0, cfg.name
+    if cfg.decoder == 'flat':
+        assert len(cfg.output_depths) == 1, 'a multi-track flat decoder is not implemented'
+    CONFIGS[cfg.name] = cfg
+    return cfg
+
+
+def _variant(base, suffix, notes, **changes):
+    return _add(dataclasses.replace(base, name=base.name + suffix, notes=notes, **changes))
+
+
+_2BAR = dict(bars=2, z_size=256, enc_rnn_size=[512], dec_rnn_size=[256, 256], max_beta=0.2,
+             sampling_schedule='inverse_sigmoid', sampling_rate=1000)
+_16BAR = dict(bars=16, z_size=512, enc_rnn_size=[2048, 2048], free_bits=256, max_beta=0.2,
+              train_steps=100000)
+
+MEL_2BAR = _add(Config(
+    name='cat-mel_2bar_small', converter='melody', free_bits=0, beta_rate=0.99999,
+    transpose_range=(-5, 5), **_2BAR,
+    notes='As Magenta. The published mel_2bar_small checkpoint has this shape.'))
+DRUMS_2BAR = _add(Config(
+    name='cat-drums_2bar_small', converter='drums', drums_roll_input=True, free_bits=48,
+    **_2BAR, notes='As Magenta: beta_rate left at 0 (constant beta), no augmentation.'))
+HIERDEC_MEL_16BAR = _add(Config(
+    name='hierdec-mel_16bar', converter='melody', decoder='hierarchical', num_segments=16,
+    conductor_rnn_size=[1024, 1024], dec_rnn_size=[1024, 1024], **_16BAR,
+    notes='As Magenta: teacher forcing, constant beta, no augmentation.'))
+FLAT_MEL_16BAR = _add(Config(
+    name='flat-mel_16bar', converter='melody', dec_rnn_size=[2048, 2048, 2048], **_16BAR,
+    notes='As Magenta: teacher forcing, constant beta, no augmentation.'))
+HIERDEC_TRIO_16BAR = _add(Config(
+    name='hierdec-trio_16bar', converter='trio', decoder='hierarchical', num_segments=16,
+    conductor_rnn_size=[1024, 1024], dec_rnn_size=[1024, 1024], batch_size=256, **_16BAR,
+    notes='As Magenta: 3 core decoders (melody, bass, drums), no autoregression across tracks.'))
+HIER_MEL_16BAR = _add(Config(
+    name='hier-mel_16bar', converter='melody', encoder='hierarchical', decoder='hierarchical',
+    num_segments=16, conductor_rnn_size=[1024, 1024], dec_rnn_size=[1024, 1024],
+    **dict(_16BAR, enc_rnn_size=[1024]),
+    notes='As Magenta: hierarchical encoder (16 segments of 16 steps, then the 16 embeddings).'))
+
+# Scaled-down variants (ours). Free bits stay at Magenta's values: they bound the information in
+# bits per sequence, which does not depend on the network's width.
+_CPU = 'Scaled down (ours) to train on 2 CPU cores.'
+_TINY = 'Tiny (ours), for unit tests.'
+_variant(MEL_2BAR, '-tiny', _TINY, z_size=16, enc_rnn_size=[32], dec_rnn_size=[32, 32],
+         batch_size=32)
+_variant(DRUMS_2BAR, '-tiny', _TINY, z_size=16, enc_rnn_size=[32], dec_rnn_size=[32, 32],
+         batch_size=32)
+_small16 = dict(z_size=128, enc_rnn_size=[256], batch_size=64)
+_variant(HIERDEC_MEL_16BAR, '-small', _CPU, conductor_rnn_size=[256], dec_rnn_size=[256],
+         **_small16)
+_variant(FLAT_MEL_16BAR, '-small', _CPU, dec_rnn_size=[512], **_small16)
+_variant(HIERDEC_TRIO_16BAR, '-small', _CPU, conductor_rnn_size=[256], dec_rnn_size=[256],
+         **_small16)
+_variant(HIER_MEL_16BAR, '-small', _CPU, conductor_rnn_size=[256], dec_rnn_size=[256],
+         **_small16)
+_tiny16 = dict(bars=4, num_segments=4, z_size=16, enc_rnn_size=[16, 16], batch_size=8)
+_variant(HIERDEC_MEL_16BAR, '-tiny', _TINY + ' 4 bars.', conductor_rnn_size=[16, 16],
+         dec_rnn_size=[16, 16], **_tiny16)
+_variant(FLAT_MEL_16BAR, '-tiny', _TINY + ' 4 bars.', dec_rnn_size=[16, 16], **_tiny16)
+_variant(HIERDEC_TRIO_16BAR, '-tiny', _TINY + ' 4 bars.', conductor_rnn_size=[16],
+         dec_rnn_size=[16, 16], **_tiny16)
+_variant(HIER_MEL_16BAR, '-tiny', _TINY + ' 4 bars.', conductor_rnn_size=[16],
+         dec_rnn_size=[16], **dict(_tiny16, enc_rnn_size=[16]))
+
+
+def get_config(name):
+    if name not in CONFIGS:
+        raise KeyError(f'unknown config {name!r}; known: {", ".join(sorted(CONFIGS))}')
+    return CONFIGS[name]

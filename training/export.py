@@ -1,0 +1,101 @@
+"""Export a training checkpoint as an MVAE model file (docs/model-format.md).
+
+    /usr/bin/python3 -m training.export --ckpt RUN_DIR_or_checkpoint.pt --out model.mvae
+        [--quantize q8|f16] [--block 32] [--name NAME] [--description TEXT] [--license TEXT]
+
+Tensors keep their TF names and float32 values: a tensor loaded with --init-from and frozen comes
+out bit-identical to the file it came from (unless --quantize re-encodes the kernels).
+"""
+import argparse
+import os
+import sys
+
+import torch
+
+from training import mvae_format
+from training.configs import Config
+from training.model import MusicVAE
+from training.train import CKPT_NAME
+
+
+def load_checkpoint(path):
+    """Returns (config, model on CPU in eval mode, checkpoint dict)."""
+    if os.path.isdir(path):
+        path = os.path.join(path, CKPT_NAME)
+    ckpt = torch.load(path, map_location='cpu')
+    cfg = Config.from_dict(ckpt['config'])
+    model = MusicVAE(cfg)
+    model.load_state_dict(ckpt['model'])
+    return cfg, model.eval(), ckpt
+
+
+def model_metadata(cfg, name=None, description=None, license=None, source=None):
+    meta = {
+        'general.architecture': 'musicvae',
+        'general.name': name or cfg.name,
+        'general.description': description or f'MusicVAE {cfg.name}',
+    }
+    if license:
+        meta['general.license'] = license
+    if source:
+        meta['general.source'] = source
+    meta.update({
+        'musicvae.z_size': cfg.z_size,
+        'musicvae.num_steps': cfg.num_steps,
+    })
+    if cfg.decoder == 'hierarchical' or cfg.encoder == 'hierarchical':
+        meta['musicvae.num_segments'] = cfg.num_segments
+    meta.update({
+        'musicvae.steps_per_quarter': cfg.steps_per_quarter,
+        'musicvae.quarters_per_bar': cfg.quarters_per_bar,
+        'musicvae.decoder': cfg.decoder,
+        'musicvae.encoder': cfg.encoder,
+        'musicvae.output_depths': list(cfg.output_depths),
+        'musicvae.input_depth': cfg.input_depth,
+        'converter.type': cfg.converter,
+    })
+    if cfg.converter in ('melody', 'trio'):
+        meta['converter.min_pitch'] = cfg.min_pitch
+        meta['converter.max_pitch'] = cfg.max_pitch
+    if cfg.converter in ('drums', 'trio'):
+        meta['converter.drums_roll_input'] = int(cfg.drums_roll_input)
+    return meta
+
+
+def export(ckpt_path, out, quantize=None, block=32, name=None, description=None, license=None):
+    cfg, model, ckpt = load_checkpoint(ckpt_path)
+    info = ckpt.get('info', {})
+    init_meta = info.get('init_meta') or {}
+    source = f'training/train.py, config {cfg.name}, {ckpt["step"]} steps at batch {ckpt["batch"]}'
+    if info.get('init_from'):
+        source += (f'; {len(info["loaded"])} tensors from {os.path.basename(info["init_from"])}'
+                   + (' (decoder frozen)' if info.get('freeze') == 'decoder' else ''))
+        if init_meta.get('general.source'):
+            source += f' [{init_meta["general.source"]}]'
+    # A model built on someone else's weights keeps their licence unless told otherwise.
+    license = license or init_meta.get('general.license')
+    tensors = {n: p.detach().cpu().numpy() for n, p in model.tf_parameters().items()}
+    meta = model_metadata(cfg, name, description, license, source)
+    mvae_format.write_model(out, meta, tensors, quantize=quantize, block=block)
+    return meta, tensors
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python3 -m training.export', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--ckpt', required=True, help='run directory or checkpoint file')
+    p.add_argument('--out', required=True)
+    p.add_argument('--quantize', choices=['q8', 'f16'], default=None)
+    p.add_argument('--block', type=int, default=32, help='q8 block size')
+    p.add_argument('--name', default=None)
+    p.add_argument('--description', default=None)
+    p.add_argument('--license', default=None)
+    a = p.parse_args(argv)
+    meta, tensors = export(a.ckpt, a.out, a.quantize, a.block, a.name, a.description, a.license)
+    n = sum(t.size for t in tensors.values())
+    print(f'wrote {a.out}: {len(tensors)} tensors, {n / 1e6:.2f} M values, '
+          f'{os.path.getsize(a.out) / 1e6:.1f} MB')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

@@ -1,0 +1,332 @@
+"""Train a MusicVAE.
+
+    /usr/bin/python3 -m training.train --config cat-mel_2bar_small --out runs/mel2 [--steps N]
+        [--batch B] [--seed S] [--init-from MODEL.mvae] [--freeze decoder]
+        [--log-every K] [--ckpt-every K] [--sampling-prob P] [--threads N]
+        [--shared-dir D] [--cache-dir D]
+    torchrun --nproc_per_node=G -m training.train ...      (DistributedDataParallel)
+
+Runs on CUDA when available, else on all CPU cores. --batch is the global batch (split over the
+DDP processes). A run resumes from OUT/checkpoint.pt when it exists, so an interrupted run loses
+at most --ckpt-every steps; SIGINT/SIGTERM write a checkpoint and stop. --steps is the total step
+count to reach, counting steps done before a resume.
+
+--init-from loads tensors by TF name from an MVAE file (absent ones keep their random init);
+--freeze decoder stops training every decoder/... and core_decoder/... tensor, which then stays
+bit-identical (e.g. to train an encoder for the published mel_2bar_small decoder).
+"""
+import argparse
+import math
+import os
+import signal
+import sys
+import time
+
+# Must precede the first `import torch`. OpenMP threads that spin while waiting (the default)
+# make steps 5-10x slower as soon as anything else runs on these shared 2-core machines.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+
+from training import mvae_format  # noqa: E402
+from training.configs import Config, get_config  # noqa: E402
+from training.model import MusicVAE  # noqa: E402
+
+CKPT_NAME = 'checkpoint.pt'
+DECODER_PREFIXES = ('decoder/', 'core_decoder/')
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog='python3 -m training.train', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--config', required=True)
+    p.add_argument('--out', required=True, help='run directory (checkpoint, train.log)')
+    p.add_argument('--steps', type=int, default=None, help='total steps (default: the config\'s)')
+    p.add_argument('--batch', type=int, default=None, help='global batch (default: the config\'s)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--init-from', default=None, help='MVAE file to load tensors from, by name')
+    p.add_argument('--freeze', choices=['decoder'], default=None)
+    p.add_argument('--log-every', type=int, default=100)
+    p.add_argument('--ckpt-every', type=int, default=1000)
+    p.add_argument('--sampling-prob', type=float, default=None,
+                   help='fixed scheduled-sampling probability instead of the config\'s schedule '
+                        '(0 = teacher forcing)')
+    p.add_argument('--threads', type=int, default=None,
+                   help='CPU threads (default: all cores, split between local processes)')
+    p.add_argument('--shared-dir', default=None, help='for training.data.load_windows')
+    p.add_argument('--cache-dir', default=None, help='for training.data.load_windows')
+    return p.parse_args(argv)
+
+
+def learning_rate(cfg, step):
+    """Magenta's exponential decay from learning_rate towards min_learning_rate."""
+    return ((cfg.learning_rate - cfg.min_learning_rate) * cfg.decay_rate ** step
+            + cfg.min_learning_rate)
+
+
+class Batches:
+    """Shuffled epochs over the windows, with per-window random transposition for melody.
+    Its whole state (RNG, permutation, position) goes into the checkpoint."""
+
+    def __init__(self, windows, batch, seed, transpose_range=(0, 0), transpose_fn=None):
+        self.windows, self.batch = windows, batch
+        self.transpose_range, self.transpose_fn = tuple(transpose_range), transpose_fn
+        self.rng = np.random.default_rng(seed)
+        self.perm, self.pos = np.zeros(0, np.int64), 0
+
+    def next(self):
+        idx = []
+        while len(idx) < self.batch:
+            if self.pos >= len(self.perm):
+                self.perm, self.pos = self.rng.permutation(len(self.windows)), 0
+            take = self.perm[self.pos:self.pos + self.batch - len(idx)]
+            idx.extend(take.tolist())
+            self.pos += len(take)
+        x = np.asarray(self.windows[np.asarray(idx)], dtype=np.int64)
+        lo, hi = self.transpose_range
+        if (lo, hi) != (0, 0):
+            for i, s in enumerate(self.rng.integers(lo, hi + 1, size=len(x))):
+                if s:
+                    y = self.transpose_fn(x[i], int(s))
+                    if y is not None:  # a pitch would leave the range: keep the window as is
+                        x[i] = y
+        return x
+
+    def state_dict(self):
+        return {'rng': self.rng.bit_generator.state, 'perm': self.perm, 'pos': self.pos}
+
+    def load_state_dict(self, s):
+        self.rng.bit_generator.state = s['rng']
+        self.perm, self.pos = np.asarray(s['perm']), int(s['pos'])
+
+
+def load_tensors_by_name(model, path):
+    """Copies every tensor of an MVAE file whose name the model has. Returns (loaded names,
+    missing names, unused file names, file metadata). Copies float32 values exactly."""
+    meta, tensors = mvae_format.read_model(path)
+    params = model.tf_parameters()
+    loaded, missing = [], []
+    for name, p in params.items():
+        if name not in tensors:
+            missing.append(name)
+            continue
+        a = tensors[name]
+        if tuple(a.shape) != tuple(p.shape):
+            raise ValueError(f'{path}: {name} has shape {tuple(a.shape)}, '
+                             f'the model wants {tuple(p.shape)}')
+        with torch.no_grad():
+            p.copy_(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)))
+        loaded.append(name)
+    unused = [n for n in tensors if n not in params]
+    return loaded, missing, unused, meta
+
+
+def freeze(model, what):
+    """Sets requires_grad False on the tensors `what` names; returns their TF names."""
+    if what is None:
+        return []
+    assert what == 'decoder'
+    names = []
+    for n, p in model.tf_parameters().items():
+        if n.startswith(DECODER_PREFIXES):
+            p.requires_grad_(False)
+            names.append(n)
+    return names
+
+
+def atomic_save(obj, path):
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    with open(tmp, 'rb') as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Logger:
+    def __init__(self, path, enabled):
+        self.f = open(path, 'a', buffering=1) if enabled else None
+
+    def __call__(self, msg):
+        if self.f:
+            print(msg, flush=True)
+            self.f.write(msg + '\n')
+
+
+def setup_distributed():
+    """torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; without them this is one process."""
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    if world > 1:
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        return dist.get_rank(), world, int(os.environ.get('LOCAL_RANK', '0'))
+    return 0, 1, 0
+
+
+def main(argv=None, windows=None):
+    """Trains; returns the per-step history (list of dicts). `windows` (int [N, tracks, T])
+    replaces training.data.load_windows, for tests."""
+    args = parse_args(argv)
+    rank, world, local_rank = setup_distributed()
+    if torch.cuda.is_available():
+        device = torch.device('cuda', local_rank)
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device('cpu')
+        # Processes sharing the machine split its cores (more threads than cores is far slower).
+        local_world = int(os.environ.get('LOCAL_WORLD_SIZE', '1'))
+        torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // local_world))
+
+    os.makedirs(args.out, exist_ok=True)
+    log = Logger(os.path.join(args.out, 'train.log'), rank == 0)
+    ckpt_path = os.path.join(args.out, CKPT_NAME)
+    ckpt = torch.load(ckpt_path, map_location='cpu') if os.path.exists(ckpt_path) else None
+
+    cfg = Config.from_dict(ckpt['config']) if ckpt else get_config(args.config)
+    if ckpt and cfg.name != args.config:
+        raise SystemExit(f'{ckpt_path} is a {cfg.name} run, not {args.config}')
+    batch = args.batch or (ckpt['batch'] if ckpt else cfg.batch_size)
+    total_steps = args.steps if args.steps is not None else cfg.train_steps
+    if batch % world:
+        raise SystemExit(f'--batch {batch} does not divide over {world} processes')
+
+    torch.manual_seed(args.seed)  # model init; the same seed gives the same first-step loss
+    model = MusicVAE(cfg).to(device)
+    info = {'init_from': None, 'loaded': [], 'init_meta': {}, 'freeze': args.freeze}
+    if ckpt:
+        model.load_state_dict(ckpt['model'])
+        info = ckpt['info']
+        if args.freeze != info['freeze'] or (args.init_from and
+                                             args.init_from != info['init_from']):
+            log(f'note: resuming with the checkpoint\'s --init-from {info["init_from"]} '
+                f'--freeze {info["freeze"]}')
+    elif args.init_from:
+        loaded, missing, unused, meta = load_tensors_by_name(model, args.init_from)
+        info.update(init_from=args.init_from, loaded=loaded, init_meta=meta)
+        log(f'init from {args.init_from}: loaded {len(loaded)} tensors')
+        for n in missing:
+            log(f'  not in file, random init: {n}')
+        for n in unused:
+            log(f'  in file, unused by {cfg.name}: {n}')
+    frozen = freeze(model, info['freeze'])
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    n_all = sum(p.numel() for p in model.parameters())
+    n_train = sum(p.numel() for p in trainable)
+
+    optimizer = torch.optim.Adam(trainable, lr=cfg.learning_rate)
+    step, elapsed_before = 0, 0.0
+    if ckpt:
+        optimizer.load_state_dict(ckpt['optimizer'])
+        step, elapsed_before = ckpt['step'], ckpt['elapsed']
+
+    if windows is None:
+        from training import data
+        windows = data.load_windows(cfg.converter, cfg.bars, 'train',
+                                    shared_dir=args.shared_dir, cache_dir=args.cache_dir)
+    transpose_fn = None
+    if cfg.transpose_range != (0, 0):
+        from training.data import transpose_melody as transpose_fn
+    batches = Batches(windows, batch // world, args.seed * 1000 + rank, cfg.transpose_range,
+                      transpose_fn)
+
+    if ckpt:  # every process resumes its own RNG streams
+        r = ckpt['rng'][rank]
+        batches.load_state_dict(r['data'])
+        torch.set_rng_state(r['torch'])
+        if device.type == 'cuda' and r.get('cuda') is not None:
+            torch.cuda.set_rng_state(r['cuda'], device)
+
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[local_rank] if device.type == 'cuda' else None)
+
+    def save():
+        state = {'data': batches.state_dict(), 'torch': torch.get_rng_state(),
+                 'cuda': torch.cuda.get_rng_state(device) if device.type == 'cuda' else None}
+        states = [None] * world
+        if world > 1:
+            dist.all_gather_object(states, state)
+        else:
+            states = [state]
+        if rank == 0:
+            atomic_save({'config': cfg.to_dict(), 'model': model.state_dict(),
+                         'optimizer': optimizer.state_dict(), 'step': step, 'batch': batch,
+                         'elapsed': elapsed_before + time.time() - t_start, 'rng': states,
+                         'info': info, 'frozen': frozen}, ckpt_path)
+
+    stop = {'signal': None}
+
+    def on_signal(signum, _frame):
+        stop['signal'] = signum
+        signal.signal(signum, signal.SIG_DFL)  # a second one kills at once
+
+    old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    log(f'{cfg.name} on {device} x{world}, {torch.get_num_threads()} threads: '
+        f'{n_all / 1e6:.2f} M params, {n_train / 1e6:.2f} M trainable, batch {batch}, '
+        f'{len(windows)} windows, step {step} -> {total_steps}'
+        + (f', frozen: {len(frozen)} tensors' if frozen else ''))
+
+    history, acc, last_saved = [], {}, step
+    t_start = t_log = time.time()
+    net.train()
+    try:
+        while step < total_steps:
+            x = torch.from_numpy(batches.next()).to(device)
+            out = net(x, step, args.sampling_prob)
+            optimizer.zero_grad(set_to_none=True)
+            out['loss'].backward()
+            norm = float(torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip))
+            if not math.isfinite(norm) or norm > cfg.grad_norm_clip_to_zero:
+                for p in trainable:  # Magenta zeroes such a step's gradient
+                    if p.grad is not None:
+                        p.grad.zero_()
+            lr = learning_rate(cfg, step)
+            for g in optimizer.param_groups:
+                g['lr'] = lr
+            optimizer.step()
+            step += 1
+
+            rec = {k: float(v) for k, v in out.items()}
+            rec.update(step=step, grad_norm=norm, lr=lr)
+            history.append(rec)
+            for k in ('loss', 'recon', 'kl_bits', 'accuracy'):
+                acc[k] = acc.get(k, 0.0) + rec[k]
+            acc['n'] = acc.get('n', 0) + 1
+
+            if step % args.log_every == 0 or step == total_steps:
+                now = time.time()
+                n = acc.pop('n')
+                m = {k: v / n for k, v in acc.items()}
+                log(f'step {step} loss {m["loss"]:.4f} recon {m["recon"]:.4f} '
+                    f'kl_bits {m["kl_bits"]:.2f} beta {rec["beta"]:.4f} '
+                    f'acc {m["accuracy"]:.4f} p_sample {rec["sampling_prob"]:.3f} '
+                    f'lr {lr:.2e} seq/s {n * batch / (now - t_log):.1f} '
+                    f's/step {(now - t_log) / n:.3f} '
+                    f'elapsed {elapsed_before + now - t_start:.0f}s')
+                acc, t_log = {}, now
+            if step % args.ckpt_every == 0:
+                save()
+                last_saved = step
+
+            stopping = stop['signal'] is not None
+            if world > 1:  # every process must stop after the same step
+                flag = torch.tensor([float(stopping)], device=device)
+                dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+                stopping = bool(flag.item())
+            if stopping:
+                log(f'signal {stop["signal"]}: checkpoint at step {step}, stopping')
+                break
+        if step != last_saved or not os.path.exists(ckpt_path):
+            save()
+    finally:
+        for s, h in old_handlers.items():
+            signal.signal(s, h)
+        if world > 1:
+            dist.destroy_process_group()
+    return history
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
