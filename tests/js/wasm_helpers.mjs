@@ -1,0 +1,130 @@
+// Shared helpers for the WebAssembly API tests (tests/js/wasm_*.test.mjs, cli.test.mjs).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED = process.env.MVAE_SHARED_DIR || path.resolve(ROOT, '../shared');
+export const NATIVE = path.join(ROOT, 'build/mvae');
+export const Q8_MODEL = path.join(ROOT, 'models/mel_2bar_small.q8.mvae');
+export const FP32_MODEL = path.join(ROOT, 'models/mel_2bar_small.mvae');
+export const TESTVECTORS = path.join(SHARED, 'testvectors/mel_2bar_small_decode.json');
+export const CLI = path.join(ROOT, 'wasm_api/cli.mjs');
+
+export const tmpdir = (prefix = 'mvae-wasm-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+export function requireFile(file, how) {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${how}`);
+  return file;
+}
+
+let bench = null;
+/**
+ * Copies of the fp32 mel_2bar_small with a random encoder (tools/bench_model.py), for encode tests:
+ * {fp32, q8} paths in a temporary directory, made once per test process.
+ */
+export function benchModels() {
+  if (bench) return bench;
+  requireFile(FP32_MODEL, 'run bash models/build.sh (scripts/build.sh does)');
+  const dir = tmpdir('mvae-bench-');
+  const out = path.join(dir, 'bench');
+  const r = spawnSync('/usr/bin/python3', ['tools/bench_model.py', FP32_MODEL, out], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tools/bench_model.py failed: ${r.stderr}`);
+  bench = { fp32: path.join(out, 'mel_2bar_small.fp32.mvae'), q8: path.join(out, 'mel_2bar_small.q8.mvae') };
+  return bench;
+}
+
+export function loadTestVectors() {
+  return JSON.parse(fs.readFileSync(requireFile(TESTVECTORS, 'the shared test vectors'), 'utf8')).cases;
+}
+
+// ---- melody events <-> NoteSequences (0 = no event, 1 = note off, k >= 2 = pitch 21 + k - 2) ----
+
+export const MIN_PITCH = 21;
+
+/** A quantized NoteSequence (magenta.js shape) from melody events. */
+export function eventsToSequence(events, { minPitch = MIN_PITCH, velocity = 100 } = {}) {
+  const notes = [];
+  let current = null;
+  const close = (step) => {
+    if (current) notes.push({ ...current, quantizedEndStep: step });
+    current = null;
+  };
+  events.forEach((e, step) => {
+    if (e === 1) close(step);
+    else if (e >= 2) {
+      close(step);
+      current = { pitch: minPitch + e - 2, velocity, quantizedStartStep: step, program: 0, isDrum: false, instrument: 0 };
+    }
+  });
+  close(events.length);
+  return { notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: events.length, tempos: [{ time: 0, qpm: 120 }] };
+}
+
+/** Melody events of a monophonic quantized sequence, as magenta.js's Melody.fromNoteSequence. */
+export function sequenceToEvents(ns, numSteps = 32, minPitch = MIN_PITCH) {
+  const events = new Array(numSteps).fill(0);
+  const notes = [...ns.notes].sort((a, b) => a.quantizedStartStep - b.quantizedStartStep || b.pitch - a.pitch);
+  let last = -1;
+  for (const n of notes) {
+    if (n.quantizedStartStep === last) continue;
+    if (n.quantizedStartStep < numSteps) events[n.quantizedStartStep] = n.pitch - minPitch + 2;
+    if (n.quantizedEndStep < numSteps) events[n.quantizedEndStep] = 1;
+    last = n.quantizedStartStep;
+  }
+  return events;
+}
+
+// ---- the native CLI (build/mvae) ----
+
+const PITCH_CLASSES = { C: 0, 'C#': 1, D: 2, 'D#': 3, E: 4, F: 5, 'F#': 6, G: 7, 'G#': 8, A: 9, 'A#': 10, B: 11 };
+
+/** Tokens of `build/mvae sample MODEL -n N -t T -s SEED` (melody models), parsed from its text. */
+export function nativeSample(model, n, temperature, seed) {
+  requireFile(NATIVE, 'build the engine: cmake -S . -B build && cmake --build build');
+  const r = spawnSync(NATIVE, ['sample', model, '-n', String(n), '-t', String(temperature), '-s', String(seed)],
+    { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`build/mvae sample failed: ${r.stderr}`);
+  const out = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s+melody:(.*)$/.exec(line);
+    if (!m) continue;
+    const tokens = m[1].split(/\s+/).filter((w) => w && w !== '|').map((w) => {
+      if (w === '.') return 0;
+      if (w === '-') return 1;
+      const p = /^([A-G]#?)(-?\d+)$/.exec(w);
+      if (!p) throw new Error(`cannot parse native token '${w}'`);
+      return (Number(p[2]) + 1) * 12 + PITCH_CLASSES[p[1]] - MIN_PITCH + 2;
+    });
+    out.push(tokens);
+  }
+  return out;
+}
+
+/** mu of `build/mvae encode MODEL EVENT...` (one melody). */
+export function nativeEncode(model, events) {
+  requireFile(NATIVE, 'build the engine: cmake -S . -B build && cmake --build build');
+  const r = spawnSync(NATIVE, ['encode', model, ...events.map(String)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build/mvae encode failed: ${r.stderr}`);
+  return Float32Array.from(r.stdout.trim().split(/\s+/).map(Number));
+}
+
+/** The summary line of `build/mvae testvectors MODEL JSON`: {cases, exact, stepPercent}. */
+export function nativeTestVectors(model) {
+  const r = spawnSync(NATIVE, ['testvectors', model, TESTVECTORS], { encoding: 'utf8' });
+  const m = /(\d+) cases: (\d+) decoded exactly; per-step agreement with greedy_events ([\d.]+)%/.exec(r.stdout);
+  if (!m) throw new Error(`unexpected build/mvae testvectors output: ${r.stdout} ${r.stderr}`);
+  return { cases: Number(m[1]), exact: Number(m[2]), stepPercent: Number(m[3]) };
+}
+
+/** Largest |a - b| relative to the largest |b| of a vector. */
+export function relativeError(a, b) {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / (scale || 1);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly engine: wasm_api/dist/musicvae_wasm.mjs (ES6 module, Emscripten glue) and
+# wasm_api/dist/musicvae_wasm.wasm (the engine, WASM SIMD128 kernels). Needs Emscripten (Debian's
+# `emscripten` package, installed by scripts/setup.sh). Rebuilds only when a source is newer than the
+# output, unless FORCE=1. See wasm_api/README.md for the flags.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=wasm_api/dist
+js=$out/musicvae_wasm.mjs
+wasm=$out/musicvae_wasm.wasm
+sources=(src/*.c wasm_api/exports.c)
+
+if [ "${FORCE:-0}" != 1 ] && [ -f "$js" ] && [ -f "$wasm" ]; then
+  stale=0
+  for f in "${sources[@]}" src/*.h include/*.h "$0"; do
+    [ "$f" -nt "$wasm" ] && stale=1 && break
+  done
+  [ $stale = 0 ] && exit 0
+fi
+
+if ! command -v emcc >/dev/null 2>&1; then
+  echo "wasm_api/build.sh: emcc not found (apt-get install emscripten, or run scripts/setup.sh)" >&2
+  exit 1
+fi
+# Debian's emscripten runs its JS optimizer with the system's node modules (acorn, ...).
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
+mkdir -p "$out"
+
+exports='_malloc,_free,_mvw_kernels,_mvw_activations,_mvw_load,_mvw_load_error,_mvw_info,_mvw_name'
+exports+=',_mvw_rng_new,_mvw_decode,_mvw_sample,_mvw_similar,_mvw_normal,_mvw_heap_used,_mvae_model_free,_mvae_last_error'
+exports+=',_mvae_status_string,_mvae_encode,_mvae_interpolate,_mvae_interpolate_grid'
+exports+=',_mvae_notes_to_input,_mvae_tokens_to_notes'
+
+# -msimd128: the WASM SIMD128 kernels (src/kernels_wasm.c, src/activations_wasm.c).
+# -ffp-contract=off: no fused multiply-add, bit-identical to the native builds.
+# ENVIRONMENT=web,worker: no Node-specific code in the glue; under Node the caller passes the .wasm
+# bytes (musicvae.mjs does this itself).
+emcc -std=c11 -O3 -msimd128 -ffp-contract=off -Wall -Wextra -Iinclude -Isrc "${sources[@]}" \
+  -o "$js" \
+  -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createMusicVAEModule \
+  -sENVIRONMENT=web,worker \
+  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=2GB -sTOTAL_STACK=1MB \
+  -sMALLOC=emmalloc -sFILESYSTEM=0 -sDYNAMIC_EXECUTION=0 -sTEXTDECODER=2 \
+  -sEXPORTED_FUNCTIONS="$exports" \
+  -sEXPORTED_RUNTIME_METHODS=UTF8ToString \
+  -sASSERTIONS=0
+
+wasm_bytes=$(stat -c %s "$wasm")
+js_bytes=$(stat -c %s "$js")
+gz=$(cat "$wasm" "$js" | gzip -9 | wc -c)
+echo "wasm_api: $wasm ($wasm_bytes bytes), $js ($js_bytes bytes); gzipped together: $gz bytes"

@@ -1,0 +1,174 @@
+// MusicVAEWorker: the MusicVAE API with the engine in a Worker (worker.js), so that a page never
+// blocks its UI or audio thread. Every method returns a promise, as MusicVAE's do; arguments and
+// results are the same (latent vectors are transferred, not copied, back to the caller).
+//
+//   const mvae = new MusicVAEWorker('models/mel_2bar_small.q8.mvae');
+//   await mvae.initialize();
+//   const [melody] = await mvae.sample(1, 0.5);
+//   mvae.dispose();            // ends the worker
+//
+// In browsers the worker is started as a module worker from worker.js beside this file; under Node
+// as a node:worker_threads Worker. Pass {worker} to use one you started yourself.
+import { DisposedError, EngineError, deserializeError } from './errors.mjs';
+
+const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+
+function resolveSource(source) {
+  // A relative URL is relative to the page, not to the worker script.
+  if (typeof source === 'string' && !isNode && typeof location !== 'undefined' && !/^[a-z]+:/i.test(source)) {
+    return new URL(source, location.href).href;
+  }
+  return source instanceof URL ? source.href : source;
+}
+
+export class MusicVAEWorker {
+  /**
+   * @param modelUrlOrBytes as for MusicVAE (URL or path of an .mvae file, or its bytes; none = the
+   *   bundled default model)
+   * @param options {worker: a started Worker to use, workerUrl: where worker.js is, wasmUrl, ...}
+   */
+  constructor(modelUrlOrBytes, options = {}) {
+    this.source = resolveSource(modelUrlOrBytes);
+    this.options = options;
+    this.zDims = undefined;
+    this.info = undefined;
+    this.initialized = false;
+    this.disposed = false;
+    this._worker = null;
+    this._nextId = 1;
+    this._pending = new Map();
+    this._initPromise = null;
+  }
+
+  async _start() {
+    if (this._worker) return;
+    const url = this.options.workerUrl || new URL('./worker.js', import.meta.url);
+    let worker = this.options.worker;
+    if (!worker) {
+      if (typeof Worker === 'function' && !isNode) {
+        worker = new Worker(url, { type: 'module' });
+      } else if (isNode) {
+        const { Worker: NodeWorker } = await import(/* webpackIgnore: true */ 'node:worker_threads');
+        worker = new NodeWorker(url);
+      } else {
+        throw new EngineError('no Worker support here');
+      }
+    }
+    this._worker = worker;
+    const onMessage = (data) => this._onMessage(data);
+    const onError = (e) => this._failAll(new EngineError(`the MusicVAE worker failed: ${e && e.message ? e.message : e}`));
+    if (typeof worker.on === 'function') {
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      // Do not keep a Node process alive for an idle worker.
+      if (typeof worker.unref === 'function') worker.unref();
+    } else {
+      worker.addEventListener('message', (event) => onMessage(event.data));
+      worker.addEventListener('error', onError);
+    }
+  }
+
+  _onMessage({ id, result, error, progress }) {
+    const call = this._pending.get(id);
+    if (!call) return;
+    if (progress) {
+      if (call.onProgress) call.onProgress(progress[0], progress[1]);
+      return;
+    }
+    this._pending.delete(id);
+    if (this._pending.size === 0 && this._worker && typeof this._worker.unref === 'function') this._worker.unref();
+    if (error) call.reject(deserializeError(error));
+    else call.resolve(result);
+  }
+
+  _failAll(error) {
+    for (const call of this._pending.values()) call.reject(error);
+    this._pending.clear();
+  }
+
+  // Posts a call; a function onProgress in controlArgs stays here and is driven by the worker.
+  _call(method, args, onProgress) {
+    return new Promise((resolve, reject) => {
+      const id = this._nextId++;
+      this._pending.set(id, { resolve, reject, onProgress });
+      if (typeof this._worker.ref === 'function') this._worker.ref();
+      try {
+        this._worker.postMessage({ id, method, args });
+      } catch (e) {
+        this._pending.delete(id);
+        reject(e);
+      }
+    });
+  }
+
+  async _invoke(method, args, progressIndex = -1) {
+    if (this.disposed) throw new DisposedError();
+    if (!this.initialized) await this.initialize();
+    let onProgress = null;
+    if (progressIndex >= 0 && args[progressIndex] && typeof args[progressIndex] === 'object' &&
+        typeof args[progressIndex].onProgress === 'function') {
+      onProgress = args[progressIndex].onProgress;
+      args = [...args];
+      args[progressIndex] = { ...args[progressIndex], onProgress: true };
+    }
+    return this._call(method, args, onProgress);
+  }
+
+  async initialize() {
+    if (this.disposed) throw new DisposedError();
+    if (!this._initPromise) {
+      this._initPromise = (async () => {
+        await this._start();
+        const { wasmUrl, wasmBinary } = this.options;
+        const { info, zDims } = await this._call('init', [this.source, { wasmUrl: wasmUrl && String(wasmUrl), wasmBinary }]);
+        this.info = info;
+        this.zDims = zDims;
+        this.initialized = true;
+      })().catch((e) => {
+        this._initPromise = null;
+        throw e;
+      });
+    }
+    return this._initPromise;
+  }
+
+  isInitialized() {
+    return this.initialized;
+  }
+
+  /** Frees the model and ends the worker; later calls throw DisposedError. */
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.initialized = false;
+    this._failAll(new DisposedError());
+    if (this._worker) this._worker.terminate();
+    this._worker = null;
+  }
+
+  encode(inputSequences, controlArgs) { return this._invoke('encode', [inputSequences, controlArgs]); }
+  encodeWithSigma(inputSequences, controlArgs) { return this._invoke('encodeWithSigma', [inputSequences, controlArgs]); }
+  decode(z, temperature, controlArgs, stepsPerQuarter, qpm) {
+    return this._invoke('decode', [z, temperature, controlArgs, stepsPerQuarter, qpm], 2);
+  }
+  decodeTokens(z, options) { return this._invoke('decodeTokens', [z, options], 1); }
+  sample(numSamples, temperature, controlArgsOrSeed, stepsPerQuarter, qpm) {
+    return this._invoke('sample', [numSamples, temperature, controlArgsOrSeed, stepsPerQuarter, qpm], 2);
+  }
+  sampleTokens(numSamples, temperature, controlArgsOrSeed) {
+    return this._invoke('sampleTokens', [numSamples, temperature, controlArgsOrSeed]);
+  }
+  similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
+    return this._invoke('similar', [inputSequence, numSamples, similarity, temperature, controlArgs]);
+  }
+  interpolate(inputSequences, numInterps, temperature, controlArgs) {
+    return this._invoke('interpolate', [inputSequences, numInterps, temperature, controlArgs], 3);
+  }
+  interpolateLatents(inputs, numInterps, controlArgs) {
+    return this._invoke('interpolateLatents', [inputs, numInterps, controlArgs]);
+  }
+  /** {kernels, activations} of the engine in the worker. */
+  engineInfo() { return this._invoke('engineInfo', []); }
+  /** Bytes of the worker's WebAssembly heap in use. */
+  heapUsed() { return this._invoke('heapUsed', []); }
+}
