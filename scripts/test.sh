@@ -11,7 +11,7 @@ echo "== C tests (release, $(grep -o 'kernels: .*' build/CMakeCache.txt 2>/dev/n
 ctest --test-dir build --output-on-failure
 
 echo "== C tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DMVAE_SANITIZE=ON \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DMVAE_SANITIZE=ON \
   -DMVAE_FUZZ=ON >/dev/null
 cmake --build build-asan -j"$(nproc)"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure

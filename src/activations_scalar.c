@@ -18,7 +18,8 @@ float mva_expf(float x) {
   p = p * r + MVA_EXP_C2;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  uint32_t bits = (uint32_t)((int32_t)n + 127) << 23; /* 2^n, n in [-126, 127] */
+  /* 2^n, n in [-126, 127]; a NaN x leaves p NaN, and n must not reach the (undefined) cast. */
+  uint32_t bits = (uint32_t)((n == n ? (int32_t)n : 0) + 127) << 23;
   float scale;
   memcpy(&scale, &bits, sizeof scale);
   return p * scale;
