@@ -1,8 +1,8 @@
 /* exports.c: the C functions the WebAssembly module exports, on top of the public API
  * (include/musicvae.h). The public calls that take only pointers and numbers are exported as they
  * are (see build.sh); the ones below wrap what JavaScript cannot pass easily: the rng struct (made
- * on the heap from a 64-bit seed in two 32-bit halves), the decode options struct, the info struct (flattened
- * into an int32 array) and the load error string.
+ * on the heap from a 64-bit seed in two 32-bit halves), the decode options struct, the info struct
+ * (flattened into an int32 array) and the load error string.
  *
  * Every wrapper returns an mvae_status (0 = OK); the message is mvae_last_error(model). */
 #include "activations.h"
@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The kernel and activation sets compiled in and used ("wasm_simd128" when built with -msimd128). */
+/* The kernel and activation sets compiled in and used ("wasm_simd128" when built with -msimd128).
+ */
 EMSCRIPTEN_KEEPALIVE const char *mvw_kernels(void) {
   return mvk_active()->name;
 }
@@ -57,13 +58,27 @@ EMSCRIPTEN_KEEPALIVE int mvw_info(const mvae_model *model, int32_t *out) {
   mvae_status status = mvae_model_info(model, &in);
   if (status != MVAE_OK || !out)
     return status != MVAE_OK ? (int)status : MVAE_ERR_INVALID_ARGUMENT;
-  int32_t values[MVW_INFO_COUNT] = {
-      in.z_size,           in.num_steps,        in.num_segments,     in.steps_per_quarter,
-      in.steps_per_bar,    in.hierarchical,     in.has_encoder,      in.has_sigma,
-      in.input_depth,      in.num_tracks,       in.output_depths[0], in.output_depths[1],
-      in.output_depths[2], in.output_depths[3], (int32_t)in.converter, in.min_pitch,
-      in.max_pitch,        in.drums_roll_input, in.quantized,
-      in.weight_bytes > 0x7fffffff ? 0x7fffffff : (int32_t)in.weight_bytes};
+  int32_t values[MVW_INFO_COUNT] = {in.z_size,
+                                    in.num_steps,
+                                    in.num_segments,
+                                    in.steps_per_quarter,
+                                    in.steps_per_bar,
+                                    in.hierarchical,
+                                    in.has_encoder,
+                                    in.has_sigma,
+                                    in.input_depth,
+                                    in.num_tracks,
+                                    in.output_depths[0],
+                                    in.output_depths[1],
+                                    in.output_depths[2],
+                                    in.output_depths[3],
+                                    (int32_t)in.converter,
+                                    in.min_pitch,
+                                    in.max_pitch,
+                                    in.drums_roll_input,
+                                    in.quantized,
+                                    in.weight_bytes > 0x7fffffff ? 0x7fffffff
+                                                                 : (int32_t)in.weight_bytes};
   memcpy(out, values, sizeof values);
   return MVAE_OK;
 }
@@ -75,8 +90,8 @@ EMSCRIPTEN_KEEPALIVE const char *mvw_name(const mvae_model *model) {
   return in.name;
 }
 
-/* A seeded rng on the heap, so that one stream can run across several calls (a long batch decoded in
- * chunks of 64 draws exactly what one call would). Freed with free(). */
+/* A seeded rng on the heap, so that one stream can run across several calls (a long batch decoded
+ * in chunks of 64 draws exactly what one call would). Freed with free(). */
 EMSCRIPTEN_KEEPALIVE mvae_rng *mvw_rng_new(uint32_t seed_lo, uint32_t seed_hi) {
   mvae_rng *rng = malloc(sizeof *rng);
   if (rng)

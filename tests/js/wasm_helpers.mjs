@@ -13,7 +13,14 @@ export const FP32_MODEL = path.join(ROOT, 'models/mel_2bar_small.mvae');
 export const TESTVECTORS = path.join(SHARED, 'testvectors/mel_2bar_small_decode.json');
 export const CLI = path.join(ROOT, 'wasm_api/cli.mjs');
 
-export const tmpdir = (prefix = 'mvae-wasm-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const made = [];
+/** A temporary directory, removed when the test process exits. */
+export function tmpdir(prefix = 'mvae-wasm-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (made.length === 0) process.on('exit', () => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  made.push(dir);
+  return dir;
+}
 
 export function requireFile(file, how) {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${how}`);
