@@ -66,7 +66,7 @@ test('headless Chromium: page and module Worker run the WASM SIMD engine with na
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${server.address().port}/page.html`;
-    const browser = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    const browser = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
       `--user-data-dir=${tmpdir('mvae-chromium-')}`, url], { stdio: 'ignore' });
     let timer;
     try {
