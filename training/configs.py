@@ -1,4 +1,4 @@
-"""MusicVAE configurations: Magenta's (magenta/models/music_vae/configs.py) plus scaled-down variants.
+"""MusicVAE configurations: Magenta's (magenta/models/music_vae/configs.py) and scaled-down ones.
 
 Hyperparameters follow Magenta's configs.py and its defaults (base_model.get_default_hparams,
 lstm_models.get_default_hparams). Where Magenta leaves a value at its default, so do we; the
@@ -21,7 +21,7 @@ The `-tiny` / `-small` variants are ours, not Magenta's: the same architecture w
 that they train on 2 CPU cores (see /work/shared/reference/measurements.md); `-tiny` is for tests.
 """
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 MELODY_DEPTH = 90      # MelodyOneHotEncoding(21, 109): no event, note off, 88 pitches

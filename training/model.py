@@ -271,17 +271,17 @@ class HierarchicalDecoder(nn.Module):
         """pick(logits) -> class indices. Returns list per track of indices [B, T]."""
         emb = self.embeddings(z)
         seg_len = num_steps // self.num_segments
-        out = []
-        for core in self.cores:
-            x = z.new_zeros(z.shape[0], core.depth)
-            segs = []
-            for u in range(self.num_segments):
-                _, chosen = core.generate(emb[:, u], x, seg_len,
-                                          lambda t, lg, d=core.depth: F.one_hot(pick(lg), d).to(lg))
-                segs.append(chosen.argmax(-1))
-                x = chosen[:, -1]
-            out.append(torch.cat(segs, dim=1))
-        return out
+        prev = [z.new_zeros(z.shape[0], core.depth) for core in self.cores]
+        segs = [[] for _ in self.cores]
+        # Segment by segment, each track in turn within a segment, as Magenta samples.
+        for u in range(self.num_segments):
+            for k, core in enumerate(self.cores):
+                def choose(_, lg, d=core.depth):
+                    return F.one_hot(pick(lg), d).to(lg)
+                _, chosen = core.generate(emb[:, u], prev[k], seg_len, choose)
+                segs[k].append(chosen.argmax(-1))
+                prev[k] = chosen[:, -1]
+        return [torch.cat(s, dim=1) for s in segs]
 
 
 def sampling_probability(cfg, step):
@@ -391,13 +391,12 @@ class MusicVAE(nn.Module):
             return torch.multinomial(p, 1, generator=generator)[:, 0]
         return self._generate(z, pick)
 
-    def _scheduled_sampling_logits(self, z, targets, p):
+    def _scheduled_sampling_logits(self, z, targets, use_sample):
         """Flat decoder with scheduled sampling (ScheduledOutputTrainingHelper): each step after
-        the first feeds, per sequence and with probability p, a sample (temperature 1) of the
-        model's previous output instead of the previous target. No gradient through samples."""
+        the first feeds, where use_sample [B, T] is set, a sample (temperature 1) of the model's
+        previous output instead of the previous target. No gradient through samples."""
         tgt = self.targets_onehot(targets)[0]
         b, t, d = tgt.shape
-        use_sample = torch.rand(b, t, device=z.device) < p
 
         def choose(step, lg):
             if step + 1 >= t:
@@ -416,9 +415,13 @@ class MusicVAE(nn.Module):
         z = mu + sigma * torch.randn_like(mu)
         if sampling_prob is None:
             sampling_prob = sampling_probability(cfg, step) if self.training else 0.0
+        use_sample = None
         if cfg.decoder == 'flat' and sampling_prob > 0:
-            logits = self._scheduled_sampling_logits(z, x, sampling_prob)
-        else:
+            use_sample = torch.rand(x.shape[0], cfg.num_steps, device=x.device) < sampling_prob
+            use_sample[:, 0] = False  # the first input is always the zero vector
+        if use_sample is not None and use_sample.any():
+            logits = self._scheduled_sampling_logits(z, x, use_sample)
+        else:  # nothing to sample (e.g. early in the schedule): the fast teacher-forced path
             logits = self.decode_logits(z, x)
 
         x = x.long()

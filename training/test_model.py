@@ -5,7 +5,6 @@
 Uses tiny configs on one thread; reads ../shared (Magenta's mel_2bar_small decoder and its test
 vectors) and training/cache (real windows) when they are there, and skips those parts otherwise.
 """
-import dataclasses
 import json
 import math
 import os
@@ -107,13 +106,6 @@ def expected_shapes(cfg):
                       else f'core_decoder/core_decoder_{i}/decoder')
             flat(prefix, d, sizes[-1], cfg.dec_rnn_size)
     return out
-
-
-def fast_config(name):
-    """A test-only copy of a config with lr 1e-2, so that a few dozen steps show learning."""
-    cfg = dataclasses.replace(get_config(name), name=name + '-test-lr', learning_rate=1e-2)
-    CONFIGS[cfg.name] = cfg
-    return cfg
 
 
 def sigmoid(v):
@@ -244,7 +236,7 @@ class TestDecoding(unittest.TestCase):
         z = torch.randn(4, m.cfg.z_size, dtype=torch.float64)
         with torch.no_grad():
             a = m.decode_logits(z, x)[0]
-            b = m._scheduled_sampling_logits(z, x, 0.0)[0]
+            b = m._scheduled_sampling_logits(z, x, torch.zeros(4, 32, dtype=torch.bool))[0]
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
     def test_schedules(self):
@@ -257,6 +249,15 @@ class TestDecoding(unittest.TestCase):
         self.assertEqual(model.kl_beta(get_config('cat-drums_2bar_small'), 5), 0.2)
         self.assertAlmostEqual(train.learning_rate(cfg, 0), 1e-3)
         self.assertAlmostEqual(train.learning_rate(cfg, 10 ** 6), 1e-5)
+
+
+    def test_config_override(self):
+        cfg = train.override(get_config('cat-mel_2bar_small'),
+                             ['beta_rate=0', 'enc_rnn_size=64,32', 'transpose_range=0,0'])
+        self.assertEqual((cfg.beta_rate, cfg.enc_rnn_size, cfg.transpose_range),
+                         (0.0, [64, 32], (0, 0)))
+        with self.assertRaises(SystemExit):
+            train.override(cfg, ['no_such_field=1'])
 
 
 class TestTraining(unittest.TestCase):
@@ -282,8 +283,9 @@ class TestTraining(unittest.TestCase):
                             ('hierdec-mel_16bar-tiny', 30), ('hierdec-trio_16bar-tiny', 20),
                             ('hier-mel_16bar-tiny', 20), ('flat-mel_16bar-tiny', 20)):
             with self.subTest(config=name):
-                cfg = fast_config(name)
-                hist = self.run_train(name, cfg.name, steps, synthetic_windows(cfg))
+                # lr 1e-2 so that a few dozen steps show learning
+                hist = self.run_train(name, name, steps, synthetic_windows(get_config(name)),
+                                      '--set', 'learning_rate=1e-2')
                 self.assert_loss_falls(hist, 0.75)
 
     def test_loss_falls_real_windows(self):
@@ -295,7 +297,8 @@ class TestTraining(unittest.TestCase):
         if not os.path.exists(path):
             self.skipTest('no cached melody windows (run python3 -m training.data first)')
         w = data.load_windows('melody', 2, 'train')[:512]
-        hist = self.run_train('real', fast_config('cat-mel_2bar_small-tiny').name, 40, w)
+        hist = self.run_train('real', 'cat-mel_2bar_small-tiny', 40, w,
+                              '--set', 'learning_rate=1e-2')
         self.assert_loss_falls(hist, 0.75)
 
     def test_same_seed_same_first_loss(self):

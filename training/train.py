@@ -2,9 +2,13 @@
 
     /usr/bin/python3 -m training.train --config cat-mel_2bar_small --out runs/mel2 [--steps N]
         [--batch B] [--seed S] [--init-from MODEL.mvae] [--freeze decoder]
-        [--log-every K] [--ckpt-every K] [--sampling-prob P] [--threads N]
+        [--log-every K] [--ckpt-every K] [--sampling-prob P] [--set KEY=VALUE ...] [--threads N]
         [--shared-dir D] [--cache-dir D]
     torchrun --nproc_per_node=G -m training.train ...      (DistributedDataParallel)
+
+(Debian's torch 1.13 launcher fails under Python 3.11 with "'NoneType' object has no attribute
+'get'"; starting each process by hand with MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK
+and LOCAL_WORLD_SIZE set does the same thing.)
 
 Runs on CUDA when available, else on all CPU cores. --batch is the global batch (split over the
 DDP processes). A run resumes from OUT/checkpoint.pt when it exists, so an interrupted run loses
@@ -16,6 +20,7 @@ count to reach, counting steps done before a resume.
 bit-identical (e.g. to train an encoder for the published mel_2bar_small decoder).
 """
 import argparse
+import dataclasses
 import math
 import os
 import signal
@@ -53,11 +58,31 @@ def parse_args(argv):
     p.add_argument('--sampling-prob', type=float, default=None,
                    help='fixed scheduled-sampling probability instead of the config\'s schedule '
                         '(0 = teacher forcing)')
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                   help='override a config field, e.g. --set beta_rate=0 --set learning_rate=3e-4 '
+                        '(stored in the checkpoint; repeatable)')
     p.add_argument('--threads', type=int, default=None,
                    help='CPU threads (default: all cores, split between local processes)')
     p.add_argument('--shared-dir', default=None, help='for training.data.load_windows')
     p.add_argument('--cache-dir', default=None, help='for training.data.load_windows')
     return p.parse_args(argv)
+
+
+def override(cfg, assignments):
+    """Applies KEY=VALUE strings to a Config, each value parsed as the field's current type."""
+    changes = {}
+    for a in assignments:
+        key, sep, value = a.partition('=')
+        if not sep or not hasattr(cfg, key) or key == 'name':
+            raise SystemExit(f'--set {a!r}: expected KEY=VALUE with KEY a config field')
+        old = getattr(cfg, key)
+        if isinstance(old, bool):
+            changes[key] = value.lower() in ('1', 'true', 'yes')
+        elif isinstance(old, (list, tuple)):
+            changes[key] = type(old)(int(v) for v in value.split(','))
+        else:
+            changes[key] = type(old)(value) if old is not None else value
+    return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
 def learning_rate(cfg, step):
@@ -182,9 +207,11 @@ def main(argv=None, windows=None):
     ckpt_path = os.path.join(args.out, CKPT_NAME)
     ckpt = torch.load(ckpt_path, map_location='cpu') if os.path.exists(ckpt_path) else None
 
-    cfg = Config.from_dict(ckpt['config']) if ckpt else get_config(args.config)
+    cfg = Config.from_dict(ckpt['config']) if ckpt else override(get_config(args.config), args.set)
     if ckpt and cfg.name != args.config:
         raise SystemExit(f'{ckpt_path} is a {cfg.name} run, not {args.config}')
+    if ckpt and override(cfg, args.set) != cfg:
+        raise SystemExit(f'--set differs from the config stored in {ckpt_path}')
     batch = args.batch or (ckpt['batch'] if ckpt else cfg.batch_size)
     total_steps = args.steps if args.steps is not None else cfg.train_steps
     if batch % world:
@@ -299,6 +326,11 @@ def main(argv=None, windows=None):
                 now = time.time()
                 n = acc.pop('n')
                 m = {k: v / n for k, v in acc.items()}
+                if world > 1:  # log the mean over all processes' sequences
+                    v = torch.tensor([m[k] for k in sorted(m)], dtype=torch.float64,
+                                     device=device)
+                    dist.all_reduce(v)
+                    m = dict(zip(sorted(m), (v / world).tolist()))
                 log(f'step {step} loss {m["loss"]:.4f} recon {m["recon"]:.4f} '
                     f'kl_bits {m["kl_bits"]:.2f} beta {rec["beta"]:.4f} '
                     f'acc {m["accuracy"]:.4f} p_sample {rec["sampling_prob"]:.3f} '
