@@ -59,6 +59,9 @@ typedef struct mvae_info {
   int quantized;            /* 1 if any kernel is int8 */
   size_t weight_bytes;      /* bytes of weights held in memory */
   const char *name;         /* general.name, "" if absent; owned by the model */
+  const char *kernels;      /* SIMD set running the matrix kernels: "avx2", "wasm_simd128", ... */
+  const char *activations;  /* SIMD set running the LSTM activations */
+  int max_notes;            /* most notes mvae_tokens_to_notes can produce for one sequence */
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */

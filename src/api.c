@@ -34,6 +34,14 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
   mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
   if (status == MVAE_OK)
     status = mvae_model_build(m, err, err_size);
+  if (status == MVAE_OK) {
+    mvae_info *info = &m->info;
+    info->kernels = m->compute.kernels->name;
+    info->activations = m->compute.activations->name;
+    /* A melody or bass track starts at most one note per step; drums up to one per class. */
+    for (int t = 0; t < info->num_tracks; t++)
+      info->max_notes += info->num_steps * (info->output_depths[t] == 512 ? 9 : 1);
+  }
   if (status != MVAE_OK) {
     mvae_model_free(m);
     return status;

@@ -77,6 +77,8 @@ static void test_model_calls(test_counts *c) {
   mvae_info info;
   mvae_model_info(m, &info);
   int zs = info.z_size, steps = info.num_steps;
+  EXPECT(c, info.kernels && info.activations && info.kernels[0], "info names the kernel sets");
+  EXPECT(c, info.max_notes == steps, "a melody has at most one note per step: %d", info.max_notes);
   float *z = calloc(4 * (size_t)zs, sizeof(float));
   int32_t tokens[4 * 64], tokens2[4 * 64];
   float z_out[4 * 64], z_out2[4 * 64];

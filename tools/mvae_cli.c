@@ -58,7 +58,7 @@ static int cmd_info(mvae_model *m) {
   printf("encoder         %s\n", in.has_encoder ? "yes" : "absent (decode-only)");
   printf("weights         %.2f MB%s\n", (double)in.weight_bytes / 1e6,
          in.quantized ? " (int8 kernels)" : "");
-  printf("kernels         %s\n", m->compute.kernels->name);
+  printf("kernels         %s (activations %s)\n", in.kernels, in.activations);
   return 0;
 }
 
