@@ -22,7 +22,7 @@ def load_checkpoint(path):
     """Returns (config, model on CPU in eval mode, checkpoint dict)."""
     if os.path.isdir(path):
         path = os.path.join(path, CKPT_NAME)
-    ckpt = torch.load(path, map_location='cpu')
+    ckpt = torch.load(path, map_location='cpu', weights_only=False)  # holds RNG states
     cfg = Config.from_dict(ckpt['config'])
     model = MusicVAE(cfg)
     model.load_state_dict(ckpt['model'])

@@ -330,7 +330,7 @@ class TestTraining(unittest.TestCase):
         finally:
             timer.cancel()
         self.assertLess(len(hist), 100000)
-        ckpt = torch.load(os.path.join(self.tmp, 'sig', train.CKPT_NAME))
+        ckpt = torch.load(os.path.join(self.tmp, 'sig', train.CKPT_NAME), weights_only=False)
         self.assertEqual(ckpt['step'], len(hist))
 
     def test_export_round_trip(self):

@@ -95,9 +95,11 @@ class Batches:
     """Shuffled epochs over the windows, with per-window random transposition for melody.
     Its whole state (RNG, permutation, position) goes into the checkpoint."""
 
-    def __init__(self, windows, batch, seed, transpose_range=(0, 0), transpose_fn=None):
+    def __init__(self, windows, batch, seed, transpose_range=(0, 0), transpose_fn=None,
+                 melodic_tracks=1):
         self.windows, self.batch = windows, batch
         self.transpose_range, self.transpose_fn = tuple(transpose_range), transpose_fn
+        self.melodic = melodic_tracks  # leading tracks in the melody encoding (not drums)
         self.rng = np.random.default_rng(seed)
         self.perm, self.pos = np.zeros(0, np.int64), 0
 
@@ -114,9 +116,9 @@ class Batches:
         if (lo, hi) != (0, 0):
             for i, s in enumerate(self.rng.integers(lo, hi + 1, size=len(x))):
                 if s:
-                    y = self.transpose_fn(x[i], int(s))
+                    y = self.transpose_fn(x[i, :self.melodic], int(s))
                     if y is not None:  # a pitch would leave the range: keep the window as is
-                        x[i] = y
+                        x[i, :self.melodic] = y
         return x
 
     def state_dict(self):
@@ -205,7 +207,9 @@ def main(argv=None, windows=None):
     os.makedirs(args.out, exist_ok=True)
     log = Logger(os.path.join(args.out, 'train.log'), rank == 0)
     ckpt_path = os.path.join(args.out, CKPT_NAME)
-    ckpt = torch.load(ckpt_path, map_location='cpu') if os.path.exists(ckpt_path) else None
+    ckpt = None
+    if os.path.exists(ckpt_path):  # not weights_only: it holds the NumPy RNG states
+        ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
 
     cfg = Config.from_dict(ckpt['config']) if ckpt else override(get_config(args.config), args.set)
     if ckpt and cfg.name != args.config:
@@ -250,13 +254,17 @@ def main(argv=None, windows=None):
         from training import data
         windows = data.load_windows(cfg.converter, cfg.bars, 'train',
                                     shared_dir=args.shared_dir, cache_dir=args.cache_dir)
-    transpose_fn = None
+    transpose_fn, melodic = None, {'melody': 1, 'trio': 2}.get(cfg.converter, 0)
     if cfg.transpose_range != (0, 0):
+        if not melodic:
+            raise SystemExit(f'{cfg.name}: transposition needs melody tracks')
         from training.data import transpose_melody as transpose_fn
     batches = Batches(windows, batch // world, args.seed * 1000 + rank, cfg.transpose_range,
-                      transpose_fn)
+                      transpose_fn, melodic)
 
-    if ckpt:  # every process resumes its own RNG streams
+    if ckpt and len(ckpt['rng']) != world:
+        log(f'note: checkpoint from {len(ckpt["rng"])} processes, now {world}: fresh RNG streams')
+    elif ckpt:  # every process resumes its own RNG streams
         r = ckpt['rng'][rank]
         batches.load_state_dict(r['data'])
         torch.set_rng_state(r['torch'])
