@@ -1,14 +1,14 @@
 /* musicvae.h: the public C API of the MusicVAE inference engine.
  *
  * One handle per loaded model (mvae_model), created from a memory buffer holding an MVAE model file
- * (docs/model-format.md) and released with mvae_model_free. Every call returns an mvae_status; after a
- * failure, mvae_last_error(model) says what went wrong. There is no global state: two models may be
- * used from two threads at once, but one model only from one thread at a time.
+ * (docs/model-format.md) and released with mvae_model_free. Every call returns an mvae_status;
+ * after a failure, mvae_last_error(model) says what went wrong. There is no global state: two
+ * models may be used from two threads at once, but one model only from one thread at a time.
  *
  * Shapes: a batch of B latent vectors is float[B][z_size]; encoder input is float[B][num_steps]
- * [input_depth] (what mvae_notes_to_input produces); decoded tokens are int32[B][num_tracks][num_steps]
- * (class indices: melody 0 = no event, 1 = note off, k >= 2 = pitch min_pitch + k - 2; drums 0..511 = the
- * set of hit classes as bits). */
+ * [input_depth] (what mvae_notes_to_input produces); decoded tokens are
+ * int32[B][num_tracks][num_steps] (class indices: melody 0 = no event, 1 = note off, k >= 2 = pitch
+ * min_pitch + k - 2; drums 0..511 = the set of hit classes as bits). */
 #ifndef MUSICVAE_H
 #define MUSICVAE_H
 
@@ -66,8 +66,8 @@ typedef struct mvae_info {
 
 /* ---- Model ---------------------------------------------------------------------------------- */
 
-/* Loads a model file from a buffer. The buffer is copied; it may be freed after the call. On failure
- * *out is NULL and a message is written to err (if err_size > 0). */
+/* Loads a model file from a buffer. The buffer is copied; it may be freed after the call. On
+ * failure *out is NULL and a message is written to err (if err_size > 0). */
 mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, char *err,
                             size_t err_size);
 void mvae_model_free(mvae_model *model);
@@ -76,7 +76,8 @@ mvae_status mvae_model_info(const mvae_model *model, mvae_info *info);
 const char *mvae_last_error(const mvae_model *model);
 const char *mvae_status_string(mvae_status status);
 
-/* ---- Random numbers: same seed, same numbers, on every platform ------------------------------- */
+/* ---- Random numbers: same seed, same numbers, on every platform -------------------------------
+ */
 
 typedef struct mvae_rng {
   uint64_t state;
@@ -90,7 +91,8 @@ double mvae_rng_normal(mvae_rng *rng);  /* N(0, 1) */
 
 /* ---- Inference ------------------------------------------------------------------------------ */
 
-/* inputs: float[batch][num_steps][input_depth]. mu (and sigma, if not NULL): float[batch][z_size]. */
+/* inputs: float[batch][num_steps][input_depth]. mu (and sigma, if not NULL): float[batch][z_size].
+ */
 mvae_status mvae_encode(mvae_model *model, const float *inputs, int batch, float *mu, float *sigma);
 
 typedef struct mvae_decode_opts {
@@ -115,17 +117,14 @@ mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similar
 
 /* ---- Latent-space helpers (no model needed) ------------------------------------------------- */
 
-typedef enum mvae_interp {
-  MVAE_INTERP_LINEAR = 0,
-  MVAE_INTERP_SLERP = 1
-} mvae_interp;
+typedef enum mvae_interp { MVAE_INTERP_LINEAR = 0, MVAE_INTERP_SLERP = 1 } mvae_interp;
 
 /* n points from a to b inclusive (t = i / (n - 1); n = 1 gives a): out float[n][z_size]. */
 mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
                              float *out);
-/* Bilinear grid over corners[4][z_size] laid out as magenta.js: A top-left, B bottom-left, C top-right,
- * D bottom-right; out float[rows][cols][z_size], row-major. With slerp, rows are interpolated first
- * (A to B and C to D), then each row from left to right. */
+/* Bilinear grid over corners[4][z_size] laid out as magenta.js: A top-left, B bottom-left, C
+ * top-right, D bottom-right; out float[rows][cols][z_size], row-major. With slerp, rows are
+ * interpolated first (A to B and C to D), then each row from left to right. */
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out);
 

@@ -35,7 +35,9 @@ const mva_impl *mva_active(void) {
   return all_impls[sizeof all_impls / sizeof all_impls[0] - 1];
 #endif
 }
-int mva_count(void) { return (int)(sizeof all_impls / sizeof all_impls[0]); }
+int mva_count(void) {
+  return (int)(sizeof all_impls / sizeof all_impls[0]);
+}
 const mva_impl *mva_get(int index) {
   return index >= 0 && index < mva_count() ? all_impls[index] : NULL;
 }

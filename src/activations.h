@@ -1,16 +1,14 @@
 /* activations.h: the LSTM cell's elementwise update and tanh, in float, vectorised.
  *
  * Like the matrix kernels (kernels.h), every implementation performs exactly the same sequence of
- * IEEE float operations per element, so scalar, SSE2, AVX2 and WASM SIMD builds give identical bits.
- * The functions are polynomial: relative error about 1e-7, far inside what the models need.
+ * IEEE float operations per element, so scalar, SSE2, AVX2 and WASM SIMD builds give identical
+ * bits. The functions are polynomial: relative error about 1e-7, far inside what the models need.
  *
- *   exp(x):     x clamped to [-87, 88]; n = floor(x * LOG2E + 0.5); r = (x - n * LN2_HI) - n * LN2_LO;
- *               p = Horner(EXP_C7 .. EXP_C0, r); exp = p * 2^n
- *   sigmoid(x): 1 / (1 + exp(-x))
- *   tanh(x):    |x| < 0.625: x * Horner(TANH_C8 .. TANH_C0, x * x)
- *               else t = 1 - 2 / (exp(2 |x|) + 1), negated when x < 0 (|x| > 9: t = 1)
- *   lstm_cell:  per unit u, with gates [i; j; f; o] of `units` each:
- *               c = c * sigmoid(f + 1) + sigmoid(i) * tanh(j);  h = tanh(c) * sigmoid(o)
+ *   exp(x):     x clamped to [-87, 88]; n = floor(x * LOG2E + 0.5); r = (x - n * LN2_HI) - n *
+ * LN2_LO; p = Horner(EXP_C7 .. EXP_C0, r); exp = p * 2^n sigmoid(x): 1 / (1 + exp(-x)) tanh(x): |x|
+ * < 0.625: x * Horner(TANH_C8 .. TANH_C0, x * x) else t = 1 - 2 / (exp(2 |x|) + 1), negated when x
+ * < 0 (|x| > 9: t = 1) lstm_cell:  per unit u, with gates [i; j; f; o] of `units` each: c = c *
+ * sigmoid(f + 1) + sigmoid(i) * tanh(j);  h = tanh(c) * sigmoid(o)
  */
 #ifndef MVAE_ACTIVATIONS_H
 #define MVAE_ACTIVATIONS_H
@@ -53,7 +51,8 @@ extern const mva_impl mva_scalar;
 float mva_expf(float x);
 float mva_sigmoidf(float x);
 float mva_tanhf(float x);
-/* The scalar LSTM cell update for units first .. last-1 (SIMD versions finish their tails with it). */
+/* The scalar LSTM cell update for units first .. last-1 (SIMD versions finish their tails with it).
+ */
 void mva_lstm_cell_units(float *c, float *h, const float *gates, int units, int first, int last);
 
 #endif

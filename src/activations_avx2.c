@@ -1,4 +1,5 @@
-/* activations_avx2.c: activations.h eight lanes at a time; the same operations as the scalar twin. */
+/* activations_avx2.c: activations.h eight lanes at a time; the same operations as the scalar twin.
+ */
 #include "activations.h"
 
 #ifdef __AVX2__
@@ -20,7 +21,8 @@ static __m256 exp8(__m256 x) {
   p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(MVA_EXP_C2));
   p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f));
   p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f));
-  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  __m256i bits =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 

@@ -25,7 +25,9 @@ float mva_expf(float x) {
   return p * scale;
 }
 
-float mva_sigmoidf(float x) { return 1.0f / (1.0f + mva_expf(-x)); }
+float mva_sigmoidf(float x) {
+  return 1.0f / (1.0f + mva_expf(-x));
+}
 
 float mva_tanhf(float x) {
   float a = fabsf(x);

@@ -9,7 +9,8 @@ static __m128 select4(__m128 mask, __m128 if_true, __m128 if_false) {
   return _mm_or_ps(_mm_and_ps(mask, if_true), _mm_andnot_ps(mask, if_false));
 }
 
-/* floor for |y| < 2^31: truncate, then step down where truncation went up (negative non-integers). */
+/* floor for |y| < 2^31: truncate, then step down where truncation went up (negative non-integers).
+ */
 static __m128 floor4(__m128 y) {
   __m128 t = _mm_cvtepi32_ps(_mm_cvttps_epi32(y));
   return _mm_sub_ps(t, _mm_and_ps(_mm_cmpgt_ps(t, y), _mm_set1_ps(1.0f)));
@@ -67,8 +68,8 @@ static void sse2_lstm_cell(float *c, float *h, const float *g, int units) {
     __m128 candidate = tanh4(_mm_loadu_ps(g + units + u));
     __m128 forget_gate = sigmoid4(_mm_add_ps(_mm_loadu_ps(g + 2 * units + u), _mm_set1_ps(1.0f)));
     __m128 output_gate = sigmoid4(_mm_loadu_ps(g + 3 * units + u));
-    __m128 cell = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(c + u), forget_gate),
-                             _mm_mul_ps(input_gate, candidate));
+    __m128 cell =
+        _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(c + u), forget_gate), _mm_mul_ps(input_gate, candidate));
     _mm_storeu_ps(c + u, cell);
     _mm_storeu_ps(h + u, _mm_mul_ps(tanh4(cell), output_gate));
   }

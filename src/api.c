@@ -150,8 +150,8 @@ mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_dec
       int track = (int)(i / info->num_steps % info->num_tracks);
       if (opts->teacher[i] < 0 || opts->teacher[i] >= info->output_depths[track])
         return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
-                         "teacher token %d at index %zu is outside 0..%d", (int)opts->teacher[i],
-                         i, info->output_depths[track] - 1);
+                         "teacher token %d at index %zu is outside 0..%d", (int)opts->teacher[i], i,
+                         info->output_depths[track] - 1);
     }
   size_t logit_width = 0;
   for (int t = 0; t < info->num_tracks; t++)
@@ -205,8 +205,8 @@ mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, 
   return decode_drawn(m, z, owned, n, temperature, rng, tokens);
 }
 
-mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity,
-                         float temperature, mvae_rng *rng, float *z_out, int32_t *tokens) {
+mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity, float temperature,
+                         mvae_rng *rng, float *z_out, int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_clear_error(m);

@@ -71,9 +71,9 @@ typedef enum mvae_note_selection {
 #define MVAE_TRIO_MELODY_PROGRAM 0
 #define MVAE_TRIO_BASS_PROGRAM 32
 
-/* magenta.js leaves a decoded note's velocity unset (the protobuf default 0), and its players and MIDI
- * writer substitute 80 for a missing one. We write the 80 itself: a velocity-0 note-on is a note-off
- * in MIDI, so 0 would make exported files and Web MIDI output silent. */
+/* magenta.js leaves a decoded note's velocity unset (the protobuf default 0), and its players and
+ * MIDI writer substitute 80 for a missing one. We write the 80 itself: a velocity-0 note-on is a
+ * note-off in MIDI, so 0 would make exported files and Web MIDI output silent. */
 #define MVAE_DECODED_VELOCITY 80
 
 /* Checks every field of every note: pitch and velocity 0..127, 0 <= start_step < end_step, program

@@ -28,8 +28,8 @@ static int max_units(const mvae_lstm_stack *s) {
 static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step_input in,
                                 int steps, int batch, float *out, int ldo) {
   const mvae_compute *cx = &m->compute;
-  int units = max_units(&bidi->fw) > max_units(&bidi->bw) ? max_units(&bidi->fw)
-                                                          : max_units(&bidi->bw);
+  int units =
+      max_units(&bidi->fw) > max_units(&bidi->bw) ? max_units(&bidi->fw) : max_units(&bidi->bw);
   size_t seq_width = 2 * (size_t)units; /* a layer's [fw; bw] output at one step */
   size_t rows = (size_t)steps * batch;
   mvae_arena arena;
@@ -66,8 +66,7 @@ static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step
             mat_gemm(cx, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width, batch);
         }
       } else {
-        mat_gemm(cx, &layer->kernel, 0, prev_width, prev, prev_width, gates, gate_width,
-                 (int)rows);
+        mat_gemm(cx, &layer->kernel, 0, prev_width, prev, prev_width, gates, gate_width, (int)rows);
       }
       memset(c, 0, sizeof(float) * (size_t)batch * h_units);
       memset(h, 0, sizeof(float) * (size_t)batch * h_units);
@@ -114,8 +113,8 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float
     for (int u = 0; u < segments && status == MVAE_OK; u++) {
       step_input seg = in;
       seg.base = inputs + (size_t)u * seg_steps * depth;
-      status = bidi_forward(m, &m->encoder[0], seg, seg_steps, batch, embeddings + (size_t)u * width,
-                            segments * width);
+      status = bidi_forward(m, &m->encoder[0], seg, seg_steps, batch,
+                            embeddings + (size_t)u * width, segments * width);
     }
     step_input level1 = {embeddings, (size_t)segments * width, (size_t)width, width, 0};
     if (status == MVAE_OK)

@@ -15,7 +15,8 @@
 
 /* Stores a formatted message as the model's last error and returns `status`, so a caller can write
  * `return mvae_fail(m, MVAE_ERR_BAD_INPUT, "pitch %d out of range", p);`. model may be NULL. */
-mvae_status mvae_fail(mvae_model *model, mvae_status status, const char *fmt, ...) MVAE_PRINTF(3, 4);
+mvae_status mvae_fail(mvae_model *model, mvae_status status, const char *fmt, ...)
+    MVAE_PRINTF(3, 4);
 /* Clears the last error (called at the start of each API call). */
 void mvae_clear_error(mvae_model *model);
 

@@ -2,8 +2,8 @@
  *
  * Every kernel is defined by an exact sequence of float operations, and every implementation
  * (scalar, SSE2, AVX2, WASM SIMD128) performs exactly that sequence, vectorising across *output
- * columns* only. So all builds give bit-identical results (CMake compiles with -ffp-contract=off: no
- * fused multiply-add), and a seed gives the same tokens natively and in the browser.
+ * columns* only. So all builds give bit-identical results (CMake compiles with -ffp-contract=off:
+ * no fused multiply-add), and a seed gives the same tokens natively and in the browser.
  *
  * Matrices are row-major. A kernel W[rows][cols] is a TF dense kernel [in][out].
  *

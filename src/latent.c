@@ -1,4 +1,5 @@
-/* latent.c: interpolation in latent space (linear as magenta.js, or spherical as Magenta Python). */
+/* latent.c: interpolation in latent space (linear as magenta.js, or spherical as Magenta Python).
+ */
 #include "musicvae.h"
 
 #include <math.h>
@@ -37,7 +38,9 @@ static void blend(const float *a, const float *b, int n, double t, mvae_interp m
     out[i] = (float)(a[i] + t * ((double)b[i] - a[i]));
 }
 
-static double fraction(int i, int n) { return n > 1 ? (double)i / (n - 1) : 0.0; }
+static double fraction(int i, int n) {
+  return n > 1 ? (double)i / (n - 1) : 0.0;
+}
 
 mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
                              float *out) {

@@ -11,7 +11,7 @@ void mat_gemm(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows,
     cx->kernels->gemm_f32(y, ldy, x, ldx, m->f32 + (size_t)row0 * m->cols, nrows, m->cols, batch);
   else
     cx->kernels->gemm_q8(y, ldy, x, ldx, m->q8 + (size_t)row0 * m->cols,
-               m->scales + (size_t)row0 * m->nblk, m->block, nrows, m->cols, batch);
+                         m->scales + (size_t)row0 * m->nblk, m->block, nrows, m->cols, batch);
 }
 
 void mat_axpy_row(const mvae_compute *cx, const mvae_matrix *m, int row, float alpha, float *y) {
@@ -19,7 +19,7 @@ void mat_axpy_row(const mvae_compute *cx, const mvae_matrix *m, int row, float a
     cx->kernels->axpy_f32(y, alpha, m->f32 + (size_t)row * m->cols, m->cols);
   else
     cx->kernels->axpy_q8(y, alpha, m->q8 + (size_t)row * m->cols, m->scales + (size_t)row * m->nblk,
-               m->block, m->cols);
+                         m->block, m->cols);
 }
 
 void mat_gemm_sparse(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows,

@@ -19,8 +19,9 @@ void dense_forward(const mvae_compute *cx, const mvae_dense *d, const float *x, 
 
 /* Initial LSTM states from a conditioning vector: tanh(dense(x)) split c0, h0, c1, h1, ...
  * c[l] and h[l] are [batch][units_l]. */
-void lstm_initial_state(const mvae_compute *cx, const mvae_dense *init, const mvae_lstm_stack *stack,
-                        const float *x, int ldx, int batch, float *scratch, float **c, float **h);
+void lstm_initial_state(const mvae_compute *cx, const mvae_dense *init,
+                        const mvae_lstm_stack *stack, const float *x, int ldx, int batch,
+                        float *scratch, float **c, float **h);
 
 /* Completes one LSTM step whose gates[b][4H] already hold bias + input contributions: adds h * W_h
  * and applies TF's LSTMBlockCell update to c and h ([batch][units]) in place. */

@@ -1,5 +1,5 @@
-/* model.c: turning a parsed MVAE file into a model: read the configuration, find every tensor by its
- * TF name, check every shape against the configuration, and widen f16 weights to f32. */
+/* model.c: turning a parsed MVAE file into a model: read the configuration, find every tensor by
+ * its TF name, check every shape against the configuration, and widen f16 weights to f32. */
 #include "model.h"
 
 #include "errors.h"
@@ -111,14 +111,14 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   int melody_depth = info->max_pitch - info->min_pitch + 3;
   int expect_tracks = info->converter == MVAE_CONVERTER_TRIO ? 3 : 1;
   if (info->num_tracks != expect_tracks)
-    return FAIL("converter '%s' needs %d output track(s), the model has %d",
-                converters[converter], expect_tracks, info->num_tracks);
+    return FAIL("converter '%s' needs %d output track(s), the model has %d", converters[converter],
+                expect_tracks, info->num_tracks);
   int expect_input = 0;
   switch (info->converter) {
   case MVAE_CONVERTER_MELODY:
     if (info->output_depths[0] != melody_depth)
-      return FAIL("melody output depth %d, expected %d for pitches %d..%d",
-                  info->output_depths[0], melody_depth, info->min_pitch, info->max_pitch);
+      return FAIL("melody output depth %d, expected %d for pitches %d..%d", info->output_depths[0],
+                  melody_depth, info->min_pitch, info->max_pitch);
     expect_input = melody_depth;
     break;
   case MVAE_CONVERTER_DRUMS:
@@ -134,8 +134,7 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
     break;
   }
   if (info->input_depth != expect_input)
-    return FAIL("input_depth %d, expected %d for this converter", info->input_depth,
-                expect_input);
+    return FAIL("input_depth %d, expected %d for this converter", info->input_depth, expect_input);
 
   const mvf_meta *name = mvf_find_meta(&m->file, "general.name");
   if (name && name->type == MVF_META_STR) {
@@ -151,7 +150,8 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
 /* ---- Tensors -------------------------------------------------------------------------------- */
 
 static float f16_to_f32(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu,
+           mantissa = h & 0x3ffu;
   uint32_t bits;
   if (exponent == 0x1f) {
     bits = sign | 0x7f800000u | mantissa << 13; /* inf / NaN */
@@ -306,8 +306,8 @@ static mvae_status bind_bidi_stack(const mvae_model *m, const char *level_prefix
   int layer = 0;
   while (has_layer(m, format[0], layer) || has_layer(m, format[1], layer)) {
     if (layer == MVAE_MAX_LAYERS)
-      return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
-                               "more than %d encoder layers", MVAE_MAX_LAYERS);
+      return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "more than %d encoder layers",
+                               MVAE_MAX_LAYERS);
     mvae_lstm_stack *dirs[2] = {&bidi->fw, &bidi->bw};
     for (int d = 0; d < 2; d++) {
       char prefix[320];
@@ -349,8 +349,8 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
   if (!info->hierarchical)
     return bind_core_decoder(m, "decoder/", info->output_depths[0], info->z_size, &m->tracks[0],
                              err, err_size);
-  CHECK(bind_lstm_stack(m, "decoder/hierarchical_level_0/cell_%d/lstm_cell/", 1, &m->conductor,
-                        err, err_size));
+  CHECK(bind_lstm_stack(m, "decoder/hierarchical_level_0/cell_%d/lstm_cell/", 1, &m->conductor, err,
+                        err_size));
   CHECK(bind_dense(m, "decoder/hierarchical_level_0/initial_state/", info->z_size,
                    2 * m->conductor.state_size, &m->conductor_init, err, err_size));
   int cond_size = m->conductor.layers[m->conductor.n_layers - 1].units;

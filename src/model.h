@@ -15,12 +15,13 @@ typedef struct mvae_compute {
   const mva_impl *activations;
 } mvae_compute;
 
-/* A weight matrix [rows][cols] (TF kernel [in][out]), f32 or q8, pointing into the model's memory. */
+/* A weight matrix [rows][cols] (TF kernel [in][out]), f32 or q8, pointing into the model's memory.
+ */
 typedef struct mvae_matrix {
   int rows, cols;
-  const float *f32;     /* f32 weights, or NULL for q8 */
-  const int8_t *q8;     /* q8 values [rows][cols] */
-  const float *scales;  /* q8 scales [rows][nblk] */
+  const float *f32;    /* f32 weights, or NULL for q8 */
+  const int8_t *q8;    /* q8 values [rows][cols] */
+  const float *scales; /* q8 scales [rows][nblk] */
   int block, nblk;
 } mvae_matrix;
 

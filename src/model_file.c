@@ -122,8 +122,7 @@ static mvae_status parse_tensor(cursor *c, mvf_tensor *t, uint32_t index, uint64
   if (dtype > MVF_Q8)
     return FAIL("tensor '%.*s': unknown dtype %u", (int)t->name_len, t->name, dtype);
   if (n_dims < 1 || n_dims > 2)
-    return FAIL("tensor '%.*s': %u dimensions (1 or 2 allowed)", (int)t->name_len, t->name,
-                n_dims);
+    return FAIL("tensor '%.*s': %u dimensions (1 or 2 allowed)", (int)t->name_len, t->name, n_dims);
   for (uint32_t d = 0; d < n_dims; d++) {
     if (!read_u32(c, &dims[d]))
       return FAIL("tensor '%.*s': truncated entry", (int)t->name_len, t->name);
@@ -155,8 +154,8 @@ static mvae_status parse_tensor(cursor *c, mvf_tensor *t, uint32_t index, uint64
                 (unsigned long long)expected_tensor_bytes(t));
   if (offset > data_size || nbytes > data_size - offset)
     return FAIL("tensor '%.*s': data [%llu, +%llu) lies outside the data section (%llu bytes)",
-                (int)t->name_len, t->name, (unsigned long long)offset,
-                (unsigned long long)nbytes, (unsigned long long)data_size);
+                (int)t->name_len, t->name, (unsigned long long)offset, (unsigned long long)nbytes,
+                (unsigned long long)data_size);
   t->data = c->base + data_offset + offset;
   t->nbytes = (size_t)nbytes;
   return MVAE_OK;
@@ -194,8 +193,7 @@ static mvae_status parse_tables(cursor *c, mvf_file *f, uint64_t data_offset, ui
       return status;
     for (uint32_t j = 0; j < i; j++)
       if (same_name(f->meta[i].key, f->meta[i].key_len, f->meta[j].key, f->meta[j].key_len))
-        return FAIL("metadata key '%.*s' appears twice", (int)f->meta[i].key_len,
-                    f->meta[i].key);
+        return FAIL("metadata key '%.*s' appears twice", (int)f->meta[i].key_len, f->meta[i].key);
   }
   for (uint32_t i = 0; i < f->n_tensors; i++) {
     mvf_tensor *t = &f->tensors[i];
@@ -227,8 +225,7 @@ mvae_status mvf_parse(const uint8_t *buf, size_t size, mvf_file *out, char *err,
       !read_u64(&c, &data_offset) || !read_u64(&c, &data_size))
     return FAIL("file is %zu bytes, too short for an MVAE header", size);
   if (version != MVF_VERSION)
-    return FAIL("unsupported MVAE version %u (this engine reads version %u)", version,
-                MVF_VERSION);
+    return FAIL("unsupported MVAE version %u (this engine reads version %u)", version, MVF_VERSION);
   if (out->n_meta > MVF_MAX_META)
     return FAIL("%u metadata entries (at most %u)", out->n_meta, MVF_MAX_META);
   if (out->n_tensors > MVF_MAX_TENSORS)

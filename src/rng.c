@@ -1,6 +1,6 @@
 /* rng.c: PCG32 (O'Neill, pcg-random.org, XSH-RR 64/32) and normals by Marsaglia's polar method.
- * Only integer arithmetic, IEEE-exact double operations and the deterministic mvm_log, so a seed gives
- * the same stream natively and in WebAssembly. */
+ * Only integer arithmetic, IEEE-exact double operations and the deterministic mvm_log, so a seed
+ * gives the same stream natively and in WebAssembly. */
 #include "mathfn.h"
 #include "musicvae.h"
 

@@ -7,7 +7,9 @@
 #include <math.h>
 #include <string.h>
 
-static double sigmoid64(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double sigmoid64(double x) {
+  return 1.0 / (1.0 + exp(-x));
+}
 
 static float random_in(mvae_rng *rng, float scale) {
   return (float)((2.0 * mvae_rng_uniform(rng) - 1.0) * scale);
@@ -34,8 +36,9 @@ static void test_functions(test_counts *c) {
   EXPECT(c, mva_tanhf(1e-20f) == 1e-20f && mva_tanhf(-0.0f) == 0.0f && signbit(mva_tanhf(-0.0f)),
          "tanh near zero keeps value and sign");
   EXPECT(c, mva_tanhf(100.0f) == 1.0f && mva_tanhf(-100.0f) == -1.0f, "tanh saturates");
-  EXPECT(c, mva_sigmoidf(-200.0f) >= 0.0f && mva_sigmoidf(-200.0f) < 1e-30f &&
-                mva_sigmoidf(200.0f) == 1.0f,
+  EXPECT(c,
+         mva_sigmoidf(-200.0f) >= 0.0f && mva_sigmoidf(-200.0f) < 1e-30f &&
+             mva_sigmoidf(200.0f) == 1.0f,
          "sigmoid saturates without overflow");
   EXPECT(c, isnan(mva_tanhf(NAN)) && isnan(mva_sigmoidf(NAN)), "NaN stays NaN");
 }
@@ -73,8 +76,7 @@ static void test_lstm_cell(test_counts *c) {
       const mva_impl *impl = mva_get(n);
       impl->lstm_cell(memcpy(cc, c0, sizeof(float) * units), hh, gates, units);
       EXPECT(c,
-             !memcmp(cc, c_ref, sizeof(float) * units) &&
-                 !memcmp(hh, h_ref, sizeof(float) * units),
+             !memcmp(cc, c_ref, sizeof(float) * units) && !memcmp(hh, h_ref, sizeof(float) * units),
              "%s LSTM cell, %d units: bit-identical to scalar", impl->name, units);
       memcpy(cc, gates, sizeof(float) * units);
       impl->tanh_inplace(cc, units);

@@ -36,8 +36,7 @@ static void test_rng(test_counts *c) {
   }
   EXPECT(c, equal, "same seed, same normals");
   double mean = sum / N, var = sum_sq / N - mean * mean;
-  EXPECT(c, fabs(mean) < 0.01 && fabs(var - 1) < 0.02, "normal mean %.4f variance %.4f", mean,
-         var);
+  EXPECT(c, fabs(mean) < 0.01 && fabs(var - 1) < 0.02, "normal mean %.4f variance %.4f", mean, var);
   EXPECT(c, lo >= 0 && hi < 1 && lo < 1e-4 && hi > 1 - 1e-4, "uniform in [0, 1): %g..%g", lo, hi);
 }
 
@@ -50,12 +49,14 @@ static void test_interpolation(test_counts *c) {
   EXPECT(c, mvae_interpolate(a, b, 2, 5, MVAE_INTERP_SLERP, out) == MVAE_OK, "slerp runs");
   float r = (float)sqrt(0.5);
   EXPECT(c, fabsf(out[4] - r) < 1e-6f && fabsf(out[5] - r) < 1e-6f, "slerp midpoint on the circle");
-  EXPECT(c, fabsf(out[2] - (float)cos(3.14159265358979323846 / 8)) < 1e-6f, "slerp quarter at 22.5 degrees");
+  EXPECT(c, fabsf(out[2] - (float)cos(3.14159265358979323846 / 8)) < 1e-6f,
+         "slerp quarter at 22.5 degrees");
   float one[2];
   EXPECT(c, mvae_interpolate(a, b, 2, 1, MVAE_INTERP_LINEAR, one) == MVAE_OK && one[0] == 1,
          "n = 1 gives a");
   float nan_point[2] = {NAN, 0};
-  EXPECT(c, mvae_interpolate(nan_point, b, 2, 3, MVAE_INTERP_LINEAR, out) != MVAE_OK, "NaN refused");
+  EXPECT(c, mvae_interpolate(nan_point, b, 2, 3, MVAE_INTERP_LINEAR, out) != MVAE_OK,
+         "NaN refused");
   EXPECT(c, mvae_interpolate(a, b, 2, 0, MVAE_INTERP_LINEAR, out) != MVAE_OK, "n = 0 refused");
   EXPECT(c, mvae_interpolate(a, b, 2, 3, (mvae_interp)7, out) != MVAE_OK, "bad method refused");
 
@@ -65,7 +66,8 @@ static void test_interpolation(test_counts *c) {
   EXPECT(c, grid[0] == 0 && grid[2] == 100 && grid[3] == 10 && grid[5] == 1000, "grid corners");
   EXPECT(c, grid[1] == 50 && grid[4] == 505, "grid middles: %g %g", grid[1], grid[4]);
   float corners2[8] = {1, 0, 0, 1, 0, 1, -1, 0}, grid2[3 * 3 * 2];
-  EXPECT(c, mvae_interpolate_grid(corners2, 2, 3, 3, MVAE_INTERP_SLERP, grid2) == MVAE_OK, "slerp grid");
+  EXPECT(c, mvae_interpolate_grid(corners2, 2, 3, 3, MVAE_INTERP_SLERP, grid2) == MVAE_OK,
+         "slerp grid");
   EXPECT(c, grid2[0] == 1 && grid2[1] == 0 && fabsf(grid2[16] + 1) < 1e-6f, "slerp grid corners");
 }
 
@@ -88,8 +90,9 @@ static void test_model_calls(test_counts *c) {
          "huge batch refused");
   EXPECT(c, mvae_decode(m, NULL, 1, NULL, tokens) == MVAE_ERR_INVALID_ARGUMENT, "NULL z refused");
   z[3] = NAN;
-  EXPECT(c, mvae_decode(m, z, 1, NULL, tokens) == MVAE_ERR_INVALID_ARGUMENT &&
-                strstr(mvae_last_error(m), "finite"),
+  EXPECT(c,
+         mvae_decode(m, z, 1, NULL, tokens) == MVAE_ERR_INVALID_ARGUMENT &&
+             strstr(mvae_last_error(m), "finite"),
          "NaN z refused: %s", mvae_last_error(m));
   z[3] = INFINITY;
   EXPECT(c, mvae_decode(m, z, 1, NULL, tokens) == MVAE_ERR_INVALID_ARGUMENT, "inf z refused");
@@ -112,8 +115,9 @@ static void test_model_calls(test_counts *c) {
   mvae_rng_seed(&r2, 5);
   EXPECT(c, mvae_sample(m, 4, 1.0f, &r1, z_out, tokens) == MVAE_OK, "sample");
   EXPECT(c, mvae_sample(m, 4, 1.0f, &r2, z_out2, tokens2) == MVAE_OK, "sample again");
-  EXPECT(c, !memcmp(tokens, tokens2, sizeof(int32_t) * 4 * steps) &&
-                !memcmp(z_out, z_out2, sizeof(float) * 4 * zs),
+  EXPECT(c,
+         !memcmp(tokens, tokens2, sizeof(int32_t) * 4 * steps) &&
+             !memcmp(z_out, z_out2, sizeof(float) * 4 * zs),
          "same seed, same samples");
   mvae_rng_seed(&r2, 6);
   mvae_sample(m, 4, 1.0f, &r2, z_out2, tokens2);
@@ -123,12 +127,14 @@ static void test_model_calls(test_counts *c) {
 
   EXPECT(c, mvae_similar(m, z_out, 2, 1.5f, 0, &r1, z_out2, tokens) == MVAE_ERR_INVALID_ARGUMENT,
          "similarity above 1 refused");
-  EXPECT(c, mvae_similar(m, z_out, 2, 1.0f, 0, &r1, z_out2, tokens) == MVAE_OK &&
-                !memcmp(z_out2, z_out, sizeof(float) * zs) &&
-                !memcmp(z_out2 + zs, z_out, sizeof(float) * zs),
+  EXPECT(c,
+         mvae_similar(m, z_out, 2, 1.0f, 0, &r1, z_out2, tokens) == MVAE_OK &&
+             !memcmp(z_out2, z_out, sizeof(float) * zs) &&
+             !memcmp(z_out2 + zs, z_out, sizeof(float) * zs),
          "similarity 1 keeps z");
-  EXPECT(c, mvae_similar(m, z_out, 2, 0.0f, 0, &r1, z_out2, tokens) == MVAE_OK &&
-                memcmp(z_out2, z_out, sizeof(float) * zs) != 0,
+  EXPECT(c,
+         mvae_similar(m, z_out, 2, 0.0f, 0, &r1, z_out2, tokens) == MVAE_OK &&
+             memcmp(z_out2, z_out, sizeof(float) * zs) != 0,
          "similarity 0 draws fresh z");
 
   float x[1], mu[1];
@@ -136,7 +142,8 @@ static void test_model_calls(test_counts *c) {
   float *input = calloc((size_t)steps * info.input_depth, sizeof(float));
   float *mu_buf = malloc(sizeof(float) * zs);
   input[7] = NAN;
-  EXPECT(c, mvae_encode(m, input, 1, mu_buf, NULL) == MVAE_ERR_INVALID_ARGUMENT, "NaN input refused");
+  EXPECT(c, mvae_encode(m, input, 1, mu_buf, NULL) == MVAE_ERR_INVALID_ARGUMENT,
+         "NaN input refused");
   (void)x;
   EXPECT(c, mvae_decode(NULL, z, 1, NULL, tokens) == MVAE_ERR_INVALID_ARGUMENT, "NULL model");
   EXPECT(c, strlen(mvae_last_error(NULL)) > 0, "last error of NULL is a message");

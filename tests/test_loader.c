@@ -128,8 +128,8 @@ int main(void) {
     mvae_status st = try_load(buf, size, err, sizeof err);
     outcomes[st < 8 ? st : 7]++;
   }
-  EXPECT(&c, outcomes[MVAE_OK] + outcomes[MVAE_ERR_BAD_MODEL] + outcomes[MVAE_ERR_UNSUPPORTED] ==
-                 3000,
+  EXPECT(&c,
+         outcomes[MVAE_OK] + outcomes[MVAE_ERR_BAD_MODEL] + outcomes[MVAE_ERR_UNSUPPORTED] == 3000,
          "corrupted files give OK / bad model / unsupported only");
   printf("3000 corrupted headers: %d still loaded, %d refused\n", outcomes[MVAE_OK],
          3000 - outcomes[MVAE_OK]);
@@ -168,8 +168,9 @@ int main(void) {
     EXPECT(&c, !info.has_encoder, "decode-only model reports no encoder");
     float *x = calloc((size_t)info.num_steps * info.input_depth, sizeof(float));
     float mu[64];
-    EXPECT(&c, mvae_encode(model, x, 1, mu, NULL) == MVAE_ERR_NO_ENCODER &&
-                   strstr(mvae_last_error(model), "encoder"),
+    EXPECT(&c,
+           mvae_encode(model, x, 1, mu, NULL) == MVAE_ERR_NO_ENCODER &&
+               strstr(mvae_last_error(model), "encoder"),
            "encode refused with a clear message: %s", mvae_last_error(model));
     free(x);
     mvae_model_free(model);

@@ -1,7 +1,7 @@
 /* test_reference.c: the engine against the independent float64 NumPy implementation
  * (tests/reference/mvae_ref.py), on small random models of every architecture: flat and
- * hierarchical decoders, one and three tracks, 1- and 2-layer and hierarchical encoders, q8 weights.
- * Expected values were written by tests/reference/make_cases.py into tests/data/. */
+ * hierarchical decoders, one and three tracks, 1- and 2-layer and hierarchical encoders, q8
+ * weights. Expected values were written by tests/reference/make_cases.py into tests/data/. */
 #include "test_util.h"
 
 #include <math.h>

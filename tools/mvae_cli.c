@@ -62,8 +62,8 @@ static int cmd_info(mvae_model *m) {
   return 0;
 }
 
-static const char *const pitch_names[] = {"C", "C#", "D", "D#", "E", "F",
-                                          "F#", "G", "G#", "A", "A#", "B"};
+static const char *const pitch_names[] = {"C",  "C#", "D",  "D#", "E",  "F",
+                                          "F#", "G",  "G#", "A",  "A#", "B"};
 
 /* One line per track: '.' sustain/no event, '-' note off, a pitch name at each onset. */
 static void print_tokens(const mvae_info *in, const int32_t *tokens) {
@@ -114,8 +114,8 @@ static int cmd_sample(mvae_model *m, int argc, char **argv) {
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)n * in.num_tracks * in.num_steps);
   mvae_rng rng;
   mvae_rng_seed(&rng, seed);
-  mvae_status st = tokens ? mvae_sample(m, n, (float)temperature, &rng, NULL, tokens)
-                          : MVAE_ERR_OUT_OF_MEMORY;
+  mvae_status st =
+      tokens ? mvae_sample(m, n, (float)temperature, &rng, NULL, tokens) : MVAE_ERR_OUT_OF_MEMORY;
   if (st != MVAE_OK) {
     fprintf(stderr, "mvae: sample: %s\n", mvae_last_error(m));
     free(tokens);
@@ -223,8 +223,8 @@ static double decode_flops(const mvae_model *m) {
   if (in->hierarchical) {
     flops += 2.0 * m->conductor_init.kernel.rows * m->conductor_init.kernel.cols;
     for (int l = 0; l < m->conductor.n_layers; l++)
-      flops += segments * lstm_step_flops(&m->conductor.layers[l],
-                                          l ? m->conductor.layers[l].input_size : 0);
+      flops += segments *
+               lstm_step_flops(&m->conductor.layers[l], l ? m->conductor.layers[l].input_size : 0);
   }
   for (int t = 0; t < m->n_tracks; t++) {
     const mvae_core_decoder *d = &m->tracks[t];
@@ -287,8 +287,11 @@ static double time_op(mvae_model *m, const bench_op *op, float *z, float *x, int
 }
 
 static int cmd_bench(int argc, char **argv) {
-  static const bench_op ops[] = {{"decode", 1, 0},  {"decode", 16, 0}, {"sample(0.5)", 1, 1},
-                                 {"encode", 1, 2},  {"encode", 16, 2}};
+  static const bench_op ops[] = {{"decode", 1, 0},
+                                 {"decode", 16, 0},
+                                 {"sample(0.5)", 1, 1},
+                                 {"encode", 1, 2},
+                                 {"encode", 16, 2}};
   printf("| model | kernels | op | batch | ms (median of 15) | ms per sequence | MFLOP per "
          "sequence | GFLOP/s |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (int f = 0; f < argc; f++) {
@@ -317,8 +320,7 @@ static int cmd_bench(int argc, char **argv) {
       double ms = time_op(m, op, z, x, tokens, mu);
       double flops = op->kind == 2 ? encode_flops(m) : decode_flops(m);
       printf("| %s | %s | %s | %d | %.3f | %.3f | %.1f | %.2f |\n", label, m->compute.kernels->name,
-             op->name, op->batch, ms, ms / op->batch, flops / 1e6,
-             flops * op->batch / (ms * 1e6));
+             op->name, op->batch, ms, ms / op->batch, flops / 1e6, flops * op->batch / (ms * 1e6));
     }
     free(z);
     free(x);

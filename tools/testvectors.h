@@ -1,6 +1,7 @@
 /* testvectors.h: reads ../shared/testvectors/mel_2bar_small_decode.json (a fixed, trusted layout:
- * {"cases": [{"id", "mu": [...], "source_events": [...], "greedy_events": [...], ...}, ...]}) with a
- * small scanner, so C tests and the CLI need no JSON library. Header-only; for tests and tools. */
+ * {"cases": [{"id", "mu": [...], "source_events": [...], "greedy_events": [...], ...}, ...]}) with
+ * a small scanner, so C tests and the CLI need no JSON library. Header-only; for tests and tools.
+ */
 #ifndef MVAE_TESTVECTORS_H
 #define MVAE_TESTVECTORS_H
 
