@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake make gcc clang libclang-rt-14-dev      # engine, sanitizers, libFuzzer
+  cmake make gcc clang clang-format libclang-rt-14-dev      # engine, sanitizers, libFuzzer
   python3 python3-numpy                        # reference implementation, model format tools
   python3-torch libopenblas0-openmp python3-mido # trainer (OpenMP OpenBLAS: ~30x faster torch)
   emscripten                                   # WebAssembly build (wasm_api/)
