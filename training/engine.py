@@ -1,0 +1,210 @@
+"""A small ctypes binding of the C engine (build/libmusicvae.so, include/musicvae.h).
+
+    with Engine('model.mvae') as eng:            # or Engine(bytes_of_a_model_file)
+        eng.info                                 # dict: z_size, num_steps, output_depths, ...
+        mu, sigma = eng.encode(inputs)           # float32 [B, T, input_depth] -> [B, Z] each
+        tokens = eng.decode(z)                   # argmax: int32 [B, tracks, T]
+        tokens = eng.decode(z, temperature=1.0, seed=7)
+        tokens, logits = eng.decode(z, teacher=targets, logits=True)   # logits [B, T, sum depths]
+
+The library is this repository's build/libmusicvae.so (`cmake -S . -B build && cmake --build
+build`); the environment variable MVAE_LIB names another one. A failed call raises EngineError
+with the engine's own message (mvae_last_error).
+"""
+import ctypes
+import os
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAX_TRACKS = 4     # MVAE_MAX_TRACKS
+MAX_BATCH = 4096   # MVAE_MAX_BATCH: larger batches are split here
+CONVERTERS = ('melody', 'drums', 'trio')  # mvae_converter values 0, 1, 2
+
+
+class EngineError(RuntimeError):
+    pass
+
+
+# ---- struct layouts: field for field as in include/musicvae.h --------------------------------
+
+class _Info(ctypes.Structure):
+    _fields_ = [('z_size', ctypes.c_int), ('num_steps', ctypes.c_int),
+                ('num_segments', ctypes.c_int), ('steps_per_quarter', ctypes.c_int),
+                ('steps_per_bar', ctypes.c_int), ('hierarchical', ctypes.c_int),
+                ('has_encoder', ctypes.c_int), ('has_sigma', ctypes.c_int),
+                ('input_depth', ctypes.c_int), ('num_tracks', ctypes.c_int),
+                ('output_depths', ctypes.c_int * MAX_TRACKS), ('converter', ctypes.c_int),
+                ('min_pitch', ctypes.c_int), ('max_pitch', ctypes.c_int),
+                ('drums_roll_input', ctypes.c_int), ('quantized', ctypes.c_int),
+                ('weight_bytes', ctypes.c_size_t), ('name', ctypes.c_char_p),
+                ('kernels', ctypes.c_char_p), ('activations', ctypes.c_char_p),
+                ('max_notes', ctypes.c_int)]
+
+
+class _Rng(ctypes.Structure):
+    _fields_ = [('state', ctypes.c_uint64), ('inc', ctypes.c_uint64)]
+
+
+class _DecodeOpts(ctypes.Structure):
+    _fields_ = [('temperature', ctypes.c_float), ('rng', ctypes.POINTER(_Rng)),
+                ('teacher', ctypes.POINTER(ctypes.c_int32)),
+                ('logits', ctypes.POINTER(ctypes.c_float))]
+
+
+_F32P = ctypes.POINTER(ctypes.c_float)
+_I32P = ctypes.POINTER(ctypes.c_int32)
+_libs = {}
+
+
+def library_path():
+    return os.environ.get('MVAE_LIB') or os.path.join(REPO, 'build', 'libmusicvae.so')
+
+
+def load_library(path=None):
+    """The engine's shared library with argument types declared (loaded once per path)."""
+    path = os.path.abspath(path or library_path())
+    if path in _libs:
+        return _libs[path]
+    if not os.path.exists(path):
+        raise EngineError(f'{path} not found: build it with `cmake -S . -B build && '
+                          f'cmake --build build -j2`, or set MVAE_LIB')
+    lib = ctypes.CDLL(path)
+    model_p = ctypes.c_void_p
+    sigs = {
+        'mvae_model_load': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t,
+                                           ctypes.POINTER(model_p), ctypes.c_char_p,
+                                           ctypes.c_size_t]),
+        'mvae_model_free': (None, [model_p]),
+        'mvae_model_info': (ctypes.c_int, [model_p, ctypes.POINTER(_Info)]),
+        'mvae_last_error': (ctypes.c_char_p, [model_p]),
+        'mvae_status_string': (ctypes.c_char_p, [ctypes.c_int]),
+        'mvae_rng_seed': (None, [ctypes.POINTER(_Rng), ctypes.c_uint64]),
+        'mvae_encode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int, _F32P, _F32P]),
+        'mvae_decode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
+                                       ctypes.POINTER(_DecodeOpts), _I32P]),
+    }
+    for name, (res, args) in sigs.items():
+        fn = getattr(lib, name)
+        fn.restype, fn.argtypes = res, args
+    _libs[path] = lib
+    return lib
+
+
+def _array(a, dtype, shape, what):
+    """A C-contiguous copy (only if needed) of `a` as `dtype`, checked against `shape` (None =
+    any size on that axis)."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    if a.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, a.shape)):
+        want = ', '.join('B' if s is None else str(s) for s in shape)
+        raise ValueError(f'{what}: shape {a.shape}, expected [{want}]')
+    return a
+
+
+def _ptr(a, ctype):
+    return a.ctypes.data_as(ctypes.POINTER(ctype))
+
+
+class Engine:
+    """One loaded model. Like the C handle, use it from one thread at a time."""
+
+    def __init__(self, model, lib=None):
+        self._lib = load_library(lib)
+        if isinstance(model, (bytes, bytearray, memoryview)):
+            data = bytes(model)
+        else:
+            with open(model, 'rb') as f:
+                data = f.read()
+        handle, err = ctypes.c_void_p(), ctypes.create_string_buffer(512)
+        status = self._lib.mvae_model_load(data, len(data), ctypes.byref(handle), err, len(err))
+        if status:
+            raise EngineError(f'load: {self._status(status)}: {err.value.decode(errors="replace")}')
+        self._handle = handle
+        raw = _Info()
+        self._check(self._lib.mvae_model_info(self._handle, ctypes.byref(raw)), 'info')
+        info = {name: getattr(raw, name) for name, _ in _Info._fields_}
+        info['output_depths'] = list(raw.output_depths[:raw.num_tracks])
+        info['converter'] = CONVERTERS[raw.converter]
+        for k in ('name', 'kernels', 'activations'):
+            info[k] = (info[k] or b'').decode('utf-8', errors='replace')
+        self.info = info
+
+    # ---- lifetime ----------------------------------------------------------------------------
+
+    def close(self):
+        if getattr(self, '_handle', None):
+            self._lib.mvae_model_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    # ---- errors ------------------------------------------------------------------------------
+
+    def _status(self, status):
+        return self._lib.mvae_status_string(status).decode()
+
+    def _check(self, status, what):
+        if status:
+            msg = self._lib.mvae_last_error(self._handle).decode('utf-8', errors='replace')
+            raise EngineError(f'{what}: {self._status(status)}: {msg}')
+
+    def _live(self):
+        if not self._handle:
+            raise EngineError('the model has been closed')
+        return self._handle
+
+    # ---- inference ---------------------------------------------------------------------------
+
+    def encode(self, inputs):
+        """inputs float [B, T, input_depth] -> (mu, sigma) float32 [B, Z]; sigma is None when the
+        model has no sigma layer."""
+        info = self.info
+        x = _array(inputs, np.float32, (None, info['num_steps'], info['input_depth']), 'inputs')
+        b, z = x.shape[0], info['z_size']
+        mu = np.empty((b, z), np.float32)
+        sigma = np.empty((b, z), np.float32) if info['has_sigma'] else None
+        for s in range(0, b, MAX_BATCH):
+            e = min(b, s + MAX_BATCH)
+            self._check(self._lib.mvae_encode(
+                self._live(), _ptr(x[s:e], ctypes.c_float), e - s, _ptr(mu[s:e], ctypes.c_float),
+                None if sigma is None else _ptr(sigma[s:e], ctypes.c_float)), 'encode')
+        return mu, sigma
+
+    def decode(self, z, temperature=0.0, seed=None, teacher=None, logits=False):
+        """z float [B, Z] -> tokens int32 [B, tracks, T], and with logits=True also the logits
+        float32 [B, T, sum of output depths] of every step.
+
+        temperature <= 0: argmax; > 0: sampled with the engine's RNG seeded by `seed` (None: a
+        fresh random seed). teacher int [B, tracks, T]: feed these tokens as the previous outputs
+        instead of the chosen ones (teacher forcing; the returned tokens are still the chosen)."""
+        info = self.info
+        tracks, t = info['num_tracks'], info['num_steps']
+        z = _array(z, np.float32, (None, info['z_size']), 'z')
+        b = z.shape[0]
+        if teacher is not None:
+            teacher = _array(teacher, np.int32, (b, tracks, t), 'teacher')
+        rng = _Rng()
+        if temperature > 0:
+            if seed is None:
+                seed = int.from_bytes(os.urandom(8), 'little')
+            self._lib.mvae_rng_seed(ctypes.byref(rng), seed & 0xFFFFFFFFFFFFFFFF)
+        tokens = np.empty((b, tracks, t), np.int32)
+        out = np.empty((b, t, sum(info['output_depths'])), np.float32) if logits else None
+        # One RNG for all chunks: the draws continue where the previous chunk stopped.
+        for s in range(0, b, MAX_BATCH):
+            e = min(b, s + MAX_BATCH)
+            opts = _DecodeOpts(
+                float(temperature), ctypes.pointer(rng),
+                None if teacher is None else _ptr(teacher[s:e], ctypes.c_int32),
+                None if out is None else _ptr(out[s:e], ctypes.c_float))
+            status = self._lib.mvae_decode(self._live(), _ptr(z[s:e], ctypes.c_float), e - s,
+                                           ctypes.byref(opts), _ptr(tokens[s:e], ctypes.c_int32))
+            self._check(status, 'decode')
+        return (tokens, out) if logits else tokens
