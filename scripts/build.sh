@@ -7,3 +7,5 @@ cmake --build build -j"$(nproc)"
 [ -f models/mel_2bar_small.mvae ] || bash models/build.sh
 # The WebAssembly engine (wasm_api/dist/), rebuilt when a source changed.
 bash wasm_api/build.sh
+# The explorer as a static site (web/dist/): page, engine, models, icons, service worker.
+node web/build.mjs

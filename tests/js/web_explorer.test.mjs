@@ -1,0 +1,419 @@
+// The latent-space explorer (web/) in headless Chromium (Debian's chromium, driven by
+// playwright-core): it loads without console errors, a 4-corner grid appears within 2 s, cells are
+// drawn, dragging on the pad changes the music, the synth renders sound, Web MIDI output sends the
+// right messages, dropped MIDI files are encoded (or refused clearly by the decoder-only model), and
+// after one visit the app works with the network off. Screenshots go to build/web-test/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { ROOT, benchModels } from './wasm_helpers.mjs';
+import { buildSite } from '../../web/build.mjs';
+import { serve } from '../../web/serve.mjs';
+import { CHROMIUM, decodePng, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
+
+const OUT = path.join(ROOT, 'build/web-test');
+const SITE = path.join(OUT, 'site');
+const SHOTS = path.join(OUT, 'screenshots');
+
+const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
+  : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
+    : !fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm')) ? 'the WASM engine is not built (bash wasm_api/build.sh)'
+      : false;
+
+// A fake Web MIDI implementation with one output port that records what it is sent.
+function fakeMidi() {
+  window.__midiSent = [];
+  const port = {
+    id: 'fake-1', name: 'Fake Synth', manufacturer: 'Test', state: 'connected', type: 'output',
+    send(data, timestamp) {
+      window.__midiSent.push({ data: Array.from(data), ts: timestamp === undefined ? performance.now() : timestamp });
+    },
+  };
+  const access = {
+    inputs: new Map(), outputs: new Map([['fake-1', port]]), sysexEnabled: false,
+    addEventListener() {}, removeEventListener() {},
+  };
+  Object.defineProperty(Navigator.prototype, 'requestMIDIAccess', { configurable: true, value: async () => access });
+}
+
+function noMidi() {
+  delete Navigator.prototype.requestMIDIAccess;
+}
+
+/** A MIDI file: a chord track first ("Pads"), then the melody ("Lead") from bar 2, and drums. */
+async function testMidi() {
+  const { Midi } = await import(path.join(SITE, 'vendor/tonejs-midi.mjs'));
+  const midi = new Midi();
+  midi.header.setTempo(120);
+  const pads = midi.addTrack();
+  pads.name = 'Pads';
+  for (const root of [48, 53]) {
+    for (const p of [root, root + 4, root + 7]) pads.addNote({ midi: p, ticks: (root === 48 ? 0 : 4) * midi.header.ppq, durationTicks: 4 * midi.header.ppq });
+  }
+  const lead = midi.addTrack();
+  lead.name = 'Lead';
+  // Bar 1 is silent in the lead: the window starts at bar 2. Eighth notes, then a half note.
+  const melody = [60, 62, 64, 65, 67, 65, 64, 62, 60, 64, 67, 72];
+  melody.forEach((p, i) => {
+    const eighth = midi.header.ppq / 2;
+    lead.addNote({ midi: p, ticks: 4 * midi.header.ppq + i * eighth, durationTicks: i === melody.length - 1 ? 4 * eighth : eighth });
+  });
+  const drums = midi.addTrack();
+  drums.channel = 9;
+  drums.name = 'Drums';
+  for (let beat = 0; beat < 8; beat++) drums.addNote({ midi: beat % 2 ? 38 : 36, ticks: beat * midi.header.ppq, durationTicks: 60 });
+  return { bytes: Buffer.from(midi.toArray()), melody };
+}
+
+const explorer = (page, fn, arg) => page.evaluate(
+  // eslint-disable-next-line no-new-func
+  ({ body, arg }) => new Function('el', 'arg', body)(document.querySelector('musicvae-explorer'), arg),
+  { body: fn, arg });
+
+async function waitGrid(page, timeout = 10000) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('musicvae-explorer');
+    return el && el.timings && el.timings.gridMs !== undefined && el.currentSequence;
+  }, null, { timeout });
+}
+
+async function dropMidi(page, selector, bytes, name) {
+  await page.evaluate(({ selector, bytes, name }) => {
+    const target = document.querySelector('musicvae-explorer').shadowRoot.querySelector(selector);
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], name, { type: 'audio/midi' }));
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
+    }
+  }, { selector, bytes: Array.from(bytes), name });
+}
+
+function watchErrors(page, errors) {
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+}
+
+describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
+  let browser, server, url, context, page;
+  const errors = [];
+  let midiFile;
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    buildSite({ out: SITE, quiet: true });
+    const bench = benchModels().q8;
+    const manifest = {
+      default: 'bench',
+      models: [{ id: 'bench', file: 'bench.mvae', name: 'Bench (random encoder)', description: 'mel_2bar_small with a random encoder: test only', kind: 'melody' }],
+    };
+    const s = await serve(SITE, {
+      routes: {
+        '/test/models.json': { body: JSON.stringify(manifest), type: 'application/json' },
+        '/test/bench.mvae': { file: bench },
+      },
+    });
+    server = s;
+    url = s.url;
+    midiFile = await testMidi();
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'light' });
+    await context.addInitScript(fakeMidi);
+    page = await context.newPage();
+    watchErrors(page, errors);
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) await server.close();
+  });
+
+  test('loads with no console errors; a 4-corner grid appears within 2 s; cells are drawn', async () => {
+    await page.goto(`${url}?seed=7&qpm=240`);
+    await waitGrid(page);
+    const t = await explorer(page, 'return { timings: el.timings, corners: el.corners.length, cells: el.sequences.length, decoded: el.sequences.filter(Boolean).length, seed: el.shadowRoot.querySelector(".seed").value };');
+    console.log(`# load to 5x5 grid: ${t.timings.gridMs.toFixed(0)} ms (grid decode ${t.timings.firstGridDecodeMs.toFixed(0)} ms)`);
+    assert.ok(t.timings.gridMs < 2000, `grid after ${t.timings.gridMs} ms`);
+    assert.equal(t.corners, 4);
+    assert.equal(t.cells, 25);
+    assert.equal(t.decoded, 25);
+    assert.equal(t.seed, '7');
+    // The piano roll of a cell with notes: pixels of the note colour in a screenshot of its canvas.
+    const index = await explorer(page, 'return el.sequences.findIndex((s, i) => i !== 0 && s.notes.length > 2);');
+    assert.ok(index > 0, 'no cell with notes');
+    const shot = await page.locator(`musicvae-explorer .cell[data-index="${index}"] canvas`).screenshot({ path: path.join(SHOTS, 'cell.png') });
+    const { width, height, data } = decodePng(shot);
+    let notePixels = 0, other = 0;
+    const bg = [data[0], data[1], data[2]];
+    for (let i = 0; i < width * height * 4; i += 4) {
+      // --mv-note-1 (#c2410c) in the light theme.
+      if (Math.abs(data[i] - 0xc2) < 40 && Math.abs(data[i + 1] - 0x41) < 40 && Math.abs(data[i + 2] - 0x0c) < 40) notePixels++;
+      else if (Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 30) other++;
+    }
+    assert.ok(notePixels > 30, `only ${notePixels} note pixels in ${width}x${height}`);
+    await page.screenshot({ path: path.join(SHOTS, 'explorer.png') });
+    assert.deepEqual(errors, []);
+  });
+
+  test('dragging on the pad changes the decoded notes', async () => {
+    const before = await explorer(page, 'return { notes: el.currentSequence.notes, u: el.current.u, v: el.current.v };');
+    assert.deepEqual([before.u, before.v], [0, 0]);
+    await explorer(page, 'window.__changes = 0; el.addEventListener("sequencechange", () => window.__changes++);');
+    const box = await page.locator('musicvae-explorer .pad canvas').boundingBox();
+    await page.mouse.move(box.x + 5, box.y + 5);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) {
+      await page.mouse.move(box.x + 5 + (box.width - 10) * (i / 12), box.y + 5 + (box.height - 10) * (i / 12));
+      await page.waitForTimeout(30);
+    }
+    await page.mouse.up();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('musicvae-explorer');
+      return el.current.u === 1 && el.current.v === 1;
+    });
+    const after = await explorer(page, 'return { notes: el.currentSequence.notes, changes: window.__changes, playing: el.transport.playing, d: el.sequences[el.sequences.length - 1].notes };');
+    assert.notDeepEqual(after.notes.map((n) => [n.pitch, n.quantizedStartStep]), before.notes.map((n) => [n.pitch, n.quantizedStartStep]));
+    // On corner D's position the pad plays exactly corner D's cell.
+    assert.deepEqual(after.notes, after.d);
+    assert.ok(after.changes >= 2, `${after.changes} sequence changes during the drag`);
+    assert.equal(after.playing, true, 'touching the pad starts playback');
+    // The keyboard moves the point too.
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => Math.abs(document.querySelector('musicvae-explorer').current.u - 0.95) < 1e-9);
+    await page.locator('musicvae-explorer button.play').click();
+    assert.equal(await explorer(page, 'return el.transport.playing;'), false);
+    assert.deepEqual(errors, []);
+  });
+
+  test('the synth renders sound: melody voice and every drum (OfflineAudioContext)', async () => {
+    const stats = await page.evaluate(async () => {
+      const el = document.querySelector('musicvae-explorer');
+      const measure = (buffer, from = 0, to = buffer.duration) => {
+        const d = buffer.getChannelData(0);
+        let peak = 0, sum = 0;
+        const a = Math.floor(from * buffer.sampleRate), b = Math.min(Math.floor(to * buffer.sampleRate), d.length);
+        for (let i = a; i < b; i++) {
+          peak = Math.max(peak, Math.abs(d[i]));
+          sum += d[i] * d[i];
+        }
+        return { peak, rms: Math.sqrt(sum / Math.max(b - a, 1)) };
+      };
+      const melody = await el.renderAudio();
+      const { renderSequence } = await import('./src/synth.mjs');
+      // Each drum class on its own beat: kick, snare, hats, toms, crash, ride (2 steps apart at 120 qpm).
+      const pitches = [36, 38, 42, 46, 45, 48, 50, 49, 51];
+      const drums = { notes: pitches.map((pitch, i) => ({ pitch, velocity: 100, quantizedStartStep: i * 2, quantizedEndStep: i * 2 + 1, isDrum: true, program: 0, instrument: 9 })),
+        quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 32 };
+      const kit = await renderSequence(drums, { qpm: 120 });
+      const hits = pitches.map((_, i) => measure(kit, 0.01 + i * 0.25, 0.01 + i * 0.25 + 0.1));
+      const bass = await renderSequence({ notes: [{ pitch: 36, velocity: 90, quantizedStartStep: 0, quantizedEndStep: 8, program: 33 }], quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 16 });
+      const silence = await renderSequence({ notes: [], quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 16 });
+      return { melody: measure(melody), notes: el.currentSequence.notes.length, duration: melody.duration, hits, bass: measure(bass), silence: measure(silence) };
+    });
+    assert.ok(stats.notes > 0);
+    assert.ok(stats.duration > 2.5, `rendered ${stats.duration} s`);
+    assert.ok(stats.melody.peak > 0.05 && stats.melody.rms > 0.005, JSON.stringify(stats.melody));
+    stats.hits.forEach((h, i) => assert.ok(h.rms > 0.003, `drum ${i}: ${JSON.stringify(h)}`));
+    assert.ok(stats.bass.rms > 0.01, JSON.stringify(stats.bass));
+    assert.equal(stats.silence.peak, 0);
+  });
+
+  test('Web MIDI output: a fake port gets program change, note-ons and note-offs on time', async () => {
+    await page.locator('musicvae-explorer button.midi').click();
+    await page.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.output').value === 'midi:fake-1');
+    const msg = await explorer(page, 'return el.shadowRoot.querySelector(".midi-msg").textContent;');
+    assert.match(msg, /1 MIDI output found/);
+    await page.evaluate(() => { window.__midiSent = []; });
+    const index = await explorer(page, 'return el.sequences.findIndex((s, i) => s.notes.length >= 3);');
+    await page.locator(`musicvae-explorer .cell[data-index="${index}"]`).click();
+    // 2 bars at 240 qpm: 2 s a loop. Wait for the whole first loop to be scheduled.
+    await page.waitForTimeout(2300);
+    await page.locator('musicvae-explorer button.play').click();
+    const { sent, notes } = await page.evaluate((i) => ({ sent: window.__midiSent, notes: document.querySelector('musicvae-explorer').sequences[i].notes }), index);
+    assert.deepEqual(sent[0].data, [0xc0, 0], 'program change first');
+    const ons = sent.filter((m) => (m.data[0] & 0xf0) === 0x90);
+    const offs = sent.filter((m) => (m.data[0] & 0xf0) === 0x80);
+    assert.ok(ons.length >= notes.length, `${ons.length} note-ons for ${notes.length} notes`);
+    const firstLoop = ons.slice(0, notes.length);
+    assert.deepEqual(firstLoop.map((m) => m.data), notes.map((n) => [0x90, n.pitch, 80]));
+    // 16th notes at 240 qpm are 62.5 ms apart.
+    firstLoop.forEach((m, k) => {
+      const expected = (notes[k].quantizedStartStep - notes[0].quantizedStartStep) * 62.5;
+      assert.ok(Math.abs(m.ts - firstLoop[0].ts - expected) < 2, `note ${k} at ${m.ts - firstLoop[0].ts} ms, expected ${expected}`);
+      const off = offs.find((o) => o.data[1] === m.data[1] && o.ts > m.ts);
+      assert.ok(off, `no note-off for note ${k}`);
+      assert.deepEqual(off.data, [0x80, m.data[1], 0]);
+      const length = (notes[k].quantizedEndStep - notes[k].quantizedStartStep) * 62.5;
+      assert.ok(Math.abs(off.ts - m.ts - length) < 5, `note ${k} lasts ${off.ts - m.ts} ms, expected ~${length}`);
+    });
+    // Stop: all notes off on channel 1.
+    assert.deepEqual(sent[sent.length - 1].data, [0xb0, 123, 0]);
+    assert.deepEqual(errors, []);
+  });
+
+  test('keyboard: arrow keys move through the grid, Enter plays and stops a cell', async () => {
+    await page.locator('musicvae-explorer .cell[tabindex="0"]').focus();
+    const start = await explorer(page, 'return Number(el.shadowRoot.activeElement.dataset.index);');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const row = Math.floor(start / 5);
+    const focused = await explorer(page, 'return Number(el.shadowRoot.activeElement.dataset.index);');
+    assert.equal(focused, Math.min(row + 1, 4) * 5 + 1);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((i) => {
+      const el = document.querySelector('musicvae-explorer');
+      return el.transport.playing && el.currentSequence === el.sequences[i];
+    }, focused);
+    const tabStops = await explorer(page, 'return [...el.shadowRoot.querySelectorAll(".cell")].filter((c) => c.tabIndex === 0).length;');
+    assert.equal(tabStops, 1, 'one tab stop for the grid');
+    // A visible focus ring (:focus-visible outline) on the focused cell.
+    const outline = await explorer(page, 'return getComputedStyle(el.shadowRoot.activeElement).outlineStyle;');
+    assert.equal(outline, 'solid');
+    await page.keyboard.press('Enter');
+    assert.equal(await explorer(page, 'return el.transport.playing;'), false);
+  });
+
+  test('export .mid, "Similar to this" and "Resample"', async () => {
+    const download = page.waitForEvent('download');
+    await page.locator('musicvae-explorer button.export').click();
+    const file = await download;
+    assert.match(file.suggestedFilename(), /^mel_2bar_small-seed7-cell-r\dc\d\.mid$/);
+    const { Midi } = await import(path.join(SITE, 'vendor/tonejs-midi.mjs'));
+    const bytes = fs.readFileSync(await file.path());
+    const midi = new Midi(bytes);
+    const current = await explorer(page, 'return el.currentSequence.notes;');
+    assert.deepEqual(midi.tracks.flatMap((t) => t.notes.map((n) => n.midi)), current.map((n) => n.pitch));
+    assert.equal(midi.header.tempos[0].bpm, 240);
+
+    const z = await explorer(page, 'return Array.from(el.current.z);');
+    await explorer(page, 'window.__grids = 0; el.addEventListener("gridchange", () => window.__grids++);');
+    await page.locator('musicvae-explorer button.similar').click();
+    await page.waitForFunction(() => window.__grids === 1);
+    const sim = await explorer(page, 'return { a: Array.from(el.corners[0].z), labels: el.corners.map((c) => c.label), uv: [el.current.u, el.current.v] };');
+    assert.deepEqual(sim.a, z);
+    assert.match(sim.labels[1], /similar \(0\.75\)/);
+    assert.deepEqual(sim.uv, [0, 0]);
+
+    await page.locator('musicvae-explorer button.resample').click();
+    await page.waitForFunction(() => window.__grids === 2);
+    const seed = await explorer(page, 'return el.shadowRoot.querySelector(".seed").value;');
+    assert.notEqual(seed, '7');
+    // Slerp: the grid is decoded again along great circles.
+    await page.locator('musicvae-explorer input[value="slerp"]').check();
+    await page.waitForFunction(() => window.__grids === 3);
+    assert.equal(await explorer(page, 'return el.method;'), 'slerp');
+    assert.deepEqual(errors, []);
+  });
+
+  test('a dropped .mid with the decoder-only model: a clear "cannot encode yet" message', async () => {
+    await explorer(page, 'window.__encodeErrors = []; el.addEventListener("encodeerror", (e) => window.__encodeErrors.push(e.detail.code));');
+    await dropMidi(page, '.cell[data-corner="2"]', midiFile.bytes, 'song.mid');
+    await page.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.error').textContent);
+    const { error, codes, hint } = await explorer(page,
+      'return { error: el.shadowRoot.querySelector(".error").textContent, codes: window.__encodeErrors, hint: el.shadowRoot.querySelector(".encode-hint").textContent };');
+    assert.match(error, /cannot encode yet/);
+    assert.match(error, /song\.mid/);
+    assert.deepEqual(codes, ['NO_ENCODER']);
+    assert.match(hint, /no trained encoder/);
+    // The role="alert" element carries it, for screen readers.
+    assert.equal(await page.locator('musicvae-explorer .error').getAttribute('role'), 'alert');
+    await page.locator('musicvae-explorer .error').screenshot({ path: path.join(SHOTS, 'no-encoder-message.png') });
+    assert.deepEqual(errors, []);
+  });
+
+  test('a dropped .mid is encoded with a model that has an encoder (bench copy, test manifest)', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
+    await ctx.addInitScript(noMidi);
+    const p = await ctx.newPage();
+    const errs = [];
+    watchErrors(p, errs);
+    try {
+      await p.goto(`${url}?models=/test/models.json&seed=3&nosw`);
+      await waitGrid(p);
+      const before = await explorer(p, 'return { grid: el.sequences, name: el.shadowRoot.querySelector(".model").selectedOptions[0].textContent };');
+      assert.match(before.name, /Bench/);
+      await dropMidi(p, '.cell[data-corner="1"]', midiFile.bytes, 'song.mid');
+      await p.waitForFunction(() => /Encoded/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent));
+      const r = await explorer(p, `return { status: el.shadowRoot.querySelector('.status').textContent, error: el.shadowRoot.querySelector('.error').textContent,
+        label: el.shadowRoot.querySelector('.corner[data-corner="1"] .src').textContent, grid: el.sequences, n: 5 };`);
+      assert.equal(r.error, '');
+      assert.match(r.status, /Encoded bars 2–3 of “Lead” from song\.mid into corner B/);
+      assert.match(r.label, /song\.mid/);
+      // Corner B (bottom-left) shows the melody itself; the cells between changed.
+      const cornerB = r.grid[20];
+      assert.deepEqual(cornerB.notes.map((n) => n.pitch), midiFile.melody);
+      assert.deepEqual(cornerB.notes.map((n) => n.quantizedStartStep), midiFile.melody.map((_, i) => i * 2));
+      assert.notDeepEqual(r.grid[15], before.grid[15]);
+      // The file picker works too (tablets have no drag and drop): corner A.
+      await p.locator('musicvae-explorer input.file').setInputFiles({ name: 'picked.mid', mimeType: 'audio/midi', buffer: midiFile.bytes });
+      await p.waitForFunction(() => /picked\.mid/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.corner[data-corner="0"] .src').textContent));
+      // The pad moved to corner A and plays the file's melody.
+      await p.waitForFunction(() => {
+        const el = document.querySelector('musicvae-explorer');
+        return el.current.u === 0 && el.current.v === 0 && el.current.original;
+      });
+      assert.deepEqual(await explorer(p, 'return el.currentSequence.notes.map((n) => n.pitch);'), midiFile.melody);
+      // No Web MIDI here: the MIDI button says so.
+      await p.locator('musicvae-explorer button.midi').tap();
+      const midiMsg = await explorer(p, 'return el.shadowRoot.querySelector(".midi-msg").textContent;');
+      assert.match(midiMsg, /Web MIDI is not available/);
+      await p.screenshot({ path: path.join(SHOTS, 'phone-encoded.png'), fullPage: true });
+      assert.deepEqual(errs, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('embedding: one script tag on a page of another origin; <musicvae-player> and <musicvae-explorer>', async () => {
+    const lesson = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Lesson</title><body><h1>Lesson</h1>
+<script type="module" src="${url}embed.js"></script><musicvae-player model="mel_2bar_small" seed="7"></musicvae-player>
+<musicvae-explorer grid="3" seed="5"></musicvae-explorer></body></html>`;
+    const other = await serve(SITE, { routes: { '/lesson.html': { body: lesson, type: 'text/html' }, '/favicon.ico': { body: '', type: 'image/x-icon' } } });
+    const ctx = await browser.newContext({ viewport: { width: 700, height: 900 } });
+    const p = await ctx.newPage();
+    const errs = [];
+    watchErrors(p, errs);
+    try {
+      assert.notEqual(new URL(other.url).origin, new URL(url).origin);
+      await p.goto(`${other.url}lesson.html`);
+      await p.waitForFunction(() => document.querySelector('musicvae-player').sequence &&
+        document.querySelector('musicvae-explorer').timings.gridMs !== undefined, null, { timeout: 15000 });
+      const r = await p.evaluate(() => ({
+        player: document.querySelector('musicvae-player').sequence.notes.length,
+        seed: document.querySelector('musicvae-player').seed,
+        cells: document.querySelector('musicvae-explorer').sequences.filter(Boolean).length,
+      }));
+      assert.deepEqual([r.seed, r.cells], [7, 9]);
+      assert.ok(r.player > 0);
+      await p.locator('musicvae-player button.play').click();
+      assert.equal(await p.evaluate(() => document.querySelector('musicvae-player').transport.playing), true);
+      await p.locator('musicvae-player button.play').click();
+      await p.screenshot({ path: path.join(SHOTS, 'embedded.png') });
+      assert.deepEqual(errs, []);
+    } finally {
+      await ctx.close();
+      await other.close();
+    }
+  });
+
+  test('after one visit, the page reloads and works offline (service worker cache)', async () => {
+    await page.waitForFunction(() => navigator.serviceWorker.controller && document.documentElement.dataset.offlineReady === 'true',
+      null, { timeout: 20000 });
+    // Offline for the browser, and the server gone: everything must come from the cache.
+    await context.setOffline(true);
+    await server.close();
+    server = null;
+    await page.reload();
+    await waitGrid(page);
+    const r = await explorer(page, `return { decoded: el.sequences.filter(Boolean).length, error: el.shadowRoot.querySelector('.error').textContent,
+      status: document.getElementById('app-status').textContent, online: navigator.onLine };`);
+    assert.equal(r.decoded, 25);
+    assert.equal(r.error, '');
+    assert.equal(r.online, false);
+    assert.match(r.status, /Offline/);
+    await page.screenshot({ path: path.join(SHOTS, 'offline.png') });
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,70 @@
+// The explorer page (index.html): query parameters to the element, the service worker (offline),
+// "Install app", update and offline notices.
+const params = new URLSearchParams(location.search);
+const explorer = document.querySelector('musicvae-explorer');
+const status = document.getElementById('app-status');
+
+// ?model=ID&seed=7&grid=7&temperature=0.3&qpm=100&interpolation=slerp pass through to the element;
+// ?models=FILE.json picks another model list (same origin only: a page link must not make it load
+// code-adjacent data from elsewhere).
+for (const key of ['model', 'seed', 'grid', 'temperature', 'qpm', 'interpolation']) {
+  if (params.has(key)) explorer.setAttribute(key, params.get(key));
+}
+if (params.has('models')) {
+  const url = new URL(params.get('models'), location.href);
+  if (url.origin === location.origin) explorer.setAttribute('models', url.href);
+}
+await import('./embed.js');
+
+// ---- offline: the service worker --------------------------------------------------------------
+
+function say(text) {
+  status.textContent = text;
+}
+
+function showOnline() {
+  if (!navigator.onLine) say('Offline: running from the app cache.');
+  else if (status.textContent.startsWith('Offline')) say('');
+}
+addEventListener('online', showOnline);
+addEventListener('offline', showOnline);
+showOnline();
+
+if ('serviceWorker' in navigator && window.isSecureContext && !params.has('nosw')) {
+  const hadController = !!navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // A new version took over: offer a reload rather than interrupting the music.
+    if (hadController) document.getElementById('reload').hidden = false;
+  });
+  document.getElementById('reload').addEventListener('click', () => location.reload());
+  navigator.serviceWorker.register('sw.js').then(async (registration) => {
+    await navigator.serviceWorker.ready;
+    if (!hadController && navigator.onLine) say('Ready to work offline.');
+    document.documentElement.dataset.offlineReady = 'true';
+    // Look for a new version now and then while the page stays open.
+    setInterval(() => registration.update().catch(() => {}), 60 * 60 * 1000);
+  }).catch((e) => {
+    say(`Offline use is not available: ${e.message}`);
+  });
+}
+
+// ---- "Install app" (Chromium browsers; Safari: Share > Add to Home Screen) --------------------
+
+let installPrompt = null;
+const install = document.getElementById('install');
+addEventListener('beforeinstallprompt', (e) => {
+  e.preventDefault();
+  installPrompt = e;
+  install.hidden = false;
+});
+install.addEventListener('click', async () => {
+  if (!installPrompt) return;
+  installPrompt.prompt();
+  await installPrompt.userChoice.catch(() => null);
+  installPrompt = null;
+  install.hidden = true;
+});
+addEventListener('appinstalled', () => {
+  install.hidden = true;
+  say('Installed: open MusicVAE from your apps.');
+});

@@ -1,0 +1,128 @@
+// A small static file server for the explorer (node:http, no packages): `node web/serve.mjs` builds
+// the site (web/build.mjs) and serves web/dist/ on http://127.0.0.1:8080/.
+//
+//   node web/serve.mjs [--port 8080] [--host 127.0.0.1] [--dir DIR] [--no-build]
+//
+// --host 0.0.0.0 lets a tablet on the same network open it (http://<this machine's address>:8080/;
+// browsers only allow service workers and Web MIDI on https:// or localhost, so offline use and MIDI
+// need https there). Any static host serves web/dist/ as well; this one exists so that running the
+// app needs nothing but Node.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.css': 'text/css; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.mid': 'audio/midi',
+  '.mvae': 'application/octet-stream',
+};
+
+/**
+ * An http.Server for the files under `root`. `routes` maps extra URL paths to {file} or
+ * {body, type} (the tests serve test-only files this way). Every response allows cross-origin use
+ * (embedding from other sites) and is revalidated (no-cache + ETag), so a new build shows at once.
+ */
+export function createStaticServer(root, { routes = {}, log = null } = {}) {
+  root = path.resolve(root);
+  return http.createServer((req, res) => {
+    const send = (status, body, headers = {}) => {
+      res.writeHead(status, { 'Access-Control-Allow-Origin': '*', ...headers });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      if (log) log(`${status} ${req.method} ${req.url}`);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed', { Allow: 'GET, HEAD' });
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    } catch {
+      return send(400, 'bad request');
+    }
+    const route = routes[pathname];
+    if (route && route.body !== undefined) {
+      return send(200, route.body, { 'Content-Type': route.type || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    }
+    let file = route && route.file ? route.file : path.join(root, path.normalize(pathname));
+    if (!route && file !== root && !file.startsWith(root + path.sep)) return send(403, 'forbidden');
+    let stat;
+    try {
+      stat = fs.statSync(file);
+      if (stat.isDirectory()) {
+        file = path.join(file, 'index.html');
+        stat = fs.statSync(file);
+      }
+    } catch {
+      return send(404, 'not found', { 'Content-Type': 'text/plain' });
+    }
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    const headers = {
+      'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+      ETag: etag,
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (path.basename(file) === 'sw.js') headers['Service-Worker-Allowed'] = '/';
+    if (req.headers['if-none-match'] === etag) return send(304, undefined, headers);
+    send(200, fs.readFileSync(file), { ...headers, 'Content-Length': stat.size });
+  });
+}
+
+/** Starts a server; resolves to {server, url, close()}. */
+export async function serve(root, { port = 0, host = '127.0.0.1', routes, log } = {}) {
+  const server = createStaticServer(root, { routes, log });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}/`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const option = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+  };
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log('usage: node web/serve.mjs [--port 8080] [--host 127.0.0.1] [--dir web/dist] [--no-build]');
+    process.exit(0);
+  }
+  const web = path.dirname(fileURLToPath(import.meta.url));
+  const dir = path.resolve(option('--dir', path.join(web, 'dist')));
+  if (!args.includes('--no-build')) {
+    const { buildSite } = await import('./build.mjs');
+    try {
+      buildSite({ out: dir });
+    } catch (e) {
+      console.error(`web/build: ${e.message}`);
+      process.exit(1);
+    }
+  }
+  const port = Number(option('--port', process.env.PORT || 8080));
+  const host = option('--host', process.env.HOST || '127.0.0.1');
+  try {
+    const { url } = await serve(dir, { port, host, log: args.includes('--verbose') ? console.log : null });
+    console.log(`MusicVAE explorer: ${url}  (Ctrl+C stops)`);
+  } catch (e) {
+    console.error(`cannot listen on ${host}:${port}: ${e.message}${e.code === 'EADDRINUSE' ? ' (try --port 8081)' : ''}`);
+    process.exit(1);
+  }
+}

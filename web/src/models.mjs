@@ -1,0 +1,103 @@
+// The model manifest (web/models.json) and the shared MusicVAEWorker per model: one Worker per model
+// file, whatever number of elements on the page use it.
+import { MusicVAEWorker } from '../wasm_api/index.mjs';
+
+/** The manifest bundled beside the app. */
+export const DEFAULT_MANIFEST = new URL('../models.json', import.meta.url).href;
+
+const KINDS = ['melody', 'drums', 'trio'];
+
+/**
+ * The manifest at `url`: {default, models: [{id, name, description, kind, url}]}, with each
+ * model's `file` resolved against the manifest's URL. Throws an Error saying what is wrong.
+ */
+export async function loadManifest(url = DEFAULT_MANIFEST) {
+  let data;
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    data = await response.json();
+  } catch (e) {
+    throw new Error(`cannot read the model list ${url}: ${e.message}`);
+  }
+  const list = Array.isArray(data) ? data : data && data.models;
+  if (!Array.isArray(list) || !list.length) throw new Error(`the model list ${url} has no models`);
+  const models = list.map((m, i) => {
+    if (!m || typeof m.file !== 'string') throw new Error(`model ${i} of ${url} has no "file"`);
+    const id = m.id || m.file.replace(/^.*\//, '').replace(/\..*$/, '');
+    return {
+      id,
+      name: m.name || id,
+      description: m.description || '',
+      kind: KINDS.includes(m.kind) ? m.kind : 'melody',
+      url: new URL(m.file, url).href,
+    };
+  });
+  const fallback = models.find((m) => m.id === data.default) || models[0];
+  return { default: fallback.id, models };
+}
+
+/**
+ * The manifest entry for `spec`: a model id from the manifest, or else the URL of an .mvae file
+ * (relative to the page), which gets an entry of its own.
+ */
+export function findModel(manifest, spec) {
+  if (!spec) return manifest.models.find((m) => m.id === manifest.default);
+  const byId = manifest.models.find((m) => m.id === spec);
+  if (byId) return byId;
+  const url = new URL(spec, globalThis.location ? location.href : undefined).href;
+  const byUrl = manifest.models.find((m) => m.url === url);
+  if (byUrl) return byUrl;
+  const id = url.replace(/^.*\//, '').replace(/\..*$/, '') || 'model';
+  const entry = { id, name: id, description: url, kind: 'melody', url };
+  manifest.models.push(entry);
+  return entry;
+}
+
+// The Worker script must be same-origin with the page. When this app is embedded from another
+// origin, a tiny same-origin blob: module imports the real worker (CORS applies to that import).
+function startWorker() {
+  const url = new URL('../wasm_api/worker.js', import.meta.url);
+  if (globalThis.location && url.origin !== location.origin) {
+    const blob = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+    return new Worker(URL.createObjectURL(blob), { type: 'module' });
+  }
+  return new Worker(url, { type: 'module' });
+}
+
+const pool = new Map();
+
+/**
+ * A shared, initialized MusicVAEWorker for a model URL: {model, release()}. The Worker ends when the
+ * last user releases it.
+ */
+export async function acquireModel(url) {
+  let entry = pool.get(url);
+  if (!entry) {
+    const model = new MusicVAEWorker(url, { worker: startWorker() });
+    entry = { model, users: 0, ready: model.initialize() };
+    pool.set(url, entry);
+    entry.ready.catch(() => {
+      if (pool.get(url) === entry) pool.delete(url);
+      model.dispose();
+    });
+  }
+  entry.users++;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    entry.users--;
+    if (entry.users === 0) {
+      if (pool.get(url) === entry) pool.delete(url);
+      entry.model.dispose();
+    }
+  };
+  try {
+    await entry.ready;
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return { model: entry.model, release };
+}

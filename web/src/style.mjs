@@ -1,0 +1,154 @@
+// The elements' styles (inside their shadow roots, so an embedding page's CSS does not leak in). Custom
+// properties on the element (--mv-accent, --mv-bg, --mv-fg, --mv-roll-*, --mv-note-*) restyle them.
+export const BASE_CSS = `
+:host {
+  --mv-accent: #b45309;
+  --mv-accent-fg: #fff;
+  --mv-bg: #fffdf9;
+  --mv-panel: #f6f2ea;
+  --mv-fg: #1f1b16;
+  --mv-muted: #6b6257;
+  --mv-border: #d9d1c4;
+  --mv-focus: #2563eb;
+  --mv-error: #b91c1c;
+  --mv-roll-bg: #fffdf9;
+  --mv-roll-beat: #ebe5da;
+  --mv-roll-bar: #bcb3a5;
+  --mv-roll-black-key: #f4efe6;
+  --mv-roll-separator: #8f877a;
+  --mv-note-1: #c2410c;
+  --mv-note-2: #1d4ed8;
+  --mv-note-3: #15803d;
+  display: block;
+  container-type: inline-size;
+  color: var(--mv-fg);
+  background: var(--mv-bg);
+  font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  -webkit-tap-highlight-color: transparent;
+}
+@media (prefers-color-scheme: dark) {
+  :host {
+    --mv-accent: #f59e0b;
+    --mv-accent-fg: #1b1408;
+    --mv-bg: #17140f;
+    --mv-panel: #221e17;
+    --mv-fg: #f3eee6;
+    --mv-muted: #b1a797;
+    --mv-border: #4a4236;
+    --mv-focus: #60a5fa;
+    --mv-error: #f87171;
+    --mv-roll-bg: #1d1913;
+    --mv-roll-beat: #2c271f;
+    --mv-roll-bar: #4f473b;
+    --mv-roll-black-key: #221e17;
+    --mv-roll-separator: #8c8272;
+    --mv-note-1: #fb923c;
+    --mv-note-2: #60a5fa;
+    --mv-note-3: #4ade80;
+  }
+}
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+button, select, input { font: inherit; color: inherit; }
+button {
+  min-height: 2.5rem;
+  padding: 0.35rem 0.8rem;
+  border: 1px solid var(--mv-border);
+  border-radius: 0.5rem;
+  background: var(--mv-panel);
+  cursor: pointer;
+  touch-action: manipulation;
+}
+button:hover:not(:disabled) { border-color: var(--mv-accent); }
+button:disabled { opacity: 0.5; cursor: default; }
+button.primary { background: var(--mv-accent); color: var(--mv-accent-fg); border-color: var(--mv-accent); font-weight: 600; }
+select, input[type=number] {
+  min-height: 2.5rem;
+  max-width: 100%;
+  padding: 0.3rem 0.5rem;
+  border: 1px solid var(--mv-border);
+  border-radius: 0.5rem;
+  background: var(--mv-bg);
+}
+input[type=range] { accent-color: var(--mv-accent); min-height: 2rem; vertical-align: middle; }
+input[type=checkbox], input[type=radio] { accent-color: var(--mv-accent); width: 1.1rem; height: 1.1rem; vertical-align: middle; }
+:focus { outline: none; }
+:focus-visible { outline: 3px solid var(--mv-focus); outline-offset: 2px; }
+label { white-space: nowrap; }
+output { font-variant-numeric: tabular-nums; display: inline-block; min-width: 2.6em; }
+.status { min-height: 1.4em; margin: 0.4rem 0; color: var(--mv-muted); }
+.error { margin: 0.4rem 0; color: var(--mv-error); font-weight: 600; }
+.error:empty { display: none; }
+.roll-box { position: relative; overflow: hidden; }
+.roll-box canvas { display: block; width: 100%; height: 100%; }
+.playhead {
+  position: absolute; top: 0; bottom: 0; left: 0; width: 2px;
+  background: var(--mv-accent); pointer-events: none; display: none;
+  will-change: transform;
+}
+.playing .playhead { display: block; }
+`;
+
+export const EXPLORER_CSS = `
+.app { padding: 0.75rem; }
+.bar { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin-bottom: 0.6rem; }
+.bar > label { display: flex; gap: 0.4rem; align-items: center; min-width: 0; max-width: 100%; }
+.bar > label select { min-width: 0; flex: 1 1 auto; }
+.bar .grow { flex: 1 1 12rem; min-width: 0; color: var(--mv-muted); font-size: 0.9em; }
+.layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); gap: 1rem; align-items: start; }
+@container (max-width: 760px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+fieldset { border: 0; margin: 0; padding: 0; display: inline-flex; gap: 0.6rem; align-items: center; }
+legend { float: left; margin-right: 0.4rem; padding: 0; }
+.grid {
+  display: grid; gap: 4px; padding: 4px;
+  background: var(--mv-panel); border: 1px solid var(--mv-border); border-radius: 0.6rem;
+  touch-action: manipulation;
+}
+.cell {
+  position: relative; padding: 0; min-height: 0; border-radius: 0.3rem;
+  border: 2px solid transparent; background: var(--mv-roll-bg); aspect-ratio: 4 / 3; overflow: hidden;
+}
+.cell .roll-box { position: absolute; inset: 0 0 4px 0; }
+.cell.pending canvas { opacity: 0.35; }
+.cell.selected { border-color: var(--mv-accent); }
+.cell.drop-target, .corner.drop-target { outline: 3px dashed var(--mv-accent); outline-offset: -3px; }
+.badge {
+  position: absolute; top: 2px; left: 2px; z-index: 1; pointer-events: none;
+  font: 600 0.7rem/1 system-ui, sans-serif; color: #fff; padding: 0.15rem 0.3rem; border-radius: 0.25rem;
+}
+.cell[data-corner="1"] .badge, .cell[data-corner="3"] .badge { top: auto; bottom: 2px; }
+.cell[data-corner="2"] .badge, .cell[data-corner="3"] .badge { left: auto; right: 2px; }
+.corners { list-style: none; padding: 0; margin: 0.6rem 0 0; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.4rem; }
+@container (max-width: 460px) { .corners { grid-template-columns: minmax(0, 1fr); } }
+.corner {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.35rem;
+  padding: 0.35rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; background: var(--mv-panel);
+}
+.corner .src { flex: 1 1 6rem; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 0.9em; }
+.corner .badge { position: static; }
+.corner button { min-height: 2.2rem; padding: 0.2rem 0.55rem; font-size: 0.9em; }
+.hint { color: var(--mv-muted); font-size: 0.85em; margin: 0.4rem 0 0; }
+.side { display: flex; flex-direction: column; gap: 0.6rem; min-width: 0; }
+.pad {
+  position: relative; width: 100%; max-width: 26rem; aspect-ratio: 1; align-self: center;
+  border-radius: 0.6rem; border: 1px solid var(--mv-border); overflow: hidden;
+  touch-action: none; cursor: crosshair; user-select: none; -webkit-user-select: none;
+}
+.pad canvas { display: block; width: 100%; height: 100%; }
+.current { height: 7.5rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; }
+.current-desc { margin: 0; font-size: 0.85em; color: var(--mv-muted); min-height: 2.6em; }
+.row { display: flex; flex-wrap: wrap; gap: 0.5rem 0.8rem; align-items: center; }
+.row input[type=range] { width: 8rem; }
+.row input[type=number] { width: 9.5rem; }
+.midi-msg { font-size: 0.85em; color: var(--mv-muted); margin: 0; }
+.midi-msg.warn { color: var(--mv-error); }
+.dropping .grid { outline: 3px dashed var(--mv-accent); outline-offset: 2px; }
+@media (prefers-reduced-motion: reduce) { .playhead { transition: none; } }
+`;
+
+export const PLAYER_CSS = `
+.player { display: flex; flex-direction: column; gap: 0.4rem; padding: 0.5rem; border: 1px solid var(--mv-border); border-radius: 0.6rem; background: var(--mv-panel); }
+.player .roll-box { height: 6rem; border-radius: 0.4rem; background: var(--mv-roll-bg); }
+.player .row { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
+.player .title { font-weight: 600; font-size: 0.9em; flex: 1 1 auto; }
+`;
