@@ -1,0 +1,66 @@
+// The timed operations, shared by every engine (Node children and the Chromium page): no Node
+// imports here. An engine supplies one async function per op key; each is called with the same
+// inputs (bench/run.mjs writes them once) and must return only when its result is complete.
+
+export const OPS = [
+  { key: 'decode1', label: 'decode (greedy), batch 1' },
+  { key: 'decode16', label: 'decode (greedy), batch 16' },
+  { key: 'sample1', label: 'sample(1, 0.5)' },
+  { key: 'encode1', label: 'encode, batch 1' },
+  { key: 'encode16', label: 'encode, batch 16' },
+  { key: 'interp11', label: 'interpolate, 2 sequences, 11 steps' },
+  { key: 'grid55', label: 'interpolate, 4 corners, [5, 5]' },
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+/**
+ * {ms: {key: median ms}, errors: {key: message}} for the ops `impl` has (an op that throws gets
+ * ms null and its error). Round robin: `warmup` rounds of every op, then `runs` timed rounds. Warming
+ * every op before timing any matters: V8 compiles WebAssembly with a baseline compiler first and
+ * optimises hot functions on background threads, which on a busy 2-core machine finishes late; and
+ * interleaving the ops spreads bursts of other jobs' load over all of them instead of one.
+ */
+export async function timeOps(impl, { runs, warmup }) {
+  const keys = OPS.map((o) => o.key).filter((k) => impl[k]);
+  const times = Object.fromEntries(keys.map((k) => [k, []]));
+  const errors = {};
+  for (let round = -warmup; round < runs; round++) {
+    for (const key of keys) {
+      if (errors[key]) continue;
+      const t0 = performance.now();
+      try {
+        await impl[key]();
+      } catch (e) {
+        errors[key] = String((e && e.message) || e).split('\n')[0];
+        continue;
+      }
+      if (round >= 0) times[key].push(performance.now() - t0);
+    }
+  }
+  const ms = Object.fromEntries(keys.map((k) => [k, errors[k] ? null : median(times[k])]));
+  return { ms, errors };
+}
+
+// magenta.js sorts the notes of its inputs in place; both engines get fresh copies on every call.
+const copy = (x) => JSON.parse(JSON.stringify(x));
+
+/** The ops on our engine (a MusicVAE of wasm_api/, initialized): the same public API as magenta.js. */
+export function oursOps(m, inputs) {
+  const { zs, sequences, pair, corners } = inputs;
+  const z1 = [Float32Array.from(zs[0])];
+  const z16 = zs.map((z) => Float32Array.from(z));
+  return {
+    decode1: () => m.decode(z1),
+    decode16: () => m.decode(z16),
+    sample1: () => m.sample(1, 0.5),
+    encode1: () => m.encode(copy(sequences.slice(0, 1))),
+    encode16: () => m.encode(copy(sequences)),
+    interp11: () => m.interpolate(copy(pair), 11),
+    grid55: () => m.interpolate(copy(corners), [5, 5]),
+  };
+}

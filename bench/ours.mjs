@@ -1,0 +1,30 @@
+// Child process of bench/run.mjs: our WASM SIMD engine under Node, one model per process (so its
+// peak RSS and JIT state are its own). Prints one `RESULT {json}` line.
+//   node bench/ours.mjs '{"model": URL, "inputs": FILE, "runs": N, "warmup": W, "testvectors": FILE}'
+import fs from 'node:fs';
+import { MusicVAE } from '../wasm_api/index.mjs';
+import { oursOps, timeOps } from './ops.mjs';
+
+const cfg = JSON.parse(process.argv[2]);
+const inputs = JSON.parse(fs.readFileSync(cfg.inputs, 'utf8'));
+
+// Load = fetch the model over HTTP (as magenta.js fetches its checkpoint) + start the engine + parse.
+const t0 = performance.now();
+const m = new MusicVAE(cfg.model);
+await m.initialize();
+const loadMs = performance.now() - t0;
+
+const { ms, errors } = await timeOps(oursOps(m, inputs), cfg);
+// Read the high-water mark before the test-vector pass below, which is not part of the timed work.
+const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+
+// Greedy tokens of every shared test vector, for the fp32 / int8 agreement check.
+let tokens;
+if (cfg.testvectors) {
+  const cases = JSON.parse(fs.readFileSync(cfg.testvectors, 'utf8')).cases;
+  const out = await m.decodeTokens(cases.map((c) => c.mu));
+  tokens = out.tokens.map((t) => Array.from(t));
+}
+const result = { engine: 'ours', runtime: `Node ${process.version}`, kernels: m.info.kernels, loadMs, ms, errors, peakRssMiB, tokens };
+m.dispose();
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

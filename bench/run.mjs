@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+// `npm run bench`: our WASM SIMD engine (fp32 and int8; Node, and headless Chromium when installed)
+// against magenta.js 1.23.1 (TF.js 2.8.6, `cpu` and `wasm` backends) on the same weights and inputs,
+// side by side in one run. Prints one markdown table with a verdict against the targets and writes
+// it to build/bench/results.md. See bench/README.md. `--quick`: few runs, to try the harness.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseModelFile, tensorValues } from '../models/convert.mjs';
+import { ROOT, FP32_MODEL, TESTVECTORS, eventsToSequence, loadTestVectors, requireFile } from '../tests/js/wasm_helpers.mjs';
+import { OPS } from './ops.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const OUT = path.join(ROOT, 'build/bench');
+const MODELS = { fp32: path.join(OUT, 'mel_2bar_small.fp32.mvae'), q8: path.join(OUT, 'mel_2bar_small.q8.mvae') };
+const CHECKPOINT = path.join(OUT, 'tfjs');
+const CHROMIUM = '/usr/bin/chromium';
+const QUICK = process.argv.includes('--quick');
+// magenta.js on tfjs-cpu takes ~11 s per round of all ops: fewer runs there keep the whole
+// benchmark within ~10 minutes.
+const RUNS = QUICK ? { fast: { runs: 3, warmup: 1 }, slow: { runs: 1, warmup: 1 } }
+  : { fast: { runs: 15, warmup: 3 }, slow: { runs: 5, warmup: 1 } };
+const TARGETS = { cpu: 20, wasm: 3, glueKB: 150, q8Ratio: 0.25, agreement: 99.5 };
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const newer = (a, b) => fs.existsSync(a) && fs.statSync(a).mtimeMs >= fs.statSync(b).mtimeMs;
+
+// ---- Inputs: models, the tfjs checkpoint of the same weights, the op inputs ----
+
+function prepareModels() {
+  requireFile(FP32_MODEL, 'run bash models/build.sh (scripts/build.sh does)');
+  requireFile(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm'), 'run bash wasm_api/build.sh');
+  if (!newer(MODELS.fp32, FP32_MODEL) || !newer(MODELS.q8, FP32_MODEL)) {
+    log('writing the random-encoder bench models (tools/bench_model.py)');
+    const r = spawnSync('/usr/bin/python3', ['tools/bench_model.py', FP32_MODEL, OUT], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tools/bench_model.py failed: ${r.stderr}`);
+  }
+  // magenta.js loads a tfjs checkpoint by URL: weights_manifest.json + one float32 shard + config.json,
+  // written from the fp32 model file (as tests/js/wasm_magenta.test.mjs does), so both run the same weights.
+  const shard = path.join(CHECKPOINT, 'group1-shard1of1');
+  if (!newer(shard, MODELS.fp32)) {
+    fs.mkdirSync(CHECKPOINT, { recursive: true });
+    const weights = [];
+    const data = [];
+    for (const [name, t] of parseModelFile(fs.readFileSync(MODELS.fp32)).tensors) {
+      weights.push({ name, shape: t.shape, dtype: 'float32' });
+      data.push(Buffer.from(tensorValues(t).buffer));
+    }
+    fs.writeFileSync(path.join(CHECKPOINT, 'weights_manifest.json'),
+      JSON.stringify([{ paths: ['group1-shard1of1'], weights }]));
+    fs.writeFileSync(path.join(CHECKPOINT, 'config.json'), JSON.stringify({
+      type: 'MusicVAE', dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, minPitch: 21, maxPitch: 108 } },
+    }));
+    fs.writeFileSync(shard, Buffer.concat(data));
+  }
+  // Real latent vectors (magenta.js encodings of real melodies) and those melodies, spread over the set.
+  const cases = loadTestVectors().filter((_, i) => i % 33 === 0).slice(0, 16);
+  const sequences = cases.map((c) => eventsToSequence(c.source_events));
+  const inputs = { zs: cases.map((c) => c.mu), sequences, pair: sequences.slice(0, 2), corners: sequences.slice(0, 4) };
+  fs.writeFileSync(path.join(OUT, 'inputs.json'), JSON.stringify(inputs));
+}
+
+// ---- A local HTTP server: the checkpoint, the model files, and (for Chromium) the API and bench pages ----
+
+const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const SERVED = ['wasm_api', 'bench', 'build/bench'].map((d) => path.join(ROOT, d) + path.sep);
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (p === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>bench</title>');
+      return;
+    }
+    const file = path.join(ROOT, path.normalize(p));
+    if (!SERVED.some((d) => file.startsWith(d)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// ---- Children: one engine per process, one at a time (isolated memory and JIT; no contention) ----
+
+function child(script, cfg, label) {
+  log(`running ${label} ...`);
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(HERE, script), JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) {
+        reject(new Error(`${label} failed (exit ${code}): ${out.slice(-2000)}`));
+        return;
+      }
+      log(`  ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      resolve(JSON.parse(line.slice(7)));
+    });
+  });
+}
+
+// ---- Sizes ----
+
+const gz = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+
+/** The modules a page loads with `import ... from 'wasm_api/index.mjs'`: its static import closure. */
+function importClosure(entry) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*'(\.[^']+)'/g)) {
+      visit(path.resolve(path.dirname(file), m[1]));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
+function sizes() {
+  const dist = path.join(ROOT, 'wasm_api/dist');
+  const ours = [...fs.readdirSync(dist).map((f) => path.join(dist, f)), ...importClosure(path.join(ROOT, 'wasm_api/index.mjs'))];
+  const nm = (p) => path.join(ROOT, 'node_modules', p);
+  // As measurements.md counts a magenta.js page: TF.js's bundle + the music_vae bundle (+ the wasm
+  // backend's script and its SIMD .wasm, which is the one a SIMD browser fetches).
+  const tfjs = [nm('@tensorflow/tfjs/dist/tf.min.js'), nm('@magenta/music/es6/music_vae.js')];
+  const wasmBackend = [nm('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'),
+    nm('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')];
+  const sum = (files) => files.reduce((s, f) => s + gz(f), 0) / 1024;
+  return {
+    oursFiles: ours.map((f) => path.relative(ROOT, f)),
+    oursKB: sum(ours),
+    cpuKB: sum(tfjs),
+    wasmKB: sum([...tfjs, ...wasmBackend]),
+    fp32Bytes: fs.statSync(MODELS.fp32).size,
+    q8Bytes: fs.statSync(MODELS.q8).size,
+    checkpointBytes: fs.statSync(path.join(CHECKPOINT, 'group1-shard1of1')).size,
+  };
+}
+
+function agreement(fp32, q8, cases) {
+  let same = 0, steps = 0, exact = 0, fp32Reference = 0;
+  fp32.forEach((t, i) => {
+    let all = true;
+    t.forEach((v, s) => {
+      steps++;
+      if (v === q8[i][s]) same++;
+      else all = false;
+    });
+    if (all) exact++;
+    if (t.every((v, s) => v === cases[i].greedy_events[s])) fp32Reference++;
+  });
+  return { percent: (100 * same) / steps, exact, cases: fp32.length, fp32Reference };
+}
+
+// ---- The report ----
+
+const f1 = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function report({ results, sz, agree, machine, chromium }) {
+  const { oursFp32, oursQ8, magCpu, magWasm, browser } = results;
+  const cols = [
+    ['ours fp32, Node', oursFp32], ['ours int8, Node', oursQ8],
+    ['ours fp32, Chromium', browser && browser.fp32], ['ours int8, Chromium', browser && browser.q8],
+    ['magenta.js tfjs-cpu', magCpu], ['magenta.js tfjs-wasm', magWasm],
+  ];
+  // ms of an op, or the marked equivalent where magenta.js fails on that backend.
+  const cell = (r, key) => {
+    if (!r) return { text: 'n/a', ms: null };
+    if (r.ms[key] !== null) return { text: f1(r.ms[key]), ms: r.ms[key] };
+    if (r.equivalent && r.equivalent[key]) return { text: `n/a (fails); ${f1(r.equivalent[key].ms)}†`, ms: r.equivalent[key].ms };
+    return { text: 'n/a (fails)', ms: null };
+  };
+  const ratio = (theirs, ours) => (theirs === null || ours === null ? 'n/a' : `${f1(theirs / ours)}x`);
+  const ratioHeads = ['tfjs-cpu / ours fp32', 'tfjs-wasm / ours fp32', 'tfjs-cpu / ours int8', 'tfjs-wasm / ours int8'];
+  const lines = [];
+  lines.push(`| ms (median) | ${cols.map((c) => c[0]).join(' | ')} | ${ratioHeads.join(' | ')} |`);
+  lines.push(`| --- | ${cols.map(() => '---:').join(' | ')} | ${ratioHeads.map(() => '---:').join(' | ')} |`);
+  const worst = { cpu: [Infinity, ''], wasm: [Infinity, ''], cpuQ8: [Infinity, ''], wasmQ8: [Infinity, ''] };
+  const track = (k, v, label) => { if (v !== null && v < worst[k][0]) worst[k] = [v, label]; };
+  for (const { key, label } of OPS) {
+    const cells = cols.map(([, r]) => cell(r, key));
+    const [a, b, , , cpu, wasm] = cells.map((c) => c.ms);
+    const q = (x, y) => (x === null || y === null ? null : x / y);
+    track('cpu', q(cpu, a), label); track('wasm', q(wasm, a), label);
+    track('cpuQ8', q(cpu, b), label); track('wasmQ8', q(wasm, b), label);
+    lines.push(`| ${label} | ${cells.map((c) => c.text).join(' | ')} | ${[ratio(cpu, a), ratio(wasm, a), ratio(cpu, b), ratio(wasm, b)].join(' | ')} |`);
+  }
+  const load = cols.map(([, r]) => (r ? r.loadMs : null));
+  lines.push(`| model load (first, incl. engine / backend start) | ${load.map((x) => (x === null ? 'n/a' : f1(x))).join(' | ')} | ${[ratio(load[4], load[0]), ratio(load[5], load[0]), ratio(load[4], load[1]), ratio(load[5], load[1])].join(' | ')} |`);
+  const rss = cols.map(([, r]) => (r && r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : 'n/a'));
+  lines.push(`| peak RSS of the process | ${rss.join(' | ')} | | | | |`);
+  const kb = (x) => `${x.toFixed(1)} KB`;
+  lines.push(`| JS + WASM, gzipped | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.cpuKB)} | ${kb(sz.wasmKB)} | ${f1(sz.cpuKB / sz.oursKB)}x | ${f1(sz.wasmKB / sz.oursKB)}x | | |`);
+  const mb = (x) => `${(x / 1e6).toFixed(2)} MB`;
+  lines.push(`| model file | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.checkpointBytes)} | ${mb(sz.checkpointBytes)} | | | | |`);
+
+  const notes = [];
+  for (const r of [magCpu, magWasm]) {
+    for (const [key, e] of Object.entries(r.equivalent || {})) {
+      notes.push(`† ${r.engine} ${OPS.find((o) => o.key === key).label}: ${r.errors[key]} — timed as ${e.how}.`);
+    }
+  }
+  const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+  const speed = (k, target, what) => `${pass(worst[k][0] >= target)} — ${what}: >= ${target}x on every op row; slowest ratio ${f1(worst[k][0])}x (${worst[k][1]})`;
+  const q8Ratio = sz.q8Bytes / sz.fp32Bytes;
+  const verdict = [
+    `- ${speed('cpu', TARGETS.cpu, 'vs tfjs-cpu, ours fp32')}`,
+    `- ${speed('wasm', TARGETS.wasm, 'vs tfjs-wasm, ours fp32')}`,
+    `- ${speed('cpuQ8', TARGETS.cpu, 'vs tfjs-cpu, ours int8')}`,
+    `- ${speed('wasmQ8', TARGETS.wasm, 'vs tfjs-wasm, ours int8')}`,
+    `- ${pass(sz.oursKB <= TARGETS.glueKB)} — engine + glue <= ${TARGETS.glueKB} KB gzipped: ${kb(sz.oursKB)} (${sz.oursFiles.join(', ')})`,
+    `- ${pass(q8Ratio <= TARGETS.q8Ratio)} — int8 model <= 1/4 of fp32: ${sz.q8Bytes} / ${sz.fp32Bytes} bytes = ${q8Ratio.toFixed(4)}`,
+    `- ${pass(agree.percent >= TARGETS.agreement)} — int8 vs fp32 greedy tokens >= ${TARGETS.agreement}% (WASM engine, ${agree.cases} shared test vectors): ${agree.percent.toFixed(3)}% of steps, ${agree.exact}/${agree.cases} sequences identical (fp32 reproduces ${agree.fp32Reference}/${agree.cases} reference greedy_events)`,
+  ];
+  const head = [
+    `# musicvae.c vs magenta.js: \`npm run bench\`${QUICK ? ' (--quick: too few runs to quote)' : ''}`,
+    '',
+    `${new Date().toISOString()}. ${machine}. Median ms after warm-up: ours and tfjs-wasm ${RUNS.fast.runs} runs (${RUNS.fast.warmup} warm-up), tfjs-cpu ${RUNS.slow.runs} runs (${RUNS.slow.warmup} warm-up); one engine per child process, one process at a time, one thread each. Model: mel_2bar_small with a random encoder (tools/bench_model.py; the same weights as a tfjs checkpoint for magenta.js), loaded over HTTP from 127.0.0.1 by every engine. Inputs: 16 shared test-vector latents and their melodies. magenta.js ${magWasm.simd ? 'tfjs-wasm ran its SIMD build' : 'tfjs-wasm ran without SIMD'}; ${chromium}.`,
+    '',
+  ];
+  return [...head, ...lines, '', ...notes.map((n) => `${n}  `), '', '**Verdict**', '', ...verdict, ''].join('\n');
+}
+
+// ---- main ----
+
+async function main() {
+  const load = os.loadavg()[0];
+  const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}; shared machine: load average ${load.toFixed(2)} at the start (other jobs running), so absolute times drift — compare within this table only`;
+  fs.mkdirSync(OUT, { recursive: true });
+  prepareModels();
+  const server = await serve();
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const inputs = path.join(OUT, 'inputs.json');
+  const results = {};
+  try {
+    const ours = (m) => ({ model: `${base}/build/bench/${path.basename(MODELS[m])}`, inputs, testvectors: TESTVECTORS, ...RUNS.fast });
+    results.oursFp32 = await child('ours.mjs', ours('fp32'), 'ours fp32 (Node)');
+    results.oursQ8 = await child('ours.mjs', ours('q8'), 'ours int8 (Node)');
+    const mag = (backend, runs) => ({ backend, checkpoint: `${base}/build/bench/tfjs`, inputs, ...runs });
+    results.magWasm = await child('magenta.mjs', mag('wasm', RUNS.fast), 'magenta.js tfjs-wasm');
+    results.magCpu = await child('magenta.mjs', mag('cpu', RUNS.slow), 'magenta.js tfjs-cpu');
+    let chromium = 'no Chromium at /usr/bin/chromium: browser columns n/a';
+    if (fs.existsSync(CHROMIUM)) {
+      results.browser = await child('browser.mjs', { base, chromium: CHROMIUM, ...RUNS.fast }, 'ours in headless Chromium');
+      chromium = `ours in ${results.browser.version} (headless, via playwright-core), kernels ${results.browser.fp32.kernels}`;
+    }
+    const agree = agreement(results.oursFp32.tokens, results.oursQ8.tokens, loadTestVectors());
+    const md = report({ results, sz: sizes(), agree, machine, chromium });
+    fs.writeFileSync(path.join(OUT, 'results.md'), md);
+    process.stdout.write(md);
+    log(`written to ${path.relative(process.cwd(), path.join(OUT, 'results.md'))}`);
+  } finally {
+    server.close();
+  }
+}
+
+main().catch((e) => {
+  log(e.stack || String(e));
+  process.exit(1);
+});
