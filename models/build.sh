@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Rebuilds the model files in models/ from the team's shared checkpoints (see models/README.md):
-#   mel_2bar_small.mvae     f32, not committed (7.8 MB)
-#   mel_2bar_small.q8.mvae  int8 kernels with per-block scales, committed
+# Converts Magenta's published mel_2bar_small checkpoint (shared/, decoder without its encoder
+# kernels; see models/README.md) into build/magenta/:
+#   mel_2bar_small_decoder.mvae     f32 (7.8 MB)
+#   mel_2bar_small_decoder.q8.mvae  int8 kernels with per-block scales (2.2 MB)
+# These are the starting point for training the encoder (models/retrain_mel_2bar_small.sh) and the
+# decode-only model of the tests. MVAE_MAGENTA_OUT overrides the output folder.
 # The output is deterministic: the same checkpoint gives the same bytes on every run.
 # MVAE_SHARED_DIR overrides where shared/ is (default: ../shared beside the repository).
 set -euo pipefail
@@ -17,5 +20,7 @@ common=(
   --source "googlecreativelab/melody-mixer@a118ffe252d151f5c55579e91728609b8ba4ad70 demo_4/data/mel_small/ (the magenta.js mel_2bar_small checkpoint)"
   --allow-missing-encoder
 )
-node "$here/convert.mjs" "$ckpt" "$here/mel_2bar_small.mvae" "${common[@]}"
-node "$here/convert.mjs" "$ckpt" "$here/mel_2bar_small.q8.mvae" --quantize q8 --block 32 "${common[@]}"
+out=${MVAE_MAGENTA_OUT:-"$here/../build/magenta"}
+mkdir -p "$out"
+node "$here/convert.mjs" "$ckpt" "$out/mel_2bar_small_decoder.mvae" "${common[@]}"
+node "$here/convert.mjs" "$ckpt" "$out/mel_2bar_small_decoder.q8.mvae" --quantize q8 --block 32 "${common[@]}"

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
-[ -f models/mel_2bar_small.mvae ] || bash models/build.sh
+[ -f build/magenta/mel_2bar_small_decoder.mvae ] || bash models/build.sh
 # The WebAssembly engine (wasm_api/dist/), rebuilt when a source changed.
 bash wasm_api/build.sh
 # The explorer as a static site (web/dist/): page, engine, models, icons, service worker.

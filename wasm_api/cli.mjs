@@ -63,7 +63,7 @@ ${modelHelp}`,
       --sigma          also write sigma
 ${modelHelp}
 The JSON: {"model": NAME, "zDims": Z, "z": [[...], ...]} (and "sigma"). Needs a model with an
-encoder: the bundled mel_2bar_small is decoder-only.`,
+encoder (the bundled mel_2bar_small has one).`,
     run: cmdEncode,
   },
   decode: {

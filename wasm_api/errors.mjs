@@ -30,7 +30,7 @@ export class UnsupportedError extends MusicVAEError {
   }
 }
 
-/** encode on a model without encoder weights (the bundled mel_2bar_small is decoder-only). */
+/** encode on a model without encoder weights (e.g. Magenta's mel_2bar_small decoder alone). */
 export class NoEncoderError extends MusicVAEError {
   constructor(message) {
     super(message, 'NO_ENCODER');

@@ -96,11 +96,11 @@ describe('usage', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /name\s+mel_2bar_small/);
     assert.match(r.stdout, /kernels\s+wasm_simd128/);
-    assert.match(r.stdout, /decode-only/);
+    assert.match(r.stdout, /encoder\s+yes/);
   });
 });
 
-describe('sample, decode, interpolate (the bundled decoder-only model)', () => {
+describe('sample, decode, interpolate (the bundled model)', () => {
   test('sample: the native tokens for a seed; a MIDI file with those melodies; JSON NoteSequences', async () => {
     const out = path.join(dir, 's.mid');
     const json = path.join(dir, 's.json');

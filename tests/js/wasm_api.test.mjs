@@ -13,7 +13,7 @@ import {
   UnsupportedError, NoEncoderError, BadInputError, DisposedError, quantizeNoteSequence,
 } from '../../wasm_api/index.mjs';
 import {
-  ROOT, Q8_MODEL, FP32_MODEL, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents,
+  ROOT, Q8_MODEL, FP32_MODEL, DECODER_ONLY_MODEL, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents,
   nativeSample, nativeEncode, relativeError,
 } from './wasm_helpers.mjs';
 
@@ -37,7 +37,7 @@ describe('engine', () => {
     assert.equal(m.info.numSteps, 32);
     assert.equal(m.info.converter, 'melody');
     assert.deepEqual(m.info.outputDepths, [90]);
-    assert.equal(m.info.hasEncoder, false);
+    assert.equal(m.info.hasEncoder, true);
     assert.equal(m.info.quantized, true);
     assert.equal(m.info.kernels, 'wasm_simd128');
     m.dispose();
@@ -312,7 +312,10 @@ describe('errors', () => {
 
   test('encode: a decoder-only model, unquantized, too long, wrong grid, out-of-range pitch', async () => {
     const ns = eventsToSequence([60 - 19, 0, 1, ...new Array(29).fill(0)]);
-    await assert.rejects(m.encode([ns]), (e) => e instanceof NoEncoderError && e.code === 'NO_ENCODER');
+    const decoderOnly = new MusicVAE(DECODER_ONLY_MODEL);
+    await decoderOnly.initialize();
+    await assert.rejects(decoderOnly.encode([ns]), (e) => e instanceof NoEncoderError && e.code === 'NO_ENCODER');
+    decoderOnly.dispose();
     const unquantized = { notes: [{ pitch: 60, startTime: 0, endTime: 0.5, velocity: 80 }], totalTime: 0.5 };
     await assert.rejects(bench.encode([unquantized]), invalid(/not quantized/));
     // quantizeNoteSequence makes it acceptable, as in magenta.js.

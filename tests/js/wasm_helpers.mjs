@@ -10,6 +10,8 @@ export const SHARED = process.env.MVAE_SHARED_DIR || path.resolve(ROOT, '../shar
 export const NATIVE = path.join(ROOT, 'build/mvae');
 export const Q8_MODEL = path.join(ROOT, 'models/mel_2bar_small.q8.mvae');
 export const FP32_MODEL = path.join(ROOT, 'models/mel_2bar_small.mvae');
+/** Magenta's published decoder alone (models/build.sh converts it from shared/): it cannot encode. */
+export const DECODER_ONLY_MODEL = path.join(ROOT, 'build/magenta/mel_2bar_small_decoder.q8.mvae');
 export const TESTVECTORS = path.join(SHARED, 'testvectors/mel_2bar_small_decode.json');
 export const CLI = path.join(ROOT, 'wasm_api/cli.mjs');
 

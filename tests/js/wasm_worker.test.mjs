@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import {
   MusicVAE, MusicVAEWorker, InvalidArgumentError, NoEncoderError, DisposedError, BadModelError,
 } from '../../wasm_api/index.mjs';
-import { ROOT, Q8_MODEL, benchModels, loadTestVectors, eventsToSequence } from './wasm_helpers.mjs';
+import { ROOT, Q8_MODEL, DECODER_ONLY_MODEL, benchModels, loadTestVectors, eventsToSequence } from './wasm_helpers.mjs';
 
 let direct;
 before(async () => {
@@ -42,7 +42,9 @@ test('MusicVAEWorker gives the same results as MusicVAE, with progress and typed
   assert.deepEqual(progress, [[256, 260], [260, 260]]);
 
   await assert.rejects(w.decode([new Float32Array(10)]), (e) => e instanceof InvalidArgumentError && /zDims/.test(e.message));
-  await assert.rejects(w.encode([eventsToSequence([40, ...new Array(31).fill(0)])]), NoEncoderError);
+  const decoderOnly = new MusicVAEWorker(DECODER_ONLY_MODEL);
+  await assert.rejects(decoderOnly.encode([eventsToSequence([40, ...new Array(31).fill(0)])]), NoEncoderError);
+  decoderOnly.dispose();
   // The worker's heap is back where it was after all that (calls free what they allocate).
   const heap = await w.heapUsed();
   await w.sample(3, 0.5, 1);
