@@ -1,5 +1,6 @@
 // The explorer page (index.html): query parameters to the element, the service worker (offline),
 // "Install app", update and offline notices.
+performance.mark('mvae-app-start');
 const params = new URLSearchParams(location.search);
 const explorer = document.querySelector('musicvae-explorer');
 const status = document.getElementById('app-status');
@@ -14,7 +15,19 @@ if (params.has('models')) {
   const url = new URL(params.get('models'), location.href);
   if (url.origin === location.origin) explorer.setAttribute('models', url.href);
 }
+// Start the model's Worker (engine, model download) while the rest of the page's modules load; the
+// element then shares it (one Worker per model file) instead of starting it after them.
+const early = import('./src/models.mjs').then(async ({ loadManifest, findModel, acquireModel }) => {
+  const manifest = await loadManifest(explorer.getAttribute('models') || undefined);
+  return acquireModel(findModel(manifest, explorer.getAttribute('model')).url);
+}).catch(() => null); // the element reports any error itself
 await import('./embed.js');
+performance.mark('mvae-elements-defined');
+early.then(async (held) => {
+  if (!held) return;
+  await explorer.ready;
+  held.release();
+});
 
 // ---- offline: the service worker --------------------------------------------------------------
 

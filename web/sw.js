@@ -8,6 +8,7 @@ const VERSION = '__VERSION__';
 const PRECACHE = __PRECACHE__;
 const PREFIX = 'musicvae-explorer-';
 const CACHE = PREFIX + VERSION;
+const PRECACHED = new Set(PRECACHE.map((path) => new URL(path, self.registration.scope).href));
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -32,18 +33,23 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  const navigate = request.mode === 'navigate';
+  const precached = navigate || PRECACHED.has(url.origin + url.pathname);
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
-    const navigate = request.mode === 'navigate';
-    // Pages are cached without their query (?seed=7 is the same page).
-    const cached = await cache.match(request, { ignoreSearch: navigate });
-    if (cached) return cached;
+    // The app's own files: from the cache (pages without their query: ?seed=7 is the same page).
+    if (precached) {
+      const cached = await cache.match(request, { ignoreSearch: navigate });
+      if (cached) return cached;
+    }
     try {
       const response = await fetch(request);
-      // Models and model lists fetched at run time are kept too, so they also work offline later.
-      if (response.ok && /\.(mvae|json)$/.test(url.pathname)) cache.put(request, response.clone());
+      // Models and model lists added at run time: from the network, kept for offline use.
+      if (response.ok && !precached && /\.(mvae|json)$/.test(url.pathname)) cache.put(request, response.clone());
       return response;
     } catch (e) {
+      const cached = await cache.match(request);
+      if (cached) return cached;
       if (navigate) {
         const page = await cache.match(new URL('index.html', self.registration.scope).href);
         if (page) return page;

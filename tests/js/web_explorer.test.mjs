@@ -1,14 +1,15 @@
 // The latent-space explorer (web/) in headless Chromium (Debian's chromium, driven by
 // playwright-core): it loads without console errors, a 4-corner grid appears within 2 s, cells are
 // drawn, dragging on the pad changes the music, the synth renders sound, Web MIDI output sends the
-// right messages, dropped MIDI files are encoded (or refused clearly by the decoder-only model), and
-// after one visit the app works with the network off. Screenshots go to build/web-test/.
+// right messages, dropped MIDI files are encoded (by the bundled model) or refused clearly (by a
+// decoder-only model, from a test-only model list), it embeds from another origin, and after one
+// visit the app works with the network off. Screenshots go to build/web-test/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ROOT, benchModels } from './wasm_helpers.mjs';
+import { DECODER_ONLY_MODEL, ROOT } from './wasm_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
 import { CHROMIUM, decodePng, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
@@ -103,15 +104,20 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     buildSite({ out: SITE, quiet: true });
-    const bench = benchModels().q8;
+    // A test-only model list: Magenta's published decoder alone (it cannot encode; models/build.sh
+    // converts it, else the small decoder-only test model), then the bundled model.
+    const decoderOnly = fs.existsSync(DECODER_ONLY_MODEL) ? DECODER_ONLY_MODEL : path.join(ROOT, 'tests/data/no_encoder.mvae');
     const manifest = {
-      default: 'bench',
-      models: [{ id: 'bench', file: 'bench.mvae', name: 'Bench (random encoder)', description: 'mel_2bar_small with a random encoder: test only', kind: 'melody' }],
+      default: 'decoder',
+      models: [
+        { id: 'decoder', file: 'decoder.mvae', name: 'Decoder only', description: 'no encoder: test only', kind: 'melody' },
+        { id: 'mel_2bar_small', file: '../models/mel_2bar_small.q8.mvae', name: 'Melody, 2 bars', description: 'bundled', kind: 'melody' },
+      ],
     };
     const s = await serve(SITE, {
       routes: {
         '/test/models.json': { body: JSON.stringify(manifest), type: 'application/json' },
-        '/test/bench.mvae': { file: bench },
+        '/test/decoder.mvae': { file: decoderOnly },
       },
     });
     server = s;
@@ -307,23 +313,40 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     assert.deepEqual(errors, []);
   });
 
-  test('a dropped .mid with the decoder-only model: a clear "cannot encode yet" message', async () => {
-    await explorer(page, 'window.__encodeErrors = []; el.addEventListener("encodeerror", (e) => window.__encodeErrors.push(e.detail.code));');
+  test('a dropped .mid is encoded by the bundled model into that corner; the file picker works too', async () => {
+    const info = await explorer(page, 'return el.info;');
+    assert.equal(info.hasEncoder, true);
+    const before = await explorer(page, 'return el.sequences;');
     await dropMidi(page, '.cell[data-corner="2"]', midiFile.bytes, 'song.mid');
-    await page.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.error').textContent);
-    const { error, codes, hint } = await explorer(page,
-      'return { error: el.shadowRoot.querySelector(".error").textContent, codes: window.__encodeErrors, hint: el.shadowRoot.querySelector(".encode-hint").textContent };');
-    assert.match(error, /cannot encode yet/);
-    assert.match(error, /song\.mid/);
-    assert.deepEqual(codes, ['NO_ENCODER']);
-    assert.match(hint, /no trained encoder/);
-    // The role="alert" element carries it, for screen readers.
-    assert.equal(await page.locator('musicvae-explorer .error').getAttribute('role'), 'alert');
-    await page.locator('musicvae-explorer .error').screenshot({ path: path.join(SHOTS, 'no-encoder-message.png') });
+    await page.waitForFunction(() => /Encoded/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent));
+    const r = await explorer(page, `return { status: el.shadowRoot.querySelector('.status').textContent, error: el.shadowRoot.querySelector('.error').textContent,
+      label: el.shadowRoot.querySelector('.corner[data-corner="2"] .src').textContent, grid: el.sequences, uv: [el.current.u, el.current.v] };`);
+    assert.equal(r.error, '');
+    // The chord track is skipped; the lead starts in bar 2.
+    assert.match(r.status, /Encoded bars 2–3 of “Lead” from song\.mid into corner C/);
+    assert.match(r.label, /song\.mid/);
+    // Corner C (top-right) shows the melody itself, the pad moved there; the cells between changed.
+    const cornerC = r.grid[4];
+    assert.deepEqual(cornerC.notes.map((n) => n.pitch), midiFile.melody);
+    assert.deepEqual(cornerC.notes.map((n) => n.quantizedStartStep), midiFile.melody.map((_, i) => i * 2));
+    assert.deepEqual(r.uv, [1, 0]);
+    assert.notDeepEqual(r.grid[3], before[3]);
+    // The file picker (tablets have no drag and drop): "Load .mid…" of corner B.
+    const chooser = page.waitForEvent('filechooser');
+    await page.locator('musicvae-explorer .corner[data-corner="1"] .corner-load').click();
+    await (await chooser).setFiles({ name: 'picked.mid', mimeType: 'audio/midi', buffer: midiFile.bytes });
+    await page.waitForFunction(() => {
+      const el = document.querySelector('musicvae-explorer');
+      return /picked\.mid/.test(el.shadowRoot.querySelector('.corner[data-corner="1"] .src').textContent) &&
+        el.current.u === 0 && el.current.v === 1 && el.current.original &&
+        /picked\.mid into corner B/.test(el.shadowRoot.querySelector('.status').textContent);
+    });
+    assert.deepEqual(await explorer(page, 'return el.currentSequence.notes.map((n) => n.pitch);'), midiFile.melody);
+    await page.screenshot({ path: path.join(SHOTS, 'encoded.png') });
     assert.deepEqual(errors, []);
   });
 
-  test('a dropped .mid is encoded with a model that has an encoder (bench copy, test manifest)', async () => {
+  test('a decoder-only model (test model list): a dropped .mid gets a clear "cannot encode yet" alert', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
     await ctx.addInitScript(noMidi);
     const p = await ctx.newPage();
@@ -332,34 +355,31 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     try {
       await p.goto(`${url}?models=/test/models.json&seed=3&nosw`);
       await waitGrid(p);
-      const before = await explorer(p, 'return { grid: el.sequences, name: el.shadowRoot.querySelector(".model").selectedOptions[0].textContent };');
-      assert.match(before.name, /Bench/);
+      const name = await explorer(p, 'return el.shadowRoot.querySelector(".model").selectedOptions[0].textContent;');
+      assert.match(name, /Decoder only/);
+      await explorer(p, 'window.__encodeErrors = []; el.addEventListener("encodeerror", (e) => window.__encodeErrors.push(e.detail.code));');
+      await dropMidi(p, '.cell[data-corner="1"]', midiFile.bytes, 'song.mid');
+      await p.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.error').textContent);
+      const r = await explorer(p,
+        'return { error: el.shadowRoot.querySelector(".error").textContent, codes: window.__encodeErrors, hint: el.shadowRoot.querySelector(".encode-hint").textContent, label: el.shadowRoot.querySelector(\'.corner[data-corner="1"] .src\').textContent };');
+      assert.match(r.error, /cannot encode yet/);
+      assert.match(r.error, /song\.mid/);
+      assert.deepEqual(r.codes, ['NO_ENCODER']);
+      assert.match(r.hint, /no trained encoder/);
+      assert.equal(r.label, 'random sample', 'the corner is unchanged');
+      // The role="alert" element carries it, for screen readers.
+      assert.equal(await p.locator('musicvae-explorer .error').getAttribute('role'), 'alert');
+      await p.locator('musicvae-explorer .error').screenshot({ path: path.join(SHOTS, 'no-encoder-message.png') });
+      // The model picker: switching to the bundled model, which encodes.
+      await p.locator('musicvae-explorer select.model').selectOption('mel_2bar_small');
+      await p.waitForFunction(() => document.querySelector('musicvae-explorer').info?.hasEncoder === true);
       await dropMidi(p, '.cell[data-corner="1"]', midiFile.bytes, 'song.mid');
       await p.waitForFunction(() => /Encoded/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent));
-      const r = await explorer(p, `return { status: el.shadowRoot.querySelector('.status').textContent, error: el.shadowRoot.querySelector('.error').textContent,
-        label: el.shadowRoot.querySelector('.corner[data-corner="1"] .src').textContent, grid: el.sequences, n: 5 };`);
-      assert.equal(r.error, '');
-      assert.match(r.status, /Encoded bars 2–3 of “Lead” from song\.mid into corner B/);
-      assert.match(r.label, /song\.mid/);
-      // Corner B (bottom-left) shows the melody itself; the cells between changed.
-      const cornerB = r.grid[20];
-      assert.deepEqual(cornerB.notes.map((n) => n.pitch), midiFile.melody);
-      assert.deepEqual(cornerB.notes.map((n) => n.quantizedStartStep), midiFile.melody.map((_, i) => i * 2));
-      assert.notDeepEqual(r.grid[15], before.grid[15]);
-      // The file picker works too (tablets have no drag and drop): corner A.
-      await p.locator('musicvae-explorer input.file').setInputFiles({ name: 'picked.mid', mimeType: 'audio/midi', buffer: midiFile.bytes });
-      await p.waitForFunction(() => /picked\.mid/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.corner[data-corner="0"] .src').textContent));
-      // The pad moved to corner A and plays the file's melody.
-      await p.waitForFunction(() => {
-        const el = document.querySelector('musicvae-explorer');
-        return el.current.u === 0 && el.current.v === 0 && el.current.original;
-      });
-      assert.deepEqual(await explorer(p, 'return el.currentSequence.notes.map((n) => n.pitch);'), midiFile.melody);
+      assert.equal(await explorer(p, 'return el.shadowRoot.querySelector(".error").textContent;'), '');
       // No Web MIDI here: the MIDI button says so.
       await p.locator('musicvae-explorer button.midi').tap();
-      const midiMsg = await explorer(p, 'return el.shadowRoot.querySelector(".midi-msg").textContent;');
-      assert.match(midiMsg, /Web MIDI is not available/);
-      await p.screenshot({ path: path.join(SHOTS, 'phone-encoded.png'), fullPage: true });
+      assert.match(await explorer(p, 'return el.shadowRoot.querySelector(".midi-msg").textContent;'), /Web MIDI is not available/);
+      await p.screenshot({ path: path.join(SHOTS, 'phone.png'), fullPage: true });
       assert.deepEqual(errs, []);
     } finally {
       await ctx.close();
@@ -390,6 +410,19 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
       await p.locator('musicvae-player button.play').click();
       assert.equal(await p.evaluate(() => document.querySelector('musicvae-player').transport.playing), true);
       await p.locator('musicvae-player button.play').click();
+      // Removed (its Worker ends) and put back: it loads again, same seed, same music.
+      const notes = await p.evaluate(async () => {
+        const el = document.querySelector('musicvae-player');
+        const before = el.sequence.notes;
+        el.remove();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const released = el.model === null;
+        document.body.prepend(el);
+        return { before, released };
+      });
+      assert.equal(notes.released, true);
+      await p.waitForFunction(() => document.querySelector('musicvae-player').model);
+      assert.deepEqual(await p.evaluate(() => document.querySelector('musicvae-player').sequence.notes), notes.before);
       await p.screenshot({ path: path.join(SHOTS, 'embedded.png') });
       assert.deepEqual(errs, []);
     } finally {

@@ -184,6 +184,10 @@ export class MusicVAEExplorer extends HTMLElement {
     if (!this._booted) {
       this._booted = true;
       this._boot();
+    } else if (this._detached) {
+      // Back in the page after a removal: the model again (random corners come back from the seed).
+      this._detached = false;
+      if (this.entry) this._selectModel(this.entry.id);
     }
     this._resizeObserver = new ResizeObserver(() => this._scheduleRedraw());
     this._resizeObserver.observe(this.$.grid);
@@ -194,6 +198,15 @@ export class MusicVAEExplorer extends HTMLElement {
   disconnectedCallback() {
     this.transport.stop();
     if (this._resizeObserver) this._resizeObserver.disconnect();
+    // Removed for good (not just moved): end the model's Worker if no other element uses it.
+    queueMicrotask(() => {
+      if (this.isConnected || !this._release) return;
+      this._gen++;
+      this._release();
+      this._release = null;
+      this._model = null;
+      this._detached = true;
+    });
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
@@ -295,6 +308,8 @@ export class MusicVAEExplorer extends HTMLElement {
     if (this.timings.modelReady === undefined) this.timings.modelReady = performance.now();
     this.info = this._model.info;
     this.lanes = lanesFor(this.info);
+    this._theme = rollTheme(this);
+    this._ranges = null;
     const seconds = (this.info.numSteps / this.info.stepsPerQuarter) * (60 / this.qpm);
     this.$.modelDesc.textContent = `${entry.description || entry.name} — ${this.info.numSteps / this.info.stepsPerBar} bars, ` +
       `z ${this.info.zSize}, ${this.info.hasEncoder ? 'encoder' : 'no encoder yet (decoder only)'}`;
@@ -411,7 +426,8 @@ export class MusicVAEExplorer extends HTMLElement {
     let input;
     try {
       const { midiToModelInput } = await import('./midifile.mjs');
-      const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : new Uint8Array(file.buffer || file);
+      const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer())
+        : ArrayBuffer.isView(file) ? new Uint8Array(file.buffer, file.byteOffset, file.byteLength) : new Uint8Array(file);
       input = midiToModelInput(bytes, this.info);
     } catch (e) {
       this._status('');
@@ -457,6 +473,7 @@ export class MusicVAEExplorer extends HTMLElement {
         button.className = 'cell pending';
         button.tabIndex = -1;
         button.dataset.index = String(i);
+        button.setAttribute('aria-label', `row ${r + 1}, column ${c + 1}: decoding`);
         const corner = CORNER_UV.findIndex(([u, v]) => u === fraction(c, n) && v === fraction(r, n));
         if (corner >= 0) {
           button.dataset.corner = String(corner);
@@ -541,6 +558,8 @@ export class MusicVAEExplorer extends HTMLElement {
       cell.seq = seq;
       cell.button.classList.remove('pending');
       this._labelCell(i);
+      // Drawn at once (pitch ranges of the previous grid); redrawn when all are in.
+      if (this._theme) this._drawCell(cell, this._ranges || pitchRanges([seq], this.lanes, this.info));
     });
     const padDone = this._decodePad();
     await Promise.all(pending);
@@ -575,16 +594,20 @@ export class MusicVAEExplorer extends HTMLElement {
     const ranges = this._ranges || pitchRanges(this.sequences, this.lanes, this.info);
     const n = this.cols;
     for (const cell of this.cells) {
-      fitCanvas(cell.canvas);
-      drawRoll(cell.canvas, cell.seq, { info: this.info, lanes: this.lanes, ranges, theme });
-      // A tint of the corners' colours, as on the pad, marks where each cell sits.
-      const w = [(1 - cell.u) * (1 - cell.v), (1 - cell.u) * cell.v, cell.u * (1 - cell.v), cell.u * cell.v];
-      cell.button.style.boxShadow = `inset 0 -4px 0 ${mixColor(CORNER_COLORS, w)}`;
+      this._drawCell(cell, ranges);
       cell.button.classList.toggle('selected', this.cells.indexOf(cell) === this._selected);
     }
     this.$.grid.style.gridTemplateColumns = `repeat(${n}, minmax(0, 1fr))`;
     this._drawCurrent();
     this._drawPad();
+  }
+
+  _drawCell(cell, ranges) {
+    fitCanvas(cell.canvas);
+    drawRoll(cell.canvas, cell.seq, { info: this.info, lanes: this.lanes, ranges, theme: this._theme });
+    // A tint of the corners' colours, as on the pad, marks where each cell sits.
+    const w = [(1 - cell.u) * (1 - cell.v), (1 - cell.u) * cell.v, cell.u * (1 - cell.v), cell.u * cell.v];
+    cell.button.style.boxShadow = `inset 0 -4px 0 ${mixColor(CORNER_COLORS, w)}`;
   }
 
   _scheduleRedraw() {

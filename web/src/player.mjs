@@ -51,8 +51,9 @@ export class MusicVAEPlayer extends HTMLElement {
   async connectedCallback() {
     this._resize = new ResizeObserver(() => this._draw());
     this._resize.observe(this.$.box);
-    if (this._started) return;
-    this._started = true;
+    if (this.model) return;
+    if (this._starting) return;
+    this._starting = true;
     try {
       const manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST).catch((e) => {
         // A model URL works without the manifest.
@@ -69,23 +70,39 @@ export class MusicVAEPlayer extends HTMLElement {
       this.info = model.info;
       this.lanes = lanesFor(this.info);
       const seed = Number.parseInt(this.getAttribute('seed'), 10);
-      await this.resample(Number.isFinite(seed) && seed >= 0 ? seed : undefined);
+      const given = Number.isFinite(seed) && seed >= 0 ? seed : undefined;
+      await this.resample(this.seed ?? given);
     } catch (e) {
       this.$.status.textContent = '';
       this.$.error.textContent = `Cannot load the model: ${e.message}`;
+    } finally {
+      this._starting = false;
     }
   }
 
   disconnectedCallback() {
     this.transport.stop();
     if (this._resize) this._resize.disconnect();
+    // Removed for good (not just moved): end the model's Worker if no other element uses it.
+    queueMicrotask(() => {
+      if (this.isConnected || !this._release) return;
+      this._release();
+      this._release = null;
+      this.model = null;
+    });
   }
 
   /** Another sample (seeded, or a random seed). */
   async resample(seed = randomSeed()) {
     if (!this.model) return;
     this.seed = seed >>> 0;
-    const [seq] = await this.model.sample(1, this.temperature, this.seed);
+    let seq;
+    try {
+      [seq] = await this.model.sample(1, this.temperature, this.seed);
+    } catch (e) {
+      this.$.error.textContent = `Sampling failed: ${e.message}`;
+      return;
+    }
     this.sequence = seq;
     this.transport.sequence = seq;
     for (const b of [this.$.play, this.$.new, this.$.export]) b.disabled = false;
