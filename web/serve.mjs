@@ -121,6 +121,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     const { url } = await serve(dir, { port, host, log: args.includes('--verbose') ? console.log : null });
     console.log(`MusicVAE explorer: ${url}  (Ctrl+C stops)`);
+    if (host === '0.0.0.0' || host === '::') {
+      // For a tablet or phone on the same network (no offline use or MIDI there: not https).
+      const { networkInterfaces } = await import('node:os');
+      const addresses = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal);
+      for (const a of addresses) console.log(`  on the network: http://${a.address}:${new URL(url).port}/`);
+    }
   } catch (e) {
     console.error(`cannot listen on ${host}:${port}: ${e.message}${e.code === 'EADDRINUSE' ? ' (try --port 8081)' : ''}`);
     process.exit(1);

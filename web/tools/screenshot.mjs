@@ -1,6 +1,6 @@
 // Takes the README's screenshot of the explorer: `node web/tools/screenshot.mjs [OUT.png]` (default
 // web/screenshot.png). Builds the site, serves it on 127.0.0.1, opens it in headless Chromium with
-// a fixed seed, moves the pad and shoots the page (a PNG under 200 KB).
+// a fixed seed, plays the middle cell and shoots the page (a PNG under 200 KB).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,9 @@ try {
     const el = document.querySelector('musicvae-explorer');
     return el && el.timings.gridMs !== undefined && el.currentSequence;
   });
-  await page.evaluate(() => document.querySelector('musicvae-explorer').moveTo(0.62, 0.4));
-  await page.waitForFunction(() => Math.abs(document.querySelector('musicvae-explorer').current.u - 0.62) < 1e-6);
-  await page.waitForTimeout(200);
+  // The middle cell, playing (playheads on it and on the large roll).
+  await page.locator('musicvae-explorer .cell[data-index="12"]').click();
+  await page.waitForTimeout(1500);
   await page.screenshot({ path: out });
   const size = fs.statSync(out).size;
   console.log(`${path.relative(process.cwd(), out)}: ${(size / 1024).toFixed(0)} KB`);
