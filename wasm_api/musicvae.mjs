@@ -556,6 +556,30 @@ export class MusicVAE {
     return { z: splitRows(z, this.zDims, numSamples), tokens: splitRows(tokens, seqTokens, numSamples) };
   }
 
+  /**
+   * n latent vectors z ~ N(0, I), without decoding: the z that sample(n, t, seed) would decode.
+   * `seed` as in sample (a number, bigint or string; random when omitted).
+   */
+  async sampleLatents(numSamples, seed) {
+    checkCount(numSamples, 'numSamples');
+    const engine = await this._ready();
+    const M = engine.M;
+    const [lo, hi] = seedHalves(seed);
+    const rng = M._mvw_rng_new(lo, hi);
+    if (!rng) throw errorForStatus(5, 'out of memory');
+    try {
+      const n = numSamples * this.zDims;
+      const z = engine.withMemory((alloc) => {
+        const zPtr = alloc(n * 4);
+        M._mvw_normal(rng, zPtr, n);
+        return engine.f32(zPtr, n).slice();
+      });
+      return splitRows(z, this.zDims, numSamples);
+    } finally {
+      M._free(rng);
+    }
+  }
+
   async _sampleTokens(numSamples, temperature, controlArgsOrSeed, stepsPerQuarter = 4, qpm = 120) {
     const isSeed = ['number', 'bigint', 'string'].includes(typeof controlArgsOrSeed);
     const args = isSeed ? { seed: controlArgsOrSeed } : checkControlArgs(controlArgsOrSeed);

@@ -43,6 +43,7 @@ async function handle(method, args, progress) {
     case 'sample':
       return model.sample(args[0], args[1], typeof args[2] === 'object' ? withProgress(args[2]) : args[2], args[3], args[4]);
     case 'sampleTokens': return model.sampleTokens(args[0], args[1], args[2]);
+    case 'sampleLatents': return model.sampleLatents(args[0], args[1]);
     case 'similar': return model.similar(args[0], args[1], args[2], args[3], args[4]);
     case 'interpolate': return model.interpolate(args[0], args[1], args[2], withProgress(args[3]));
     case 'interpolateLatents': return model.interpolateLatents(args[0], args[1], args[2]);

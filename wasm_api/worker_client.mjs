@@ -158,6 +158,7 @@ export class MusicVAEWorker {
   sampleTokens(numSamples, temperature, controlArgsOrSeed) {
     return this._invoke('sampleTokens', [numSamples, temperature, controlArgsOrSeed]);
   }
+  sampleLatents(numSamples, seed) { return this._invoke('sampleLatents', [numSamples, seed]); }
   similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
     return this._invoke('similar', [inputSequence, numSamples, similarity, temperature, controlArgs]);
   }

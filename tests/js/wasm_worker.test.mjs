@@ -29,6 +29,9 @@ test('MusicVAEWorker gives the same results as MusicVAE, with progress and typed
 
   const a = await w.sampleTokens(5, 0.5, 123);
   assert.deepEqual(a, await direct.sampleTokens(5, 0.5, 123));
+  // sampleLatents draws the same z as sample with that seed, without decoding.
+  assert.deepEqual(await w.sampleLatents(5, 123), a.z);
+  assert.deepEqual(await direct.sampleLatents(5, 123), a.z);
   assert.ok(a.z[0] instanceof Float32Array && a.tokens[0] instanceof Int32Array);
   assert.deepEqual(await w.sample(3, 0.5, 9n), await direct.sample(3, 0.5, 9n));
   assert.deepEqual(await w.decode(a.z), await direct.decode(a.z));

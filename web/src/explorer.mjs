@@ -368,7 +368,7 @@ export class MusicVAEExplorer extends HTMLElement {
     const gen = ++this._gen;
     this._status('Sampling…');
     try {
-      const { z } = await this._model.sampleTokens(4, 0, this._seed);
+      const z = await this._model.sampleLatents(4, this._seed);
       if (gen !== this._gen) return;
       this.corners = z.map((zk, k) => ({ z: zk, label: 'random sample', title: `random sample ${k + 1} of seed ${this._seed}` }));
       this._updateCornerLabels();
@@ -383,7 +383,7 @@ export class MusicVAEExplorer extends HTMLElement {
     if (!this._model || !this.corners.length) return;
     const seed = randomSeed();
     try {
-      const { z } = await this._model.sampleTokens(1, 0, seed);
+      const z = await this._model.sampleLatents(1, seed);
       this.corners[k] = { z: z[0], label: 'random sample', title: `random sample of seed ${seed}` };
       this._updateCornerLabels();
       await this._recomputeGrid();
@@ -398,7 +398,7 @@ export class MusicVAEExplorer extends HTMLElement {
     const similarity = clampNum(this.$.similarity.value, 0, 1, 0.75);
     const base = this.current;
     try {
-      const { z: noise } = await this._model.sampleTokens(3, 0, randomSeed());
+      const noise = await this._model.sampleLatents(3, randomSeed());
       const variations = similarLatents(base.z, noise, similarity);
       const origin = base.original ? { original: base.original, label: base.label } : { label: 'the previous pad point' };
       this.corners = [{ z: base.z, ...origin }, ...variations.map((z) => ({ z, label: `similar (${similarity.toFixed(2)})` }))];
