@@ -40,7 +40,8 @@ enum {
   F32_TILE_VECS = 3,
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
-  SINGLE_ROW_VECS = 4
+  SINGLE_ROW_VECS = 4,
+  Q8_SINGLE_ROW_VECS = 4
 };
 
 static inline vf vf_load(const float *p) {

@@ -7,8 +7,9 @@
 #ifndef MVAE_KERNELS_TILES_H
 #define MVAE_KERNELS_TILES_H
 
-_Static_assert(SINGLE_ROW_VECS % Q8_TILE_VECS == 0 && SINGLE_ROW_VECS >= F32_TILE_VECS,
-               "a one-row tile is whole q8 groups and at least as wide as an f32 tile");
+_Static_assert(
+    Q8_SINGLE_ROW_VECS % Q8_TILE_VECS == 0 && SINGLE_ROW_VECS >= F32_TILE_VECS,
+    "a one-row q8 tile is whole q8 groups; a one-row f32 tile at least an f32 tile's width");
 _Static_assert(F32_TILE_BATCH >= 1 && F32_TILE_BATCH <= 4 && Q8_TILE_BATCH >= 1 &&
                    Q8_TILE_BATCH <= 4,
                "the strip code handles remainders of at most 3 batch rows");
@@ -122,12 +123,12 @@ MVK_TILE void q8_tile(float *y, int ldy, const float *x, int ldx, const int8_t *
                       const float *s, size_t lds, const int *group_block, int nrows, const int nb,
                       const int ng, const int nv) {
   const int group_vecs = nv / ng;
-  vf acc[Q8_TILE_BATCH][SINGLE_ROW_VECS];
+  vf acc[Q8_TILE_BATCH][Q8_SINGLE_ROW_VECS];
   for (int i = 0; i < nb; i++)
     for (int j = 0; j < nv; j++)
       acc[i][j] = vf_load(y + (size_t)i * (size_t)ldy + j * LANES);
   for (int r = 0; r < nrows; r++) {
-    vf qv[SINGLE_ROW_VECS];
+    vf qv[Q8_SINGLE_ROW_VECS];
     q8_load_vecs(q + (size_t)r * ldq, qv, nv);
     for (int g = 0; g < ng; g++) {
       const float scale = s[(size_t)r * lds + (size_t)group_block[g]];
@@ -172,11 +173,12 @@ static void q8_strip_narrow(float *y, int ldy, const float *x, int ldx, const in
   q8_strip(y, ldy, x, ldx, q, ldq, s, lds, nrows, batch, 1);
 }
 
-/* Batch 1 only: SINGLE_ROW_VECS vectors, in groups of Q8_TILE_VECS that each lie in one block. */
+/* Batch 1 only: Q8_SINGLE_ROW_VECS vectors, in groups of Q8_TILE_VECS that each lie in one block.
+ */
 static void q8_strip_single_row(float *y, const float *x, const int8_t *q, size_t ldq,
                                 const float *s, size_t lds, const int *group_block, int nrows) {
-  q8_tile(y, 0, x, 0, q, ldq, s, lds, group_block, nrows, 1, SINGLE_ROW_VECS / Q8_TILE_VECS,
-          SINGLE_ROW_VECS);
+  q8_tile(y, 0, x, 0, q, ldq, s, lds, group_block, nrows, 1, Q8_SINGLE_ROW_VECS / Q8_TILE_VECS,
+          Q8_SINGLE_ROW_VECS);
 }
 
 /* One vector of columns [c, c + LANES) whose lanes lie in different scale blocks (a block size
@@ -227,7 +229,7 @@ static void q8_columns(float *y, int ldy, const float *x, int ldx, const int8_t 
 
 static void simd_gemm_q8(float *y, int ldy, const float *x, int ldx, const int8_t *q,
                          const float *scales, int block, int rows, int cols, int batch) {
-  enum { group_cols = Q8_TILE_VECS * LANES, groups = SINGLE_ROW_VECS / Q8_TILE_VECS };
+  enum { group_cols = Q8_TILE_VECS * LANES, groups = Q8_SINGLE_ROW_VECS / Q8_TILE_VECS };
   const size_t ldq = (size_t)cols;
   const size_t lds = (size_t)((cols + block - 1) / block);
   const int row_block = Q8_ROW_BLOCK;
@@ -238,7 +240,7 @@ static void simd_gemm_q8(float *y, int ldy, const float *x, int ldx, const int8_
     const float *sr = scales + (size_t)r0 * lds;
     int c = 0;
     for (; batch == 1 && c + groups * group_cols <= cols; c += groups * group_cols) {
-      int group_block[SINGLE_ROW_VECS / Q8_TILE_VECS];
+      int group_block[Q8_SINGLE_ROW_VECS / Q8_TILE_VECS];
       int uniform = 1;
       for (int g = 0; g < groups; g++) {
         uniform &= in_one_block(c + g * group_cols, group_cols, block);

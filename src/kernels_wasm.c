@@ -33,14 +33,16 @@ typedef v128_t vf;
  * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat
  * the spill-free 4x2, as the per-row scale product and broadcast are shared by twice the columns.
  * Four q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. The batch-1 tile
- * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. */
+ * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. Under V8 (15 usable vector
+ * registers) a 32-column f32 one-row tile spills; 16 columns made batch-1 decode 17% faster. */
 enum {
   LANES = 4,
   F32_TILE_BATCH = 4,
   F32_TILE_VECS = 3,
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
-  SINGLE_ROW_VECS = 8
+  SINGLE_ROW_VECS = 4,
+  Q8_SINGLE_ROW_VECS = 8
 };
 
 static inline vf vf_load(const float *p) {
