@@ -3,7 +3,7 @@
 # kernels; see models/README.md) into build/magenta/:
 #   mel_2bar_small_decoder.mvae     f32 (7.8 MB)
 #   mel_2bar_small_decoder.q8.mvae  int8 kernels with per-block scales (2.2 MB)
-# These are the starting point for training the encoder (models/retrain_mel_2bar_small.sh) and the
+# These are the starting point for training the encoder (models/retrain.sh mel_2bar_small) and the
 # decode-only model of the tests. MVAE_MAGENTA_OUT overrides the output folder.
 # The output is deterministic: the same checkpoint gives the same bytes on every run.
 # MVAE_SHARED_DIR overrides where shared/ is (default: ../shared beside the repository).
