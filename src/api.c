@@ -73,6 +73,15 @@ static mvae_status check_batch(mvae_model *m, int batch) {
   return MVAE_OK;
 }
 
+/* The checks every inference call starts with: clear the last error, then the pointers
+ * (`pointers_ok`, described by `what`) and the batch size. */
+static mvae_status begin_call(mvae_model *m, int pointers_ok, const char *what, int batch) {
+  mvae_clear_error(m);
+  if (!pointers_ok)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "%s must not be NULL", what);
+  return check_batch(m, batch);
+}
+
 static mvae_status check_finite(mvae_model *m, const float *x, size_t n, const char *what) {
   for (size_t i = 0; i < n; i++)
     if (!isfinite(x[i]))
@@ -83,10 +92,7 @@ static mvae_status check_finite(mvae_model *m, const float *x, size_t n, const c
 mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(m);
-  if (!inputs || !mu)
-    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "encode: inputs and mu must not be NULL");
-  mvae_status status = check_batch(m, batch);
+  mvae_status status = begin_call(m, inputs && mu, "encode: inputs and mu", batch);
   if (status != MVAE_OK)
     return status;
   if (!m->info.has_encoder)
@@ -127,10 +133,7 @@ mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_dec
                         int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(m);
-  if (!z || !tokens)
-    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "decode: z and tokens must not be NULL");
-  mvae_status status = check_batch(m, batch);
+  mvae_status status = begin_call(m, z && tokens, "decode: z and tokens", batch);
   if (status != MVAE_OK)
     return status;
   mvae_decode_opts greedy = {0};
@@ -191,12 +194,9 @@ mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, 
                         int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(m);
-  mvae_status status = check_batch(m, n);
+  mvae_status status = begin_call(m, rng && tokens, "sample: rng and tokens", n);
   if (status != MVAE_OK)
     return status;
-  if (!rng || !tokens)
-    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "sample: rng and tokens must not be NULL");
   float *owned, *z = latent_buffer(m, n, z_out, &owned);
   if (!z)
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory");
@@ -209,12 +209,9 @@ mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity
                          mvae_rng *rng, float *z_out, int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(m);
-  mvae_status status = check_batch(m, n);
+  mvae_status status = begin_call(m, z0 && rng && tokens, "similar: z, rng and tokens", n);
   if (status != MVAE_OK)
     return status;
-  if (!z0 || !rng || !tokens)
-    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "similar: z, rng and tokens must not be NULL");
   if (!(similarity >= 0.0f && similarity <= 1.0f))
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "similarity %g is not in [0, 1]",
                      (double)similarity);
