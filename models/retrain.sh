@@ -34,4 +34,6 @@ for q in "" q8; do
     ${q:+--quantize $q --block 32} --name "$name" --description "$description" --license "$license"
 done
 cp "$run/train.log" "models/$name.train.log"
+# git keeps only the trained tensors of mel_2bar_small; its decoder comes from ../shared.
+[ "$name" != mel_2bar_small ] || /usr/bin/python3 models/assemble.py --split
 ls -l "models/$name"*.mvae
