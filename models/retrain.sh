@@ -3,8 +3,15 @@
 # NAME.mvae (fp32) and NAME.q8.mvae (int8). Interrupted runs resume from their last checkpoint.
 #   bash models/retrain.sh mel_2bar_small      Magenta's decoder (frozen) + an encoder trained for it
 #   bash models/retrain.sh drums_2bar_small    cat-drums_2bar_small trained from scratch (Groove)
+#   bash models/retrain.sh hierdec_mel_16bar_small   16-bar melody, conductor decoder (POP909+Nottingham)
+#   bash models/retrain.sh flat_mel_16bar_small      16-bar melody, flat decoder (the baseline)
+#   bash models/retrain.sh hierdec_trio_16bar_small  16-bar trio, conductor + 3 core decoders (Freedoom)
+# The *_small 16-bar models are scaled down to train on 2 CPU cores; on a GPU pass e.g.
+#   --set dec_rnn_size=[1024,1024] ... or use the full configs (training/configs.py).
 # STEPS=N sets the total steps; EXPORT_ONLY=1 exports the run's latest checkpoint without training;
-# more options (e.g. --batch 512 on a GPU) are passed to training.train.
+# CHECK=1 only trains step 1 (in a temporary directory) and compares its loss with the one recorded
+# here for the shipped model (same seed, same first-step loss); more options (e.g. --batch 512 on a
+# GPU, --minutes 120 to stop with a checkpoint after two hours) are passed to training.train.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:?usage: models/retrain.sh mel_2bar_small|drums_2bar_small [train options]}
@@ -13,6 +20,7 @@ run=${RUN:-training/runs/$name}
 case "$name" in
   mel_2bar_small)
     [ -f build/magenta/mel_2bar_small_decoder.mvae ] || bash models/build.sh
+    first_loss=251.5794  # step 1, seed 1 (CHECK=1 reproduces it)
     args=(--config cat-mel_2bar_small --init-from build/magenta/mel_2bar_small_decoder.mvae
           --freeze decoder --batch 64 --sampling-prob 0 --seed 1 --steps "${STEPS:-3990}")
     description="MusicVAE cat-mel_2bar_small: 2-bar monophonic melodies, 32 steps, 90 classes, z 256. \
@@ -21,11 +29,43 @@ mu/sigma, fine-tuned) trained here on POP909 + Nottingham (training/), decoder f
     license=Apache-2.0 ;;
   drums_2bar_small)
     args=(--config cat-drums_2bar_small --batch 64 --seed 1 --steps "${STEPS:-4000}")
+    first_loss=199.5802  # step 1, seed 1 (CHECK=1 reproduces it)
     description="MusicVAE cat-drums_2bar_small trained here: 2-bar drum patterns, 9 drum classes \
 (512-way output, 10-wide roll input), z 256, on the Groove MIDI Dataset's train split (training/)."
     license="CC-BY-4.0 (trained on the Groove MIDI Dataset, CC BY 4.0)" ;;
+  hierdec_mel_16bar_small)
+    args=(--config hierdec-mel_16bar-small --seed 1 --steps "${STEPS:-1500}")
+    first_loss=1151.6797  # step 1, seed 1 (CHECK=1 reproduces it)
+    description="MusicVAE hierdec-mel_16bar, scaled down (ours) and trained here: 16-bar monophonic \
+melodies, 256 steps, 90 classes, z 128; bidirectional encoder 256, conductor LSTM 256 over 16 bars, \
+core decoder LSTM 256 per bar; trained on POP909 + Nottingham 16-bar windows (training/)."
+    license="trained on POP909 (MIT) + Nottingham (GPL-3.0); see models/README.md" ;;
+  flat_mel_16bar_small)
+    args=(--config flat-mel_16bar-small --seed 1 --steps "${STEPS:-1500}")
+    first_loss=1161.7135  # step 1, seed 1 (CHECK=1 reproduces it)
+    description="MusicVAE flat-mel_16bar, scaled down (ours) and trained here as the flat baseline: \
+16-bar monophonic melodies, 256 steps, 90 classes, z 128; bidirectional encoder 256, one flat \
+autoregressive decoder LSTM 512; trained on POP909 + Nottingham 16-bar windows (training/)."
+    license="trained on POP909 (MIT) + Nottingham (GPL-3.0); see models/README.md" ;;
+  hierdec_trio_16bar_small)
+    args=(--config hierdec-trio_16bar-small --seed 1 --steps "${STEPS:-1000}")
+    first_loss=3899.5349  # step 1, seed 1 (CHECK=1 reproduces it)
+    description="MusicVAE hierdec-trio_16bar, scaled down (ours) and trained here: 16-bar trios \
+(melody, bass, drums), z 128; bidirectional encoder 256, conductor LSTM 256 over 16 bars, three \
+core decoder LSTMs 256 per bar; trained on Freedoom's multi-track MIDI (training/)."
+    license="trained on Freedoom music (BSD-3-Clause); see models/README.md" ;;
   *) echo "retrain.sh: unknown model '$name'" >&2; exit 2 ;;
 esac
+if [ -n "${CHECK:-}" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  /usr/bin/python3 -m training.train --out "$tmp" "${args[@]}" "$@" --steps 1 >/dev/null
+  got=$(sed -n 's/^step 1 loss \([0-9.]*\) .*/\1/p' "$tmp/train.log")
+  echo "$name: first-step loss $got, recorded $first_loss"
+  # Equal to 1e-5 relative: other CPUs / BLAS builds may round the last digits differently.
+  exec /usr/bin/python3 -c 'import sys; a, b = map(float, sys.argv[1:]); sys.exit(abs(a - b) > 1e-5 * abs(b))' \
+    "$got" "$first_loss"
+fi
 if [ -z "${EXPORT_ONLY:-}" ]; then
   /usr/bin/python3 -m training.train --out "$run" --log-every 100 --ckpt-every 250 "${args[@]}" "$@"
 fi

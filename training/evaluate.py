@@ -138,36 +138,53 @@ def table(header, rows, markdown):
     return '\n'.join([fmt(header), fmt(['-' * w for w in widths])] + [fmt(r) for r in rows])
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def measure(model, split='test', limit=None, seed=0, batch=256, shared_dir=None, cache_dir=None,
+            kind=None, bars=None):
+    """Loads the model in the C engine and runs `evaluate` on held-out windows. Returns a dict:
+    info, name, kind, bars, accuracy {measure: [overall, per track...]}, kl_nats (per sequence),
+    sequences, files, total (windows in the split), seconds."""
     t0 = time.time()
     torch.set_num_threads(1)  # torch only builds one-hots here; the engine does the work
-    eng = Engine(args.model)
-    info = eng.info
-    name = info['name'] or os.path.basename(args.model)
-    if not info['has_encoder'] or not info['has_sigma']:
-        raise SystemExit(f'{args.model}: model {name!r} has no encoder (or no sigma layer), so '
-                         'nothing can be reconstructed; export a model with a trained encoder')
-    kind = args.kind or info['converter']
-    bars, rest = divmod(info['num_steps'], data.STEPS_PER_BAR)
-    if kind != info['converter'] or rest or info['steps_per_bar'] != data.STEPS_PER_BAR:
-        raise SystemExit(f'{name} is a {info["converter"]} model of {info["num_steps"]} steps '
-                         f'at {info["steps_per_bar"]} per bar; it cannot evaluate {kind} windows')
-    if args.bars is not None and args.bars != bars:
-        raise SystemExit(f'{name} is a {bars}-bar model, not {args.bars}')
+    with Engine(model) as eng:
+        info = eng.info
+        name = info['name'] or os.path.basename(model)
+        if not info['has_encoder'] or not info['has_sigma']:
+            raise SystemExit(f'{model}: model {name!r} has no encoder (or no sigma layer), so '
+                             'nothing can be reconstructed; export a model with a trained encoder')
+        kind = kind or info['converter']
+        model_bars, rest = divmod(info['num_steps'], data.STEPS_PER_BAR)
+        if kind != info['converter'] or rest or info['steps_per_bar'] != data.STEPS_PER_BAR:
+            raise SystemExit(f'{name} is a {info["converter"]} model of {info["num_steps"]} '
+                             f'steps at {info["steps_per_bar"]} per bar; it cannot evaluate '
+                             f'{kind} windows')
+        if bars is not None and bars != model_bars:
+            raise SystemExit(f'{name} is a {model_bars}-bar model, not {bars}')
+        windows = data.load_windows(kind, model_bars, split, shared_dir, cache_dir)
+        sources = data.window_sources(kind, model_bars, split, shared_dir, cache_dir)
+        total = len(windows)
+        rng = np.random.default_rng(seed)
+        if limit is not None and limit < total:
+            # A random subset: the first windows would all come from the first few files.
+            idx = np.sort(rng.choice(total, limit, replace=False))
+            windows, sources = windows[idx], sources[idx]
+        if not len(windows):
+            raise SystemExit(f'no {kind} {model_bars}-bar windows in split {split!r}')
+        acc, kl = evaluate(eng, windows, batch, rng)
+        vectors = None
+        vec_path = os.path.join(os.path.dirname(data.resolve_data_dir(shared_dir)), TESTVECTORS)
+        if (kind, model_bars, info['z_size']) == ('melody', 2, 256) and os.path.exists(vec_path):
+            vectors = testvector_agreement(eng, vec_path)
+    return {'info': info, 'name': name, 'kind': kind, 'bars': model_bars, 'accuracy': acc,
+            'kl_nats': float(kl.mean()), 'sequences': len(windows), 'total': total,
+            'files': len(set(sources.tolist())), 'vectors': vectors,
+            'seconds': time.time() - t0}
 
-    windows = data.load_windows(kind, bars, args.split, args.shared_dir, args.cache_dir)
-    sources = data.window_sources(kind, bars, args.split, args.shared_dir, args.cache_dir)
-    total = len(windows)
-    rng = np.random.default_rng(args.seed)
-    if args.limit is not None and args.limit < total:
-        # A random subset: the first windows would all come from the first few files.
-        idx = np.sort(rng.choice(total, args.limit, replace=False))
-        windows, sources = windows[idx], sources[idx]
-    if not len(windows):
-        raise SystemExit(f'no {kind} {bars}-bar windows in split {args.split!r}')
 
-    acc, kl = evaluate(eng, windows, args.batch, rng)
+def main(argv=None):
+    args = parse_args(argv)
+    r = measure(args.model, args.split, args.limit, args.seed, args.batch, args.shared_dir,
+                args.cache_dir, args.kind, args.bars)
+    info, name, kind, bars, acc = r['info'], r['name'], r['kind'], r['bars'], r['accuracy']
     tracks = TRACK_NAMES[kind]
     # Trio: overall and per track; one track: the overall figure is the track's.
     cols = (lambda v: v) if len(tracks) > 1 else (lambda v: v[:1])
@@ -183,31 +200,27 @@ def main(argv=None):
         ['sampled: points lost without z'] + drop('sampled', 'prior_sampled'),
     ]
     blank = [''] * (len(rows[0]) - 2)
-    rows += [['mean KL per sequence, bits', f'{kl.mean() / LN2:.2f}'] + blank,
-             ['mean KL per sequence, nats', f'{kl.mean():.2f}'] + blank]
+    rows += [['mean KL per sequence, bits', f'{r["kl_nats"] / LN2:.2f}'] + blank,
+             ['mean KL per sequence, nats', f'{r["kl_nats"]:.2f}'] + blank]
     header = ['metric'] + (['all'] + tracks if len(tracks) > 1 else ['value'])
 
-    vec_path = os.path.join(os.path.dirname(data.resolve_data_dir(args.shared_dir)), TESTVECTORS)
-    if (kind, bars, info['z_size']) == ('melody', 2, 256) and os.path.exists(vec_path):
-        agree, exact, cases, (ref_agree, ref_exact) = testvector_agreement(eng, vec_path)
+    if r['vectors']:
+        agree, exact, cases, (ref_agree, ref_exact) = r['vectors']
         rows += [[f'test vectors: greedy(encode(source)) = source, per step '
                   f'(Magenta: {100 * ref_agree:.2f}%)', f'{100 * agree:.2f}%'] + blank,
                  [f'test vectors: sequences exactly right (Magenta: {ref_exact}/{cases})',
                   f'{exact}/{cases}'] + blank]
-    eng.close()
-
-    subset = f', random {len(windows)} of {total} (seed {args.seed})' * (len(windows) < total)
-    files = len(set(sources.tolist()))
+    n, total, files = r['sequences'], r['total'], r['files']
+    subset = f', random {n} of {total} (seed {args.seed})' * (n < total)
     lines = [f'model: {name} ({os.path.basename(args.model)}, z {info["z_size"]}, '
              f'{"int8" if info["quantized"] else "float"} kernels)',
-             f'data: {kind} {bars}-bar windows, split {args.split}: {len(windows)} sequences '
+             f'data: {kind} {bars}-bar windows, split {args.split}: {n} sequences '
              f'from {files} files{subset}',
-             f'engine: {info["kernels"]}; {time.time() - t0:.1f} s', '']
+             f'engine: {info["kernels"]}; {r["seconds"]:.1f} s', '']
     if args.markdown:
         lines = [l if not l else '- ' + l for l in lines]
     print('\n'.join(lines) + table(header, rows, args.markdown))
-    return {'accuracy': acc, 'kl_nats': float(kl.mean()), 'sequences': len(windows),
-            'files': files}
+    return r
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ out bit-identical to the file it came from (unless --quantize re-encodes the ker
 """
 import argparse
 import os
+import re
 import sys
 
 import torch
@@ -62,11 +63,28 @@ def model_metadata(cfg, name=None, description=None, license=None, source=None):
     return meta
 
 
+def hardware_used(ckpt_path):
+    """Where the run trained, from its train.log's start lines ('... on cpu x1, 2 threads: ...'),
+    in order, without repeats; '' when the log is missing."""
+    log = os.path.join(ckpt_path if os.path.isdir(ckpt_path) else os.path.dirname(ckpt_path),
+                       'train.log')
+    seen = []
+    if os.path.exists(log):
+        with open(log) as f:
+            for line in f:
+                m = re.match(r'\S+ on (.+? x\d+, \d+ threads):', line)
+                if m and m.group(1) not in seen:
+                    seen.append(m.group(1))
+    return ' then '.join(seen)
+
+
 def export(ckpt_path, out, quantize=None, block=32, name=None, description=None, license=None):
     cfg, model, ckpt = load_checkpoint(ckpt_path)
     info = ckpt.get('info', {})
     init_meta = info.get('init_meta') or {}
     source = f'training/train.py, config {cfg.name}, {ckpt["step"]} steps at batch {ckpt["batch"]}'
+    hardware = hardware_used(ckpt_path)
+    source += f', {ckpt.get("elapsed", 0) / 60:.0f} min' + (f' on {hardware}' if hardware else '')
     if info.get('init_from'):
         source += (f'; {len(info["loaded"])} tensors from {os.path.basename(info["init_from"])}'
                    + (' (decoder frozen)' if info.get('freeze') == 'decoder' else ''))

@@ -61,6 +61,9 @@ def parse_args(argv):
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='override a config field, e.g. --set beta_rate=0 --set learning_rate=3e-4 '
                         '(stored in the checkpoint; repeatable)')
+    p.add_argument('--minutes', type=float, default=None,
+                   help='stop (with a checkpoint) after this many minutes of this invocation; '
+                        'run again to go on')
     p.add_argument('--threads', type=int, default=None,
                    help='CPU threads (default: all cores, split between local processes)')
     p.add_argument('--shared-dir', default=None, help='for training.data.load_windows')
@@ -298,7 +301,8 @@ def main(argv=None, windows=None):
 
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
-    log(f'{cfg.name} on {device} x{world}, {torch.get_num_threads()} threads: '
+    where = f'{device} ({torch.cuda.get_device_name(device)})' if device.type == 'cuda' else device
+    log(f'{cfg.name} on {where} x{world}, {torch.get_num_threads()} threads: '
         f'{n_all / 1e6:.2f} M params, {n_train / 1e6:.2f} M trainable, batch {batch}, '
         f'{len(windows)} windows, step {step} -> {total_steps}'
         + (f', frozen: {len(frozen)} tensors' if frozen else ''))
@@ -330,7 +334,8 @@ def main(argv=None, windows=None):
                 acc[k] = acc.get(k, 0.0) + rec[k]
             acc['n'] = acc.get('n', 0) + 1
 
-            if step % args.log_every == 0 or step == total_steps:
+            # Step 1 too: its loss is the reproducibility check (same seed, same loss).
+            if step % args.log_every == 0 or step == total_steps or step == 1:
                 now = time.time()
                 n = acc.pop('n')
                 m = {k: v / n for k, v in acc.items()}
@@ -351,12 +356,15 @@ def main(argv=None, windows=None):
                 last_saved = step
 
             stopping = stop['signal'] is not None
+            out_of_time = args.minutes is not None and time.time() - t_start > 60 * args.minutes
+            stopping = stopping or out_of_time
             if world > 1:  # every process must stop after the same step
                 flag = torch.tensor([float(stopping)], device=device)
                 dist.all_reduce(flag, op=dist.ReduceOp.MAX)
                 stopping = bool(flag.item())
             if stopping:
-                log(f'signal {stop["signal"]}: checkpoint at step {step}, stopping')
+                why = f'signal {stop["signal"]}' if stop['signal'] else f'{args.minutes} minutes'
+                log(f'{why}: checkpoint at step {step}, stopping')
                 break
         if step != last_saved or not os.path.exists(ckpt_path):
             save()

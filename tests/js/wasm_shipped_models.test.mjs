@@ -1,0 +1,108 @@
+// Every model the explorer lists (web/models.json) through the WebAssembly build: it loads with the
+// configuration the list claims, samples the same music as the native engine for a seed, samples
+// plausible music, and encodes its own samples back (round trip). The musical-quality checks on
+// held-out data live in training/test_shipped_models.py (native engine).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+import { MusicVAE } from '../../wasm_api/index.mjs';
+import { ROOT, NATIVE, requireFile } from './wasm_helpers.mjs';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/models.json'), 'utf8'));
+const PITCH_CLASSES = { C: 0, 'C#': 1, D: 2, 'D#': 3, E: 4, F: 5, 'F#': 6, G: 7, 'G#': 8, A: 9, 'A#': 10, B: 11 };
+const KICK_OR_SNARE = 0b11; // drum classes 0 (kick) and 1 (snare) of the 512-way token
+
+/**
+ * `build/mvae sample` as rows per sample: {melody|bass: events (0 rest, 1 off, else MIDI pitch + 1000),
+ * drums: hit (1) or not (0) per step}. Melody events are compared as MIDI pitches: the CLI prints names.
+ */
+function nativeSampleRows(model, n, temperature, seed) {
+  requireFile(NATIVE, 'build the engine: cmake -S . -B build && cmake --build build');
+  const r = spawnSync(NATIVE, ['sample', model, '-n', String(n), '-t', String(temperature), '-s', String(seed)],
+    { encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, r.stderr);
+  const samples = [];
+  for (const line of r.stdout.split('\n')) {
+    if (/^sample \d+/.test(line)) samples.push([]);
+    const m = /^\s+(melody|bass|drums)\s*:(.*)$/.exec(line);
+    if (!m) continue;
+    const words = m[2].split(/\s+/).filter((w) => w && w !== '|');
+    samples[samples.length - 1].push(words.map((w) => {
+      if (m[1] === 'drums') return w === 'x' ? 1 : 0;
+      if (w === '.') return 0;
+      if (w === '-') return 1;
+      const p = /^([A-G]#?)(-?\d+)$/.exec(w);
+      assert.ok(p, `cannot parse native token '${w}'`);
+      return 1000 + (Number(p[2]) + 1) * 12 + PITCH_CLASSES[p[1]];
+    }));
+  }
+  return samples;
+}
+
+/** The same rows from WASM tokens [tracks * steps] of one sample. */
+function wasmRows(info, tokens) {
+  return info.outputDepths.map((depth, t) => Array.from(tokens.subarray(t * info.numSteps, (t + 1) * info.numSteps),
+    (e) => (depth === 512 ? (e ? 1 : 0) : e < 2 ? e : 1000 + info.minPitch + e - 2)));
+}
+
+describe('every model of web/models.json in the WebAssembly build', () => {
+  for (const entry of manifest.models) {
+    const file = path.join(ROOT, entry.file);
+    test(`${entry.id}: loads, matches the native engine, samples plausible music, round-trips`, async (t) => {
+      if (!fs.existsSync(file)) return t.skip(`${entry.file} is missing`);
+      const model = new MusicVAE(file);
+      await model.initialize();
+      try {
+        const info = model.info;
+        assert.equal(info.converter, entry.kind, 'models.json kind');
+        assert.equal(info.quantized, true, 'the explorer ships int8 files');
+        assert.ok(fs.statSync(file).size < 10.5 * 2 ** 20, 'each shipped file is under ~10 MB');
+        const bars = info.numSteps / 16;
+
+        const n = 6, seed = 20261125;
+        const { tokens } = await model.sampleTokens(n, 0.5, seed);
+        const native = nativeSampleRows(file, n, 0.5, seed);
+        assert.equal(native.length, n);
+        tokens.forEach((tok, i) => assert.deepEqual(wasmRows(info, tok), native[i], `sample ${i}: WASM = native`));
+
+        info.outputDepths.forEach((depth, track) => {
+          const all = tokens.flatMap((tok) => Array.from(tok.subarray(track * info.numSteps, (track + 1) * info.numSteps)));
+          if (depth === 512) {
+            let withKickOrSnare = 0;
+            for (let s = 0; s < n; s++) {
+              for (let b = 0; b < bars; b++) {
+                const bar = all.slice((s * bars + b) * 16, (s * bars + b + 1) * 16);
+                if (bar.some((e) => e & KICK_OR_SNARE)) withKickOrSnare++;
+              }
+            }
+            assert.ok(withKickOrSnare > 0.5 * n * bars, `kick or snare in ${withKickOrSnare} of ${n * bars} bars`);
+          } else {
+            const pitches = all.filter((e) => e >= 2).map((e) => info.minPitch + e - 2);
+            assert.ok(pitches.length > 0, 'samples contain notes');
+            const inside = pitches.filter((p) => p >= 28 && p <= 96).length / pitches.length;
+            assert.ok(inside > 0.9, `${inside} of notes in MIDI 28..96`);
+          }
+        });
+
+        // Round trip through NoteSequences: sample() gives the same music as sampleTokens() for the
+        // seed; encoding it and decoding greedily must give most of it back.
+        const sequences = await model.sample(n, 0.5, seed);
+        assert.ok(sequences.every((s) => s.notes.length > 0), 'every sample has notes');
+        const z = await model.encode(sequences);
+        assert.equal(z.length, n);
+        assert.ok(z.every((v) => v.length === model.zDims && v.every(Number.isFinite)));
+        const back = (await model.decodeTokens(z)).tokens;
+        let same = 0;
+        back.forEach((tok, i) => tok.forEach((e, j) => { same += e === tokens[i][j] ? 1 : 0; }));
+        const agreement = same / (n * tokens[0].length);
+        t.diagnostic(`round trip of its own samples: ${(100 * agreement).toFixed(1)}% of steps`);
+        assert.ok(agreement > 0.6, `round trip agreement ${agreement}`);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+});
