@@ -1,11 +1,14 @@
 """Every model file shipped in models/ must load in the C engine, round-trip held-out data through
 encode -> greedy decode far better than chance, and sample plausible music:
 melody: notes in the range the training data covers; drums: a kick or a snare in most bars.
+The hierarchical 16-bar melody model must beat the flat one in sampled reconstruction accuracy
+(the paper's claim), and each shipped recipe's first training step must reproduce its recorded loss.
 
     /usr/bin/python3 -m unittest training.test_shipped_models
 """
 import glob
 import os
+import subprocess
 import unittest
 
 import numpy as np
@@ -18,6 +21,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = sorted(glob.glob(os.path.join(ROOT, 'models', '*.mvae')))
 KIND = {'melody': 'melody', 'drums': 'drums', 'trio': 'trio'}
 KICK, SNARE = 1 << 0, 1 << 1  # drum classes 0 and 1 of the 512-way token
+# Greedy round-trip accuracy a model must reach, by (converter, bars). The 2-bar melody model is
+# near Magenta's (98.7%); the others were trained for far fewer steps than the paper's (see
+# models/README.md), so their bar is "clearly uses z", set below what they reach on the test split.
+ROUND_TRIP_MIN = {('melody', 2): 0.75, ('drums', 2): 0.75, ('melody', 16): 0.75,
+                  ('trio', 16): 0.75}
+HIER, FLAT = (os.path.join(ROOT, 'models', f'{n}_mel_16bar_small.q8.mvae')
+              for n in ('hierdec', 'flat'))
 
 
 def library_missing():
@@ -52,7 +62,8 @@ class ShippedModels(unittest.TestCase):
                 prior = rng.standard_normal(mu.shape).astype(np.float32)
                 without_z = (eng.decode(prior) == x).mean()
                 # The paper's whole point: reconstructions use z (no posterior collapse).
-                self.assertGreater(with_z, 0.75, f'round-trip accuracy {with_z:.3f}')
+                floor = ROUND_TRIP_MIN[(info['converter'], bars)]
+                self.assertGreater(with_z, floor, f'round-trip accuracy {with_z:.3f}')
                 self.assertGreater(with_z, without_z + 0.2,
                                    f'z barely matters: {with_z:.3f} vs {without_z:.3f}')
             z = rng.standard_normal((32, info['z_size'])).astype(np.float32)
@@ -70,6 +81,35 @@ class ShippedModels(unittest.TestCase):
                     # Training melodies (POP909, Nottingham) lie within MIDI 36..96 almost always.
                     inside = ((pitches >= 36) & (pitches <= 96)).mean()
                     self.assertGreater(inside, 0.9, f'{inside:.3f} of sampled notes in 36..96')
+
+    def test_hierarchical_beats_flat_on_16_bars(self):
+        """Table 1's claim on our pair: sampled (T = 1) reconstruction of the same held-out
+        windows, z = mu, is better with the conductor than with the flat decoder."""
+        reason = library_missing()
+        if reason:
+            self.skipTest(reason)
+        if not (os.path.exists(HIER) and os.path.exists(FLAT)):
+            self.skipTest('the 16-bar melody pair is not in models/')
+        windows = load_windows('melody', 16, 'test')
+        rng = np.random.default_rng(0)
+        x = np.asarray(windows[rng.choice(len(windows), 300, replace=False)], dtype=np.int32)
+        acc = {}
+        for path in (HIER, FLAT):
+            with engine_mod.Engine(path) as eng:
+                mu, _ = eng.encode(encoder_inputs(eng.info, x))
+                acc[path] = (eng.decode(mu, temperature=1.0, seed=7) == x).mean()
+        self.assertGreater(acc[HIER], acc[FLAT],
+                           f'sampled accuracy: hierarchical {acc[HIER]:.3f}, flat {acc[FLAT]:.3f}')
+
+    def test_first_training_step_reproduces(self):
+        """Same seed, same first-step loss, for every shipped model's recipe (models/retrain.sh)."""
+        names = sorted({os.path.basename(p).split('.')[0] for p in MODELS})
+        for name in names:
+            with self.subTest(model=name):
+                r = subprocess.run(['bash', os.path.join(ROOT, 'models', 'retrain.sh'), name],
+                                   env=dict(os.environ, CHECK='1'), capture_output=True,
+                                   text=True, cwd=ROOT)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
 if __name__ == '__main__':
