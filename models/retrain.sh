@@ -12,9 +12,13 @@
 # CHECK=1 only trains step 1 (in a temporary directory) and compares its loss with the one recorded
 # here for the shipped model (same seed, same first-step loss); more options (e.g. --batch 512 on a
 # GPU, --minutes 120 to stop with a checkpoint after two hours) are passed to training.train.
+# CONFIG=NAME swaps the recipe's configuration for another of training/configs.py with the same
+# data, e.g. the paper-size one on a GPU:
+#   CONFIG=hierdec-mel_16bar STEPS=100000 RUN=training/runs/big bash models/retrain.sh \
+#     hierdec_mel_16bar_small --batch 512
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: models/retrain.sh mel_2bar_small|drums_2bar_small [train options]}
+name=${1:?usage: models/retrain.sh mel_2bar_small|drums_2bar_small|hierdec_mel_16bar_small|flat_mel_16bar_small|hierdec_trio_16bar_small [train options]}
 shift
 run=${RUN:-training/runs/$name}
 case "$name" in
@@ -56,7 +60,13 @@ core decoder LSTMs 256 per bar; trained on Freedoom's multi-track MIDI (training
     license="trained on Freedoom music (BSD-3-Clause); see models/README.md" ;;
   *) echo "retrain.sh: unknown model '$name'" >&2; exit 2 ;;
 esac
+if [ -n "${CONFIG:-}" ]; then
+  for i in "${!args[@]}"; do [ "${args[$i]}" != --config ] || args[$((i + 1))]=$CONFIG; done
+  description="$description Retrained with configuration $CONFIG (training/configs.py)."
+  first_loss=  # recorded for the recipe's own configuration only
+fi
 if [ -n "${CHECK:-}" ]; then
+  [ -n "$first_loss" ] || { echo "retrain.sh: no recorded first-step loss for CONFIG=$CONFIG" >&2; exit 2; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   /usr/bin/python3 -m training.train --out "$tmp" "${args[@]}" "$@" --steps 1 >/dev/null
