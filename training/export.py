@@ -7,6 +7,7 @@ Tensors keep their TF names and float32 values: a tensor loaded with --init-from
 out bit-identical to the file it came from (unless --quantize re-encodes the kernels).
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -98,6 +99,21 @@ def export(ckpt_path, out, quantize=None, block=32, name=None, description=None,
     return meta, tensors
 
 
+def write_config_json(ckpt_path, out):
+    """The training configuration (training/configs.py fields) and budget of a run, as JSON: what
+    a provenance note cites and what `--set` / a config entry needs to train it again."""
+    cfg, _, ckpt = load_checkpoint(ckpt_path)
+    info = ckpt.get('info', {})
+    record = {'config': cfg.to_dict(), 'steps': ckpt['step'], 'batch': ckpt['batch'],
+              'train_seconds': round(ckpt.get('elapsed', 0)),
+              'hardware': hardware_used(ckpt_path) or None,
+              'init_from': os.path.basename(info['init_from']) if info.get('init_from') else None,
+              'frozen': info.get('freeze')}
+    with open(out, 'w') as f:
+        json.dump(record, f, indent=1)
+        f.write('\n')
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python3 -m training.export', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,8 +124,12 @@ def main(argv=None):
     p.add_argument('--name', default=None)
     p.add_argument('--description', default=None)
     p.add_argument('--license', default=None)
+    p.add_argument('--config-json', default=None,
+                   help='also write the run\'s configuration and training budget here (JSON)')
     a = p.parse_args(argv)
     meta, tensors = export(a.ckpt, a.out, a.quantize, a.block, a.name, a.description, a.license)
+    if a.config_json:
+        write_config_json(a.ckpt, a.config_json)
     n = sum(t.size for t in tensors.values())
     print(f'wrote {a.out}: {len(tensors)} tensors, {n / 1e6:.2f} M values, '
           f'{os.path.getsize(a.out) / 1e6:.1f} MB')
