@@ -38,7 +38,7 @@ mu/sigma, fine-tuned) trained here on POP909 + Nottingham (training/), decoder f
 (512-way output, 10-wide roll input), z 256, on the Groove MIDI Dataset's train split (training/)."
     license="CC-BY-4.0 (trained on the Groove MIDI Dataset, CC BY 4.0)" ;;
   hierdec_mel_16bar_small)
-    args=(--config hierdec-mel_16bar-small --seed 1 --steps "${STEPS:-1500}")
+    args=(--config hierdec-mel_16bar-small --seed 1 --steps "${STEPS:-2576}")
     first_loss=1151.6797  # step 1, seed 1 (CHECK=1 reproduces it)
     description="MusicVAE hierdec-mel_16bar, scaled down (ours) and trained here: 16-bar monophonic \
 melodies, 256 steps, 90 classes, z 128; bidirectional encoder 256, conductor LSTM 256 over 16 bars, \

@@ -92,7 +92,7 @@ class ShippedModels(unittest.TestCase):
             self.skipTest('the 16-bar melody pair is not in models/')
         windows = load_windows('melody', 16, 'test')
         rng = np.random.default_rng(0)
-        x = np.asarray(windows[rng.choice(len(windows), 300, replace=False)], dtype=np.int32)
+        x = np.asarray(windows[rng.choice(len(windows), 1000, replace=False)], dtype=np.int32)
         acc = {}
         for path in (HIER, FLAT):
             with engine_mod.Engine(path) as eng:
