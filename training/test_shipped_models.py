@@ -28,7 +28,7 @@ KICK, SNARE = 1 << 0, 1 << 1  # drum classes 0 and 1 of the 512-way token
 # above what a model that ignores z would (the 16-bar melody test steps are 59.3% "no event").
 # Raise them when the models are retrained longer.
 ROUND_TRIP = {('melody', 2): (0.75, 0.20), ('melody', 16): (0.55, 0.01),
-              ('drums', 2): (0.40, 0.05), ('trio', 16): (0.40, 0.01)}
+              ('drums', 2): (0.45, 0.20), ('trio', 16): (0.40, 0.01)}
 # (model, track) whose sampled notes are known to stray from the trained range, and why. The test
 # checks they still do (so a retrained model that fixes it gets noticed) and prints them.
 KNOWN_FAILURES = {
