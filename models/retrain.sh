@@ -52,7 +52,7 @@ core decoder LSTM 256 per bar; trained on POP909 + Nottingham 16-bar windows (tr
 autoregressive decoder LSTM 512; trained on POP909 + Nottingham 16-bar windows (training/)."
     license="trained on POP909 (MIT) + Nottingham (GPL-3.0); see models/README.md" ;;
   hierdec_trio_16bar_small)
-    args=(--config hierdec-trio_16bar-small --seed 1 --steps "${STEPS:-1000}")
+    args=(--config hierdec-trio_16bar-small --seed 1 --steps "${STEPS:-325}")
     first_loss=3899.5349  # step 1, seed 1 (CHECK=1 reproduces it)
     description="MusicVAE hierdec-trio_16bar, scaled down (ours) and trained here: 16-bar trios \
 (melody, bass, drums), z 128; bidirectional encoder 256, conductor LSTM 256 over 16 bars, three \
