@@ -6,6 +6,7 @@ The hierarchical 16-bar melody model must beat the flat one in sampled reconstru
 
     /usr/bin/python3 -m unittest training.test_shipped_models
 """
+import functools
 import glob
 import os
 import subprocess
@@ -37,11 +38,16 @@ KNOWN_FAILURES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def training_windows(kind, bars):
+    """Loaded once per kind: a trio model asks for each of its three tracks."""
+    return load_windows(kind, bars, 'train')
+
+
 def trained_range(info, bars, track):
     """MIDI pitches of the training windows of this kind and track, widened by a fourth each side
     (the 2-bar melody training transposes by up to 5 semitones)."""
-    windows = load_windows(KIND[info['converter']], bars, 'train')
-    events = windows[:, track]
+    events = training_windows(KIND[info['converter']], bars)[:, track]
     pitches = events[events >= 2] + info['min_pitch'] - 2
     return int(pitches.min()) - 5, int(pitches.max()) + 5
 
