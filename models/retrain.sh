@@ -38,14 +38,14 @@ mu/sigma, fine-tuned) trained here on POP909 + Nottingham (training/), decoder f
 (512-way output, 10-wide roll input), z 256, on the Groove MIDI Dataset's train split (training/)."
     license="CC-BY-4.0 (trained on the Groove MIDI Dataset, CC BY 4.0)" ;;
   hierdec_mel_16bar_small)
-    args=(--config hierdec-mel_16bar-small --seed 1 --steps "${STEPS:-2576}")
+    args=(--config hierdec-mel_16bar-small --seed 1 --steps "${STEPS:-5173}")
     first_loss=1151.6797  # step 1, seed 1 (CHECK=1 reproduces it)
     description="MusicVAE hierdec-mel_16bar, scaled down (ours) and trained here: 16-bar monophonic \
 melodies, 256 steps, 90 classes, z 128; bidirectional encoder 256, conductor LSTM 256 over 16 bars, \
 core decoder LSTM 256 per bar; trained on POP909 + Nottingham 16-bar windows (training/)."
     license="trained on POP909 (MIT) + Nottingham (GPL-3.0); see models/README.md" ;;
   flat_mel_16bar_small)
-    args=(--config flat-mel_16bar-small --seed 1 --steps "${STEPS:-1500}")
+    args=(--config flat-mel_16bar-small --seed 1 --steps "${STEPS:-2930}")
     first_loss=1161.7135  # step 1, seed 1 (CHECK=1 reproduces it)
     description="MusicVAE flat-mel_16bar, scaled down (ours) and trained here as the flat baseline: \
 16-bar monophonic melodies, 256 steps, 90 classes, z 128; bidirectional encoder 256, one flat \

@@ -32,10 +32,7 @@ ROUND_TRIP = {('melody', 2): (0.75, 0.20), ('melody', 16): (0.55, 0.01),
               ('drums', 2): (0.45, 0.20), ('trio', 16): (0.40, 0.01)}
 # (model, track) whose sampled notes are known to stray from the trained range, and why. The test
 # checks they still do (so a retrained model that fixes it gets noticed) and prints them.
-KNOWN_FAILURES = {
-    ('hierdec_mel_16bar_small', 0): 'undertrained (2,576 steps on one CPU core): z ~ N(0, I) often '
-                                    'lies where its encoder never put a melody; more training should fix it',
-}
+KNOWN_FAILURES = {}  # (model, track): why; none at present
 
 
 @functools.lru_cache(maxsize=None)
