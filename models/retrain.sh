@@ -32,7 +32,7 @@ Decoder and latent layers: Magenta's published weights (decoder bit-identical); 
 mu/sigma, fine-tuned) trained here on POP909 + Nottingham (training/), decoder frozen."
     license=Apache-2.0 ;;
   drums_2bar_small)
-    args=(--config cat-drums_2bar_small --batch 64 --seed 1 --steps "${STEPS:-2036}")
+    args=(--config cat-drums_2bar_small --batch 64 --seed 1 --steps "${STEPS:-3706}")
     first_loss=199.5802  # step 1, seed 1 (CHECK=1 reproduces it)
     description="MusicVAE cat-drums_2bar_small trained here: 2-bar drum patterns, 9 drum classes \
 (512-way output, 10-wide roll input), z 256, on the Groove MIDI Dataset's train split (training/)."
