@@ -8,7 +8,7 @@ bash scripts/build.sh
 export MVAE_SHARED_DIR="${MVAE_SHARED_DIR:-$(cd .. && pwd)/shared}"
 
 echo "== formatting (clang-format, .clang-format)"
-clang-format --dry-run --Werror src/*.[ch] include/*.h tools/*.[ch] tests/*.[ch] tests/fuzz/*.c wasm_api/*.c
+clang-format --dry-run --Werror src/*/*.[ch] include/*.h tools/*.[ch] tests/*.[ch] tests/fuzz/*.c wasm_api/*.c
 
 echo "== C tests (release)"
 ctest --test-dir build --output-on-failure

@@ -1,7 +1,7 @@
 /* test_activations.c: every activation implementation gives the scalar twin's bits; the scalar
  * functions and the LSTM cell agree with a float64 recomputation (TF's LSTMBlockCell written out
  * with libm) to a relative error under 1e-5. */
-#include "activations.h"
+#include "kernels/activations.h"
 #include "test_util.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* test_convert.c: the note-sequence converters (convert.h) against hand-worked expectations from
  * magenta.js's rules (music/src/core/melodies.ts and data.ts), plus round trips and error cases.
  * Uses only convert.h, so it needs no model. */
-#include "convert.h"
+#include "notes/convert.h"
 
 #include <stdint.h>
 #include <stdio.h>

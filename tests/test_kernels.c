@@ -4,7 +4,7 @@
  * of x, w, q or scales, and every gap of y between batch rows holds a guard value that must
  * survive.
  */
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * |f - ref| / max(|ref|, DBL_MIN): relative for normal results, and absolute at the subnormal
  * scale, where no function can keep 53 bits. A checksum of the bits at fixed points guards the
  * cross-platform promise: it must be the same on every compiler and target. */
-#include "mathfn.h"
+#include "kernels/mathfn.h"
 
 #include <float.h>
 #include <math.h>

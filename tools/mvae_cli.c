@@ -7,7 +7,7 @@
  *   mvae bench MODEL [MODEL...]           (timing table)
  */
 #define _POSIX_C_SOURCE 199309L
-#include "model.h"
+#include "format/model.h"
 #include "musicvae.h"
 #include "testvectors.h"
 

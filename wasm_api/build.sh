@@ -9,11 +9,11 @@ cd "$(dirname "$0")/.."
 out=wasm_api/dist
 js=$out/musicvae_wasm.mjs
 wasm=$out/musicvae_wasm.wasm
-sources=(src/*.c wasm_api/exports.c)
+sources=(src/*/*.c wasm_api/exports.c)
 
 if [ "${FORCE:-0}" != 1 ] && [ -f "$js" ] && [ -f "$wasm" ]; then
   stale=0
-  for f in "${sources[@]}" src/*.h include/*.h "$0"; do
+  for f in "${sources[@]}" src/*/*.h include/*.h "$0"; do
     [ "$f" -nt "$wasm" ] && stale=1 && break
   done
   [ $stale = 0 ] && exit 0
@@ -32,7 +32,7 @@ exports+=',_mvw_rng_new,_mvw_decode,_mvw_sample,_mvw_similar,_mvw_normal,_mvw_he
 exports+=',_mvae_status_string,_mvae_encode,_mvae_interpolate,_mvae_interpolate_grid'
 exports+=',_mvae_notes_to_input,_mvae_tokens_to_notes'
 
-# -msimd128: the WASM SIMD128 kernels (src/kernels_wasm.c, src/activations_wasm.c).
+# -msimd128: the WASM SIMD128 kernels (src/kernels/kernels_wasm.c, src/kernels/activations_wasm.c).
 # -ffp-contract=off: no fused multiply-add, bit-identical to the native builds.
 # ENVIRONMENT=web,worker: no Node-specific code in the glue; under Node the caller passes the .wasm
 # bytes (musicvae.mjs does this itself).

@@ -5,8 +5,8 @@
  * (flattened into an int32 array) and the load error string.
  *
  * Every wrapper returns an mvae_status (0 = OK); the message is mvae_last_error(model). */
-#include "activations.h"
-#include "kernels.h"
+#include "kernels/activations.h"
+#include "kernels/kernels.h"
 #include "musicvae.h"
 
 #include <emscripten/emscripten.h>

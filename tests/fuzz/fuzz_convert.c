@@ -7,7 +7,7 @@
  *
  * clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
  *   tests/fuzz/fuzz_convert.c src/convert_*.c -lm -o fuzz_convert */
-#include "convert.h"
+#include "notes/convert.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 // Latent-space arithmetic for the explorer: the point (u, v) of the square spanned by four corner
-// vectors, as the engine's mvae_interpolate_grid computes grid cells (src/latent.c), so a pad point on
+// vectors, as the engine's mvae_interpolate_grid computes grid cells (src/api/latent.c), so a pad point on
 // a cell's position is that cell's latent vector. Corners: A top-left, B bottom-left, C top-right,
 // D bottom-right (magenta.js's layout); u runs left to right, v top to bottom, both in 0..1.
 
-/** The point at fraction t between a and b: linear, or spherical ('slerp') as src/latent.c. */
+/** The point at fraction t between a and b: linear, or spherical ('slerp') as src/api/latent.c. */
 export function blend(a, b, t, method = 'linear') {
   const n = a.length;
   const out = new Float32Array(n);
@@ -63,7 +63,7 @@ export function randomSeed() {
   return word[0];
 }
 
-/** Fraction of grid index i of n (0 for a single cell), as src/latent.c's fraction(). */
+/** Fraction of grid index i of n (0 for a single cell), as src/api/latent.c's fraction(). */
 export function fraction(i, n) {
   return n > 1 ? i / (n - 1) : 0;
 }

@@ -1,7 +1,7 @@
 // Drawing sequences on a canvas, generically from the model's info: a melody as a piano roll, drums
 // as a drum grid (9 rows, Magenta's drum classes), a trio as three lanes (melody, bass, drums).
 
-/** magenta.js's drum pitch classes (src/convert_drums.c): class index per MIDI pitch, -1 if none. */
+/** magenta.js's drum pitch classes (src/notes/convert_drums.c): class index per MIDI pitch, -1 if none. */
 const DRUM_CLASS = new Int8Array(128).fill(-1);
 [
   [36, 35],

@@ -1,5 +1,5 @@
 /* activations.c: which activation implementation this build uses (the same choice as kernels.c). */
-#include "activations.h"
+#include "kernels/activations.h"
 
 #include <stddef.h>
 

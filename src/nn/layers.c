@@ -1,5 +1,5 @@
 /* layers.c: matrices, dense layers and the TF LSTMBlockCell on batches. */
-#include "layers.h"
+#include "nn/layers.h"
 
 #include <string.h>
 

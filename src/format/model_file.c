@@ -1,8 +1,8 @@
 /* model_file.c: a bounds-checked reader for MVAE files. Every read goes through a cursor that knows
  * how many bytes remain, so a hostile file can only produce an error message. */
-#include "model_file.h"
+#include "format/model_file.h"
 
-#include "errors.h"
+#include "api/errors.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
-#include "errors.h"
-#include "forward.h"
-#include "model.h"
+#include "api/errors.h"
+#include "nn/forward.h"
+#include "format/model.h"
 
 #include <math.h>
 #include <stdlib.h>

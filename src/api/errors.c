@@ -1,7 +1,7 @@
 /* errors.c: last-error messages and status names. */
-#include "errors.h"
+#include "api/errors.h"
 
-#include "model.h"
+#include "format/model.h"
 
 #include <stdio.h>
 

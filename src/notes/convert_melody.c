@@ -1,6 +1,6 @@
 /* convert_melody.c: note validation (shared by every converter) and the melody converter, following
  * magenta.js's MelodyConverter, Melody.fromNoteSequence and Melody.toNoteSequence. */
-#include "convert.h"
+#include "notes/convert.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* convert_trio.c: the trio converter (melody, bass, drums), following magenta.js's TrioConverter.
  */
-#include "convert.h"
+#include "notes/convert.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* model.c: turning a parsed MVAE file into a model: read the configuration, find every tensor by
  * its TF name, check every shape against the configuration, and widen f16 weights to f32. */
-#include "model.h"
+#include "format/model.h"
 
-#include "errors.h"
+#include "api/errors.h"
 
 #include <stdio.h>
 #include <stdlib.h>

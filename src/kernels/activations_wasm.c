@@ -1,6 +1,6 @@
 /* activations_wasm.c: activations.h four lanes at a time with WebAssembly SIMD128; the same
  * operations as the scalar twin. */
-#include "activations.h"
+#include "kernels/activations.h"
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>

@@ -7,7 +7,7 @@
  *
  * Polynomial coefficients are written as exact fractions: 1/k! for k <= 18 and 2/(2k+1) are single
  * correctly rounded divisions, folded identically by every compiler. */
-#include "mathfn.h"
+#include "kernels/mathfn.h"
 
 #include <math.h> /* floor only: exact on every platform */
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* rng.c: PCG32 (O'Neill, pcg-random.org, XSH-RR 64/32) and normals by Marsaglia's polar method.
  * Only integer arithmetic, IEEE-exact double operations and the deterministic mvm_log, so a seed
  * gives the same stream natively and in WebAssembly. */
-#include "mathfn.h"
+#include "kernels/mathfn.h"
 #include "musicvae.h"
 
 #include <math.h>

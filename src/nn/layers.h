@@ -2,7 +2,7 @@
 #ifndef MVAE_LAYERS_H
 #define MVAE_LAYERS_H
 
-#include "model.h"
+#include "format/model.h"
 
 /* y[b][0..cols) += x[b][0..nrows) * M[row0 .. row0 + nrows) */
 void mat_gemm(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows, const float *x,

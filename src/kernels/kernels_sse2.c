@@ -1,4 +1,4 @@
-/* kernels_avx2.c: kernels.h with 256-bit AVX2 vectors (8 floats).
+/* kernels_sse2.c: kernels.h with 128-bit SSE2 vectors (4 floats), for any x86-64.
  *
  * Every kernel performs the operation order kernels.h defines (and kernels_scalar.c follows),
  * vectorised across output columns only, with separate multiply and add (never FMA), so the results
@@ -11,13 +11,14 @@
  * Between passes the sums go back to y: a float store and reload is exact, so the blocking changes
  * no result. Column tails use one-vector tiles, then scalar code in the same order.
  */
-#ifdef __AVX2__
+#ifdef __SSE2__
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
-#include <immintrin.h>
+#include <emmintrin.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 /* Tiles are instantiated with constant shapes; forced inlining lets their loops unroll into
@@ -27,7 +28,7 @@
 #define MVK_TILE static inline
 #endif
 
-typedef __m256 vf;
+typedef __m128 vf;
 
 /* Tile shapes (measured on Zen 3): f32 4x3 uses 12 accumulators + broadcast + product of the 16
  * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat
@@ -35,50 +36,67 @@ typedef __m256 vf;
  * Four q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. The batch-1 tile
  * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. */
 enum {
-  LANES = 8,
+  LANES = 4,
   F32_TILE_BATCH = 4,
   F32_TILE_VECS = 3,
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
-  SINGLE_ROW_VECS = 4,
-  Q8_SINGLE_ROW_VECS = 4
+  SINGLE_ROW_VECS = 8,
+  Q8_SINGLE_ROW_VECS = 8
 };
 
 static inline vf vf_load(const float *p) {
-  return _mm256_loadu_ps(p);
+  return _mm_loadu_ps(p);
 }
 static inline void vf_store(float *p, vf v) {
-  _mm256_storeu_ps(p, v);
+  _mm_storeu_ps(p, v);
 }
 static inline vf vf_set1(float a) {
-  return _mm256_set1_ps(a);
+  return _mm_set1_ps(a);
 }
 static inline vf vf_add(vf a, vf b) {
-  return _mm256_add_ps(a, b);
+  return _mm_add_ps(a, b);
 }
 static inline vf vf_mul(vf a, vf b) {
-  return _mm256_mul_ps(a, b);
+  return _mm_mul_ps(a, b);
 }
 
-/* nv * LANES int8 weights as floats (exact). */
+/* SSE2 has no sign-extending load: each byte is duplicated into the bytes above it (bytes b b b b
+ * in a 32-bit lane), then an arithmetic shift by 24 leaves the sign-extended value. */
+static inline vf q8_bytes_low_to_float(__m128i twice, int high) {
+  const __m128i quad = high ? _mm_unpackhi_epi16(twice, twice) : _mm_unpacklo_epi16(twice, twice);
+  return _mm_cvtepi32_ps(_mm_srai_epi32(quad, 24));
+}
+
+/* nv * LANES int8 weights as floats (exact), two vectors per 8-byte load. */
 MVK_TILE void q8_load_vecs(const int8_t *q, vf *out, const int nv) {
-  for (int j = 0; j < nv; j++)
-    out[j] = _mm256_cvtepi32_ps(
-        _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(q + j * LANES))));
+  int j = 0;
+  for (; j + 2 <= nv; j += 2) {
+    const __m128i bytes = _mm_loadl_epi64((const __m128i *)(const void *)(q + j * LANES));
+    const __m128i twice = _mm_unpacklo_epi8(bytes, bytes);
+    out[j] = q8_bytes_low_to_float(twice, 0);
+    out[j + 1] = q8_bytes_low_to_float(twice, 1);
+  }
+  if (j < nv) {
+    int32_t four;
+    memcpy(&four, q + j * LANES, sizeof four);
+    const __m128i bytes = _mm_cvtsi32_si128(four);
+    out[j] = q8_bytes_low_to_float(_mm_unpacklo_epi8(bytes, bytes), 0);
+  }
 }
 
 /* One row's scales for a vector whose lanes lie in blocks lane_block[0..LANES). */
 static inline vf vf_gather_scales(const float *row_scales, const int *lane_block) {
-  const __m256i index = _mm256_loadu_si256((const __m256i *)(const void *)lane_block);
-  return _mm256_i32gather_ps(row_scales, index, 4);
+  return _mm_setr_ps(row_scales[lane_block[0]], row_scales[lane_block[1]],
+                     row_scales[lane_block[2]], row_scales[lane_block[3]]);
 }
 
 /* The blocked kernels themselves, written once over the primitives above. */
-#include "kernels_tiles.h"
+#include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_avx2 = {"avx2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
+const mvk_impl mvk_sse2 = {"sse2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */
-typedef int mvk_avx2_not_built;
+typedef int mvk_sse2_not_built;
 #endif

@@ -1,6 +1,6 @@
 /* activations_avx2.c: activations.h eight lanes at a time; the same operations as the scalar twin.
  */
-#include "activations.h"
+#include "kernels/activations.h"
 
 #ifdef __AVX2__
 #include <immintrin.h>

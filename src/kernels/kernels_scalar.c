@@ -5,7 +5,7 @@
  * order) while letting the compiler stream over contiguous weights. Each product is its own
  * statement so that no compiler may fuse it with the addition, whatever its -ffp-contract default.
  */
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <stddef.h>
 

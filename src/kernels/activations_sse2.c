@@ -1,6 +1,6 @@
 /* activations_sse2.c: activations.h four lanes at a time with SSE2 only (no floor or blend
  * instructions: both are built from exact operations); the same results as the scalar twin. */
-#include "activations.h"
+#include "kernels/activations.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

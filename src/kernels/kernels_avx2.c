@@ -1,4 +1,4 @@
-/* kernels_wasm.c: kernels.h with WebAssembly SIMD128 vectors (4 floats).
+/* kernels_avx2.c: kernels.h with 256-bit AVX2 vectors (8 floats).
  *
  * Every kernel performs the operation order kernels.h defines (and kernels_scalar.c follows),
  * vectorised across output columns only, with separate multiply and add (never FMA), so the results
@@ -11,13 +11,13 @@
  * Between passes the sums go back to y: a float store and reload is exact, so the blocking changes
  * no result. Column tails use one-vector tiles, then scalar code in the same order.
  */
-#ifdef __wasm_simd128__
+#ifdef __AVX2__
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
+#include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <wasm_simd128.h>
 
 #if defined(__GNUC__)
 /* Tiles are instantiated with constant shapes; forced inlining lets their loops unroll into
@@ -27,76 +27,58 @@
 #define MVK_TILE static inline
 #endif
 
-typedef v128_t vf;
+typedef __m256 vf;
 
 /* Tile shapes (measured on Zen 3): f32 4x3 uses 12 accumulators + broadcast + product of the 16
  * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat
  * the spill-free 4x2, as the per-row scale product and broadcast are shared by twice the columns.
  * Four q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. The batch-1 tile
- * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. Under V8 (15 usable vector
- * registers) a 32-column f32 one-row tile spills; 16 columns made batch-1 decode 17% faster. */
+ * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. */
 enum {
-  LANES = 4,
+  LANES = 8,
   F32_TILE_BATCH = 4,
   F32_TILE_VECS = 3,
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
   SINGLE_ROW_VECS = 4,
-  Q8_SINGLE_ROW_VECS = 8
+  Q8_SINGLE_ROW_VECS = 4
 };
 
 static inline vf vf_load(const float *p) {
-  return wasm_v128_load(p);
+  return _mm256_loadu_ps(p);
 }
 static inline void vf_store(float *p, vf v) {
-  wasm_v128_store(p, v);
+  _mm256_storeu_ps(p, v);
 }
 static inline vf vf_set1(float a) {
-  return wasm_f32x4_splat(a);
+  return _mm256_set1_ps(a);
 }
 static inline vf vf_add(vf a, vf b) {
-  return wasm_f32x4_add(a, b);
+  return _mm256_add_ps(a, b);
 }
 static inline vf vf_mul(vf a, vf b) {
-  return wasm_f32x4_mul(a, b);
+  return _mm256_mul_ps(a, b);
 }
 
-/* int32 lanes (|q| < 2^22) to float, exactly: adding q to the bits of 1.5 * 2^23 gives the float
- * 1.5 * 2^23 + q, and subtracting 1.5 * 2^23 leaves q. Not f32x4.convert_i32x4 on the extended
- * bytes: LLVM folds extend + convert into a 16-bit conversion that wasm lacks and does it lane by
- * lane, several times slower. */
-static inline vf q8_int_to_float(v128_t lanes) {
-  const v128_t biased = wasm_i32x4_add(lanes, wasm_i32x4_splat(0x4B400000));
-  return wasm_f32x4_sub(biased, wasm_f32x4_splat(12582912.0f));
-}
-
-/* nv * LANES int8 weights as floats (exact), two vectors per sign-extending 8-byte load. */
+/* nv * LANES int8 weights as floats (exact). */
 MVK_TILE void q8_load_vecs(const int8_t *q, vf *out, const int nv) {
-  int j = 0;
-  for (; j + 2 <= nv; j += 2) {
-    const v128_t halves = wasm_i16x8_load8x8(q + j * LANES);
-    out[j] = q8_int_to_float(wasm_i32x4_extend_low_i16x8(halves));
-    out[j + 1] = q8_int_to_float(wasm_i32x4_extend_high_i16x8(halves));
-  }
-  if (j < nv) {
-    const v128_t bytes = wasm_v128_load32_zero(q + j * LANES);
-    out[j] = q8_int_to_float(wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(bytes)));
-  }
+  for (int j = 0; j < nv; j++)
+    out[j] = _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(q + j * LANES))));
 }
 
 /* One row's scales for a vector whose lanes lie in blocks lane_block[0..LANES). */
 static inline vf vf_gather_scales(const float *row_scales, const int *lane_block) {
-  return wasm_f32x4_make(row_scales[lane_block[0]], row_scales[lane_block[1]],
-                         row_scales[lane_block[2]], row_scales[lane_block[3]]);
+  const __m256i index = _mm256_loadu_si256((const __m256i *)(const void *)lane_block);
+  return _mm256_i32gather_ps(row_scales, index, 4);
 }
 
 /* The blocked kernels themselves, written once over the primitives above. */
-#include "kernels_tiles.h"
+#include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32,
-                                   simd_axpy_q8};
+const mvk_impl mvk_avx2 = {"avx2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */
-typedef int mvk_wasm_not_built;
+typedef int mvk_avx2_not_built;
 #endif

@@ -2,7 +2,7 @@
 #ifndef MVAE_FORWARD_H
 #define MVAE_FORWARD_H
 
-#include "model.h"
+#include "format/model.h"
 
 /* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size]. */
 mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma);

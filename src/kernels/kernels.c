@@ -5,7 +5,7 @@
  * -mavx2, so the AVX2 set is known by MVAE_USE_AVX2, which the build defines exactly when it
  * compiles kernels_avx2.c with -mavx2. SSE2 is part of every x86-64 target. MVAE_USE_SCALAR=1
  * forces the scalar set to be the active one (the others stay listed for tests). */
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <stddef.h>
 

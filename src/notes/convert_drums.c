@@ -1,6 +1,6 @@
 /* convert_drums.c: the drum converters, following magenta.js's DrumsConverter (roll input),
  * DrumsOneHotConverter (512-way input) and DrumsConverter.toNoteSequence (decoded hit sets). */
-#include "convert.h"
+#include "notes/convert.h"
 
 #include <stddef.h>
 #include <stdint.h>

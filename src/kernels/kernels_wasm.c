@@ -1,4 +1,4 @@
-/* kernels_sse2.c: kernels.h with 128-bit SSE2 vectors (4 floats), for any x86-64.
+/* kernels_wasm.c: kernels.h with WebAssembly SIMD128 vectors (4 floats).
  *
  * Every kernel performs the operation order kernels.h defines (and kernels_scalar.c follows),
  * vectorised across output columns only, with separate multiply and add (never FMA), so the results
@@ -11,14 +11,13 @@
  * Between passes the sums go back to y: a float store and reload is exact, so the blocking changes
  * no result. Column tails use one-vector tiles, then scalar code in the same order.
  */
-#ifdef __SSE2__
+#ifdef __wasm_simd128__
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
-#include <emmintrin.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
+#include <wasm_simd128.h>
 
 #if defined(__GNUC__)
 /* Tiles are instantiated with constant shapes; forced inlining lets their loops unroll into
@@ -28,75 +27,76 @@
 #define MVK_TILE static inline
 #endif
 
-typedef __m128 vf;
+typedef v128_t vf;
 
 /* Tile shapes (measured on Zen 3): f32 4x3 uses 12 accumulators + broadcast + product of the 16
  * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat
  * the spill-free 4x2, as the per-row scale product and broadcast are shared by twice the columns.
  * Four q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. The batch-1 tile
- * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. */
+ * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. Under V8 (15 usable vector
+ * registers) a 32-column f32 one-row tile spills; 16 columns made batch-1 decode 17% faster. */
 enum {
   LANES = 4,
   F32_TILE_BATCH = 4,
   F32_TILE_VECS = 3,
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
-  SINGLE_ROW_VECS = 8,
+  SINGLE_ROW_VECS = 4,
   Q8_SINGLE_ROW_VECS = 8
 };
 
 static inline vf vf_load(const float *p) {
-  return _mm_loadu_ps(p);
+  return wasm_v128_load(p);
 }
 static inline void vf_store(float *p, vf v) {
-  _mm_storeu_ps(p, v);
+  wasm_v128_store(p, v);
 }
 static inline vf vf_set1(float a) {
-  return _mm_set1_ps(a);
+  return wasm_f32x4_splat(a);
 }
 static inline vf vf_add(vf a, vf b) {
-  return _mm_add_ps(a, b);
+  return wasm_f32x4_add(a, b);
 }
 static inline vf vf_mul(vf a, vf b) {
-  return _mm_mul_ps(a, b);
+  return wasm_f32x4_mul(a, b);
 }
 
-/* SSE2 has no sign-extending load: each byte is duplicated into the bytes above it (bytes b b b b
- * in a 32-bit lane), then an arithmetic shift by 24 leaves the sign-extended value. */
-static inline vf q8_bytes_low_to_float(__m128i twice, int high) {
-  const __m128i quad = high ? _mm_unpackhi_epi16(twice, twice) : _mm_unpacklo_epi16(twice, twice);
-  return _mm_cvtepi32_ps(_mm_srai_epi32(quad, 24));
+/* int32 lanes (|q| < 2^22) to float, exactly: adding q to the bits of 1.5 * 2^23 gives the float
+ * 1.5 * 2^23 + q, and subtracting 1.5 * 2^23 leaves q. Not f32x4.convert_i32x4 on the extended
+ * bytes: LLVM folds extend + convert into a 16-bit conversion that wasm lacks and does it lane by
+ * lane, several times slower. */
+static inline vf q8_int_to_float(v128_t lanes) {
+  const v128_t biased = wasm_i32x4_add(lanes, wasm_i32x4_splat(0x4B400000));
+  return wasm_f32x4_sub(biased, wasm_f32x4_splat(12582912.0f));
 }
 
-/* nv * LANES int8 weights as floats (exact), two vectors per 8-byte load. */
+/* nv * LANES int8 weights as floats (exact), two vectors per sign-extending 8-byte load. */
 MVK_TILE void q8_load_vecs(const int8_t *q, vf *out, const int nv) {
   int j = 0;
   for (; j + 2 <= nv; j += 2) {
-    const __m128i bytes = _mm_loadl_epi64((const __m128i *)(const void *)(q + j * LANES));
-    const __m128i twice = _mm_unpacklo_epi8(bytes, bytes);
-    out[j] = q8_bytes_low_to_float(twice, 0);
-    out[j + 1] = q8_bytes_low_to_float(twice, 1);
+    const v128_t halves = wasm_i16x8_load8x8(q + j * LANES);
+    out[j] = q8_int_to_float(wasm_i32x4_extend_low_i16x8(halves));
+    out[j + 1] = q8_int_to_float(wasm_i32x4_extend_high_i16x8(halves));
   }
   if (j < nv) {
-    int32_t four;
-    memcpy(&four, q + j * LANES, sizeof four);
-    const __m128i bytes = _mm_cvtsi32_si128(four);
-    out[j] = q8_bytes_low_to_float(_mm_unpacklo_epi8(bytes, bytes), 0);
+    const v128_t bytes = wasm_v128_load32_zero(q + j * LANES);
+    out[j] = q8_int_to_float(wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(bytes)));
   }
 }
 
 /* One row's scales for a vector whose lanes lie in blocks lane_block[0..LANES). */
 static inline vf vf_gather_scales(const float *row_scales, const int *lane_block) {
-  return _mm_setr_ps(row_scales[lane_block[0]], row_scales[lane_block[1]],
-                     row_scales[lane_block[2]], row_scales[lane_block[3]]);
+  return wasm_f32x4_make(row_scales[lane_block[0]], row_scales[lane_block[1]],
+                         row_scales[lane_block[2]], row_scales[lane_block[3]]);
 }
 
 /* The blocked kernels themselves, written once over the primitives above. */
-#include "kernels_tiles.h"
+#include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_sse2 = {"sse2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
+const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32,
+                                   simd_axpy_q8};
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */
-typedef int mvk_sse2_not_built;
+typedef int mvk_wasm_not_built;
 #endif

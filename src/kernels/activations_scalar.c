@@ -1,5 +1,5 @@
 /* activations_scalar.c: the reference definitions of activations.h, one element at a time. */
-#include "activations.h"
+#include "kernels/activations.h"
 
 #include <math.h>
 #include <stdint.h>
