@@ -1,7 +1,7 @@
 /* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
 #include "api/errors.h"
-#include "nn/forward.h"
 #include "format/model.h"
+#include "nn/forward.h"
 
 #include <math.h>
 #include <stdlib.h>

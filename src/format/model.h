@@ -2,9 +2,9 @@
 #ifndef MVAE_MODEL_H
 #define MVAE_MODEL_H
 
+#include "format/model_file.h"
 #include "kernels/activations.h"
 #include "kernels/kernels.h"
-#include "format/model_file.h"
 #include "musicvae.h"
 
 #define MVAE_MAX_LAYERS 8

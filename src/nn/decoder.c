@@ -5,11 +5,11 @@
  * its output e_u starts each track's core decoder for that segment (through the core decoder's own
  * z_to_initial_state) and is its conditioning vector, and a segment's first previous output is the
  * last output of the segment before, as in magenta.js's ConductorDecoder. */
-#include "nn/arena.h"
 #include "api/errors.h"
+#include "kernels/mathfn.h"
+#include "nn/arena.h"
 #include "nn/forward.h"
 #include "nn/layers.h"
-#include "kernels/mathfn.h"
 
 #include <string.h>
 

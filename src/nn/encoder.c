@@ -1,9 +1,9 @@
 /* encoder.c: bidirectional LSTM encoders (flat, and hierarchical over segments) and mu / sigma. */
-#include "nn/arena.h"
 #include "api/errors.h"
+#include "kernels/mathfn.h"
+#include "nn/arena.h"
 #include "nn/forward.h"
 #include "nn/layers.h"
-#include "kernels/mathfn.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* notes_api.c: mvae_notes_to_input and mvae_tokens_to_notes, the public note-sequence calls, on top
  * of the model-independent converters in convert.h. Only the public mvae_model_info is used to
  * learn the model's converter, so this file does not depend on the model's internals. */
-#include "notes/convert.h"
 #include "api/errors.h"
 #include "musicvae.h"
+#include "notes/convert.h"
 
 #include <stdint.h>
 
