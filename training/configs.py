@@ -131,6 +131,18 @@ HIER_MEL_16BAR = _add(Config(
     **dict(_16BAR, enc_rnn_size=[1024]),
     notes='As Magenta: hierarchical encoder (16 segments of 16 steps, then the 16 embeddings).'))
 
+# Ours: a 16-bar melody model standing on Magenta's real mel_2bar_small (training/conductor.py).
+# Its level-0 encoder is the 2-bar encoder and its core decoder Magenta's 2-bar decoder, over 8
+# segments of 2 bars; the conductor emits one 2-bar latent per segment. Only the level-1 encoder,
+# mu / sigma, the conductor and the core decoder's conditioning weights are trained here.
+MEL_16BAR_ON_2BAR = _add(Config(
+    name='hier-mel_16bar-on-2bar', converter='melody', encoder='hierarchical',
+    decoder='hierarchical', num_segments=8, bars=16, z_size=512, enc_rnn_size=[512],
+    conductor_rnn_size=[512, 256], dec_rnn_size=[256, 256], free_bits=256, max_beta=0.2,
+    batch_size=64, train_steps=20000,
+    notes='Ours: level-0 encoder and core decoder from mel_2bar_small (2-bar segments); '
+          'trained on latent sequences first (training/conductor.py).'))
+
 # Scaled-down variants (ours). Free bits stay at Magenta's values: they bound the information in
 # bits per sequence, which does not depend on the network's width.
 _CPU = 'Scaled down (ours) to train on 2 CPU cores.'

@@ -4,7 +4,7 @@ Encodings (shared with the C engine, see docs/model-format.md and include/musicv
 4 steps per quarter, 16 per bar (4/4 only).
   melody: 0 = no event, 1 = note off, k >= 2 = pitch MIN_PITCH + k - 2 (pitches 21..108, 90 classes)
   drums:  a step's token is the sum of 2^class over the drum classes hit at that step (0..511),
-          classes from magenta.js's DEFAULT_DRUM_PITCH_CLASSES (the pre-2019 map)
+          classes from magenta.js's DEFAULT_DRUM_PITCH_CLASSES (the pre-2019 map), in the engine
   trio:   three tracks [melody, bass, drums], the first two in the melody encoding.
 
 Public API (the trainer relies on it):
@@ -23,11 +23,19 @@ Rules (what Magenta's note-seq / MusicVAE converters do, simplified where said):
   read (none = 4/4, the MIDI default) and only the 4/4 stretches are used; each stretch is its
   own sequence with bar lines counted from its start, so a file that changes meter keeps its
   4/4 parts.
-* Monophony (melody, trio melody and bass): notes are taken in onset order; at one onset only
-  the highest pitch is kept, and a kept note is cut where the next kept onset starts.  This is
-  Magenta's `ignore_polyphonic_notes` rule.  A later, lower onset also cuts a held higher note
-  (rather than being dropped): in POP909 overlaps are mostly legato tails of the previous note,
-  and dropping the lower note would delete descending lines.
+* Notes -> events: the engine's rules (src/notes/, through training/engine.py), which follow
+  magenta.js's Melody.fromNoteSequence and drum map, so that what the trainer sees is what the
+  engine gives the encoder at inference.  Melody (trio melody and bass too): at one onset only the
+  highest pitch is kept; each kept note writes its onset and its note-off at its own end (an
+  onset overrides a note-off), so a later note that starts while another sounds cuts in, and the
+  earlier note's note-off can still end the later one early, as magenta.js does.  (Magenta
+  Python's extractor would erase that note-off instead; our encoder is fed by the engine, so the
+  engine's rule is the one to train on.)
+* A melodic window's events are the engine's conversion of the notes that start inside it (times
+  relative to the window), exactly what the engine gives for a user's clip of those bars: no
+  note-off of a note begun before the window leaks in.  Which windows are kept (onsets, pitch
+  range, gaps) is judged on the whole track.  test_data checks every window against the
+  engine's public inference converter.
 * Windows are `bars` bars long with a 1-bar hop, aligned to bar lines.  Magenta's melody
   extraction ends a melody after `gap_bars` of silence; the equivalent window rule is used:
   - melody: at least one note onset, no silence (steps where no note sounds) of GAP_BARS['melody']
@@ -64,7 +72,9 @@ from collections import defaultdict, namedtuple
 import mido
 import numpy as np
 
-VERSION = 'v1'
+from training import engine
+
+VERSION = 'v2'  # v2: events by the engine's rules, each melodic window from its own notes
 
 STEPS_PER_QUARTER = 4
 STEPS_PER_BAR = 16
@@ -75,29 +85,31 @@ NOTE_OFF = 1
 FIRST_PITCH_CLASS = 2
 MELODY_CLASSES = MAX_PITCH - MIN_PITCH + 1 + FIRST_PITCH_CLASS  # 90
 
-# magenta.js music/src/core/data.ts DEFAULT_DRUM_PITCH_CLASSES (the map before Magenta Python's
-# 2019 change); the first pitch of each class is the one written back to MIDI.
-DRUM_PITCH_CLASSES = [
-    [36, 35],                                                # kick
-    [38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85],  # snare
-    [42, 44, 54, 68, 69, 70, 71, 73, 78, 80],                # closed hi-hat
-    [46, 67, 72, 74, 79, 81],                                # open hi-hat
-    [45, 29, 41, 61, 64, 84],                                # low tom
-    [48, 47, 60, 63, 77, 86, 87],                            # mid tom
-    [50, 30, 43, 62, 76, 83],                                # high tom
-    [49, 55, 57, 58],                                        # crash
-    [51, 52, 53, 59, 82],                                    # ride
-]
-DRUM_CLASSES = 2 ** len(DRUM_PITCH_CLASSES)  # 512
-DRUM_PITCH_TO_CLASS = {p: c for c, ps in enumerate(DRUM_PITCH_CLASSES) for p in ps}
+# The drum map and the note -> event rules live in the engine (src/notes/); this module converts
+# through it (training/engine.py), so that training windows are what inference feeds the model.
+NUM_DRUM_CLASSES = 9
+DRUM_CLASSES = 2 ** NUM_DRUM_CLASSES  # 512
 
 MELODY_PROGRAMS = range(0, 32)
 BASS_PROGRAMS = range(32, 40)
 DRUM_CHANNEL = 9  # channel 10 counted from 1
 
-KINDS = {'melody': 1, 'drums': 1, 'trio': 3}  # kind -> tracks per window
+KINDS = {'melody': 1, 'drums': 1, 'trio': 3,  # kind -> tracks per window
+         # For a 2-bar melody encoder that generalizes (issue 12), monophonic lines of more
+         # kinds of part: every named part of POP909 (MELODY, BRIDGE, PIANO) plus Nottingham.
+         'melody_wide': 1,
+         # Out-of-corpus check: each pitched instrument of Freedoom's soundtrack as a line of
+         # its own. No model is trained on it; every split of it is unseen music.
+         'melody_freedoom': 1}
 SPLITS = ('train', 'valid', 'test')
 GAP_BARS = {'melody': 1, 'trio': 2}
+POP909_PARTS = ('MELODY', 'BRIDGE', 'PIANO')
+SOUND_EFFECT_PROGRAMS = range(112, 128)  # General MIDI percussive and sound effects: no lines
+
+
+def base_kind(kind):
+    """'melody' for the melody variants: they share its encoding and window rules."""
+    return 'melody' if kind.startswith('melody') else kind
 
 # Roles of the tracks of a parsed sequence.
 MEL, BASS, DRUMS = 0, 1, 2
@@ -106,6 +118,7 @@ log = logging.getLogger('training.data')
 
 Note = namedtuple('Note', 'start end pitch channel program track')  # start/end in steps
 MAX_STEPS = 1 << 20  # 65536 bars, over a day of music at 120 qpm
+MAX_MIDI_BYTES = 8 << 20  # larger files are skipped (counted): real MIDI files are far smaller
 MidiData = namedtuple('MidiData', 'notes time_signatures track_names end_step')
 
 
@@ -127,9 +140,17 @@ def resolve_data_dir(shared_dir=None):
 
 
 def hash_split(relpath):
-    """train/valid/test from the file's path relative to data/ (stable across machines)."""
-    bucket = int(hashlib.sha1(relpath.encode('utf-8')).hexdigest()[:8], 16) % 100
+    """train/valid/test from the file's path relative to data/ (stable across machines).  The
+    path's bytes are hashed as the file system holds them (UTF-8 names hash as before; a name
+    that is not valid UTF-8 arrives surrogate-escaped and still hashes)."""
+    bucket = int(hashlib.sha1(os.fsencode(relpath)).hexdigest()[:8], 16) % 100
     return 'train' if bucket < 80 else 'valid' if bucket < 90 else 'test'
+
+
+def printable(path):
+    """A file name for messages: one that is not valid UTF-8 (surrogate-escaped) is shown with
+    backslash escapes instead of breaking the log or the terminal."""
+    return path.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
 
 
 def _norm_split(split):
@@ -148,7 +169,11 @@ def tick_to_step(tick, ticks_per_beat):
 
 
 def read_midi(path):
-    """Parses a type 0/1/2 MIDI file with mido into quantized notes.  Raises on a bad file."""
+    """Parses a type 0/1/2 MIDI file with mido into quantized notes.  Raises on a bad file and
+    on one over MAX_MIDI_BYTES (mido would take minutes and gigabytes on a 50 MB file)."""
+    size = os.path.getsize(path)
+    if size > MAX_MIDI_BYTES:
+        raise ValueError('file of %d bytes is over the %d-byte limit' % (size, MAX_MIDI_BYTES))
     mid = mido.MidiFile(path)
     tpb = mid.ticks_per_beat
     if not isinstance(tpb, int) or tpb <= 0 or tpb >= 0x8000:  # 0x8000+: SMPTE timing, no beats
@@ -224,37 +249,19 @@ def four_four_spans(time_signatures, end_step):
 # --------------------------------------------------------------------------------------------
 # Notes -> events
 
-def monophonic(notes):
-    """(start, end, pitch) triples -> one note at a time: at one onset the highest pitch wins;
-    a kept note is cut where the next kept onset starts."""
-    kept = []
-    for start, end, pitch in sorted(notes, key=lambda n: (n[0], -n[2])):
-        if kept and kept[-1][0] == start:
-            continue  # a lower (or equal) note at the same onset
-        if kept and kept[-1][1] > start:
-            kept[-1] = (kept[-1][0], start, kept[-1][2])
-        kept.append((start, end, pitch))
-    return kept
-
-
 def _padded_length(steps):
     """Whole bars covering steps 0..steps (the last note-off lands on step `steps`)."""
     return (steps // STEPS_PER_BAR + 1) * STEPS_PER_BAR
 
 
 def melody_events(notes, length=None):
-    """(start, end, pitch) triples -> raw codes: 0 no event, 1 note off, 2 + MIDI pitch.
-    The raw code keeps the full MIDI range; melody_classes() maps it to the 90 classes."""
-    kept = monophonic(notes)
+    """(start, end, pitch) triples -> raw codes: 0 no event, 1 note off, 2 + MIDI pitch, by the
+    engine's melody rule (training/engine.melody_events).  The raw code keeps the full MIDI range;
+    melody_classes() maps it to the 90 classes."""
+    notes = list(notes)
     if length is None:
-        length = _padded_length(max([e for _, e, _ in kept], default=0))
-    ev = np.zeros(length, np.int16)
-    for _, end, _ in kept:
-        if end < length:
-            ev[end] = NOTE_OFF
-    for start, _, pitch in kept:  # an onset overrides a note-off at the same step
-        ev[start] = FIRST_PITCH_CLASS + pitch
-    return ev
+        length = _padded_length(max([e for _, e, _ in notes], default=0))
+    return engine.melody_events(notes, length).astype(np.int16)
 
 
 def melody_classes(raw):
@@ -267,16 +274,12 @@ def melody_classes(raw):
 
 
 def drum_events(notes, length=None):
-    """(start, pitch) pairs -> per-step tokens (bit c set when class c is hit).  Pitches outside
-    the map are ignored, as magenta.js has no class for them."""
+    """(start, pitch) pairs -> per-step tokens (bit c set when class c is hit), by the engine's
+    drum map.  Pitches outside the map are ignored, as magenta.js has no class for them."""
+    notes = list(notes)
     if length is None:
         length = _padded_length(max([s for s, _ in notes], default=0))
-    ev = np.zeros(length, np.int16)
-    for start, pitch in notes:
-        c = DRUM_PITCH_TO_CLASS.get(pitch)
-        if c is not None and start < length:
-            ev[start] |= 1 << c
-    return ev
+    return engine.drum_labels(notes, length).astype(np.int16)
 
 
 def transpose_melody(events, semitones):
@@ -300,6 +303,12 @@ def _span_notes(notes, span):
     return [n._replace(start=n.start - a, end=min(n.end, b) - a) for n in notes if a <= n.start < b]
 
 
+def _note_array(triples):
+    """(start, end, pitch) triples -> int32 [M, 3], sorted by start (stable)."""
+    a = np.array(triples, np.int32).reshape(-1, 3)
+    return a[np.argsort(a[:, 0], kind='stable')]
+
+
 def _melody_sequences(midi, notes, use_time_signatures):
     spans = four_four_spans(midi.time_signatures, midi.end_step) if use_time_signatures \
         else [(0, midi.end_step)]
@@ -308,7 +317,8 @@ def _melody_sequences(midi, notes, use_time_signatures):
         sn = _span_notes(notes, span)
         if sn:
             length = _padded_length(span[1] - span[0])
-            seqs.append([(MEL, melody_events([(n.start, n.end, n.pitch) for n in sn], length))])
+            triples = [(n.start, n.end, n.pitch) for n in sn]
+            seqs.append([(MEL, melody_events(triples, length), _note_array(triples))])
     return seqs
 
 
@@ -327,10 +337,11 @@ def _trio_sequences(midi):
         tracks = []
         for key in sorted(instruments):
             role = MEL if key[2] in MELODY_PROGRAMS else BASS
-            tracks.append((role, melody_events(instruments[key], length)))
-        roles = {r for r, _ in tracks}
+            triples = instruments[key]
+            tracks.append((role, melody_events(triples, length), _note_array(triples)))
+        roles = {r for r, _, _ in tracks}
         if drums and MEL in roles and BASS in roles:
-            seqs.append(tracks + [(DRUMS, drum_events(drums, length))])
+            seqs.append(tracks + [(DRUMS, drum_events(drums, length), _note_array([]))])
     return seqs
 
 
@@ -354,10 +365,28 @@ def _file_sequences(kind, midi, relpath):
         else:
             notes = [n for n in midi.notes if n.channel != DRUM_CHANNEL]
             seqs = _melody_sequences(midi, notes, use_time_signatures=True)
+    elif kind == 'melody_wide':
+        seqs = []
+        if relpath.startswith('pop909/'):
+            for part in POP909_PARTS:  # each part a line of its own
+                tracks = [ti for ti, name in midi.track_names.items() if name.strip().upper() == part]
+                notes = [n for n in midi.notes if n.track in tracks and n.channel != DRUM_CHANNEL]
+                seqs += _melody_sequences(midi, notes, use_time_signatures=False)
+        else:
+            notes = [n for n in midi.notes if n.channel != DRUM_CHANNEL]
+            seqs = _melody_sequences(midi, notes, use_time_signatures=True)
+    elif kind == 'melody_freedoom':
+        instruments = defaultdict(list)
+        for n in midi.notes:
+            if n.channel != DRUM_CHANNEL and n.program not in SOUND_EFFECT_PROGRAMS:
+                instruments[(n.track, n.channel, n.program)].append(n)
+        seqs = []
+        for key in sorted(instruments):
+            seqs += _melody_sequences(midi, instruments[key], use_time_signatures=True)
     elif kind == 'drums':
         # Groove files hold only drums (channel 10); meter comes from info.csv.
         notes = [(n.start, n.pitch) for n in midi.notes]
-        seqs = [[(DRUMS, drum_events(notes))]] if notes else []
+        seqs = [[(DRUMS, drum_events(notes), _note_array([]))]] if notes else []
     else:
         seqs = _trio_sequences(midi)
     return seqs
@@ -375,21 +404,36 @@ def list_files(kind, data_dir):
                     out.append((rel, hash_split(rel)))
         return sorted(out)
 
-    if kind == 'melody':
+    if kind in ('melody', 'melody_wide'):
         return listed('pop909') + listed('nottingham/melody')
-    if kind == 'trio':
+    if kind in ('trio', 'melody_freedoom'):
         return listed('freedoom/musics')
     if kind == 'drums':
-        out = []
-        info = os.path.join(data_dir, 'groove', 'info.csv')
-        if not os.path.exists(info):
-            return out
-        with open(info, newline='') as f:
-            for row in csv.DictReader(f):
-                if row['time_signature'].strip() == '4-4':
-                    out.append(('groove/' + row['midi_filename'], _norm_split(row['split'].strip())))
-        return sorted(out)
+        return _groove_files(data_dir)
     raise ValueError('kind must be one of %s, not %r' % (tuple(KINDS), kind))
+
+
+def _groove_files(data_dir):
+    """[(relpath, split)] of the 4/4 rows of groove/info.csv.  A row that is short, names no
+    file or has an unknown split is skipped and counted (a warning), never fatal."""
+    out, bad = [], []
+    info = os.path.join(data_dir, 'groove', 'info.csv')
+    if not os.path.exists(info):
+        return out
+    with open(info, newline='', encoding='utf-8', errors='replace') as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                meter, name = (row.get('time_signature') or '').strip(), row.get('midi_filename')
+                if meter != '4-4':
+                    continue
+                if not name or not name.strip():
+                    raise ValueError('no midi_filename')
+                out.append(('groove/' + name.strip(), _norm_split((row.get('split') or '').strip())))
+            except ValueError as e:
+                bad.append((line, str(e)))
+    if bad:
+        log.warning('groove/info.csv: skipped %d bad row(s), e.g. line %d: %s', len(bad), *bad[0])
+    return sorted(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,20 +477,24 @@ def parse_kind(kind, shared_dir=None, cache_dir=None, rebuild=False):
     jobs = [(kind, data_dir, rel, split) for rel, split in list_files(kind, data_dir)]
     results = _pool_map(_parse_job, jobs)
     paths, splits, status, seq_file, trk_seq, trk_role, trk_len, events = [], [], [], [], [], [], [], []
+    trk_nlen, notes = [], []
     for fi, (rel, split, seqs, st) in enumerate(results):
         paths.append(rel)
         splits.append(split)
         status.append(st)
         for seq in seqs or ():
-            for role, ev in seq:
+            for role, ev, nt in seq:
                 trk_seq.append(len(seq_file))
                 trk_role.append(role)
                 trk_len.append(len(ev))
                 events.append(ev)
+                trk_nlen.append(len(nt))
+                notes.append(nt)
             seq_file.append(fi)
     skipped = [(p, s) for p, s in zip(paths, status) if s.startswith('skipped')]
     if skipped:
-        log.warning('%s: skipped %d unreadable file(s), e.g. %s (%s)', kind, len(skipped), *skipped[0])
+        log.warning('%s: skipped %d unreadable file(s), e.g. %s (%s)', kind, len(skipped),
+                    printable(skipped[0][0]), skipped[0][1])
     parsed = {
         'paths': np.array(paths, dtype=str), 'splits': np.array(splits, dtype=str),
         'status': np.array(status, dtype=str),
@@ -454,6 +502,10 @@ def parse_kind(kind, shared_dir=None, cache_dir=None, rebuild=False):
         'trk_role': np.array(trk_role, np.int8),
         'trk_off': np.concatenate([[0], np.cumsum(trk_len, dtype=np.int64)]),
         'events': np.concatenate(events) if events else np.zeros(0, np.int16),
+        # Melodic tracks' notes (start, end, pitch), sorted by start: windows are converted
+        # from the notes that start inside them, as the engine converts a user's clip.
+        'trk_note_off': np.concatenate([[0], np.cumsum(trk_nlen, dtype=np.int64)]),
+        'notes': np.concatenate(notes) if notes else np.zeros((0, 3), np.int32),
     }
     _save_npz(path, **parsed)
     return parsed
@@ -462,9 +514,23 @@ def parse_kind(kind, shared_dir=None, cache_dir=None, rebuild=False):
 # --------------------------------------------------------------------------------------------
 # Sequences -> windows
 
-def _window_checks(raw, role, window, gap_steps):
+def _clip_events(notes, starts, window, valid):
+    """Melody events of each window [M, window], converted by the engine from the notes that
+    start inside the window (times relative to it), as a user's clip of those bars is; windows
+    not valid are left empty."""
+    out = np.zeros((len(starts), window), np.int16)
+    first = np.searchsorted(notes[:, 0], starts, 'left')
+    last = np.searchsorted(notes[:, 0], starts + window, 'left')
+    for i in np.flatnonzero(valid):
+        clip = notes[first[i]:last[i]] - np.array([starts[i], starts[i], 0], np.int32)
+        out[i] = melody_events(clip.tolist(), window)
+    return out
+
+
+def _window_checks(raw, notes, role, window, gap_steps):
     """For the windows starting on each bar of one track: (events per window [M, window] in
-    model classes, onset count [M], valid [M])."""
+    model classes, onset count [M], valid [M]).  Validity (onsets, pitch range, gaps) is judged
+    on the whole track's events; the content of a melodic window comes from its own notes."""
     n = (len(raw) - window) // STEPS_PER_BAR + 1
     if n <= 0:
         return None
@@ -491,56 +557,69 @@ def _window_checks(raw, role, window, gap_steps):
         gap_end = (np.arange(len(raw)) - last_sound) >= gap_steps
         has_gap = gap_end[idx[:, gap_steps - 1:]].any(1) if gap_steps <= window else np.zeros(n, bool)
         valid &= ~has_gap
-    return ev[idx], onsets, valid
+    windows = ev[idx] if role == DRUMS else melody_classes(_clip_events(notes, starts, window, valid))
+    return windows, onsets, valid
 
 
 def _sequence_windows(kind, tracks, bars):
-    """tracks: [(role, raw events)] of one sequence -> int16 [M, tracks, bars * 16]."""
+    """tracks: [(role, raw events, notes, track id)] of one sequence -> (int16 windows
+    [M, tracks, bars * 16], start step of each window [M], track id used per role [M, tracks])."""
     window = bars * STEPS_PER_BAR
-    gap = GAP_BARS.get(kind, 0) * STEPS_PER_BAR
+    gap = GAP_BARS.get(base_kind(kind), 0) * STEPS_PER_BAR
     roles = [MEL, BASS, DRUMS] if kind == 'trio' else [tracks[0][0]]
     per_role = []
     for role in roles:
-        checks = [c for c in (_window_checks(raw, role, window, gap) for r, raw in tracks if r == role) if c]
-        if not checks:
-            return np.zeros((0, len(roles), window), np.int16)
-        ev = np.stack([c[0] for c in checks])       # [K, M, window]
-        score = np.stack([np.where(c[2], c[1], -1) for c in checks])  # [K, M], -1 = invalid
-        best = score.argmax(0)                       # first candidate among equals
-        per_role.append((ev[best, np.arange(ev.shape[1])], score.max(0) >= 0))
-    ok = np.logical_and.reduce([v for _, v in per_role])
-    return np.stack([e for e, _ in per_role], axis=1)[ok].astype(np.int16)
+        cands = [(c, t) for c, t in ((_window_checks(raw, nt, role, window, gap), t)
+                                     for r, raw, nt, t in tracks if r == role) if c]
+        if not cands:
+            return (np.zeros((0, len(roles), window), np.int16), np.zeros(0, np.int32),
+                    np.zeros((0, len(roles)), np.int32))
+        ev = np.stack([c[0] for c, _ in cands])       # [K, M, window]
+        score = np.stack([np.where(c[2], c[1], -1) for c, _ in cands])  # [K, M], -1 = invalid
+        best = score.argmax(0)                        # first candidate among equals
+        ids = np.array([t for _, t in cands], np.int32)[best]
+        per_role.append((ev[best, np.arange(ev.shape[1])], score.max(0) >= 0, ids))
+    ok = np.logical_and.reduce([v for _, v, _ in per_role])
+    starts = (np.arange(len(ok)) * STEPS_PER_BAR).astype(np.int32)
+    return (np.stack([e for e, _, _ in per_role], axis=1)[ok].astype(np.int16), starts[ok],
+            np.stack([i for _, _, i in per_role], axis=1)[ok])
 
 
 def _build_windows(kind, bars, parsed):
-    """All windows of a kind, deduped per file.  Returns {split: (windows, sources)}."""
-    trk_off = parsed['trk_off']
+    """All windows of a kind, deduped per file.  Returns {split: (windows, sources, origins)}:
+    origins int32 [N, 1 + tracks] = the window's start step in its sequence, then the parsed
+    track (index into parse_kind's tracks) each of its tracks came from."""
+    trk_off, note_off = parsed['trk_off'], parsed['trk_note_off']
     tracks_by_seq = defaultdict(list)
     for t, s in enumerate(parsed['trk_seq']):
-        tracks_by_seq[int(s)].append((int(parsed['trk_role'][t]), parsed['events'][trk_off[t]:trk_off[t + 1]]))
+        tracks_by_seq[int(s)].append((int(parsed['trk_role'][t]),
+                                      parsed['events'][trk_off[t]:trk_off[t + 1]],
+                                      parsed['notes'][note_off[t]:note_off[t + 1]], t))
     seqs_by_file = defaultdict(list)
     for s, f in enumerate(parsed['seq_file']):
         seqs_by_file[int(f)].append(s)
-    window = bars * STEPS_PER_BAR
-    out = {split: ([], []) for split in SPLITS}
+    window, tracks = bars * STEPS_PER_BAR, KINDS[kind]
+    out = {split: ([], [], []) for split in SPLITS}
     for f, seq_ids in sorted(seqs_by_file.items()):
-        w = np.concatenate([_sequence_windows(kind, tracks_by_seq[s], bars) for s in seq_ids])
+        parts = [_sequence_windows(kind, tracks_by_seq[s], bars) for s in seq_ids]
+        w = np.concatenate([p[0] for p in parts])
         if len(w) == 0:
             continue
+        origins = np.concatenate([np.concatenate([p[1][:, None], p[2]], axis=1) for p in parts])
         seen, keep = set(), []
         for i, row in enumerate(w.reshape(len(w), -1)):  # dedupe, keeping first appearances
             key = row.tobytes()
             if key not in seen:
                 seen.add(key)
                 keep.append(i)
-        w = w[keep]
-        wins, srcs = out[str(parsed['splits'][f])]
-        wins.append(w)
-        srcs.extend([str(parsed['paths'][f])] * len(w))
-    tracks = KINDS[kind]
+        wins, srcs, origs = out[str(parsed['splits'][f])]
+        wins.append(w[keep])
+        origs.append(origins[keep])
+        srcs.extend([str(parsed['paths'][f])] * len(keep))
     return {split: (np.concatenate(wins) if wins else np.zeros((0, tracks, window), np.int16),
-                    np.array(srcs, dtype=str))
-            for split, (wins, srcs) in out.items()}
+                    np.array(srcs, dtype=str),
+                    np.concatenate(origs) if origs else np.zeros((0, 1 + tracks), np.int32))
+            for split, (wins, srcs, origs) in out.items()}
 
 
 def _load(kind, bars, split, shared_dir, cache_dir, rebuild_windows=False):
@@ -554,11 +633,12 @@ def _load(kind, bars, split, shared_dir, cache_dir, rebuild_windows=False):
     path = _cache_path(cache_dir, data_dir, name(split))
     if rebuild_windows or not os.path.exists(path):
         built = _build_windows(kind, int(bars), parse_kind(kind, shared_dir, cache_dir))
-        for s, (w, src) in built.items():
-            _save_npz(_cache_path(cache_dir, data_dir, name(s)), windows=w, sources=src)
+        for s, (w, src, orig) in built.items():
+            _save_npz(_cache_path(cache_dir, data_dir, name(s)), windows=w, sources=src,
+                      origins=orig)
         return built[split]
     with np.load(path) as z:
-        return z['windows'], z['sources']
+        return z['windows'], z['sources'], z['origins']
 
 
 def load_windows(kind, bars, split, shared_dir=None, cache_dir=None):
@@ -570,6 +650,13 @@ def load_windows(kind, bars, split, shared_dir=None, cache_dir=None):
 def window_sources(kind, bars, split, shared_dir=None, cache_dir=None):
     """str [N]: the file (relative to data/) each window of load_windows(...) comes from."""
     return _load(kind, bars, split, shared_dir, cache_dir)[1]
+
+
+def window_origins(kind, bars, split, shared_dir=None, cache_dir=None):
+    """int32 [N, 1 + tracks]: each window's start step in its sequence, then for each of its
+    tracks the parse_kind(kind) track it was cut from (its notes: parsed['notes'] between
+    parsed['trk_note_off'][t] and [t + 1])."""
+    return _load(kind, bars, split, shared_dir, cache_dir)[2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -590,7 +677,7 @@ def print_stats(shared_dir=None, cache_dir=None, rebuild=False, out=sys.stdout):
             parsed[kind]['_time'] = time.time() - t
         counts, files = [], []
         for i, split in enumerate(SPLITS):
-            w, src = _load(kind, bars, split, shared_dir, cache_dir, rebuild_windows=rebuild and i == 0)
+            w, src, _ = _load(kind, bars, split, shared_dir, cache_dir, rebuild_windows=rebuild and i == 0)
             counts.append(len(w))
             files.append(len(set(src.tolist())))
         print('%-7s %4d %9d %9d %9d   %s' % (kind, bars, *counts, '/'.join(map(str, files))), file=out)
@@ -604,7 +691,7 @@ def print_stats(shared_dir=None, cache_dir=None, rebuild=False, out=sys.stdout):
               file=out)
         for rel, st in zip(p['paths'].tolist(), status):
             if st.startswith('skipped'):
-                print('    %s: %s' % (rel, st), file=out)
+                print('    %s: %s' % (printable(rel), st), file=out)
     print('total time %.1fs (%s)' % (time.time() - t0, 'rebuilt' if rebuild else 'cache used where present'), file=out)
 
 

@@ -7,6 +7,9 @@
         tokens = eng.decode(z, temperature=1.0, seed=7)
         tokens, logits = eng.decode(z, teacher=targets, logits=True)   # logits [B, T, sum depths]
 
+    melody_events(notes, num_steps)   # the engine's note conversion, for the data pipeline
+    drum_labels(hits, num_steps)      # (training/data.py converts through these: one rule)
+
 The library is this repository's build/libmusicvae.so (`cmake -S . -B build && cmake --build
 build`); the environment variable MVAE_LIB names another one. A failed call raises EngineError
 with the engine's own message (mvae_last_error).
@@ -46,6 +49,15 @@ class _Rng(ctypes.Structure):
     _fields_ = [('state', ctypes.c_uint64), ('inc', ctypes.c_uint64)]
 
 
+class _ConvertError(ctypes.Structure):
+    _fields_ = [('message', ctypes.c_char_p), ('index', ctypes.c_int), ('value', ctypes.c_int)]
+
+
+# mvae_note: pitch, velocity, start_step, end_step, program, is_drum, instrument (int32 each)
+NOTE_DTYPE = np.dtype([(f, np.int32) for f in (
+    'pitch', 'velocity', 'start_step', 'end_step', 'program', 'is_drum', 'instrument')])
+
+
 class _DecodeOpts(ctypes.Structure):
     _fields_ = [('temperature', ctypes.c_float), ('rng', ctypes.POINTER(_Rng)),
                 ('teacher', ctypes.POINTER(ctypes.c_int32)),
@@ -83,7 +95,24 @@ def load_library(path=None):
         'mvae_encode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int, _F32P, _F32P]),
         'mvae_decode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
                                        ctypes.POINTER(_DecodeOpts), _I32P]),
+        'mvae_notes_to_input': (ctypes.c_int, [model_p, ctypes.c_void_p, ctypes.c_int, _F32P]),
     }
+    conv = ctypes.POINTER(_ConvertError)
+    sigs.update({
+        'mvae_melody_from_notes': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                                  ctypes.c_int, ctypes.c_int, ctypes.c_int, _I32P,
+                                                  conv]),
+        'mvae_drum_labels_from_notes': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                                       ctypes.c_int, ctypes.c_int, _I32P, conv]),
+        'mvae_events_to_notes': (ctypes.c_int, [_I32P, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                                ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
+                                                ctypes.c_int, ctypes.POINTER(ctypes.c_int), conv]),
+        'mvae_drum_labels_to_notes': (ctypes.c_int, [_I32P, ctypes.c_int, ctypes.c_int,
+                                                     ctypes.c_void_p, ctypes.c_int,
+                                                     ctypes.POINTER(ctypes.c_int), conv]),
+        'mvae_drum_class_of_pitch': (ctypes.c_int, [ctypes.c_int]),
+        'mvae_drum_class_pitch': (ctypes.c_int, [ctypes.c_int]),
+    })
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args
@@ -103,6 +132,90 @@ def _array(a, dtype, shape, what):
 
 def _ptr(a, ctype):
     return a.ctypes.data_as(ctypes.POINTER(ctype))
+
+
+# ---- note conversion (model-free: the engine's rules, src/notes/) ------------------------------
+
+SELECT_ALL = 0        # mvae_note_selection MVAE_SELECT_ALL
+DRUMS_CLEAN = 1       # mvae_drum_encoding MVAE_DRUMS_CLEAN: OR of mapped classes, as Magenta trains
+MELODY_FIRST_PITCH = 2
+
+
+def _notes_array(rows, fields):
+    notes = np.zeros(len(rows), NOTE_DTYPE)
+    if len(rows):
+        cols = np.asarray(rows, np.int64).reshape(len(rows), len(fields))
+        for i, f in enumerate(fields):
+            notes[f] = cols[:, i]
+    notes['velocity'] = 100
+    return notes
+
+
+def _convert(fn_name, notes, args, out, lib):
+    err = _ConvertError()
+    status = getattr(load_library(lib), fn_name)(
+        notes.ctypes.data_as(ctypes.c_void_p) if len(notes) else None, len(notes), *args,
+        _ptr(out, ctypes.c_int32), ctypes.byref(err))
+    if status:
+        msg = (err.message or b'').decode('utf-8', errors='replace')
+        raise EngineError(f'{fn_name}: {msg} (note {err.index}, value {err.value})')
+    return out
+
+
+def melody_events(notes, num_steps, min_pitch=0, max_pitch=127, lib=None):
+    """(start, end, pitch) triples -> int32 events[num_steps] by the engine's melody rule
+    (magenta.js Melody.fromNoteSequence: one note per onset, the highest; each note writes its
+    onset and its note-off; an onset overrides a note-off). Event 0 no event, 1 note off,
+    2 + pitch - min_pitch a note; with the default range, 2 + the MIDI pitch."""
+    notes = _notes_array(list(notes), ('start_step', 'end_step', 'pitch'))
+    out = np.zeros(num_steps, np.int32)
+    return _convert('mvae_melody_from_notes', notes,
+                    (SELECT_ALL, num_steps, min_pitch, max_pitch), out, lib)
+
+
+def drum_labels(hits, num_steps, lib=None):
+    """(start, pitch) pairs -> int32 labels[num_steps], bit c set when drum class c is hit at
+    that step (the engine's drum map; unmapped pitches and hits past the end are ignored)."""
+    hits = [(s, s + 1, p) for s, p in hits]
+    notes = _notes_array(hits, ('start_step', 'end_step', 'pitch'))
+    notes['is_drum'] = 1
+    out = np.zeros(num_steps, np.int32)
+    return _convert('mvae_drum_labels_from_notes', notes,
+                    (SELECT_ALL, num_steps, DRUMS_CLEAN), out, lib)
+
+
+def _to_notes(fn_name, events, args, lib):
+    events = np.ascontiguousarray(events, np.int32)
+    cap = max(4 * len(events), 1)
+    notes, n, err = np.zeros(cap, NOTE_DTYPE), ctypes.c_int(), _ConvertError()
+    fn = getattr(load_library(lib), fn_name)
+    status = fn(_ptr(events, ctypes.c_int32), len(events), *args,
+                notes.ctypes.data_as(ctypes.c_void_p), cap, ctypes.byref(n), ctypes.byref(err))
+    if status:
+        msg = (err.message or b'').decode('utf-8', errors='replace')
+        raise EngineError(f'{fn_name}: {msg} (step {err.index}, value {err.value})')
+    return notes[:n.value]
+
+
+def events_to_notes(events, min_pitch, max_pitch, lib=None):
+    """Melody events (0 no event, 1 note off, 2 + pitch - min_pitch) -> mvae_note records, as the
+    engine turns decoded melodies into notes (magenta.js Melody.toNoteSequence)."""
+    return _to_notes('mvae_events_to_notes', events, (min_pitch, max_pitch, 0, 0), lib)
+
+
+def drum_labels_to_notes(labels, lib=None):
+    """Drum labels (bit c = class c hit) -> one-step drum mvae_note records."""
+    return _to_notes('mvae_drum_labels_to_notes', labels, (0,), lib)
+
+
+def drum_class_of_pitch(pitch, lib=None):
+    """The engine's drum class (0..8) of a MIDI pitch, or -1."""
+    return load_library(lib).mvae_drum_class_of_pitch(int(pitch))
+
+
+def drum_class_pitch(drum_class, lib=None):
+    """The pitch a decoded hit of this drum class gets, or -1."""
+    return load_library(lib).mvae_drum_class_pitch(int(drum_class))
 
 
 class Engine:
@@ -176,6 +289,16 @@ class Engine:
                 self._live(), _ptr(x[s:e], ctypes.c_float), e - s, _ptr(mu[s:e], ctypes.c_float),
                 None if sigma is None else _ptr(sigma[s:e], ctypes.c_float)), 'encode')
         return mu, sigma
+
+    def notes_to_input(self, notes):
+        """mvae_note records (NOTE_DTYPE) -> this model's encoder input float32 [T, input_depth],
+        by the engine's public converter (what an application's notes go through)."""
+        notes = np.ascontiguousarray(notes, NOTE_DTYPE)
+        out = np.zeros((self.info['num_steps'], self.info['input_depth']), np.float32)
+        self._check(self._lib.mvae_notes_to_input(
+            self._live(), notes.ctypes.data_as(ctypes.c_void_p) if len(notes) else None,
+            len(notes), _ptr(out, ctypes.c_float)), 'notes_to_input')
+        return out
 
     def decode(self, z, temperature=0.0, seed=None, teacher=None, logits=False):
         """z float [B, Z] -> tokens int32 [B, tracks, T], and with logits=True also the logits

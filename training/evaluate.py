@@ -45,10 +45,11 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog='python3 -m training.evaluate', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('model', help='MVAE model file (with an encoder)')
-    p.add_argument('--kind', choices=sorted(TRACK_NAMES), default=None,
-                   help="default: the model's converter")
+    p.add_argument('--kind', choices=sorted(data.KINDS), default=None,
+                   help="windows to evaluate on (default: the model's converter); e.g. "
+                        "melody_freedoom --split all for the out-of-corpus check")
     p.add_argument('--bars', type=int, default=None, help="default: the model's length")
-    p.add_argument('--split', default='test', help='train, valid or test')
+    p.add_argument('--split', default='test', help='train, valid, test or all')
     p.add_argument('--limit', type=int, default=None,
                    help='evaluate a random subset of this many windows (drawn with --seed)')
     p.add_argument('--seed', type=int, default=0, help='subset, sampling and prior z')
@@ -153,14 +154,17 @@ def measure(model, split='test', limit=None, seed=0, batch=256, shared_dir=None,
                              'nothing can be reconstructed; export a model with a trained encoder')
         kind = kind or info['converter']
         model_bars, rest = divmod(info['num_steps'], data.STEPS_PER_BAR)
-        if kind != info['converter'] or rest or info['steps_per_bar'] != data.STEPS_PER_BAR:
+        if data.base_kind(kind) != info['converter'] or rest or info['steps_per_bar'] != data.STEPS_PER_BAR:
             raise SystemExit(f'{name} is a {info["converter"]} model of {info["num_steps"]} '
                              f'steps at {info["steps_per_bar"]} per bar; it cannot evaluate '
                              f'{kind} windows')
         if bars is not None and bars != model_bars:
             raise SystemExit(f'{name} is a {model_bars}-bar model, not {bars}')
-        windows = data.load_windows(kind, model_bars, split, shared_dir, cache_dir)
-        sources = data.window_sources(kind, model_bars, split, shared_dir, cache_dir)
+        splits = data.SPLITS if split == 'all' else [split]
+        windows = np.concatenate([data.load_windows(kind, model_bars, s, shared_dir, cache_dir)
+                                  for s in splits])
+        sources = np.concatenate([data.window_sources(kind, model_bars, s, shared_dir, cache_dir)
+                                  for s in splits])
         total = len(windows)
         rng = np.random.default_rng(seed)
         if limit is not None and limit < total:
@@ -185,7 +189,7 @@ def main(argv=None):
     r = measure(args.model, args.split, args.limit, args.seed, args.batch, args.shared_dir,
                 args.cache_dir, args.kind, args.bars)
     info, name, kind, bars, acc = r['info'], r['name'], r['kind'], r['bars'], r['accuracy']
-    tracks = TRACK_NAMES[kind]
+    tracks = TRACK_NAMES[data.base_kind(kind)]
     # Trio: overall and per track; one track: the overall figure is the track's.
     cols = (lambda v: v) if len(tracks) > 1 else (lambda v: v[:1])
     pct = lambda v: [f'{100 * a:.2f}%' for a in cols(v)]

@@ -4,6 +4,7 @@ by hand.  Run from the repo root: /usr/bin/python3 -m unittest training.test_dat
 At ticks_per_beat = 96 a step (a sixteenth) is 24 ticks and a bar 384 ticks.  Melody class of
 MIDI pitch p is p - 19 (class 2 = pitch 21)."""
 
+import hashlib
 import io
 import os
 import random
@@ -14,7 +15,7 @@ import unittest
 import mido
 import numpy as np
 
-from training import data
+from training import data, engine
 
 TPB = 96
 STEP = TPB // 4
@@ -77,12 +78,13 @@ MELODY = [program(0, 0, 0)] + (
     + note(288, 384, 62) + note(312, 360, 65)        # 62 [12, 16) cut at 13 where 65 starts
     + [on(384, 60), on(420, 60), off(432, 60), off(480, 60)]  # same pitch overlapping, FIFO:
                                                      # [16, 18) and [18, 20); 420/24 = 17.5 -> 18
-    + note(480, 576, 70) + note(528, 600, 55)        # a later lower onset cuts 70 at 22
+    + note(480, 576, 70) + note(528, 600, 55)        # a later lower onset cuts 70 at 22; 70's
+                                                     # own note-off at 24 still ends 55 (magenta.js)
     + note(700, 705, 77))                            # 29.17 -> 29, 29.375 -> 29: one step kept
 # MIDI pitch -> class: 60:41 64:45 72:53 62:43 65:46 70:51 55:36 77:58
 EXPECTED_MELODY = np.zeros(32, np.int16)
 for step, cls in {0: 41, 4: 45, 6: 1, 8: 53, 10: 1, 12: 43, 13: 46, 15: 1, 16: 41, 18: 41,
-                  20: 51, 22: 36, 25: 1, 29: 58, 30: 1}.items():
+                  20: 51, 22: 36, 24: 1, 25: 1, 29: 58, 30: 1}.items():
     EXPECTED_MELODY[step] = cls
 EXPECTED_MELODY_NOTES = [(0, 4, 60), (4, 6, 64), (8, 10, 72), (8, 12, 67), (12, 16, 62), (13, 15, 65),
                          (16, 18, 60), (18, 20, 60), (20, 24, 70), (22, 25, 55), (29, 30, 77)]
@@ -217,6 +219,50 @@ class TestMalformed(TempDataTest):
         self.assertIn('2 skipped as unreadable', out.getvalue())
 
 
+class TestHostileData(TempDataTest):
+    """Issue 17: any file name, any CSV row and oversized files are skipped and counted."""
+
+    def test_file_name_that_is_not_utf8(self):
+        good = bars_of_quarters(0, [[60, 62, 64, 65], [67, 69, 71, 72]])
+        write_midi(self.path('nottingham/melody/good.mid'), [good])
+        raw_dir = os.fsencode(self.path('nottingham/melody'))
+        write_midi(os.fsdecode(os.path.join(raw_dir, b'caf\xe9.mid')), [good])  # Latin-1 name
+        w, src = self.all_windows('melody', 2)
+        self.assertEqual(len(src), 2)  # one 2-bar window per file, none lost
+        self.assertIn('nottingham/melody/caf\udce9.mid', src)
+        # UTF-8 names hash as before: the bucket of the name's UTF-8 bytes
+        bucket = int(hashlib.sha1('pop909/é/1.mid'.encode('utf-8')).hexdigest()[:8], 16) % 100
+        self.assertEqual(data.hash_split('pop909/é/1.mid'),
+                         'train' if bucket < 80 else 'valid' if bucket < 90 else 'test')
+        out = io.StringIO()
+        data.print_stats(shared_dir=self.data, cache_dir=self.cache, out=out)  # prints, no error
+
+    def test_bad_info_csv_rows(self):
+        hits = [on(0, 36, 9), off(12, 36, 9)]
+        write_midi(self.path('groove/d1/a.mid'), [hits])
+        with open(self.path('groove/info.csv'), 'w') as f:
+            f.write('drummer,session,id,style,bpm,beat_type,time_signature,midi_filename,audio_filename,duration,split\n'
+                    'd1,d1/s,d1/s/1,rock,120,beat,4-4,d1/a.mid,,8.0,train\n'
+                    'd1,d1/s,d1/s/2,rock,120,beat,4-4,d1/a.mid,,8.0,foo\n'   # unknown split
+                    'd1,d1/s,d1/s/3\n'                                        # short row
+                    'd1,d1/s,d1/s/4,rock,120,beat,4-4,,,8.0,train\n')         # no file
+        with self.assertLogs('training.data', level='WARNING') as logs:
+            files = data.list_files('drums', self.data)
+        self.assertEqual(files, [('groove/d1/a.mid', 'train')])
+        self.assertIn('skipped 2 bad row(s)', logs.output[0])  # the short row is not 4-4
+
+    def test_oversized_file_is_skipped(self):
+        path = write_midi(self.path('nottingham/melody/big.mid'),
+                          [bars_of_quarters(0, [[60, 62, 64, 65], [67, 69, 71, 72]])])
+        with open(path, 'ab') as f:
+            f.truncate(data.MAX_MIDI_BYTES + 1)
+        with self.assertRaisesRegex(ValueError, 'limit'):
+            data.read_midi(path)
+        with self.assertLogs('training.data', level='WARNING'):
+            parsed = data.parse_kind('melody', shared_dir=self.data, cache_dir=self.cache)
+        self.assertTrue(parsed['status'][0].startswith('skipped'))
+
+
 class TestWindows(TempDataTest):
     def test_melody_gap_rule_and_counts(self):
         # Bars 0-3 and 6-8 hold quarter notes, bars 4-5 are silent; the last note-off falls on
@@ -342,9 +388,56 @@ class TestTranspose(unittest.TestCase):
     def test_constants(self):
         self.assertEqual((data.MELODY_CLASSES, data.DRUM_CLASSES, data.STEPS_PER_BAR), (90, 512, 16))
         self.assertEqual((data.MIN_PITCH, data.MAX_PITCH), (21, 108))
-        self.assertEqual([c[0] for c in data.DRUM_PITCH_CLASSES], [36, 38, 42, 46, 45, 48, 50, 49, 51])
-        self.assertEqual(data.DRUM_PITCH_TO_CLASS[43], 6)  # magenta.js map: high tom (not low tom)
+        # magenta.js's DEFAULT_DRUM_PITCH_CLASSES, through the engine (the one home of the map)
+        self.assertEqual([engine.drum_class_pitch(c) for c in range(9)], [36, 38, 42, 46, 45, 48, 50, 49, 51])
+        self.assertEqual(engine.drum_class_of_pitch(43), 6)  # magenta.js map: high tom (not low tom)
 
 
 if __name__ == '__main__':
     unittest.main()
+
+
+SHARED_DATA = data.resolve_data_dir()
+MODELS = os.path.join(data.repo_root(), 'models')
+
+
+@unittest.skipUnless(os.path.isdir(os.path.join(SHARED_DATA, 'pop909')), 'needs ../shared/data')
+class TestWindowsAreEngineInputs(unittest.TestCase):
+    """Issue 16: what the trainer trains on is what the engine feeds the encoder at inference.
+    For every melodic window of the real data, the notes it was cut from (those starting inside
+    it), handed to a model of that length through the engine's public mvae_notes_to_input, give
+    exactly the window's events."""
+
+    def check(self, kind, bars, model_file):
+        parsed = data.parse_kind(kind)
+        notes_of = lambda t: parsed['notes'][parsed['trk_note_off'][t]:parsed['trk_note_off'][t + 1]]
+        roles = [data.MEL, data.BASS] if kind == 'trio' else [data.MEL]
+        with engine.Engine(os.path.join(MODELS, model_file)) as eng:
+            depth = data.MELODY_CLASSES
+            checked = 0
+            for split in data.SPLITS:
+                w = data.load_windows(kind, bars, split)
+                origins = data.window_origins(kind, bars, split)
+                for i in range(len(w)):
+                    start, records = origins[i, 0], []
+                    for track, role in enumerate(roles):
+                        nt = notes_of(origins[i, 1 + track])
+                        nt = nt[(nt[:, 0] >= start) & (nt[:, 0] < start + w.shape[2])]
+                        for s, e, p in nt - np.array([start, start, 0]):
+                            # trio: melody and bass as the programs TrioConverter sorts by
+                            records.append((p, 100, s, e, 32 * (role == data.BASS), 0, track))
+                    x = eng.notes_to_input(np.array(records, engine.NOTE_DTYPE))
+                    for track in range(len(roles)):
+                        got = x[:, track * depth:(track + 1) * depth].argmax(1)
+                        if not np.array_equal(got, w[i, track]):
+                            self.fail(f'{kind} {bars}-bar {split} window {i} track {track}: '
+                                      f'{w[i, track].tolist()} != engine {got.tolist()}')
+                    checked += 1
+        return checked
+
+    def test_melody_windows(self):
+        self.assertGreater(self.check('melody', 2, 'mel_2bar_small.q8.mvae'), 40000)
+        self.assertGreater(self.check('melody', 16, 'hierdec_mel_16bar_small.q8.mvae'), 30000)
+
+    def test_trio_windows(self):
+        self.assertGreater(self.check('trio', 16, 'hierdec_trio_16bar_small.q8.mvae'), 1000)

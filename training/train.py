@@ -66,6 +66,9 @@ def parse_args(argv):
                         'run again to go on')
     p.add_argument('--threads', type=int, default=None,
                    help='CPU threads (default: all cores, split between local processes)')
+    p.add_argument('--data', default=None, metavar='KIND',
+                   help="training windows: a kind of training.data.KINDS with the config's "
+                        "encoding (default: the config's converter), e.g. melody_wide")
     p.add_argument('--shared-dir', default=None, help='for training.data.load_windows')
     p.add_argument('--cache-dir', default=None, help='for training.data.load_windows')
     return p.parse_args(argv)
@@ -255,7 +258,11 @@ def main(argv=None, windows=None):
 
     if windows is None:
         from training import data
-        windows = data.load_windows(cfg.converter, cfg.bars, 'train',
+        kind = args.data or cfg.converter
+        if data.base_kind(kind) != cfg.converter:
+            raise SystemExit(f'--data {kind}: {cfg.name} needs {cfg.converter} windows')
+        log(f'data: {kind} {cfg.bars}-bar training windows')
+        windows = data.load_windows(kind, cfg.bars, 'train',
                                     shared_dir=args.shared_dir, cache_dir=args.cache_dir)
     transpose_fn, melodic = None, {'melody': 1, 'trio': 2}.get(cfg.converter, 0)
     if cfg.transpose_range != (0, 0):
