@@ -13,7 +13,7 @@ const WEB = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(WEB, '..');
 
 // What the browser needs from wasm_api/ (not the CLI, the Node MIDI helpers or the benchmarks).
-const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'sequences.mjs', 'errors.mjs',
+const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'protocol.mjs', 'sequences.mjs', 'errors.mjs',
   'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
 
