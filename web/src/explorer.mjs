@@ -6,7 +6,7 @@
 // Attributes: model (id from the manifest, or an .mvae URL), models (manifest URL), grid (3..9),
 // temperature, seed, qpm, interpolation ('linear' | 'slerp'). See web/README.md for the properties,
 // methods and events.
-import { fraction, pointAt, randomSeed, similarLatents } from './latent.mjs';
+import { fraction, randomSeed } from './latent.mjs';
 import { DEFAULT_MANIFEST, acquireModel, findModel, loadManifest } from './models.mjs';
 import { describeSequence, drawRoll, fitCanvas, lanesFor, pitchRanges, rollTheme } from './roll.mjs';
 import { BASE_CSS, EXPLORER_CSS } from './style.mjs';
@@ -398,8 +398,7 @@ export class MusicVAEExplorer extends HTMLElement {
     const similarity = clampNum(this.$.similarity.value, 0, 1, 0.75);
     const base = this.current;
     try {
-      const noise = await this._model.sampleLatents(3, randomSeed());
-      const variations = similarLatents(base.z, noise, similarity);
+      const { z: variations } = await this._model.similarTokens(base.z, 3, similarity, 0, { seed: randomSeed() });
       const origin = base.original ? { original: base.original, label: base.label } : { label: 'the previous pad point' };
       this.corners = [{ z: base.z, ...origin }, ...variations.map((z) => ({ z, label: `similar (${similarity.toFixed(2)})` }))];
       this._uv = [0, 0];
@@ -425,10 +424,10 @@ export class MusicVAEExplorer extends HTMLElement {
     this._status(`Reading ${name}…`);
     let input;
     try {
-      const { midiToModelInput } = await import('./midifile.mjs');
       const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer())
         : ArrayBuffer.isView(file) ? new Uint8Array(file.buffer, file.byteOffset, file.byteLength) : new Uint8Array(file);
-      input = midiToModelInput(bytes, this.info);
+      // Parsed in the model's Worker: a large file does not freeze the page.
+      input = await this._model.midi('midiToModelInput', bytes, this.info);
     } catch (e) {
       this._status('');
       this._error(`Cannot use ${name}: ${e.message}.`);
@@ -681,10 +680,12 @@ export class MusicVAEExplorer extends HTMLElement {
         const [u, v] = this._uv;
         const cornerIndex = CORNER_UV.findIndex(([cu, cv]) => cu === u && cv === v);
         const original = cornerIndex >= 0 ? this.corners[cornerIndex].original : null;
-        const z = pointAt(this.corners.map((c) => c.z), u, v, this.method);
+        // On a cell, the cell's own latent vector (the engine's grid); elsewhere the engine's blend.
+        const cell = this.cells.find((c) => c.z && c.u === u && c.v === v);
         const [temperature, args] = this._decodeOptions();
-        let seq;
+        let seq, z;
         try {
+          z = cell ? cell.z : await this._model.latentAt(this.corners.map((c) => c.z), u, v, { method: this.method });
           seq = original || (await this._model.decode([z], temperature, args))[0];
         } catch (e) {
           if (gen === this._gen) this._error(`Decoding failed: ${e.message}`);

@@ -1,7 +1,7 @@
 // A small WebAudio synth, built from oscillators, filters, noise and envelopes only (nothing is
 // fetched, so it works offline): a lead voice for melodies, a bass voice, and a synthesized drum kit
 // (kick, snare, hi-hats, toms, cymbals). Works on an AudioContext or an OfflineAudioContext.
-import { drumClass } from './roll.mjs';
+import { drumClass } from './drums.mjs';
 
 const midiToHz = (pitch) => 440 * 2 ** ((pitch - 69) / 12);
 
