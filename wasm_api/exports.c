@@ -66,27 +66,27 @@ EMSCRIPTEN_KEEPALIVE int32_t mvw_constant_value(int i) {
   return i >= 0 && i < MVW_CONSTANT_COUNT ? constants[i].value : 0;
 }
 
-/* The error code JavaScript's errors.mjs uses for a status ("" for MVAE_OK). */
+/* The error code JavaScript's errors.mjs uses for each status ("" for MVAE_OK). */
+static const char *const status_codes[] = {
+    [MVAE_OK] = "",
+    [MVAE_ERR_INVALID_ARGUMENT] = "INVALID_ARGUMENT",
+    [MVAE_ERR_BAD_MODEL] = "BAD_MODEL",
+    [MVAE_ERR_UNSUPPORTED] = "UNSUPPORTED",
+    [MVAE_ERR_NO_ENCODER] = "NO_ENCODER",
+    [MVAE_ERR_OUT_OF_MEMORY] = "OUT_OF_MEMORY",
+    [MVAE_ERR_BAD_INPUT] = "BAD_INPUT",
+    [MVAE_ERR_BUFFER_TOO_SMALL] = "BUFFER_TOO_SMALL",
+};
+
+/* A name from a table indexed by an enum, or `fallback` outside it. */
+static const char *table_name(const char *const *table, int count, int i, const char *fallback) {
+  return i >= 0 && i < count && table[i] ? table[i] : fallback;
+}
+#define TABLE_NAME(table, i, fallback)                                                             \
+  table_name(table, (int)(sizeof table / sizeof table[0]), i, fallback)
+
 EMSCRIPTEN_KEEPALIVE const char *mvw_status_code(int status) {
-  switch ((mvae_status)status) {
-  case MVAE_OK:
-    return "";
-  case MVAE_ERR_INVALID_ARGUMENT:
-    return "INVALID_ARGUMENT";
-  case MVAE_ERR_BAD_MODEL:
-    return "BAD_MODEL";
-  case MVAE_ERR_UNSUPPORTED:
-    return "UNSUPPORTED";
-  case MVAE_ERR_NO_ENCODER:
-    return "NO_ENCODER";
-  case MVAE_ERR_OUT_OF_MEMORY:
-    return "OUT_OF_MEMORY";
-  case MVAE_ERR_BAD_INPUT:
-    return "BAD_INPUT";
-  case MVAE_ERR_BUFFER_TOO_SMALL:
-    return "BUFFER_TOO_SMALL";
-  }
-  return "MUSICVAE_ERROR";
+  return TABLE_NAME(status_codes, status, "MUSICVAE_ERROR");
 }
 
 /* ---- Loading -------------------------------------------------------------------------------- */
@@ -184,16 +184,14 @@ EMSCRIPTEN_KEEPALIVE int mvw_info_field_kind(int i) {
 }
 
 /* The converter's name, as MusicVAE.info.converter gives it. */
+static const char *const converter_names[] = {
+    [MVAE_CONVERTER_MELODY] = "melody",
+    [MVAE_CONVERTER_DRUMS] = "drums",
+    [MVAE_CONVERTER_TRIO] = "trio",
+};
+
 EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {
-  switch ((mvae_converter)converter) {
-  case MVAE_CONVERTER_MELODY:
-    return "melody";
-  case MVAE_CONVERTER_DRUMS:
-    return "drums";
-  case MVAE_CONVERTER_TRIO:
-    return "trio";
-  }
-  return "unknown";
+  return TABLE_NAME(converter_names, converter, "unknown");
 }
 
 /* Fills *out (mvw_info_size() bytes) with the model's mvae_info. */
@@ -210,7 +208,7 @@ static const char *const drum_class_names[MVAE_DRUM_CLASSES] = {
     "mid tom", "high tom", "crash",         "ride"};
 
 EMSCRIPTEN_KEEPALIVE const char *mvw_drum_class_name(int drum_class) {
-  return drum_class >= 0 && drum_class < MVAE_DRUM_CLASSES ? drum_class_names[drum_class] : "";
+  return TABLE_NAME(drum_class_names, drum_class, "");
 }
 
 /* ---- Random numbers and inference ----------------------------------------------------------- */

@@ -130,6 +130,16 @@ test('in a Worker: each public function refused, then a normal call, same result
     assert.equal(await w.heapUsed(), heap);
     await assert.rejects(w._invoke('constructor', []), invalid(/unknown method constructor/));
     await assert.rejects(w.midi('eval', 'x'), invalid(/unknown MIDI function eval/));
+    // MIDI parsing in the worker gives what the MIDI module gives here.
+    const midi = await import('../../wasm_api/midi.mjs');
+    // A hand-made file: format 0, 96 ticks per quarter, C4 for one quarter.
+    const bytes = new Uint8Array([0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96, 0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, 12,
+      0x00, 0x90, 60, 100, 0x60, 0x80, 60, 64, 0x00, 0xff, 0x2f, 0x00]);
+    const parsed = await w.midi('midiToQuantizedSequence', bytes, 4);
+    assert.deepEqual(parsed.notes.map((n) => [n.pitch, n.quantizedStartStep, n.quantizedEndStep]), [[60, 0, 4]]);
+    assert.deepEqual(parsed, midi.midiToQuantizedSequence(bytes, 4));
+    await assert.rejects(w.midi('midiToSequence', new Uint8Array([1, 2, 3])), (e) => e instanceof MusicVAEError);
+    assert.deepEqual(plain(await w.sample(2, 0.5, 7)), plain(await direct.sample(2, 0.5, 7)), 'healthy after a bad MIDI file');
   } finally {
     w.dispose();
     direct.dispose();
