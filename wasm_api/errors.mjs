@@ -75,12 +75,13 @@ const byCode = {
   ENGINE: EngineError,
 };
 
-/** The error for an mvae_status (include/musicvae.h) with its message. */
-export function errorForStatus(status, message) {
-  const classes = [null, InvalidArgumentError, BadModelError, UnsupportedError, NoEncoderError,
-    OutOfMemoryError, BadInputError, MusicVAEError];
-  const Class = classes[status] || MusicVAEError;
-  return new Class(message || `engine status ${status}`);
+/**
+ * The error for an engine error code (the name of an mvae_status, as the engine's mvw_status_code
+ * gives it: 'INVALID_ARGUMENT', 'BAD_INPUT', ...) with its message.
+ */
+export function errorForCode(code, message) {
+  const Class = byCode[code];
+  return Class ? new Class(message || code) : new MusicVAEError(message || code, code || 'MUSICVAE_ERROR');
 }
 
 /** Plain data for postMessage, and back (used by the Worker wrapper). */
@@ -89,8 +90,5 @@ export function serializeError(e) {
 }
 
 export function deserializeError(data) {
-  const Class = byCode[data.code];
-  if (Class) return new Class(data.message);
-  const e = new MusicVAEError(data.message, data.code || 'MUSICVAE_ERROR');
-  return e;
+  return errorForCode(data.code, data.message);
 }

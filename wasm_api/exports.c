@@ -1,13 +1,20 @@
 /* exports.c: the C functions the WebAssembly module exports, on top of the public API
  * (include/musicvae.h). The public calls that take only pointers and numbers are exported as they
  * are (see build.sh); the ones below wrap what JavaScript cannot pass easily: the rng struct (made
- * on the heap from a 64-bit seed in two 32-bit halves), the decode options struct, the info struct
- * (flattened into an int32 array) and the load error string.
+ * on the heap from a 64-bit seed in two 32-bit halves), the decode options struct and the load
+ * error string.
  *
- * Every wrapper returns an mvae_status (0 = OK); the message is mvae_last_error(model). */
+ * JavaScript reads structs and constants by name, never by position: mvw_info fills a real
+ * mvae_info, and the field table (name, offset, kind) says where each field is; the constant table
+ * gives the values of the C constants the JS API uses (statuses, limits, interpolation methods);
+ * mvw_status_code names a status. Adding a field to mvae_info means adding one line here.
+ *
+ * Every wrapper returns an mvae_status (MVAE_OK on success); the message is mvae_last_error(model).
+ */
 #include "kernels/activations.h"
 #include "kernels/kernels.h"
 #include "musicvae.h"
+#include "notes/convert.h"
 
 #include <emscripten/emscripten.h>
 #include <malloc.h>
@@ -25,6 +32,64 @@ EMSCRIPTEN_KEEPALIVE const char *mvw_kernels(void) {
 EMSCRIPTEN_KEEPALIVE const char *mvw_activations(void) {
   return mva_active()->name;
 }
+
+/* ---- Named constants and statuses ----------------------------------------------------------- */
+
+typedef struct mvw_constant {
+  const char *name;
+  int32_t value;
+} mvw_constant;
+
+#define MVW_CONSTANT(c)                                                                            \
+  { #c, (int32_t)(c) }
+static const mvw_constant constants[] = {
+    MVW_CONSTANT(MVAE_OK),
+    MVW_CONSTANT(MVAE_MAX_BATCH),
+    MVW_CONSTANT(MVAE_MAX_TRACKS),
+    MVW_CONSTANT(MVAE_INTERP_LINEAR),
+    MVW_CONSTANT(MVAE_INTERP_SLERP),
+    MVW_CONSTANT(MVAE_DRUM_CLASSES),
+    {"MVW_NOTE_INTS", (int32_t)(sizeof(mvae_note) / sizeof(int32_t))}, /* int32 fields of a note */
+};
+#undef MVW_CONSTANT
+enum { MVW_CONSTANT_COUNT = (int)(sizeof constants / sizeof constants[0]) };
+
+EMSCRIPTEN_KEEPALIVE int mvw_constant_count(void) {
+  return MVW_CONSTANT_COUNT;
+}
+
+EMSCRIPTEN_KEEPALIVE const char *mvw_constant_name(int i) {
+  return i >= 0 && i < MVW_CONSTANT_COUNT ? constants[i].name : "";
+}
+
+EMSCRIPTEN_KEEPALIVE int32_t mvw_constant_value(int i) {
+  return i >= 0 && i < MVW_CONSTANT_COUNT ? constants[i].value : 0;
+}
+
+/* The error code JavaScript's errors.mjs uses for each status ("" for MVAE_OK). */
+static const char *const status_codes[] = {
+    [MVAE_OK] = "",
+    [MVAE_ERR_INVALID_ARGUMENT] = "INVALID_ARGUMENT",
+    [MVAE_ERR_BAD_MODEL] = "BAD_MODEL",
+    [MVAE_ERR_UNSUPPORTED] = "UNSUPPORTED",
+    [MVAE_ERR_NO_ENCODER] = "NO_ENCODER",
+    [MVAE_ERR_OUT_OF_MEMORY] = "OUT_OF_MEMORY",
+    [MVAE_ERR_BAD_INPUT] = "BAD_INPUT",
+    [MVAE_ERR_BUFFER_TOO_SMALL] = "BUFFER_TOO_SMALL",
+};
+
+/* A name from a table indexed by an enum, or `fallback` outside it. */
+static const char *table_name(const char *const *table, int count, int i, const char *fallback) {
+  return i >= 0 && i < count && table[i] ? table[i] : fallback;
+}
+#define TABLE_NAME(table, i, fallback)                                                             \
+  table_name(table, (int)(sizeof table / sizeof table[0]), i, fallback)
+
+EMSCRIPTEN_KEEPALIVE const char *mvw_status_code(int status) {
+  return TABLE_NAME(status_codes, status, "MUSICVAE_ERROR");
+}
+
+/* ---- Loading -------------------------------------------------------------------------------- */
 
 /* The message of the last failed mvw_load (loading has no model to hold it). */
 static char load_error[512];
@@ -47,48 +112,106 @@ EMSCRIPTEN_KEEPALIVE mvae_model *mvw_load(const void *data, int size, int *statu
   return status == MVAE_OK ? model : NULL;
 }
 
-/* The info fields, in this order (see MVW_INFO_* in musicvae.mjs): z_size, num_steps, num_segments,
- * steps_per_quarter, steps_per_bar, hierarchical, has_encoder, has_sigma, input_depth, num_tracks,
- * output_depths[4], converter, min_pitch, max_pitch, drums_roll_input, quantized, weight_bytes
- * (saturated at 2^31 - 1). */
-enum { MVW_INFO_COUNT = 20 };
+/* ---- The info struct, by field name --------------------------------------------------------- */
 
-EMSCRIPTEN_KEEPALIVE int mvw_info(const mvae_model *model, int32_t *out) {
-  mvae_info in;
-  mvae_status status = mvae_model_info(model, &in);
-  if (status != MVAE_OK || !out)
-    return status != MVAE_OK ? (int)status : MVAE_ERR_INVALID_ARGUMENT;
-  int32_t values[MVW_INFO_COUNT] = {in.z_size,
-                                    in.num_steps,
-                                    in.num_segments,
-                                    in.steps_per_quarter,
-                                    in.steps_per_bar,
-                                    in.hierarchical,
-                                    in.has_encoder,
-                                    in.has_sigma,
-                                    in.input_depth,
-                                    in.num_tracks,
-                                    in.output_depths[0],
-                                    in.output_depths[1],
-                                    in.output_depths[2],
-                                    in.output_depths[3],
-                                    (int32_t)in.converter,
-                                    in.min_pitch,
-                                    in.max_pitch,
-                                    in.drums_roll_input,
-                                    in.quantized,
-                                    in.weight_bytes > 0x7fffffff ? 0x7fffffff
-                                                                 : (int32_t)in.weight_bytes};
-  memcpy(out, values, sizeof values);
-  return MVAE_OK;
+/* How JavaScript reads a field: an int32, an int32 read as true/false, a size_t (32 bits here), a
+ * NUL-terminated string, MVAE_MAX_TRACKS int32s, or an mvae_converter read as its name
+ * (mvw_converter_name). */
+enum {
+  MVW_INT = 0,
+  MVW_BOOL = 1,
+  MVW_SIZE = 2,
+  MVW_STRING = 3,
+  MVW_TRACK_INTS = 4,
+  MVW_CONVERTER = 5
+};
+
+typedef struct mvw_field {
+  const char *name;
+  int32_t offset;
+  int32_t kind;
+} mvw_field;
+
+#define MVW_FIELD(f, kind)                                                                         \
+  { #f, (int32_t)offsetof(mvae_info, f), kind }
+static const mvw_field info_fields[] = {
+    MVW_FIELD(z_size, MVW_INT),
+    MVW_FIELD(num_steps, MVW_INT),
+    MVW_FIELD(num_segments, MVW_INT),
+    MVW_FIELD(steps_per_quarter, MVW_INT),
+    MVW_FIELD(steps_per_bar, MVW_INT),
+    MVW_FIELD(hierarchical, MVW_BOOL),
+    MVW_FIELD(has_encoder, MVW_BOOL),
+    MVW_FIELD(has_sigma, MVW_BOOL),
+    MVW_FIELD(input_depth, MVW_INT),
+    MVW_FIELD(num_tracks, MVW_INT),
+    MVW_FIELD(output_depths, MVW_TRACK_INTS),
+    MVW_FIELD(converter, MVW_CONVERTER),
+    MVW_FIELD(min_pitch, MVW_INT),
+    MVW_FIELD(max_pitch, MVW_INT),
+    MVW_FIELD(drums_roll_input, MVW_BOOL),
+    MVW_FIELD(quantized, MVW_BOOL),
+    MVW_FIELD(weight_bytes, MVW_SIZE),
+    MVW_FIELD(name, MVW_STRING),
+    MVW_FIELD(kernels, MVW_STRING),
+    MVW_FIELD(activations, MVW_STRING),
+    MVW_FIELD(max_notes, MVW_INT),
+};
+#undef MVW_FIELD
+enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
+_Static_assert(sizeof(mvae_converter) == sizeof(int32_t), "converter is read as an int32");
+_Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
+_Static_assert(sizeof(const char *) == sizeof(uint32_t), "wasm32: pointers are read as uint32");
+
+EMSCRIPTEN_KEEPALIVE int mvw_info_size(void) {
+  return (int)sizeof(mvae_info);
 }
 
-EMSCRIPTEN_KEEPALIVE const char *mvw_name(const mvae_model *model) {
-  mvae_info in;
-  if (mvae_model_info(model, &in) != MVAE_OK || !in.name)
-    return "";
-  return in.name;
+EMSCRIPTEN_KEEPALIVE int mvw_info_field_count(void) {
+  return MVW_FIELD_COUNT;
 }
+
+EMSCRIPTEN_KEEPALIVE const char *mvw_info_field_name(int i) {
+  return i >= 0 && i < MVW_FIELD_COUNT ? info_fields[i].name : "";
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_info_field_offset(int i) {
+  return i >= 0 && i < MVW_FIELD_COUNT ? info_fields[i].offset : -1;
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_info_field_kind(int i) {
+  return i >= 0 && i < MVW_FIELD_COUNT ? info_fields[i].kind : -1;
+}
+
+/* The converter's name, as MusicVAE.info.converter gives it. */
+static const char *const converter_names[] = {
+    [MVAE_CONVERTER_MELODY] = "melody",
+    [MVAE_CONVERTER_DRUMS] = "drums",
+    [MVAE_CONVERTER_TRIO] = "trio",
+};
+
+EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {
+  return TABLE_NAME(converter_names, converter, "unknown");
+}
+
+/* Fills *out (mvw_info_size() bytes) with the model's mvae_info. */
+EMSCRIPTEN_KEEPALIVE int mvw_info(const mvae_model *model, mvae_info *out) {
+  return out ? (int)mvae_model_info(model, out) : (int)MVAE_ERR_INVALID_ARGUMENT;
+}
+
+/* ---- The drum map (src/notes/convert_drums.c), for the page's drawing and synth ------------- */
+/* mvae_drum_class_of_pitch and mvae_drum_class_pitch are exported as they are (build.sh). */
+
+/* Class names in class order (0 kick .. 8 ride), as convert.h documents the classes. */
+static const char *const drum_class_names[MVAE_DRUM_CLASSES] = {
+    "kick",    "snare",    "closed hi-hat", "open hi-hat", "low tom",
+    "mid tom", "high tom", "crash",         "ride"};
+
+EMSCRIPTEN_KEEPALIVE const char *mvw_drum_class_name(int drum_class) {
+  return TABLE_NAME(drum_class_names, drum_class, "");
+}
+
+/* ---- Random numbers and inference ----------------------------------------------------------- */
 
 /* A seeded rng on the heap, so that one stream can run across several calls (a long batch decoded
  * in chunks of 64 draws exactly what one call would). Freed with free(). */
@@ -106,11 +229,6 @@ EMSCRIPTEN_KEEPALIVE int mvw_decode(mvae_model *model, const float *z, int batch
                                     int32_t *tokens) {
   mvae_decode_opts opts = {temperature, rng, teacher, logits};
   return (int)mvae_decode(model, z, batch, &opts, tokens);
-}
-
-EMSCRIPTEN_KEEPALIVE int mvw_sample(mvae_model *model, int n, float temperature, mvae_rng *rng,
-                                    float *z_out, int32_t *tokens) {
-  return (int)mvae_sample(model, n, temperature, rng, z_out, tokens);
 }
 
 EMSCRIPTEN_KEEPALIVE int mvw_similar(mvae_model *model, const float *z, int n, float similarity,

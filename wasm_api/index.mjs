@@ -1,5 +1,7 @@
 // musicvae-wasm: MusicVAE on WebAssembly SIMD with magenta.js's API. See wasm_api/README.md.
-export { MusicVAE, loadEngine, engineInfo, engineHeapUsed } from './musicvae.mjs';
+export {
+  MusicVAE, loadEngine, engineInfo, engineHeapUsed, MAX_INPUT_NOTES, MAX_BUFFER_BYTES, MAX_MODEL_BYTES,
+} from './musicvae.mjs';
 export { MusicVAEWorker } from './worker_client.mjs';
 export { quantizeNoteSequence, isQuantizedSequence } from './sequences.mjs';
 export * from './errors.mjs';

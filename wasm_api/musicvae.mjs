@@ -3,17 +3,24 @@
 // array of them) instead of TF.js tensors; NoteSequences are plain objects of magenta.js's shape.
 // Runs in browsers, Web Workers and Node >= 20 (see README.md beside this file).
 import {
-  BadModelError, DisposedError, EngineError, InvalidArgumentError, UnsupportedError, errorForStatus,
+  BadModelError, DisposedError, EngineError, InvalidArgumentError, OutOfMemoryError, UnsupportedError, errorForCode,
 } from './errors.mjs';
 import {
   DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, buildSequence, sequenceToRecords,
 } from './sequences.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
-const MAX_BATCH = 4096; // MVAE_MAX_BATCH
 const CHUNK = 64; // the engine decodes 64 at a time; chunks of a multiple of 64 draw the same randoms
-const NOTE_INTS = 7;
-const CONVERTERS = ['melody', 'drums', 'trio'];
+
+// Limits on what one call may ask for, checked before any WebAssembly memory is allocated (see
+// README.md, "Limits"). Sequences, latent vectors, samples and interpolation points per call are
+// limited by the engine's MVAE_MAX_BATCH (4096), read from the engine.
+/** Notes in one input sequence. */
+export const MAX_INPUT_NOTES = 1 << 20;
+/** Bytes of one WebAssembly allocation or one result array (the heap grows to 2 GiB at most). */
+export const MAX_BUFFER_BYTES = 1 << 30;
+/** Bytes of a model file. */
+export const MAX_MODEL_BYTES = 1 << 30;
 
 // ---- The engine (one WebAssembly instance per JavaScript realm, shared by every model) ----------
 
@@ -64,22 +71,59 @@ async function instantiate(options) {
   return new Engine(M);
 }
 
+// mvae_info fields as the engine's field table names them (snake_case) -> MusicVAE.info (camelCase).
+const camelCase = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+// Field kinds of the table (wasm_api/exports.c, MVW_INT ... MVW_CONVERTER).
+const FIELD_READERS = [
+  (e, p) => e.i32(p, 1)[0],
+  (e, p) => e.i32(p, 1)[0] !== 0,
+  (e, p) => new Uint32Array(e.M.HEAPU8.buffer, p, 1)[0],
+  (e, p) => e.M.UTF8ToString(new Uint32Array(e.M.HEAPU8.buffer, p, 1)[0]),
+  (e, p) => Array.from(e.i32(p, e.C.MVAE_MAX_TRACKS)),
+  (e, p) => e.M.UTF8ToString(e.M._mvw_converter_name(e.i32(p, 1)[0])),
+];
+
 class Engine {
   constructor(M) {
     this.M = M;
     this.kernels = M.UTF8ToString(M._mvw_kernels());
     this.activations = M.UTF8ToString(M._mvw_activations());
+    // The C constants the API uses, by name (MVAE_OK, MVAE_MAX_BATCH, MVAE_INTERP_SLERP, ...).
+    const C = {};
+    for (let i = 0; i < M._mvw_constant_count(); i++) C[M.UTF8ToString(M._mvw_constant_name(i))] = M._mvw_constant_value(i);
+    this.C = Object.freeze(C);
+    this.infoFields = [];
+    for (let i = 0; i < M._mvw_info_field_count(); i++) {
+      this.infoFields.push({
+        name: camelCase(M.UTF8ToString(M._mvw_info_field_name(i))),
+        offset: M._mvw_info_field_offset(i),
+        read: FIELD_READERS[M._mvw_info_field_kind(i)],
+      });
+    }
+    const classNames = [];
+    for (let c = 0; c < C.MVAE_DRUM_CLASSES; c++) classNames.push(M.UTF8ToString(M._mvw_drum_class_name(c)));
+    this.drumMap = Object.freeze({
+      classNames: Object.freeze(classNames),
+      classPitches: Object.freeze(classNames.map((_, c) => M._mvae_drum_class_pitch(c))),
+      classOfPitch: Object.freeze(Array.from({ length: 128 }, (_, p) => M._mvae_drum_class_of_pitch(p))),
+    });
   }
   heapUsed() {
     return this.M._mvw_heap_used();
   }
-  // Runs fn(alloc) and frees everything alloc() gave, whatever happens.
+  /** The typed error for an engine status and message. */
+  error(status, message) {
+    return errorForCode(this.M.UTF8ToString(this.M._mvw_status_code(status)), message);
+  }
+  // Runs fn(alloc) and frees everything alloc() gave, whatever happens. Every size reaching _malloc
+  // is checked here too (it takes a 32-bit size: a larger one would wrap to a small block).
   withMemory(fn) {
     const M = this.M;
     const pointers = [];
     const alloc = (bytes) => {
+      checkBufferBytes(bytes, 'a WebAssembly buffer');
       const p = M._malloc(Math.max(bytes, 4));
-      if (!p) throw errorForStatus(5, `out of WebAssembly memory allocating ${bytes} bytes`);
+      if (!p) throw new OutOfMemoryError(`out of WebAssembly memory allocating ${bytes} bytes`);
       pointers.push(p);
       return p;
     };
@@ -88,6 +132,30 @@ class Engine {
     } finally {
       for (const p of pointers) M._free(p);
     }
+  }
+  // Runs fn(rng) with a new engine rng seeded from `seed` (a random one if none), freed after.
+  withRng(seed, fn) {
+    const [lo, hi] = seedHalves(seed);
+    const rng = this.M._mvw_rng_new(lo, hi);
+    if (!rng) throw new OutOfMemoryError('out of WebAssembly memory for a random number generator');
+    try {
+      return fn(rng);
+    } finally {
+      this.M._free(rng);
+    }
+  }
+  // mvae_info of a model as an object, field by field from the engine's table.
+  modelInfo(model) {
+    return this.withMemory((alloc) => {
+      const p = alloc(this.M._mvw_info_size());
+      const status = this.M._mvw_info(model, p);
+      if (status !== this.C.MVAE_OK) throw this.error(status, 'cannot read the model info');
+      const info = {};
+      for (const f of this.infoFields) info[f.name] = f.read(this, p + f.offset);
+      info.outputDepths = info.outputDepths.slice(0, info.numTracks);
+      info.drumMap = this.drumMap;
+      return Object.freeze(info);
+    });
   }
   f32(ptr, n) {
     return new Float32Array(this.M.HEAPU8.buffer, ptr, n);
@@ -100,6 +168,14 @@ class Engine {
   }
 }
 
+function checkBufferBytes(bytes, what) {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new InvalidArgumentError(`${what} of ${bytes} bytes is not a valid size`);
+  if (bytes > MAX_BUFFER_BYTES) {
+    throw new OutOfMemoryError(`${what} would need ${bytes} bytes, more than the limit of ${MAX_BUFFER_BYTES} ` +
+      '(1 GiB): ask for fewer sequences at once');
+  }
+}
+
 /** The names of the kernel and activation sets the engine runs ("wasm_simd128" for this build). */
 export async function engineInfo(options) {
   const engine = await loadEngine(options);
@@ -109,10 +185,15 @@ export async function engineInfo(options) {
 // ---- Argument handling ------------------------------------------------------------------------
 
 function toBytes(data, what) {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new InvalidArgumentError(`${what} must be bytes (Uint8Array, ArrayBuffer or a typed array)`);
+  let bytes;
+  if (data instanceof Uint8Array) bytes = data;
+  else if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else throw new InvalidArgumentError(`${what} must be bytes (Uint8Array, ArrayBuffer or a typed array)`);
+  if (bytes.length > MAX_MODEL_BYTES) {
+    throw new InvalidArgumentError(`${what} has ${bytes.length} bytes, more than the limit of ${MAX_MODEL_BYTES}`);
+  }
+  return bytes;
 }
 
 async function fetchBytes(url) {
@@ -124,7 +205,7 @@ async function fetchBytes(url) {
     throw new BadModelError(`cannot fetch the model ${url}: ${e.message}`);
   }
   if (!response.ok) throw new BadModelError(`cannot fetch the model ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  return toBytes(await response.arrayBuffer(), `the model ${url}`);
 }
 
 async function modelBytes(source) {
@@ -134,11 +215,13 @@ async function modelBytes(source) {
   if (typeof source !== 'string' && !(source instanceof URL)) return toBytes(source, 'the model');
   const text = String(source);
   if (isNode && !/^(https?|data|blob):/i.test(text)) {
+    let bytes;
     try {
-      return await readLocalFile(text.startsWith('file:') ? new URL(text) : text);
+      bytes = await readLocalFile(text.startsWith('file:') ? new URL(text) : text);
     } catch (e) {
       throw new BadModelError(`cannot read the model file ${text}: ${e.message}`);
     }
+    return toBytes(bytes, `the model file ${text}`);
   }
   return fetchBytes(text);
 }
@@ -156,6 +239,10 @@ function checkControlArgs(controlArgs) {
   }
   if (controlArgs.extraControls && Object.keys(controlArgs.extraControls).length) {
     throw new UnsupportedError('this model takes no extra control signals');
+  }
+  if (controlArgs.onProgress !== undefined && controlArgs.onProgress !== null &&
+      typeof controlArgs.onProgress !== 'function') {
+    throw new InvalidArgumentError('onProgress must be a function (done, total)');
   }
   return controlArgs;
 }
@@ -189,8 +276,10 @@ function seedHalves(seed) {
   throw new InvalidArgumentError(`seed must be a non-negative integer (number or BigInt), got ${typeof seed}`);
 }
 
-function checkCount(n, what) {
+/** A count of sequences, samples or points: an integer in 1..limit (the engine's MVAE_MAX_BATCH). */
+function checkCount(n, what, limit) {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} ${n} is not a positive integer`);
+  if (n > limit) throw new InvalidArgumentError(`${what} ${n} is more than ${limit}, the most one call takes`);
   return n;
 }
 
@@ -198,8 +287,8 @@ function isLatentLike(x) {
   return ArrayBuffer.isView(x) || (Array.isArray(x) && (x.length === 0 || typeof x[0] === 'number'));
 }
 
-/** A batch of latent vectors as one Float32Array [batch * zDims], checked. */
-function latentBatch(z, zDims, what = 'z') {
+/** A batch of at most `limit` latent vectors as one Float32Array [batch * zDims], checked. */
+function latentBatch(z, zDims, limit, what = 'z') {
   if (z && typeof z === 'object' && !ArrayBuffer.isView(z) && !Array.isArray(z) &&
       typeof z.dataSync === 'function' && Array.isArray(z.shape)) {
     // A TF.js-like 2-D tensor (duck-typed; TF.js is not needed).
@@ -211,6 +300,7 @@ function latentBatch(z, zDims, what = 'z') {
     if (z.length === 0 || z.length % zDims !== 0) {
       throw new InvalidArgumentError(`${what} has ${z.length} values; expected a multiple of zDims ${zDims}`);
     }
+    checkCount(z.length / zDims, `${what}: the number of latent vectors`, limit);
     rows = [];
     for (let i = 0; i < z.length; i += zDims) rows.push(z.slice(i, i + zDims));
   } else if (Array.isArray(z)) {
@@ -219,6 +309,7 @@ function latentBatch(z, zDims, what = 'z') {
     throw new InvalidArgumentError(`${what} must be an array of Float32Array (or of number arrays) of length ${zDims}`);
   }
   if (rows.length === 0) throw new InvalidArgumentError(`${what} is an empty batch`);
+  checkCount(rows.length, `${what}: the number of latent vectors`, limit);
   const out = new Float32Array(rows.length * zDims);
   rows.forEach((row, b) => {
     if (!isLatentLike(row)) throw new InvalidArgumentError(`${what}[${b}] is not a Float32Array or number array`);
@@ -236,25 +327,71 @@ function latentBatch(z, zDims, what = 'z') {
   return out;
 }
 
+/** A batch of token arrays (each `width` integers) as one Int32Array, checked: no NaN becomes 0. */
+function tokenBatch(tokens, width, limit, what) {
+  if (!Array.isArray(tokens) || tokens.length === 0) {
+    throw new InvalidArgumentError(`${what} must be a non-empty array of token arrays`);
+  }
+  checkCount(tokens.length, `${what}: the number of token arrays`, limit);
+  const flat = new Int32Array(tokens.length * width);
+  tokens.forEach((t, b) => {
+    if (!(ArrayBuffer.isView(t) || Array.isArray(t)) || t.length !== width) {
+      throw new InvalidArgumentError(`${what}[${b}] must have ${width} tokens`);
+    }
+    if (!(t instanceof Int32Array)) {
+      for (let i = 0; i < width; i++) {
+        const v = t[i];
+        if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+          throw new InvalidArgumentError(`${what}[${b}][${i}] is ${v}, not an integer token`);
+        }
+      }
+    }
+    flat.set(t, b * width);
+  });
+  return flat;
+}
+
 function splitRows(flat, width, count) {
   const rows = new Array(count);
   for (let i = 0; i < count; i++) rows[i] = flat.slice(i * width, (i + 1) * width);
   return rows;
 }
 
-function interpolationShape(count, numInterps) {
+function interpolationShape(count, numInterps, limit) {
   const dims = typeof numInterps === 'number' ? [numInterps] : numInterps;
   if (!Array.isArray(dims) || (dims.length !== 1 && dims.length !== 2)) {
     throw new InvalidArgumentError('numInterps must be a number or [columns, rows]');
   }
-  dims.forEach((d) => checkCount(d, 'numInterps'));
+  dims.forEach((d) => checkCount(d, 'numInterps', limit));
   if (count !== 2 && count !== 4) {
     throw new InvalidArgumentError(`interpolate takes 2 or 4 inputs, got ${count}`);
   }
   const cols = dims[0];
   const rows = count === 4 ? (dims.length === 2 ? dims[1] : cols) : 1;
+  checkCount(cols * rows, `interpolation points (${cols} x ${rows})`, limit);
   return { cols, rows };
 }
+
+function interpolationMethod(engine, controlArgs) {
+  const method = controlArgs.method === undefined ? 'linear' : controlArgs.method;
+  if (method !== 'linear' && method !== 'slerp') {
+    throw new InvalidArgumentError(`method must be 'linear' or 'slerp', got ${method}`);
+  }
+  return method === 'slerp' ? engine.C.MVAE_INTERP_SLERP : engine.C.MVAE_INTERP_LINEAR;
+}
+
+function checkOutputTiming(stepsPerQuarter, qpm) {
+  if (!(Number.isInteger(stepsPerQuarter) && stepsPerQuarter > 0)) {
+    throw new InvalidArgumentError(`stepsPerQuarter ${stepsPerQuarter} is not a positive integer`);
+  }
+  if (typeof qpm !== 'number' || !(qpm > 0) || !Number.isFinite(qpm)) {
+    throw new InvalidArgumentError(`qpm ${qpm} is not a positive number`);
+  }
+}
+
+// A pad point is blended by the engine's mvae_interpolate at a fraction k / PAD_STEPS (see latentAt).
+const PAD_STEPS = 256;
+const gcd = (a, b) => (b ? gcd(b, a % b) : a);
 
 // ---- MusicVAE -----------------------------------------------------------------------------------
 
@@ -299,35 +436,17 @@ export class MusicVAE {
       engine.u8(data, bytes.length).set(bytes);
       const status = alloc(4);
       const ptr = M._mvw_load(data, bytes.length, status);
-      if (!ptr) {
-        const code = engine.i32(status, 1)[0];
-        const message = M.UTF8ToString(M._mvw_load_error());
-        throw errorForStatus(code, `cannot load the model: ${message}`);
-      }
+      if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(M._mvw_load_error())}`);
       return ptr;
     });
-    let v;
     try {
-      v = engine.withMemory((alloc) => {
-        const out = alloc(20 * 4);
-        const st = M._mvw_info(model, out);
-        if (st) throw errorForStatus(st, 'cannot read the model info');
-        return Array.from(engine.i32(out, 20));
-      });
+      this.info = engine.modelInfo(model);
     } catch (e) {
       M._mvae_model_free(model);
       throw e;
     }
     this._engine = engine;
     this._model = model;
-    this.info = Object.freeze({
-      name: M.UTF8ToString(M._mvw_name(model)),
-      zSize: v[0], numSteps: v[1], numSegments: v[2], stepsPerQuarter: v[3], stepsPerBar: v[4],
-      hierarchical: !!v[5], hasEncoder: !!v[6], hasSigma: !!v[7], inputDepth: v[8], numTracks: v[9],
-      outputDepths: v.slice(10, 10 + v[9]), converter: CONVERTERS[v[14]] || String(v[14]),
-      minPitch: v[15], maxPitch: v[16], drumsRollInput: !!v[17], quantized: !!v[18], weightBytes: v[19],
-      kernels: engine.kernels,
-    });
     this.zDims = this.info.zSize;
     this.initialized = true;
   }
@@ -351,13 +470,28 @@ export class MusicVAE {
     return this._engine;
   }
 
-  _fail(status) {
-    const M = this._engine.M;
-    return errorForStatus(status, M.UTF8ToString(M._mvae_last_error(this._model)));
+  /** The most sequences, latent vectors or points one call takes (the engine's MVAE_MAX_BATCH). */
+  get _limit() {
+    return this._engine.C.MVAE_MAX_BATCH;
   }
 
-  _check(status) {
-    if (status) throw this._fail(status);
+  get _seqTokens() {
+    return this.info.numTracks * this.info.numSteps;
+  }
+
+  // Model calls leave their message in mvae_last_error; the latent helpers take no model and have
+  // only their status: `latentCall` names the call for the message.
+  _check(status, latentCall = null) {
+    const { C, M } = this._engine;
+    if (status === C.MVAE_OK) return;
+    const message = latentCall ? '' : M.UTF8ToString(M._mvae_last_error(this._model));
+    throw this._engine.error(status, message || `${latentCall || 'the call'} failed: ${M.UTF8ToString(M._mvae_status_string(status))}`);
+  }
+
+  // onProgress may call dispose(): the call then ends with a DisposedError, not an engine error.
+  _progress(onProgress, done, total) {
+    if (onProgress) onProgress(done, total);
+    if (this.disposed) throw new DisposedError('the model was disposed during the call (by onProgress)');
   }
 
   // ---- encode ----
@@ -378,9 +512,14 @@ export class MusicVAE {
     if (!Array.isArray(sequences) || sequences.length === 0) {
       throw new InvalidArgumentError('encode takes a non-empty array of NoteSequences');
     }
-    if (sequences.length > MAX_BATCH) throw new InvalidArgumentError(`at most ${MAX_BATCH} sequences at once`);
+    checkCount(sequences.length, 'the number of sequences', this._limit);
     const { numSteps, inputDepth, stepsPerQuarter } = this.info;
-    const records = sequences.map((ns, i) => sequenceToRecords(ns, i, numSteps, stepsPerQuarter));
+    const records = sequences.map((ns, i) => {
+      if (ns && Array.isArray(ns.notes) && ns.notes.length > MAX_INPUT_NOTES) {
+        throw new InvalidArgumentError(`sequence ${i} has ${ns.notes.length} notes, more than ${MAX_INPUT_NOTES}`);
+      }
+      return sequenceToRecords(ns, i, numSteps, stepsPerQuarter);
+    });
     return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma);
   }
 
@@ -388,6 +527,7 @@ export class MusicVAE {
     const M = engine.M;
     const batch = records.length;
     const z = this.zDims;
+    const noteInts = engine.C.MVW_NOTE_INTS;
     return engine.withMemory((alloc) => {
       const inputs = alloc(batch * stepValues * 4);
       let notesPtr = 0, notesCap = 0;
@@ -397,8 +537,7 @@ export class MusicVAE {
           notesPtr = alloc(notesCap * 4);
         }
         engine.i32(notesPtr, rec.length).set(rec);
-        this._check(M._mvae_notes_to_input(this._model, notesPtr, rec.length / NOTE_INTS,
-          inputs + i * stepValues * 4));
+        this._check(M._mvae_notes_to_input(this._model, notesPtr, rec.length / noteInts, inputs + i * stepValues * 4));
       });
       const mu = alloc(batch * z * 4);
       const sigma = withSigma ? alloc(batch * z * 4) : 0;
@@ -421,8 +560,8 @@ export class MusicVAE {
     temperature = checkTemperature(temperature, 0);
     checkOutputTiming(stepsPerQuarter, qpm);
     const engine = await this._ready();
-    const flat = latentBatch(z, this.zDims);
-    const tokens = this._decodeFlat(engine, flat, temperature, args.seed, args.onProgress);
+    const flat = latentBatch(z, this.zDims, this._limit);
+    const tokens = engine.withRng(args.seed, (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress));
     return this._toSequences(engine, tokens, flat.length / this.zDims, stepsPerQuarter, qpm);
   }
 
@@ -432,67 +571,60 @@ export class MusicVAE {
    * seed, teacher (Int32Array[] of tokens to feed back), logits (true to return them), onProgress}.
    */
   async decodeTokens(z, options = {}) {
+    if (options === null || options === undefined) options = {};
+    if (typeof options !== 'object') throw new InvalidArgumentError('decodeTokens options must be an object');
+    checkControlArgs(options);
     const temperature = checkTemperature(options.temperature, 0);
     const engine = await this._ready();
-    const flat = latentBatch(z, this.zDims);
+    const flat = latentBatch(z, this.zDims, this._limit);
     const batch = flat.length / this.zDims;
-    const seqTokens = this.info.numTracks * this.info.numSteps;
+    const seqTokens = this._seqTokens;
     let teacher = null;
     if (options.teacher) {
       if (!Array.isArray(options.teacher) || options.teacher.length !== batch) {
         throw new InvalidArgumentError(`teacher must be an array of ${batch} token arrays`);
       }
-      teacher = new Int32Array(batch * seqTokens);
-      options.teacher.forEach((t, b) => {
-        if (!t || t.length !== seqTokens) {
-          throw new InvalidArgumentError(`teacher[${b}] must have ${seqTokens} tokens`);
-        }
-        teacher.set(t, b * seqTokens);
-      });
+      teacher = tokenBatch(options.teacher, seqTokens, this._limit, 'teacher');
     }
     const logitWidth = this.info.outputDepths.reduce((a, b) => a + b, 0) * this.info.numSteps;
-    const logits = options.logits ? new Float32Array(batch * logitWidth) : null;
-    const tokens = this._decodeFlat(engine, flat, temperature, options.seed, options.onProgress, teacher, logits);
+    let logits = null;
+    if (options.logits) {
+      checkBufferBytes(batch * logitWidth * 4, `the logits of ${batch} sequences`);
+      logits = new Float32Array(batch * logitWidth);
+    }
+    const tokens = engine.withRng(options.seed,
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits));
     const result = { tokens: splitRows(tokens, seqTokens, batch) };
     if (logits) result.logits = splitRows(logits, logitWidth, batch);
     return result;
   }
 
-  // Decodes flat z in chunks (multiples of 64: the same randoms as one call), returns all tokens.
-  _decodeFlat(engine, flat, temperature, seed, onProgress, teacher = null, logitsOut = null, rngPtr = 0) {
+  // Decodes flat z in chunks (multiples of 64: the same randoms as one call) with `rng` (unused at
+  // temperature 0), returns all tokens.
+  _decodeFlat(engine, flat, temperature, rng, onProgress, teacher = null, logitsOut = null) {
     const M = engine.M;
     const zs = this.zDims;
     const batch = flat.length / zs;
-    const seqTokens = this.info.numTracks * this.info.numSteps;
+    const seqTokens = this._seqTokens;
     const logitWidth = logitsOut ? logitsOut.length / batch : 0;
-    const chunk = onProgress ? CHUNK * 4 : MAX_BATCH - (MAX_BATCH % CHUNK);
+    const chunk = onProgress ? CHUNK * 4 : this._limit - (this._limit % CHUNK);
     const tokens = new Int32Array(batch * seqTokens);
     return engine.withMemory((alloc) => {
-      let rng = rngPtr;
-      if (!rng && temperature > 0) {
-        const [lo, hi] = seedHalves(seed);
-        rng = M._mvw_rng_new(lo, hi);
-        if (!rng) throw errorForStatus(5, 'out of memory');
+      const n = Math.min(chunk, batch);
+      const zPtr = alloc(n * zs * 4);
+      const tPtr = alloc(n * seqTokens * 4);
+      const teacherPtr = teacher ? alloc(n * seqTokens * 4) : 0;
+      const logitsPtr = logitsOut ? alloc(n * logitWidth * 4) : 0;
+      for (let b = 0; b < batch; b += chunk) {
+        const m = Math.min(chunk, batch - b);
+        engine.f32(zPtr, m * zs).set(flat.subarray(b * zs, (b + m) * zs));
+        if (teacher) engine.i32(teacherPtr, m * seqTokens).set(teacher.subarray(b * seqTokens, (b + m) * seqTokens));
+        this._check(M._mvw_decode(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, tPtr));
+        tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
+        if (logitsOut) logitsOut.set(engine.f32(logitsPtr, m * logitWidth), b * logitWidth);
+        this._progress(onProgress, b + m, batch);
       }
-      try {
-        const n = Math.min(chunk, batch);
-        const zPtr = alloc(n * zs * 4);
-        const tPtr = alloc(n * seqTokens * 4);
-        const teacherPtr = teacher ? alloc(n * seqTokens * 4) : 0;
-        const logitsPtr = logitsOut ? alloc(n * logitWidth * 4) : 0;
-        for (let b = 0; b < batch; b += chunk) {
-          const m = Math.min(chunk, batch - b);
-          engine.f32(zPtr, m * zs).set(flat.subarray(b * zs, (b + m) * zs));
-          if (teacher) engine.i32(teacherPtr, m * seqTokens).set(teacher.subarray(b * seqTokens, (b + m) * seqTokens));
-          this._check(M._mvw_decode(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, tPtr));
-          tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
-          if (logitsOut) logitsOut.set(engine.f32(logitsPtr, m * logitWidth), b * logitWidth);
-          if (onProgress) onProgress(b + m, batch);
-        }
-        return tokens;
-      } finally {
-        if (rng && rng !== rngPtr) M._free(rng);
-      }
+      return tokens;
     });
   }
 
@@ -503,34 +635,25 @@ export class MusicVAE {
   async tokensToSequences(tokens, stepsPerQuarter = DEFAULT_STEPS_PER_QUARTER, qpm = DEFAULT_QPM) {
     checkOutputTiming(stepsPerQuarter, qpm);
     const engine = await this._ready();
-    const seqTokens = this.info.numTracks * this.info.numSteps;
-    if (!Array.isArray(tokens) || tokens.length === 0) {
-      throw new InvalidArgumentError('tokens must be a non-empty array of token arrays');
-    }
-    const flat = new Int32Array(tokens.length * seqTokens);
-    tokens.forEach((t, b) => {
-      if (!t || t.length !== seqTokens) throw new InvalidArgumentError(`tokens[${b}] must have ${seqTokens} tokens`);
-      flat.set(t, b * seqTokens);
-    });
+    const flat = tokenBatch(tokens, this._seqTokens, this._limit, 'tokens');
     return this._toSequences(engine, flat, tokens.length, stepsPerQuarter, qpm);
   }
 
   _toSequences(engine, tokens, batch, stepsPerQuarter, qpm) {
     const M = engine.M;
-    const { numSteps, numTracks, outputDepths } = this.info;
-    const seqTokens = numTracks * numSteps;
-    // Upper bound of notes per sequence: one per step per track, nine per step for drums.
-    const maxNotes = outputDepths.reduce((a, d) => a + (d === 512 ? 9 : 1), 0) * numSteps + 1;
+    const { numSteps, maxNotes } = this.info;
+    const seqTokens = this._seqTokens;
+    const noteInts = engine.C.MVW_NOTE_INTS;
     return engine.withMemory((alloc) => {
       const tPtr = alloc(seqTokens * 4);
-      const notesPtr = alloc(maxNotes * NOTE_INTS * 4);
+      const notesPtr = alloc(maxNotes * noteInts * 4);
       const countPtr = alloc(4);
       const out = [];
       for (let b = 0; b < batch; b++) {
         engine.i32(tPtr, seqTokens).set(tokens.subarray(b * seqTokens, (b + 1) * seqTokens));
         this._check(M._mvae_tokens_to_notes(this._model, tPtr, notesPtr, maxNotes, countPtr));
         const count = engine.i32(countPtr, 1)[0];
-        out.push(buildSequence(engine.i32(notesPtr, count * NOTE_INTS), count, numSteps, stepsPerQuarter, qpm));
+        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, numSteps, stepsPerQuarter, qpm));
       }
       return out;
     });
@@ -545,15 +668,15 @@ export class MusicVAE {
    */
   async sample(numSamples, temperature = 0.5, controlArgsOrSeed, stepsPerQuarter = DEFAULT_STEPS_PER_QUARTER,
     qpm = DEFAULT_QPM) {
-    const { tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed, stepsPerQuarter, qpm);
+    checkOutputTiming(stepsPerQuarter, qpm);
+    const { tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
     return this._toSequences(this._engine, tokens, numSamples, stepsPerQuarter, qpm);
   }
 
   /** {z: Float32Array[], tokens: Int32Array[]} of a sample (same arguments as sample). */
   async sampleTokens(numSamples, temperature = 0.5, controlArgsOrSeed) {
     const { z, tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
-    const seqTokens = this.info.numTracks * this.info.numSteps;
-    return { z: splitRows(z, this.zDims, numSamples), tokens: splitRows(tokens, seqTokens, numSamples) };
+    return { z: splitRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
   }
 
   /**
@@ -561,49 +684,32 @@ export class MusicVAE {
    * `seed` as in sample (a number, bigint or string; random when omitted).
    */
   async sampleLatents(numSamples, seed) {
-    checkCount(numSamples, 'numSamples');
     const engine = await this._ready();
-    const M = engine.M;
-    const [lo, hi] = seedHalves(seed);
-    const rng = M._mvw_rng_new(lo, hi);
-    if (!rng) throw errorForStatus(5, 'out of memory');
-    try {
-      const n = numSamples * this.zDims;
-      const z = engine.withMemory((alloc) => {
-        const zPtr = alloc(n * 4);
-        M._mvw_normal(rng, zPtr, n);
-        return engine.f32(zPtr, n).slice();
-      });
-      return splitRows(z, this.zDims, numSamples);
-    } finally {
-      M._free(rng);
-    }
+    checkCount(numSamples, 'numSamples', this._limit);
+    const z = engine.withRng(seed, (rng) => this._normals(engine, rng, numSamples * this.zDims));
+    return splitRows(z, this.zDims, numSamples);
   }
 
-  async _sampleTokens(numSamples, temperature, controlArgsOrSeed, stepsPerQuarter = 4, qpm = 120) {
+  // n draws of N(0, 1) from rng, as mvae_sample draws its z.
+  _normals(engine, rng, n) {
+    return engine.withMemory((alloc) => {
+      const zPtr = alloc(n * 4);
+      engine.M._mvw_normal(rng, zPtr, n);
+      return engine.f32(zPtr, n).slice();
+    });
+  }
+
+  async _sampleTokens(numSamples, temperature, controlArgsOrSeed) {
     const isSeed = ['number', 'bigint', 'string'].includes(typeof controlArgsOrSeed);
     const args = isSeed ? { seed: controlArgsOrSeed } : checkControlArgs(controlArgsOrSeed);
-    checkCount(numSamples, 'numSamples');
     temperature = checkTemperature(temperature, 0.5);
-    checkOutputTiming(stepsPerQuarter, qpm);
     const engine = await this._ready();
-    const M = engine.M;
-    const zs = this.zDims;
-    const [lo, hi] = seedHalves(args.seed);
-    const rng = M._mvw_rng_new(lo, hi);
-    if (!rng) throw errorForStatus(5, 'out of memory');
-    try {
-      // As mvae_sample: every z from the rng first, then the decode with the same rng.
-      const z = engine.withMemory((alloc) => {
-        const zPtr = alloc(numSamples * zs * 4);
-        M._mvw_normal(rng, zPtr, numSamples * zs);
-        return engine.f32(zPtr, numSamples * zs).slice();
-      });
-      const tokens = this._decodeFlat(engine, z, temperature, undefined, args.onProgress, null, null, rng);
-      return { z, tokens };
-    } finally {
-      M._free(rng);
-    }
+    checkCount(numSamples, 'numSamples', this._limit);
+    // As mvae_sample: every z from the rng first, then the decode with the same rng.
+    return engine.withRng(args.seed, (rng) => {
+      const z = this._normals(engine, rng, numSamples * this.zDims);
+      return { z, tokens: this._decodeFlat(engine, z, temperature, rng, args.onProgress) };
+    });
   }
 
   /**
@@ -611,34 +717,37 @@ export class MusicVAE {
    * `inputSequence` may also be a latent vector (Float32Array). controlArgs: {seed}.
    */
   async similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
+    const { tokens } = await this._similar(inputSequence, numSamples, similarity, temperature, controlArgs);
+    return this._toSequences(this._engine, tokens, numSamples, DEFAULT_STEPS_PER_QUARTER, DEFAULT_QPM);
+  }
+
+  /** {z: Float32Array[], tokens: Int32Array[]} of similar (same arguments): the z' and their decodes. */
+  async similarTokens(inputSequence, numSamples, similarity, temperature, controlArgs) {
+    const { z, tokens } = await this._similar(inputSequence, numSamples, similarity, temperature, controlArgs);
+    return { z: splitRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+  }
+
+  async _similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
     const args = checkControlArgs(controlArgs);
-    checkCount(numSamples, 'numSamples');
     if (typeof similarity !== 'number' || !(similarity >= 0 && similarity <= 1)) {
       throw new InvalidArgumentError('Similarity must be between 0 and 1.');
     }
     temperature = checkTemperature(temperature, 0);
-    if (numSamples > MAX_BATCH) throw new InvalidArgumentError(`at most ${MAX_BATCH} samples at once`);
     const engine = await this._ready();
+    checkCount(numSamples, 'numSamples', this._limit);
     const z0 = isLatentLike(inputSequence)
-      ? latentBatch([inputSequence], this.zDims)
+      ? latentBatch([inputSequence], this.zDims, 1)
       : (await this.encode([inputSequence]))[0];
-    const M = engine.M;
-    const [lo, hi] = seedHalves(args.seed);
-    const seqTokens = this.info.numTracks * this.info.numSteps;
-    const tokens = engine.withMemory((alloc) => {
-      const zPtr = alloc(this.zDims * 4);
-      engine.f32(zPtr, this.zDims).set(z0);
+    const zs = this.zDims, seqTokens = this._seqTokens;
+    return engine.withMemory((alloc) => {
+      const zPtr = alloc(zs * 4);
+      engine.f32(zPtr, zs).set(z0);
+      const zOut = alloc(numSamples * zs * 4);
       const tPtr = alloc(numSamples * seqTokens * 4);
-      const rng = M._mvw_rng_new(lo, hi);
-      if (!rng) throw errorForStatus(5, 'out of memory');
-      try {
-        this._check(M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, 0, tPtr));
-      } finally {
-        M._free(rng);
-      }
-      return engine.i32(tPtr, numSamples * seqTokens).slice();
+      engine.withRng(args.seed,
+        (rng) => this._check(engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)));
+      return { z: engine.f32(zOut, numSamples * zs).slice(), tokens: engine.i32(tPtr, numSamples * seqTokens).slice() };
     });
-    return this._toSequences(engine, tokens, numSamples, DEFAULT_STEPS_PER_QUARTER, DEFAULT_QPM);
   }
 
   /**
@@ -655,48 +764,83 @@ export class MusicVAE {
   /** The latent vectors interpolate() decodes (array of Float32Array). */
   async interpolateLatents(inputs, numInterps, controlArgs) {
     const args = checkControlArgs(controlArgs);
-    const method = args.method === undefined ? 'linear' : args.method;
-    if (method !== 'linear' && method !== 'slerp') {
-      throw new InvalidArgumentError(`method must be 'linear' or 'slerp', got ${method}`);
-    }
     if (!Array.isArray(inputs)) throw new InvalidArgumentError('interpolate takes an array of 2 or 4 inputs');
-    const { cols, rows } = interpolationShape(inputs.length, numInterps);
-    if (cols * rows > MAX_BATCH * 16) throw new InvalidArgumentError('too many interpolation points');
     const engine = await this._ready();
+    const method = interpolationMethod(engine, args);
+    const { cols, rows } = interpolationShape(inputs.length, numInterps, this._limit);
+    const corners = await this._latents(inputs);
     const zs = this.zDims;
-    // Latent vectors as given; sequences encoded (together, in one batch).
-    const corners = new Array(inputs.length);
+    const count = cols * rows;
+    return engine.withMemory((alloc) => {
+      const c = alloc(inputs.length * zs * 4);
+      engine.f32(c, inputs.length * zs).set(corners);
+      const out = alloc(count * zs * 4);
+      this._check(inputs.length === 2
+        ? engine.M._mvae_interpolate(c, c + zs * 4, zs, cols, method, out)
+        : engine.M._mvae_interpolate_grid(c, zs, cols, rows, method, out), 'interpolation');
+      return splitRows(engine.f32(out, count * zs), zs, count);
+    });
+  }
+
+  /**
+   * The latent vector at (u, v) of the square of 4 corners (as interpolateLatents: A top-left,
+   * B bottom-left, C top-right, D bottom-right; u left to right, v top to bottom, both in 0..1), or
+   * at fraction u between 2 inputs: the left (A..B) and right (C..D) edges at v, then across at u,
+   * each blend by the engine's mvae_interpolate (linear: the bilinear point; slerp: as the grid's
+   * rows). u and v are taken to the nearest multiple of 1/256. controlArgs: {method}.
+   */
+  async latentAt(inputs, u, v = 0, controlArgs) {
+    const args = checkControlArgs(controlArgs);
+    if (!Array.isArray(inputs) || (inputs.length !== 2 && inputs.length !== 4)) {
+      throw new InvalidArgumentError('latentAt takes an array of 2 or 4 inputs');
+    }
+    for (const [name, x] of [['u', u], ['v', v]]) {
+      if (typeof x !== 'number' || !(x >= 0 && x <= 1)) throw new InvalidArgumentError(`${name} ${x} is not in 0..1`);
+    }
+    const engine = await this._ready();
+    const method = interpolationMethod(engine, args);
+    const corners = await this._latents(inputs);
+    const zs = this.zDims;
+    return engine.withMemory((alloc) => {
+      const c = alloc(corners.length * 4);
+      engine.f32(c, corners.length).set(corners);
+      const ends = alloc(2 * zs * 4);
+      const out = alloc(zs * 4);
+      // The point k / PAD_STEPS of a..b is point p of mvae_interpolate's q + 1 (p / q in lowest terms).
+      const scratch = alloc((PAD_STEPS + 1) * zs * 4);
+      const blend = (a, b, t, to) => {
+        const k = Math.round(t * PAD_STEPS), d = gcd(k, PAD_STEPS) || PAD_STEPS;
+        const p = k / d, q = PAD_STEPS / d;
+        this._check(engine.M._mvae_interpolate(a, b, zs, q + 1, method, scratch), 'interpolation');
+        engine.M.HEAPU8.copyWithin(to, scratch + p * zs * 4, scratch + (p + 1) * zs * 4);
+      };
+      if (inputs.length === 2) {
+        blend(c, c + zs * 4, u, out);
+      } else {
+        blend(c, c + zs * 4, v, ends);
+        blend(c + 2 * zs * 4, c + 3 * zs * 4, v, ends + zs * 4);
+        blend(ends, ends + zs * 4, u, out);
+      }
+      return engine.f32(out, zs).slice();
+    });
+  }
+
+  // Latent vectors of inputs as one Float32Array [inputs.length * zDims]: latent vectors as given,
+  // sequences encoded (together, in one batch).
+  async _latents(inputs) {
+    const zs = this.zDims;
+    const out = new Float32Array(inputs.length * zs);
     const toEncode = [];
     inputs.forEach((x, i) => {
-      if (isLatentLike(x)) corners[i] = latentBatch([x], zs, `inputs[${i}]`);
+      if (isLatentLike(x)) out.set(latentBatch([x], zs, 1, `inputs[${i}]`), i * zs);
       else toEncode.push(i);
     });
     if (toEncode.length) {
       const mu = await this.encode(toEncode.map((i) => inputs[i]));
-      toEncode.forEach((i, k) => { corners[i] = mu[k]; });
+      toEncode.forEach((i, k) => out.set(mu[k], i * zs));
     }
-    const M = engine.M;
-    const count = cols * rows;
-    return engine.withMemory((alloc) => {
-      const c = alloc(inputs.length * zs * 4);
-      corners.forEach((v, i) => engine.f32(c + i * zs * 4, zs).set(v));
-      const out = alloc(count * zs * 4);
-      const m = method === 'slerp' ? 1 : 0;
-      const status = inputs.length === 2
-        ? M._mvae_interpolate(c, c + zs * 4, zs, cols, m, out)
-        : M._mvae_interpolate_grid(c, zs, cols, rows, m, out);
-      if (status) throw errorForStatus(status, `interpolation failed (status ${status})`);
-      return splitRows(engine.f32(out, count * zs), zs, count);
-    });
-  }
-}
-
-function checkOutputTiming(stepsPerQuarter, qpm) {
-  if (!(Number.isInteger(stepsPerQuarter) && stepsPerQuarter > 0)) {
-    throw new InvalidArgumentError(`stepsPerQuarter ${stepsPerQuarter} is not a positive integer`);
-  }
-  if (typeof qpm !== 'number' || !(qpm > 0) || !Number.isFinite(qpm)) {
-    throw new InvalidArgumentError(`qpm ${qpm} is not a positive number`);
+    if (this.disposed) throw new DisposedError();
+    return out;
   }
 }
 

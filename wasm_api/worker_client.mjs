@@ -10,6 +10,7 @@
 // In browsers the worker is started as a module worker from worker.js beside this file; under Node
 // as a node:worker_threads Worker. Pass {worker} to use one you started yourself.
 import { DisposedError, EngineError, deserializeError } from './errors.mjs';
+import { MODEL_METHODS, swapProgress } from './protocol.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 
@@ -25,7 +26,8 @@ export class MusicVAEWorker {
   /**
    * @param modelUrlOrBytes as for MusicVAE (URL or path of an .mvae file, or its bytes; none = the
    *   bundled default model)
-   * @param options {worker: a started Worker to use, workerUrl: where worker.js is, wasmUrl, ...}
+   * @param options {worker: a started Worker to use, workerUrl: where worker.js is, wasmUrl,
+   *   midiModule: URL of the MIDI module midi() runs (default wasm_api/midi.mjs), ...}
    */
   constructor(modelUrlOrBytes, options = {}) {
     this.source = resolveSource(modelUrlOrBytes);
@@ -101,17 +103,11 @@ export class MusicVAEWorker {
     });
   }
 
-  async _invoke(method, args, progressIndex = -1) {
+  async _invoke(method, args) {
     if (this.disposed) throw new DisposedError();
     if (!this.initialized) await this.initialize();
-    let onProgress = null;
-    if (progressIndex >= 0 && args[progressIndex] && typeof args[progressIndex] === 'object' &&
-        typeof args[progressIndex].onProgress === 'function') {
-      onProgress = args[progressIndex].onProgress;
-      args = [...args];
-      args[progressIndex] = { ...args[progressIndex], onProgress: true };
-    }
-    return this._call(method, args, onProgress);
+    const { args: sent, onProgress } = swapProgress(args, MODEL_METHODS[method] ?? -1, true);
+    return this._call(method, sent, typeof onProgress === 'function' ? onProgress : null);
   }
 
   async initialize() {
@@ -119,8 +115,9 @@ export class MusicVAEWorker {
     if (!this._initPromise) {
       this._initPromise = (async () => {
         await this._start();
-        const { wasmUrl, wasmBinary } = this.options;
-        const { info, zDims } = await this._call('init', [this.source, { wasmUrl: wasmUrl && String(wasmUrl), wasmBinary }]);
+        const { wasmUrl, wasmBinary, midiModule } = this.options;
+        const { info, zDims } = await this._call('init', [this.source,
+          { wasmUrl: wasmUrl && String(wasmUrl), wasmBinary, midiModule: midiModule && String(midiModule) }]);
         this.info = info;
         this.zDims = zDims;
         this.initialized = true;
@@ -146,30 +143,24 @@ export class MusicVAEWorker {
     this._worker = null;
   }
 
-  encode(inputSequences, controlArgs) { return this._invoke('encode', [inputSequences, controlArgs]); }
-  encodeWithSigma(inputSequences, controlArgs) { return this._invoke('encodeWithSigma', [inputSequences, controlArgs]); }
-  decode(z, temperature, controlArgs, stepsPerQuarter, qpm) {
-    return this._invoke('decode', [z, temperature, controlArgs, stepsPerQuarter, qpm], 2);
-  }
-  decodeTokens(z, options) { return this._invoke('decodeTokens', [z, options], 1); }
-  sample(numSamples, temperature, controlArgsOrSeed, stepsPerQuarter, qpm) {
-    return this._invoke('sample', [numSamples, temperature, controlArgsOrSeed, stepsPerQuarter, qpm], 2);
-  }
-  sampleTokens(numSamples, temperature, controlArgsOrSeed) {
-    return this._invoke('sampleTokens', [numSamples, temperature, controlArgsOrSeed]);
-  }
-  sampleLatents(numSamples, seed) { return this._invoke('sampleLatents', [numSamples, seed]); }
-  similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
-    return this._invoke('similar', [inputSequence, numSamples, similarity, temperature, controlArgs]);
-  }
-  interpolate(inputSequences, numInterps, temperature, controlArgs) {
-    return this._invoke('interpolate', [inputSequences, numInterps, temperature, controlArgs], 3);
-  }
-  interpolateLatents(inputs, numInterps, controlArgs) {
-    return this._invoke('interpolateLatents', [inputs, numInterps, controlArgs]);
+  /**
+   * Runs a function of the MIDI module in the worker, off this thread: midi('midiToQuantizedSequence',
+   * bytes, stepsPerQuarter), midi('midiToSequence', bytes), ... (protocol.mjs lists them).
+   */
+  midi(name, ...args) {
+    return this._invoke('midi', [name, ...args]);
   }
   /** {kernels, activations} of the engine in the worker. */
   engineInfo() { return this._invoke('engineInfo', []); }
   /** Bytes of the worker's WebAssembly heap in use. */
   heapUsed() { return this._invoke('heapUsed', []); }
+}
+
+// The MusicVAE methods, forwarded to the worker: the same arguments and results as MusicVAE's.
+for (const method of Object.keys(MODEL_METHODS)) {
+  Object.defineProperty(MusicVAEWorker.prototype, method, {
+    value: function forward(...args) { return this._invoke(method, args); },
+    writable: true,
+    configurable: true,
+  });
 }

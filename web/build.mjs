@@ -1,21 +1,22 @@
 // Builds the explorer as a static site: `node web/build.mjs [--out DIR]` (default web/dist/). The
-// output is self-contained (any static host serves it): the page and its modules, the WebAssembly
-// engine and JS API from wasm_api/ (build them first: bash wasm_api/build.sh), the models listed in
-// web/models.json, @tonejs/midi as an ES module (vendor/), generated PNG icons, and the service
-// worker with its precache list and a version hash of every precached file.
+// site is web/ as it is in the repo (web/wasm_api and web/models are links to the repo's folders, the
+// vendored @tonejs/midi and the icons are committed), so the build only copies and hashes: the page
+// and its modules, the WebAssembly engine and JS API from wasm_api/ (build them first: bash
+// wasm_api/build.sh), the models listed in web/models.json that exist, and the service worker with
+// its precache list and a version hash of every precached file.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeIcons } from './tools/icons.mjs';
 
 const WEB = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(WEB, '..');
 
 // What the browser needs from wasm_api/ (not the CLI, the Node MIDI helpers or the benchmarks).
-const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'sequences.mjs', 'errors.mjs',
-  'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
+export const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'protocol.mjs', 'sequences.mjs',
+  'errors.mjs', 'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
+const APP_DIRS = ['src', 'icons', 'vendor'];
 
 function copy(from, to) {
   fs.mkdirSync(path.dirname(to), { recursive: true });
@@ -27,39 +28,6 @@ function listFiles(dir, base = dir) {
     const p = path.join(dir, d.name);
     return d.isDirectory() ? listFiles(p, base) : [path.relative(base, p).split(path.sep).join('/')];
   });
-}
-
-/** @tonejs/midi's UMD bundle as an ES module: it sees a CommonJS `module`, we export what it sets. */
-function vendorToneMidi(outDir) {
-  const pkgDir = path.join(ROOT, 'node_modules/@tonejs/midi');
-  const bundle = path.join(pkgDir, 'build/Midi.js');
-  if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm ci`);
-  const { version } = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  const source = fs.readFileSync(bundle, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
-  const text = `// @tonejs/midi ${version} (MIT licence, vendor/tonejs-midi.LICENSE.md), its UMD build wrapped as an ES
-// module by web/build.mjs.
-const module = { exports: {} };
-const exports = module.exports;
-${source}
-export const { Midi, Track, Header } = module.exports;
-export default module.exports;
-`;
-  fs.mkdirSync(path.join(outDir, 'vendor'), { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'vendor/tonejs-midi.mjs'), text);
-  copy(path.join(pkgDir, 'LICENSE.md'), path.join(outDir, 'vendor/tonejs-midi.LICENSE.md'));
-}
-
-// Drawing the icons takes a few seconds: they are kept in build/web-icons/ until icons.mjs changes.
-function icons(outDir) {
-  const source = fs.readFileSync(path.join(WEB, 'tools/icons.mjs'));
-  const stamp = crypto.createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const cache = path.join(ROOT, 'build/web-icons', stamp);
-  if (!fs.existsSync(path.join(cache, 'done'))) {
-    fs.rmSync(cache, { recursive: true, force: true });
-    writeIcons(cache);
-    fs.writeFileSync(path.join(cache, 'done'), '');
-  }
-  for (const f of fs.readdirSync(cache)) if (f.endsWith('.png')) copy(path.join(cache, f), path.join(outDir, 'icons', f));
 }
 
 /**
@@ -81,37 +49,27 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
   fs.mkdirSync(out, { recursive: true });
 
   for (const f of APP_FILES) copy(path.join(WEB, f), path.join(out, f));
-  // The page's module graph is a few levels deep (app -> embed -> explorer -> models -> wasm_api):
-  // modulepreload links let the browser fetch it all at once instead of level by level.
-  const preload = [...fs.readdirSync(path.join(WEB, 'src')).filter((f) => f.endsWith('.mjs') && f !== 'midifile.mjs').map((f) => `src/${f}`),
-    ...WASM_API_FILES.filter((f) => f.endsWith('.mjs') && !f.startsWith('dist/')).map((f) => `wasm_api/${f}`), 'embed.js'];
-  const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8').replace('<!-- modulepreload -->',
-    preload.map((f) => `<link rel="modulepreload" href="${f}">`).join('\n  '));
-  fs.writeFileSync(path.join(out, 'index.html'), html);
-  for (const f of fs.readdirSync(path.join(WEB, 'src'))) {
-    if (f.endsWith('.mjs')) copy(path.join(WEB, 'src', f), path.join(out, 'src', f));
+  for (const dir of APP_DIRS) {
+    for (const f of listFiles(path.join(WEB, dir))) copy(path.join(WEB, dir, f), path.join(out, dir, f));
   }
   for (const f of WASM_API_FILES) copy(path.join(ROOT, 'wasm_api', f), path.join(out, 'wasm_api', f));
 
   // The model list, with the models that exist; the files keep their paths (models/...).
   const manifest = JSON.parse(fs.readFileSync(path.join(WEB, 'models.json'), 'utf8'));
   const models = manifest.models.filter((m) => {
-    const file = path.join(ROOT, m.file);
+    const file = path.resolve(WEB, m.file);
     if (!fs.existsSync(file)) {
       console.warn(`web/build: ${m.file} (model ${m.id}) does not exist: left out of the model list`);
       return false;
     }
-    if (path.relative(ROOT, file).startsWith('..')) throw new Error(`model file ${m.file} is outside the repository`);
-    copy(file, path.join(out, m.file));
+    if (path.relative(path.join(WEB, 'models'), file).startsWith('..')) throw new Error(`model file ${m.file} is not in web/models/`);
+    copy(file, path.join(out, path.relative(WEB, file)));
     return true;
   });
   if (!models.length) throw new Error('no model of web/models.json exists');
   const defaultId = models.some((m) => m.id === manifest.default) ? manifest.default : models[0].id;
   fs.writeFileSync(path.join(out, 'models.json'),
     `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${models.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]\n}\n`);
-
-  vendorToneMidi(out);
-  icons(out);
 
   // The service worker: every file is precached; the version is a hash of them all.
   const files = listFiles(out).sort();

@@ -1,6 +1,7 @@
 // The model manifest (web/models.json) and the shared MusicVAEWorker per model: one Worker per model
 // file, whatever number of elements on the page use it.
 import { MusicVAEWorker } from '../wasm_api/index.mjs';
+import { useDrumMap } from './drums.mjs';
 
 /** The manifest bundled beside the app. */
 export const DEFAULT_MANIFEST = new URL('../models.json', import.meta.url).href;
@@ -74,8 +75,10 @@ const pool = new Map();
 export async function acquireModel(url) {
   let entry = pool.get(url);
   if (!entry) {
-    const model = new MusicVAEWorker(url, { worker: startWorker() });
-    entry = { model, users: 0, ready: model.initialize() };
+    // MIDI files are parsed in the Worker, with the page's MIDI module.
+    const midiModule = new URL('./midifile.mjs', import.meta.url).href;
+    const model = new MusicVAEWorker(url, { worker: startWorker(), midiModule });
+    entry = { model, users: 0, ready: model.initialize().then(() => useDrumMap(model.info)) };
     pool.set(url, entry);
     entry.ready.catch(() => {
       if (pool.get(url) === entry) pool.delete(url);

@@ -1,27 +1,7 @@
 // Drawing sequences on a canvas, generically from the model's info: a melody as a piano roll, drums
-// as a drum grid (9 rows, Magenta's drum classes), a trio as three lanes (melody, bass, drums).
-
-/** magenta.js's drum pitch classes (src/notes/convert_drums.c): class index per MIDI pitch, -1 if none. */
-const DRUM_CLASS = new Int8Array(128).fill(-1);
-[
-  [36, 35],
-  [38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85],
-  [42, 44, 54, 68, 69, 70, 71, 73, 78, 80],
-  [46, 67, 72, 74, 79, 81],
-  [45, 29, 41, 61, 64, 84],
-  [48, 47, 60, 63, 77, 86, 87],
-  [50, 30, 43, 62, 76, 83],
-  [49, 55, 57, 58],
-  [51, 52, 53, 59, 82],
-].forEach((pitches, c) => pitches.forEach((p) => { DRUM_CLASS[p] = c; }));
-
-export const DRUM_NAMES = ['kick', 'snare', 'closed hi-hat', 'open hi-hat', 'low tom', 'mid tom', 'high tom',
-  'crash', 'ride'];
-
-/** The drum class (0 kick .. 8 ride) of a MIDI pitch, or -1. */
-export function drumClass(pitch) {
-  return pitch >= 0 && pitch < 128 ? DRUM_CLASS[pitch] : -1;
-}
+// as a drum grid (a row per drum class of the engine's map, drums.mjs), a trio as three lanes
+// (melody, bass, drums).
+import { drumClass, drumClassCount } from './drums.mjs';
 
 /**
  * The lanes a model's sequences are drawn in: [{kind: 'melody' | 'drums', label, weight, select(note)}].
@@ -141,7 +121,7 @@ export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = fal
         }
       }
     } else {
-      const rows = DRUM_NAMES.length;
+      const rows = Math.max(drumClassCount(), 1);
       const rowH = laneH / rows;
       drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, top, laneH, theme);
       g.fillStyle = color;

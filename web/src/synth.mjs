@@ -1,7 +1,7 @@
 // A small WebAudio synth, built from oscillators, filters, noise and envelopes only (nothing is
 // fetched, so it works offline): a lead voice for melodies, a bass voice, and a synthesized drum kit
 // (kick, snare, hi-hats, toms, cymbals). Works on an AudioContext or an OfflineAudioContext.
-import { drumClass } from './roll.mjs';
+import { drumClass } from './drums.mjs';
 
 const midiToHz = (pitch) => 440 * 2 ** ((pitch - 69) / 12);
 
@@ -76,59 +76,49 @@ export class Synth {
     return noteEnd + release + 0.02;
   }
 
-  lead(pitch, time, duration, velocity) {
+  _oscillator(type, frequency, time) {
+    const osc = this.ctx.createOscillator();
+    osc.type = type;
+    osc.frequency.setValueAtTime(frequency, time);
+    return osc;
+  }
+
+  // Two oscillators (the second at `mixLevel`) through a low-pass filter and an enveloped amp.
+  _twoOscillatorVoice(main, second, mixLevel, filter, time, duration, peak, envelope) {
     const ctx = this.ctx;
-    const f = midiToHz(pitch);
-    const saw = ctx.createOscillator();
-    saw.type = 'sawtooth';
-    saw.frequency.setValueAtTime(f, time);
-    const square = ctx.createOscillator();
-    square.type = 'square';
-    square.frequency.setValueAtTime(f, time);
-    square.detune.setValueAtTime(7, time);
     const mix = ctx.createGain();
-    mix.gain.value = 0.5;
-    const filter = ctx.createBiquadFilter();
+    mix.gain.value = mixLevel;
+    const amp = ctx.createGain();
+    main.connect(filter);
+    second.connect(mix);
+    mix.connect(filter);
+    filter.connect(amp);
+    amp.connect(this.volume);
+    const end = this._envelope(amp, time, duration, peak, envelope);
+    main.start(time);
+    second.start(time);
+    this._track([main, second, mix, filter], amp, end);
+  }
+
+  lead(pitch, time, duration, velocity) {
+    const f = midiToHz(pitch);
+    const square = this._oscillator('square', f, time);
+    square.detune.setValueAtTime(7, time);
+    const filter = this.ctx.createBiquadFilter();
     filter.type = 'lowpass';
     filter.Q.value = 2;
     filter.frequency.setValueAtTime(Math.min(f * 8 + 1500 * velocity, 12000), time);
     filter.frequency.exponentialRampToValueAtTime(Math.min(f * 3 + 400, 8000), time + 0.25);
-    const amp = ctx.createGain();
-    saw.connect(filter);
-    square.connect(mix);
-    mix.connect(filter);
-    filter.connect(amp);
-    amp.connect(this.volume);
-    const end = this._envelope(amp, time, duration, 0.22 * velocity);
-    saw.start(time);
-    square.start(time);
-    this._track([saw, square, mix, filter], amp, end);
+    this._twoOscillatorVoice(this._oscillator('sawtooth', f, time), square, 0.5, filter, time, duration, 0.22 * velocity);
   }
 
   bass(pitch, time, duration, velocity) {
-    const ctx = this.ctx;
     const f = midiToHz(pitch);
-    const tri = ctx.createOscillator();
-    tri.type = 'triangle';
-    tri.frequency.setValueAtTime(f, time);
-    const sub = ctx.createOscillator();
-    sub.type = 'square';
-    sub.frequency.setValueAtTime(f, time);
-    const subGain = ctx.createGain();
-    subGain.gain.value = 0.25;
-    const filter = ctx.createBiquadFilter();
+    const filter = this.ctx.createBiquadFilter();
     filter.type = 'lowpass';
     filter.frequency.setValueAtTime(Math.min(f * 6, 2500), time);
-    const amp = ctx.createGain();
-    tri.connect(filter);
-    sub.connect(subGain);
-    subGain.connect(filter);
-    filter.connect(amp);
-    amp.connect(this.volume);
-    const end = this._envelope(amp, time, duration, 0.45 * velocity, { decay: 0.2, sustain: 0.7, release: 0.06 });
-    tri.start(time);
-    sub.start(time);
-    this._track([tri, sub, subGain, filter], amp, end);
+    this._twoOscillatorVoice(this._oscillator('triangle', f, time), this._oscillator('square', f, time), 0.25, filter,
+      time, duration, 0.45 * velocity, { decay: 0.2, sustain: 0.7, release: 0.06 });
   }
 
   _noise(time, length) {
