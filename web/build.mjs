@@ -12,8 +12,8 @@ import { writeIcons } from './tools/icons.mjs';
 const WEB = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(WEB, '..');
 
-// What the browser needs from wasm_api/ (not the CLI, the Node MIDI helpers or the benchmarks).
-const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'sequences.mjs', 'errors.mjs',
+// What the browser needs from wasm_api/ (not the CLI or the benchmarks).
+const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'sequences.mjs', 'errors.mjs', 'midi.mjs', 'smf.mjs',
   'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
 
