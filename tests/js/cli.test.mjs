@@ -184,12 +184,14 @@ describe('encode and interpolate from MIDI (random-encoder bench model)', () => 
     assert.deepEqual(json.sigma.map((v) => Float32Array.from(v)), sigma);
     assert.deepEqual(json.inputs, files);
 
-    // stdout by default; --bar picks a later window (empty here: a warning, still encoded).
+    // stdout by default; --bar picks a window, one past the notes is refused (nothing encoded).
     const stdout = run(['encode', files[0], '--model', model]);
     assert.deepEqual(JSON.parse(stdout.stdout).z, [json.z[0]]);
+    assert.deepEqual(JSON.parse(run(['encode', files[0], '--model', model, '--bar', '0']).stdout).z, [json.z[0]]);
     const later = run(['encode', files[0], '--model', model, '--bar', '4']);
-    assert.equal(later.code, 0);
-    assert.match(later.stderr, /no notes in bars 4\.\.5/);
+    assert.equal(later.code, 1);
+    assert.equal(later.stdout, '');
+    assert.match(later.stderr, /in_1\.mid: bar 4 is past its last note \(in bar 1, counting from 0\) \[BAD_MIDI\]/);
 
     const i = run(['interpolate', ...files, '-n', '3', '--model', model, '--tokens', '-o', path.join(dir, 'im.mid')]);
     assert.equal(i.code, 0, i.stderr);
