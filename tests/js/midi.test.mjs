@@ -99,14 +99,12 @@ describe('writing MIDI equals magenta.js sequenceProtoToMidi', () => {
   });
 
   test('quantized melody, bass and drums: magenta.js channels, velocities, tempo', () => {
+    // [pitch, velocity, start, end, program, isDrum, instrument]
+    const rows = [[72, 80, 0, 4, 0, false, 0], [74, 127, 4, 5, 0, false, 0], [40, 1, 0, 8, 33, false, 1],
+      [36, 100, 8, 9, 0, true, 2], [42, 64, 3, 4, 0, true, 2]];
     const trio = {
-      notes: [
-        { pitch: 72, velocity: 80, quantizedStartStep: 0, quantizedEndStep: 4, program: 0, isDrum: false, instrument: 0 },
-        { pitch: 74, velocity: 127, quantizedStartStep: 4, quantizedEndStep: 5, program: 0, isDrum: false, instrument: 0 },
-        { pitch: 40, velocity: 1, quantizedStartStep: 0, quantizedEndStep: 8, program: 33, isDrum: false, instrument: 1 },
-        { pitch: 36, velocity: 100, quantizedStartStep: 8, quantizedEndStep: 9, program: 0, isDrum: true, instrument: 2 },
-        { pitch: 42, velocity: 64, quantizedStartStep: 3, quantizedEndStep: 4, program: 0, isDrum: true, instrument: 2 },
-      ],
+      notes: rows.map(([pitch, velocity, quantizedStartStep, quantizedEndStep, program, isDrum, instrument]) =>
+        ({ pitch, velocity, quantizedStartStep, quantizedEndStep, program, isDrum, instrument })),
       quantizationInfo: { stepsPerQuarter: 4 }, tempos: [{ time: 0, qpm: 97 }], totalQuantizedSteps: 16,
     };
     const theirs = Buffer.from(mm.sequenceProtoToMidi(structuredClone(trio)));
