@@ -2,8 +2,8 @@
 // so the page loads it as it is. Reading follows magenta.js 1.23.1's midiToSequenceProto (which
 // reads through @tonejs/midi) rule for rule: tracks split by channel and program, each note-on paired
 // with the first free note-off of its pitch, velocity, instrument numbers, the tempo map; but in one
-// linear pass (@tonejs/midi pairs notes in quadratic time). Writing follows sequenceProtoToMidi byte
-// for byte. midiToModelInput picks a model's input window from a file, for the page and the CLI alike.
+// linear pass (@tonejs/midi pairs notes in quadratic time); the one difference is velocity 127, which
+// magenta.js reads as 128. Writing follows sequenceProtoToMidi byte for byte. midiToModelInput picks a model's input window from a file, for the page and the CLI alike.
 import { DEFAULT_QPM } from './sequences.mjs';
 import { MAX_MIDI_BYTES, MidiFileError, latin1, readSmf, writeSmf } from './smf.mjs';
 
@@ -163,8 +163,10 @@ function parseMidi(bytes) {
   return { format, ppq, tempo, timeSignatures, parts: flat, unendedNotes };
 }
 
-/** Velocity as magenta.js reads it (@tonejs/midi's velocity / 127, times 128, floored). */
-const readVelocity = (raw) => Math.floor((raw / 127) * MIDI_VELOCITIES);
+// Velocities and control values are the file's 0..127. magenta.js reads a velocity v as
+// floor(v / 127 * 128): v for every velocity but 127, which becomes 128 (outside MIDI's range, and
+// refused by the engine); its writer maps v back to v for all of 0..127, so reading v keeps both
+// directions exact. Its control values, floor(v / 127 * 127), are v.
 
 /** Each part's NoteSequence instrument: counts the parts with notes, as magenta.js does. */
 function instruments(parts) {
@@ -174,7 +176,7 @@ function instruments(parts) {
 
 /**
  * An unquantized NoteSequence (times in seconds) from MIDI bytes, equal to magenta.js's
- * midiToSequenceProto: notes, controlChanges, tempos, timeSignatures (4/4 when the file has none),
+ * midiToSequenceProto (but for velocity 127, which it reads as 128): notes, controlChanges, tempos, timeSignatures (4/4 when the file has none),
  * ticksPerQuarter, totalTime. Throws MidiFileError for a file it cannot read.
  */
 export function midiToSequence(bytes) {
@@ -196,7 +198,7 @@ export function midiToSequence(bytes) {
       const endTime = startTime + (tempo.seconds(n.endTick) - startTime);
       ns.notes.push({
         instrument, program: part.program, startTime, endTime, pitch: n.pitch,
-        velocity: readVelocity(n.velocity), isDrum: part.isDrum,
+        velocity: n.velocity, isDrum: part.isDrum,
       });
       if (endTime > ns.totalTime) ns.totalTime = endTime;
     }
@@ -204,7 +206,7 @@ export function midiToSequence(bytes) {
     const ccs = [...part.ccs].sort((a, b) => a.number - b.number);
     for (const cc of ccs) {
       ns.controlChanges.push({
-        time: tempo.seconds(cc.tick), controlNumber: cc.number, controlValue: Math.floor((cc.value / 127) * (MIDI_VELOCITIES - 1)),
+        time: tempo.seconds(cc.tick), controlNumber: cc.number, controlValue: cc.value,
         instrument, program: part.program, isDrum: part.isDrum,
       });
     }
@@ -238,7 +240,7 @@ export function midiToQuantizedSequence(bytes, stepsPerQuarter = 4) {
       const end = Math.max(toStep(n.endTick), start + 1);
       total = Math.max(total, end);
       notes.push({
-        pitch: n.pitch, velocity: readVelocity(n.velocity), quantizedStartStep: start, quantizedEndStep: end,
+        pitch: n.pitch, velocity: n.velocity, quantizedStartStep: start, quantizedEndStep: end,
         program: part.program, isDrum: part.isDrum, instrument: instrumentOf[i],
       });
     }
@@ -267,7 +269,7 @@ export function readMidiTracks(bytes, stepsPerQuarter = 4) {
       program: part.program,
       notes: part.notes.map((n) => {
         const start = toStep(n.startTick);
-        return { pitch: n.pitch, velocity: readVelocity(n.velocity), start, end: Math.max(toStep(n.endTick), start + 1) };
+        return { pitch: n.pitch, velocity: n.velocity, start, end: Math.max(toStep(n.endTick), start + 1) };
       }).sort((a, b) => a.start - b.start || b.pitch - a.pitch),
     });
   });
