@@ -359,10 +359,10 @@ export function midiToModelInput(bytes, info, { track, bar } = {}) {
   const bars = numSteps / stepsPerBar;
   let from;
   if (bar === undefined) {
-    from = Math.floor(Math.min(...parts.map((p) => p.track.notes[0].start)) / stepsPerBar) * stepsPerBar;
+    from = Math.floor(parts.reduce((m, p) => Math.min(m, p.track.notes[0].start), Infinity) / stepsPerBar) * stepsPerBar;
   } else {
     if (!Number.isSafeInteger(bar) || bar < 0) throw new MidiFileError(`bar must be an integer >= 0, got ${bar}`);
-    const lastStart = Math.max(...parts.map((p) => p.track.notes[p.track.notes.length - 1].start));
+    const lastStart = parts.reduce((m, p) => Math.max(m, p.track.notes[p.track.notes.length - 1].start), 0);
     const lastBar = Math.floor(lastStart / stepsPerBar);
     if (bar > lastBar) throw new MidiFileError(`bar ${bar} is past its last note (in bar ${lastBar}, counting from 0)`);
     from = bar * stepsPerBar;

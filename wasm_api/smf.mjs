@@ -36,7 +36,12 @@ const DATA_BYTES = { 8: 2, 9: 2, 10: 2, 11: 2, 12: 1, 13: 1, 14: 2 };
  * package; chunks other than MThd/MTrk are skipped; a file cut inside an event is refused.
  */
 export function readSmf(input, visitor) {
-  const b = input instanceof Uint8Array ? input : new Uint8Array(input instanceof ArrayBuffer ? input : Array.from(input));
+  let b;
+  if (input instanceof Uint8Array) b = input;
+  else if (input instanceof ArrayBuffer) b = new Uint8Array(input);
+  else if (ArrayBuffer.isView(input)) b = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  else if (Array.isArray(input)) b = Uint8Array.from(input);
+  else throw new MidiFileError(`expected MIDI bytes (a Uint8Array or an ArrayBuffer), got ${input === null ? 'null' : typeof input}`);
   if (b.length > MAX_MIDI_BYTES) {
     throw new MidiFileError(`the file is too large: ${(b.length / 1e6).toFixed(1)} MB (the limit is ${MAX_MIDI_BYTES / (1 << 20)} MiB)`);
   }

@@ -151,12 +151,36 @@ describe('unreadable files: a MidiFileError that says why', () => {
           e.code === 'BAD_MIDI' && pattern.test(e.message) && !/undefined/.test(e.message), String(pattern));
       }
     }
+    for (const input of [undefined, null, 'MThd', 42, {}]) assert.throws(() => midiToSequence(input), /expected MIDI bytes/);
     // A track chunk shorter than its declared length is read as far as it goes (midi-file does so).
     const short = smf(0, 96, [mtrk(scale(2, 96))]);
     assert.equal(midiToSequence(short.slice(0, short.length - 4)).notes.length, 2);
     // Fewer tracks than the header says, and chunks of unknown type, are fine.
     assert.equal(midiToSequence(smf(1, 96, [[0x58, 0x46, 0x49, 0x4c, 0, 0, 0, 1, 7], ok], { trackCount: 5 })).notes.length, 2);
   });
+});
+
+test('random damage to real files: a NoteSequence or a MidiFileError, nothing else', { skip: !haveData && 'no ../shared/data' }, () => {
+  const files = sampleFiles(200);
+  let seed = 12345;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const info = { converter: 'melody', numSteps: 32, stepsPerBar: 16, stepsPerQuarter: 4, minPitch: 21, maxPitch: 108 };
+  let refused = 0;
+  for (let i = 0; i < 1500; i++) {
+    const bytes = new Uint8Array(fs.readFileSync(files[i % files.length]));
+    const cut = random() < 0.2 ? Math.floor(random() * bytes.length) : bytes.length;
+    const damaged = bytes.subarray(0, cut);
+    for (let k = 1 + Math.floor(random() * 8); k > 0; k--) damaged[Math.floor(random() * damaged.length)] = Math.floor(random() * 256);
+    for (const read of [midiToSequence, (b) => midiToModelInput(b, info)]) {
+      try {
+        read(damaged);
+      } catch (e) {
+        if (!(e instanceof MidiFileError)) throw new Error(`damaged ${files[i % files.length]} (${i}): ${e.stack}`);
+        refused++;
+      }
+    }
+  }
+  assert.ok(refused > 0);
 });
 
 describe('a model input from a file (page and CLI)', () => {
