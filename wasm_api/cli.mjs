@@ -177,11 +177,12 @@ function progress(values, label) {
 }
 
 function readLatents(file, zDims) {
+  const text = readFile(file, 'utf8');
   let data;
   try {
-    data = JSON.parse(readFile(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`cannot read latent vectors from ${file}: ${e instanceof FileError ? e.message.replace(/^cannot read [^:]*: /, '') : e.message}`);
+    throw new UsageError(`cannot read latent vectors from ${file}: ${e.message}`);
   }
   let z = data && !Array.isArray(data) ? data.z : data;
   if (Array.isArray(z) && typeof z[0] === 'number') z = [z];

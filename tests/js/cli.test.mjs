@@ -73,7 +73,7 @@ describe('usage', () => {
       [['sample', '--seed', 'abc'], /--seed must be an integer/],
       [['sample', '--temperature=-1'], /--temperature must be a number >= 0/],
       [['decode'], /one JSON file/],
-      [['decode', 'nonexistent.json'], /cannot read latent vectors/],
+      [['decode', path.join(ROOT, 'README.md')], /cannot read latent vectors from .*README\.md: Unexpected token/],
       [['interpolate', path.join(ROOT, 'package.json')], /package.json holds no latent vectors/],
     ];
     for (const [args, pattern] of cases) {
@@ -83,7 +83,10 @@ describe('usage', () => {
     }
   });
 
-  test('engine errors exit 1 with their code', () => {
+  test('engine errors exit 1 with their code; so do files that cannot be read', () => {
+    const missing = run(['decode', 'nonexistent.json']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'musicvae decode: cannot read nonexistent.json: no such file or directory (ENOENT)\n');
     const enc = run(['encode', path.join(ROOT, 'package.json')]);
     assert.equal(enc.code, 1);
     const badModel = run(['sample', '--model', path.join(ROOT, 'package.json')]);
