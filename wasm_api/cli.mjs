@@ -67,11 +67,11 @@ ${modelHelp}`,
       --track K        use only track K: the K-th track with notes, from 0 (as magenta.js
                        numbers instruments); default: the first pitched track that is a single
                        line (melody models), the first drum track (drum models)
+      --sigma          also write sigma
+${modelHelp}
 MIDI files must be in 4/4 (or 2/2), timed in ticks per quarter note, at most ${MAX_MIDI_BYTES >> 20} MiB; a file
 without notes the model can use in the window is refused. Pitches are folded by octaves into
 the model's range.
-      --sigma          also write sigma
-${modelHelp}
 The JSON: {"model": NAME, "zDims": Z, "z": [[...], ...]} (and "sigma"). Needs a model with an
 encoder (the bundled mel_2bar_small has one).`,
     run: cmdEncode,
