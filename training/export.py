@@ -7,10 +7,14 @@ Tensors keep their TF names and float32 values: a tensor loaded with --init-from
 out bit-identical to the file it came from (unless --quantize re-encodes the kernels).
 """
 import argparse
+import contextlib
+import errno
 import json
 import os
 import re
+import stat
 import sys
+import tempfile
 
 import torch
 
@@ -79,6 +83,43 @@ def hardware_used(ckpt_path):
     return ' then '.join(seen)
 
 
+@contextlib.contextmanager
+def atomic_output(out):
+    """A path to write `out` through: a temporary file in its folder, renamed over `out` once the
+    block succeeds and removed if it fails, so an existing file stays whole on any failure (a full
+    disk, an interrupted run). Through a symlink the file it points to is replaced; a device or pipe
+    (e.g. /dev/stdout) is written in place. An OSError names `out`."""
+    try:
+        target = os.path.realpath(out)
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), out)
+        if mode is not None and not stat.S_ISREG(mode):
+            yield target
+            return
+        fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f'.{os.path.basename(target)}.', suffix='.tmp')
+        try:
+            os.close(fd)
+            yield temp
+            with open(temp, 'rb+') as f:
+                os.fsync(f.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~umask)
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError as e:
+        if e.filename == out:
+            raise
+        raise OSError(e.errno, e.strerror, out) from e
+
+
 def export(ckpt_path, out, quantize=None, block=32, name=None, description=None, license=None):
     cfg, model, ckpt = load_checkpoint(ckpt_path)
     info = ckpt.get('info', {})
@@ -95,7 +136,8 @@ def export(ckpt_path, out, quantize=None, block=32, name=None, description=None,
     license = license or init_meta.get('general.license')
     tensors = {n: p.detach().cpu().numpy() for n, p in model.tf_parameters().items()}
     meta = model_metadata(cfg, name, description, license, source)
-    mvae_format.write_model(out, meta, tensors, quantize=quantize, block=block)
+    with atomic_output(out) as path:
+        mvae_format.write_model(path, meta, tensors, quantize=quantize, block=block)
     return meta, tensors
 
 
@@ -109,7 +151,7 @@ def write_config_json(ckpt_path, out):
               'hardware': hardware_used(ckpt_path) or None,
               'init_from': os.path.basename(info['init_from']) if info.get('init_from') else None,
               'frozen': info.get('freeze')}
-    with open(out, 'w') as f:
+    with atomic_output(out) as path, open(path, 'w') as f:
         json.dump(record, f, indent=1)
         f.write('\n')
 
@@ -127,9 +169,15 @@ def main(argv=None):
     p.add_argument('--config-json', default=None,
                    help='also write the run\'s configuration and training budget here (JSON)')
     a = p.parse_args(argv)
-    meta, tensors = export(a.ckpt, a.out, a.quantize, a.block, a.name, a.description, a.license)
-    if a.config_json:
-        write_config_json(a.ckpt, a.config_json)
+    try:
+        meta, tensors = export(a.ckpt, a.out, a.quantize, a.block, a.name, a.description, a.license)
+        if a.config_json:
+            write_config_json(a.ckpt, a.config_json)
+    except OSError as e:
+        # A file that cannot be read or written: its name and the reason, no traceback.
+        reason = f'{e.strerror} ({errno.errorcode.get(e.errno, e.errno)})' if e.errno else str(e)
+        verb = 'write' if e.filename in (a.out, a.config_json) else 'read'
+        sys.exit(f'training.export: cannot {verb} {e.filename}: {reason}')
     n = sum(t.size for t in tensors.values())
     print(f'wrote {a.out}: {len(tensors)} tensors, {n / 1e6:.2f} M values, '
           f'{os.path.getsize(a.out) / 1e6:.1f} MB')

@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 import { MusicVAE } from './musicvae.mjs';
 import { MusicVAEError } from './errors.mjs';
-import { midiToQuantizedSequence, sequencesToMidi } from './midi.mjs';
+import { FileError, readFile, writeFiles } from './files.mjs';
+import { MAX_MIDI_BYTES, MidiFileError, midiToModelInput, sequencesToMidi } from './midi.mjs';
+
+const MIN_QPM = 4; // a MIDI tempo is at most 2^24-1 microseconds per quarter (3.6 qpm)
+const MAX_QPM = 1000;
+const MAX_POINTS = 4096; // latent points one interpolate call makes
 
 const DEFAULT_MODEL = fileURLToPath(new URL('../models/mel_2bar_small.q8.mvae', import.meta.url));
 
@@ -32,9 +37,10 @@ const modelHelp = `  -m, --model FILE     model file (.mvae); default: the bundl
 const decodeHelp = `  -t, --temperature T  sampling temperature (> 0); 0 or none = argmax
   -s, --seed N         random seed (0..2^64-1): the same seed gives the same music, here and in
                        the native build; default: a random one
-  -o, --output FILE    MIDI file to write, all sequences one after another (default: NAME.mid)
+  -o, --output FILE    MIDI file to write, all sequences one after another (default: NAME.mid);
+                       written whole or not at all (an existing file stays as it was on failure)
       --split          one MIDI file per sequence: FILE_1.mid, FILE_2.mid, ...
-      --qpm Q          tempo of the output, quarters per minute (default 120)
+      --qpm Q          tempo of the output, quarters per minute (${MIN_QPM}..${MAX_QPM}, default 120)
       --json FILE      also write the NoteSequences as JSON ('-' = stdout)
       --tokens         print the decoded class indices, one sequence per line, to stdout
   -q, --quiet          no progress or summary on stderr`;
@@ -56,12 +62,16 @@ ${modelHelp}`,
     options: { ...common, output: { type: 'string', short: 'o' }, bar: { type: 'string' },
       track: { type: 'string' }, sigma: { type: 'boolean' } },
     help: `  -o, --output FILE    where to write the JSON (default: stdout)
-      --bar B          first bar of the window to encode (default 0); the window is the
-                       model's length (2 bars for mel_2bar_small)
-      --track K        use only MIDI track K (0-based); default: every track that fits the
-                       model (melody: the non-drum notes, highest note at each onset)
+      --bar B          first bar of the window to encode (0-based; default: the first bar
+                       with notes); the window is the model's length (2 bars for mel_2bar_small)
+      --track K        use only track K: the K-th track with notes, from 0 (as magenta.js
+                       numbers instruments); default: the first pitched track that is a single
+                       line (melody models), the first drum track (drum models)
       --sigma          also write sigma
 ${modelHelp}
+MIDI files must be in 4/4 (or 2/2), timed in ticks per quarter note, at most ${MAX_MIDI_BYTES >> 20} MiB; a file
+without notes the model can use in the window is refused. Pitches are folded by octaves into
+the model's range.
 The JSON: {"model": NAME, "zDims": Z, "z": [[...], ...]} (and "sigma"). Needs a model with an
 encoder (the bundled mel_2bar_small has one).`,
     run: cmdEncode,
@@ -83,6 +93,7 @@ z.json: {"z": [[...], ...]} as encode writes, or a bare array of vectors, or one
     help: `  A B [C D]            .mid files (encoded; needs an encoder) or .json latent files; one .json
                        file holding 2 or 4 vectors is enough
   -n N                 points from A to B, both included (default 5); with 4 inputs, an N x N grid
+                       (at most ${MAX_POINTS} points in all)
       --grid CxR       the grid's columns and rows with 4 inputs (A top-left, B bottom-left,
                        C top-right, D bottom-right; output row by row)
       --method M       linear (magenta.js, default) or slerp
@@ -115,22 +126,27 @@ musicvae COMMAND --help shows a command's options.
 
 // ---- helpers ----
 
-function intOption(value, name, { min = -Infinity, max = Infinity, fallback } = {}) {
-  if (value === undefined) return fallback;
-  if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${value}'`);
-  }
-  return Number(value);
-}
-
-function numberOption(value, name, fallback) {
+function intOption(value, name, { min = 0, max = Number.MAX_SAFE_INTEGER, fallback } = {}) {
   if (value === undefined) return fallback;
   const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0) {
-    throw new UsageError(`--${name} must be a number >= 0, got '${value}'`);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(x) || x < min || x > max) {
+    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${value}'`);
   }
   return x;
 }
+
+// A decimal number (no hex, no blanks, no Infinity), in [min, max].
+function numberOption(value, name, fallback, { min = 0, max = Number.MAX_VALUE } = {}) {
+  if (value === undefined) return fallback;
+  const x = Number(value);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(x) || x < min || x > max) {
+    const range = max === Number.MAX_VALUE ? `>= ${min}` : `in ${min}..${max}`;
+    throw new UsageError(`--${name} must be a number ${range}, got '${value}'`);
+  }
+  return x;
+}
+
+const qpmOption = (values) => numberOption(values.qpm, 'qpm', 120, { min: MIN_QPM, max: MAX_QPM });
 
 function seedOption(value) {
   if (value === undefined) return undefined;
@@ -161,9 +177,10 @@ function progress(values, label) {
 }
 
 function readLatents(file, zDims) {
+  const text = readFile(file, 'utf8');
   let data;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`cannot read latent vectors from ${file}: ${e.message}`);
   }
@@ -174,59 +191,56 @@ function readLatents(file, zDims) {
     if (!Array.isArray(v) || v.length !== zDims) {
       throw new UsageError(`${file}: vector ${i} has ${Array.isArray(v) ? v.length : 'no'} values; the model's zDims is ${zDims}`);
     }
+    const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+    if (bad >= 0) throw new UsageError(`${file}: vector ${i} value ${bad} is ${JSON.stringify(v[bad])}, not a finite number`);
   });
   return z.map((v) => Float32Array.from(v));
 }
 
-function writeLatents(file, model, z, extra = {}) {
-  const json = JSON.stringify({ model: model.info.name, zDims: model.zDims, z: z.map((v) => Array.from(v)), ...extra });
-  if (!file || file === '-') process.stdout.write(json + '\n');
-  else fs.writeFileSync(file, json + '\n');
+/** {file, data} for latent vectors as JSON ('-' or none: stdout). */
+function latentsOutput(file, model, z, extra = {}) {
+  return { file: file || '-', data: JSON.stringify({ model: model.info.name, zDims: model.zDims, z: z.map((v) => Array.from(v)), ...extra }) + '\n' };
 }
 
+/** Writes every {file, data} output: files atomically and all together, then stdout ('-'). */
+function writeOutputs(list) {
+  writeFiles(list.filter((o) => o.file !== '-'));
+  for (const o of list) if (o.file === '-') process.stdout.write(o.data);
+}
+
+/** The model's input from a MIDI file (midi.mjs's choice of tracks and window, as the page's). */
 function readSequence(file, model, values) {
-  let bytes;
+  const track = intOption(values.track, 'track');
+  const bar = intOption(values.bar, 'bar');
+  let size = 0;
   try {
-    bytes = fs.readFileSync(file);
+    size = fs.statSync(file).size;
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${e.message}`);
+    throw new FileError('read', file, e);
   }
-  const { numSteps, stepsPerQuarter, stepsPerBar, converter } = model.info;
-  const ns = midiToQuantizedSequence(bytes, stepsPerQuarter);
-  const track = intOption(values.track, 'track', { min: 0 });
-  const bar = intOption(values.bar, 'bar', { min: 0, fallback: 0 });
-  const from = bar * stepsPerBar;
-  const notes = ns.notes.filter((n) => {
-    if (track !== undefined) return n.instrument === track;
-    return converter === 'melody' ? !n.isDrum : converter === 'drums' ? n.isDrum : true;
-  }).filter((n) => n.quantizedStartStep >= from && n.quantizedStartStep < from + numSteps)
-    .map((n) => ({ ...n, quantizedStartStep: n.quantizedStartStep - from, quantizedEndStep: n.quantizedEndStep - from }));
-  if (notes.length === 0) {
-    process.stderr.write(`musicvae: warning: ${file} has no notes in bars ${bar}..${bar + numSteps / stepsPerBar - 1}\n`);
+  if (size > MAX_MIDI_BYTES) throw new MidiFileError(`${file}: the file is too large: ${(size / 1e6).toFixed(1)} MB (the limit is ${MAX_MIDI_BYTES >> 20} MiB)`);
+  try {
+    return midiToModelInput(readFile(file), model.info, { track, bar }).sequence;
+  } catch (e) {
+    if (e instanceof MidiFileError) throw new MidiFileError(`${file}: ${e.message}`);
+    throw e;
   }
-  return { ...ns, notes, totalQuantizedSteps: numSteps };
 }
 
-function outputs(values, defaultName, sequences, numSteps, qpm) {
+/** The MIDI (and --json) outputs of decoded sequences, with `extra` outputs, written together. */
+function writeMusic(values, defaultName, sequences, numSteps, qpm, extra = []) {
   const out = values.output || `${defaultName}.mid`;
-  const written = [];
+  const list = [...extra];
   if (values.split && sequences.length > 1) {
     const ext = path.extname(out) || '.mid';
     const base = out.slice(0, out.length - path.extname(out).length);
-    sequences.forEach((ns, i) => {
-      const file = `${base}_${i + 1}${ext}`;
-      fs.writeFileSync(file, sequencesToMidi([ns], { qpm, stepsEach: numSteps }));
-      written.push(file);
-    });
+    sequences.forEach((ns, i) => list.push({ file: `${base}_${i + 1}${ext}`, data: sequencesToMidi([ns], { qpm, stepsEach: numSteps }), midi: true }));
   } else {
-    fs.writeFileSync(out, sequencesToMidi(sequences, { qpm, stepsEach: numSteps }));
-    written.push(out);
+    list.push({ file: out, data: sequencesToMidi(sequences, { qpm, stepsEach: numSteps }), midi: true });
   }
-  if (values.json) {
-    const json = JSON.stringify(sequences, null, 1);
-    if (values.json === '-') process.stdout.write(json + '\n');
-    else fs.writeFileSync(values.json, json + '\n');
-  }
+  if (values.json) list.push({ file: values.json, data: JSON.stringify(sequences, null, 1) + '\n' });
+  writeOutputs(list);
+  const written = list.filter((o) => o.midi).map((o) => o.file);
   if (!values.quiet) {
     process.stderr.write(`wrote ${sequences.length} sequence(s) to ${written.length === 1 ? written[0] : `${written[0]} ... ${written[written.length - 1]}`}\n`);
   }
@@ -240,8 +254,7 @@ function printTokens(tokens) {
 async function decodeAll(model, z, values, fallbackTemperature, label) {
   const temperature = numberOption(values.temperature, 'temperature', fallbackTemperature);
   const seed = seedOption(values.seed);
-  const qpm = values.qpm === undefined ? 120 : numberOption(values.qpm, 'qpm');
-  if (!(qpm > 0)) throw new UsageError('--qpm must be > 0');
+  const qpm = qpmOption(values);
   const { tokens } = await model.decodeTokens(z, { temperature, seed, onProgress: progress(values, label) });
   return { tokens, qpm };
 }
@@ -274,12 +287,12 @@ async function cmdSample(values, positionals) {
   const n = intOption(values.n, 'n', { min: 1, max: 100000, fallback: 1 });
   const temperature = numberOption(values.temperature, 'temperature', 0.5);
   const seed = seedOption(values.seed);
-  const qpm = values.qpm === undefined ? 120 : numberOption(values.qpm, 'qpm');
+  const qpm = qpmOption(values);
   const model = await openModel(values);
   const { z, tokens } = await model.sampleTokens(n, temperature, { seed, onProgress: progress(values, 'sampling') });
-  if (values['z-out']) writeLatents(values['z-out'], model, z);
   if (values.tokens) printTokens(tokens);
-  outputs(values, 'sample', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm);
+  const extra = values['z-out'] ? [latentsOutput(values['z-out'], model, z)] : [];
+  writeMusic(values, 'sample', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm, extra);
   model.dispose();
 }
 
@@ -290,7 +303,7 @@ async function cmdEncode(values, positionals) {
   const result = values.sigma ? await model.encodeWithSigma(sequences) : { mu: await model.encode(sequences) };
   const extra = { inputs: positionals };
   if (result.sigma) extra.sigma = result.sigma.map((v) => Array.from(v));
-  writeLatents(values.output, model, result.mu, extra);
+  writeOutputs([latentsOutput(values.output, model, result.mu, extra)]);
   model.dispose();
 }
 
@@ -300,7 +313,7 @@ async function cmdDecode(values, positionals) {
   const z = readLatents(positionals[0], model.zDims);
   const { tokens, qpm } = await decodeAll(model, z, values, 0, 'decoding');
   if (values.tokens) printTokens(tokens);
-  outputs(values, 'decoded', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm);
+  writeMusic(values, 'decoded', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm);
   model.dispose();
 }
 
@@ -314,19 +327,22 @@ async function cmdInterpolate(values, positionals) {
   if (inputs.length !== 2 && inputs.length !== 4) {
     throw new UsageError(`interpolate needs 2 or 4 inputs (MIDI files or latent vectors), got ${inputs.length}`);
   }
-  let numInterps = intOption(values.n, 'n', { min: 1, max: 4096, fallback: 5 });
+  let numInterps = intOption(values.n, 'n', { min: 1, max: inputs.length === 4 ? Math.sqrt(MAX_POINTS) : MAX_POINTS, fallback: 5 });
   if (values.grid !== undefined) {
     const m = /^(\d+)x(\d+)$/i.exec(values.grid);
     if (!m || inputs.length !== 4) throw new UsageError('--grid COLSxROWS needs 4 inputs, e.g. --grid 5x3');
     numInterps = [Number(m[1]), Number(m[2])];
+    if (!(numInterps[0] >= 1 && numInterps[1] >= 1 && numInterps[0] * numInterps[1] <= MAX_POINTS)) {
+      throw new UsageError(`--grid needs at least 1 column and row and at most ${MAX_POINTS} points, got '${values.grid}'`);
+    }
   }
   const method = values.method || 'linear';
   if (method !== 'linear' && method !== 'slerp') throw new UsageError(`--method must be linear or slerp, got '${method}'`);
   const z = await model.interpolateLatents(inputs, numInterps, { method });
-  if (values['z-out']) writeLatents(values['z-out'], model, z);
   const { tokens, qpm } = await decodeAll(model, z, values, 0, 'decoding');
   if (values.tokens) printTokens(tokens);
-  outputs(values, 'interpolation', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm);
+  const extra = values['z-out'] ? [latentsOutput(values['z-out'], model, z)] : [];
+  writeMusic(values, 'interpolation', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm, extra);
   model.dispose();
 }
 
@@ -366,14 +382,25 @@ export async function main(argv) {
       process.stderr.write(`musicvae ${name}: ${e.message} [${e.code}]\n`);
       return 1;
     }
+    if (e instanceof FileError) {
+      process.stderr.write(`musicvae ${name}: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
 }
 
 const invokedDirectly = process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
+  // stdout closed early (| head) ends the command quietly; other stdout failures are I/O errors.
+  process.stdout.on('error', (e) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`musicvae: cannot write to stdout: ${e.message}\n`);
+    process.exit(e.code === 'EPIPE' ? 0 : 1);
+  });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
-    process.stderr.write(`musicvae: ${e && e.stack ? e.stack : e}\n`);
+    // A bug, not a user error: the message, and the stack only when asked for.
+    process.stderr.write(`musicvae: internal error: ${e && e.message ? e.message : e}` +
+      `${process.env.MUSICVAE_DEBUG ? `\n${e && e.stack}` : ' (MUSICVAE_DEBUG=1 shows where)'}\n`);
     process.exitCode = 1;
   });
 }

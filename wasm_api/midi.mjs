@@ -1,135 +1,490 @@
-// MIDI files <-> NoteSequences with @tonejs/midi (as magenta.js's midi_io does): used by the CLI,
-// usable on its own in Node or a bundler.
-import toneMidi from '@tonejs/midi';
-import { InvalidArgumentError } from './errors.mjs';
+// MIDI files <-> NoteSequences for the CLI and the explorer: one module, plain ES with no packages,
+// so the page loads it as it is. Reading follows magenta.js 1.23.1's midiToSequenceProto (which
+// reads through @tonejs/midi) rule for rule: tracks split by channel and program, each note-on paired
+// with the first free note-off of its pitch, velocity, instrument numbers, the tempo map; but in one
+// linear pass (@tonejs/midi pairs notes in quadratic time); the one difference is velocity 127, which
+// magenta.js reads as 128. Writing follows sequenceProtoToMidi byte for byte. midiToModelInput picks a model's input window from a file, for the page and the CLI alike.
 import { DEFAULT_QPM } from './sequences.mjs';
+import { MAX_MIDI_BYTES, MidiFileError, latin1, readSmf, writeSmf } from './smf.mjs';
 
-const { Midi } = toneMidi;
+export { MAX_MIDI_BYTES, MidiFileError };
 
-function parse(bytes) {
-  try {
-    return new Midi(bytes);
-  } catch (e) {
-    throw new InvalidArgumentError(`not a readable MIDI file: ${e.message}`);
+// magenta.js's constants (core/constants.ts).
+const DRUM_CHANNEL = 9;
+const NON_DRUM_CHANNELS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15];
+const DEFAULT_TICKS_PER_QUARTER = 220;
+const DEFAULT_VELOCITY = 80;
+const MIDI_VELOCITIES = 128;
+
+// ---- the tempo map (@tonejs/midi's Header: update, ticksToSeconds, secondsToTicks) ----
+
+/** Index of the last entry whose `key` is <= value, or -1. */
+function lastAtOrBefore(list, value, key) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid][key] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+class TempoMap {
+  constructor(ppq) {
+    this.ppq = ppq;
+    this.tempos = []; // {ticks, bpm, time}, sorted by ticks
+  }
+
+  /** Adds tempos {ticks, bpm}; times follow @tonejs/midi (the first tempo timed at its own bpm). */
+  add(...tempos) {
+    this.tempos.push(...tempos);
+    this.tempos.sort((a, b) => a.ticks - b.ticks);
+    let currentTime = 0;
+    let lastEventBeats = 0;
+    this.tempos.forEach((event, i) => {
+      const lastBPM = i > 0 ? this.tempos[i - 1].bpm : this.tempos[0].bpm;
+      const beats = event.ticks / this.ppq - lastEventBeats;
+      event.time = (60 / lastBPM) * beats + currentTime;
+      currentTime = event.time;
+      lastEventBeats += beats;
+    });
+  }
+
+  seconds(ticks) {
+    const i = lastAtOrBefore(this.tempos, ticks, 'ticks');
+    if (i < 0) return (60 / 120) * (ticks / this.ppq);
+    const t = this.tempos[i];
+    return t.time + (60 / t.bpm) * ((ticks - t.ticks) / this.ppq);
+  }
+
+  ticks(seconds) {
+    const i = lastAtOrBefore(this.tempos, seconds, 'time');
+    if (i < 0) return Math.round((seconds / (60 / 120)) * this.ppq);
+    const t = this.tempos[i];
+    return Math.round(t.ticks + ((seconds - t.time) / (60 / t.bpm)) * this.ppq);
   }
 }
 
+// ---- reading ----
+
+/** Part of a track on one channel with one program (@tonejs/midi splits tracks so). */
+function newPart() {
+  return { name: null, channel: 0, program: 0, sawNoteOn: false, notes: [], pending: new Map(), spare: new Map(), ccs: [] };
+}
+
+function noteOn(part, tick, pitch, velocity) {
+  part.sawNoteOn = true;
+  const note = { pitch, velocity, startTick: tick, endTick: -1 };
+  part.notes.push(note);
+  // A note-off of this pitch at this same tick that no earlier note took ends this one (a note-on
+  // takes the first free note-off at or after it, even one listed before it).
+  const spare = part.spare.get(pitch);
+  if (spare && spare.tick === tick && spare.count > 0) {
+    spare.count--;
+    note.endTick = tick;
+    return;
+  }
+  let queue = part.pending.get(pitch);
+  if (!queue) part.pending.set(pitch, (queue = { notes: [], head: 0 }));
+  queue.notes.push(note);
+}
+
+function noteOff(part, tick, pitch) {
+  const queue = part.pending.get(pitch);
+  if (queue && queue.head < queue.notes.length) {
+    queue.notes[queue.head++].endTick = tick;
+    if (queue.head === queue.notes.length) queue.notes.length = queue.head = 0;
+    return;
+  }
+  const spare = part.spare.get(pitch);
+  if (spare && spare.tick === tick) spare.count++;
+  else part.spare.set(pitch, { tick, count: 1 });
+}
+
 /**
- * An unquantized NoteSequence (times in seconds) from MIDI bytes: one instrument per MIDI track,
- * program from the track's instrument, isDrum for channel 10, velocity 0..127.
+ * The file as @tonejs/midi sees it: {format, ppq, tempo (a TempoMap), timeSignatures [{ticks,
+ * numerator, denominator}], parts [{name, channel, program, isDrum, notes [{pitch, velocity,
+ * startTick, endTick}], ccs}], unendedNotes}.
+ */
+function parseMidi(bytes) {
+  const parts = [];
+  const tempos = [];
+  const timeSignatures = [];
+  let trackParts, keys, programs;
+  const partAt = (i) => trackParts[i] || (trackParts[i] = newPart());
+  const { format, ppq } = readSmf(bytes, {
+    track() {
+      trackParts = [];
+      keys = new Map();
+      programs = new Array(16).fill(0);
+      parts.push(trackParts);
+    },
+    channel(tick, kind, channel, d1, d2) {
+      if (kind === 12) programs[channel] = d1;
+      const key = programs[channel] * 16 + channel;
+      let index = keys.get(key);
+      if (index === undefined) {
+        keys.set(key, (index = keys.size));
+        Object.assign(partAt(index), { channel, program: programs[channel] });
+      }
+      const part = partAt(index);
+      if (kind === 9) noteOn(part, tick, d1, d2);
+      else if (kind === 8) noteOff(part, tick, d1);
+      else if (kind === 11) part.ccs.push({ number: d1, tick, value: d2 });
+    },
+    meta(tick, type, data) {
+      const part = partAt(0);
+      if (type === 0x03 && part.name === null) part.name = latin1(data);
+      if (type === 0x51) {
+        if (data.length !== 3) throw new MidiFileError(`not a readable MIDI file: a tempo event of ${data.length} bytes (it has 3)`);
+        const microsecondsPerBeat = (data[0] << 16) | (data[1] << 8) | data[2];
+        if (microsecondsPerBeat === 0) throw new MidiFileError('not a readable MIDI file: a tempo of 0 microseconds per quarter note');
+        tempos.push({ ticks: tick, bpm: 60000000 / microsecondsPerBeat });
+      }
+      if (type === 0x58) {
+        if (data.length !== 2 && data.length !== 4) throw new MidiFileError(`not a readable MIDI file: a time signature event of ${data.length} bytes (it has 4)`);
+        timeSignatures.push({ ticks: tick, numerator: data[0], denominator: 1 << data[1] });
+      }
+    },
+  });
+  const tempo = new TempoMap(ppq);
+  tempo.add(...tempos);
+  timeSignatures.sort((a, b) => a.ticks - b.ticks);
+  let unendedNotes = 0;
+  const flat = parts.flat().filter(Boolean).map((p) => {
+    const notes = p.notes.filter((n) => n.endTick >= 0);
+    unendedNotes += p.notes.length - notes.length;
+    // The track's channel is its last note-on's (0 without one); channel 10 is percussion.
+    return { name: p.name || '', program: p.program, isDrum: p.sawNoteOn && p.channel === DRUM_CHANNEL, notes, ccs: p.ccs };
+  });
+  // A format-1 file's first track is dropped when its notes end at time 0 (a conductor track).
+  if (format === 1 && flat.length && flat[0].notes.every((n) => n.endTick === 0)) flat.shift();
+  return { format, ppq, tempo, timeSignatures, parts: flat, unendedNotes };
+}
+
+// Velocities and control values are the file's 0..127. magenta.js reads a velocity v as
+// floor(v / 127 * 128): v for every velocity but 127, which becomes 128 (outside MIDI's range, and
+// refused by the engine); its writer maps v back to v for all of 0..127, so reading v keeps both
+// directions exact. Its control values, floor(v / 127 * 127), are v.
+
+/** Each part's NoteSequence instrument: counts the parts with notes, as magenta.js does. */
+function instruments(parts) {
+  let instrument = -1;
+  return parts.map((p) => (p.notes.length > 0 ? ++instrument : instrument));
+}
+
+/**
+ * An unquantized NoteSequence (times in seconds) from MIDI bytes, equal to magenta.js's
+ * midiToSequenceProto (but for velocity 127, which it reads as 128): notes, controlChanges, tempos, timeSignatures (4/4 when the file has none),
+ * ticksPerQuarter, totalTime. Throws MidiFileError for a file it cannot read.
  */
 export function midiToSequence(bytes) {
-  const midi = parse(bytes);
-  const notes = [];
-  midi.tracks.forEach((track, instrument) => {
-    const isDrum = track.channel === 9;
-    for (const n of track.notes) {
-      notes.push({
-        pitch: n.midi,
-        velocity: Math.round(n.velocity * 127),
-        startTime: n.time,
-        endTime: n.time + n.duration,
-        program: track.instrument.number,
-        isDrum,
-        instrument,
+  const { ppq, tempo, timeSignatures, parts } = parseMidi(bytes);
+  const ns = {
+    ticksPerQuarter: ppq,
+    timeSignatures: timeSignatures.map((t) => ({ time: tempo.seconds(t.ticks), numerator: t.numerator, denominator: t.denominator })),
+    tempos: tempo.tempos.map((t) => ({ time: t.time, qpm: t.bpm })),
+    notes: [],
+    controlChanges: [],
+    totalTime: 0,
+  };
+  if (!ns.timeSignatures.length) ns.timeSignatures.push({ time: 0, numerator: 4, denominator: 4 });
+  const instrumentOf = instruments(parts);
+  parts.forEach((part, i) => {
+    const instrument = instrumentOf[i];
+    for (const n of part.notes) {
+      const startTime = tempo.seconds(n.startTick);
+      const endTime = startTime + (tempo.seconds(n.endTick) - startTime);
+      ns.notes.push({
+        instrument, program: part.program, startTime, endTime, pitch: n.pitch,
+        velocity: n.velocity, isDrum: part.isDrum,
+      });
+      if (endTime > ns.totalTime) ns.totalTime = endTime;
+    }
+    // By controller number, then in file order (the order @tonejs/midi keeps them in).
+    const ccs = [...part.ccs].sort((a, b) => a.number - b.number);
+    for (const cc of ccs) {
+      ns.controlChanges.push({
+        time: tempo.seconds(cc.tick), controlNumber: cc.number, controlValue: cc.value,
+        instrument, program: part.program, isDrum: part.isDrum,
       });
     }
   });
-  const tempos = midi.header.tempos.map((t) => ({ time: t.time ?? midi.header.ticksToSeconds(t.ticks), qpm: t.bpm }));
-  return {
-    notes,
-    tempos: tempos.length ? tempos : [{ time: 0, qpm: DEFAULT_QPM }],
-    timeSignatures: midi.header.timeSignatures.map((t) => ({
-      time: midi.header.ticksToSeconds(t.ticks), numerator: t.timeSignature[0], denominator: t.timeSignature[1],
-    })),
-    totalTime: midi.duration,
-  };
+  return ns;
+}
+
+/** Quantizes MIDI ticks to steps: the nearest step, halves up (magenta.js's cutoff of 0.5). */
+function stepQuantizer(ppq, stepsPerQuarter) {
+  if (!(Number.isInteger(stepsPerQuarter) && stepsPerQuarter > 0)) {
+    throw new MidiFileError(`stepsPerQuarter must be a positive integer, got ${stepsPerQuarter}`);
+  }
+  const ticksPerStep = ppq / stepsPerQuarter;
+  return (ticks) => Math.floor(ticks / ticksPerStep + 0.5);
 }
 
 /**
  * A quantized NoteSequence from MIDI bytes, at `stepsPerQuarter` steps per quarter note, quantized
  * on the MIDI ticks (so tempo changes do not matter): a tick time goes to the nearest step, halves
- * up; an empty note gets one step. qpm is the file's first tempo.
+ * up; an empty note gets one step. Notes as midiToSequence's; qpm is the file's first tempo.
  */
 export function midiToQuantizedSequence(bytes, stepsPerQuarter = 4) {
-  const midi = parse(bytes);
-  const ticksPerStep = midi.header.ppq / stepsPerQuarter;
-  const toStep = (ticks) => Math.floor(ticks / ticksPerStep + 0.5);
+  const { ppq, tempo, parts } = parseMidi(bytes);
+  const toStep = stepQuantizer(ppq, stepsPerQuarter);
+  const instrumentOf = instruments(parts);
   const notes = [];
   let total = 0;
-  midi.tracks.forEach((track, instrument) => {
-    for (const n of track.notes) {
-      const start = toStep(n.ticks);
-      let end = toStep(n.ticks + n.durationTicks);
-      if (end <= start) end = start + 1;
+  parts.forEach((part, i) => {
+    for (const n of part.notes) {
+      const start = toStep(n.startTick);
+      const end = Math.max(toStep(n.endTick), start + 1);
       total = Math.max(total, end);
       notes.push({
-        pitch: n.midi,
-        velocity: Math.round(n.velocity * 127),
-        quantizedStartStep: start,
-        quantizedEndStep: end,
-        program: track.instrument.number,
-        isDrum: track.channel === 9,
-        instrument,
+        pitch: n.pitch, velocity: n.velocity, quantizedStartStep: start, quantizedEndStep: end,
+        program: part.program, isDrum: part.isDrum, instrument: instrumentOf[i],
       });
     }
   });
-  const qpm = midi.header.tempos.length ? midi.header.tempos[0].bpm : DEFAULT_QPM;
-  return {
-    notes,
-    quantizationInfo: { stepsPerQuarter },
-    tempos: [{ time: 0, qpm }],
-    totalQuantizedSteps: total,
-  };
+  const qpm = tempo.tempos.length ? tempo.tempos[0].bpm : DEFAULT_QPM;
+  return { notes, quantizationInfo: { stepsPerQuarter }, tempos: [{ time: 0, qpm }], totalQuantizedSteps: total };
 }
 
 /**
- * MIDI bytes for NoteSequences played one after another (each `stepsEach` steps long, at its
- * position i * stepsEach), or for one. Times come from the quantized steps and qpm when present,
- * otherwise from startTime/endTime. Drum notes go to channel 10.
+ * The tracks of MIDI bytes that have notes, quantized: {tracks: [{index, name, isDrum, program,
+ * notes: [{pitch, velocity, start, end}]}], qpm, timeSignatures [{step, numerator, denominator}],
+ * unendedNotes}. index is the NoteSequence instrument; notes by start, then highest pitch first.
  */
-export function sequencesToMidi(sequences, { qpm, stepsEach } = {}) {
-  if (!Array.isArray(sequences)) sequences = [sequences];
-  const first = sequences[0] || {};
-  qpm = qpm || (first.tempos && first.tempos[0] && first.tempos[0].qpm) || DEFAULT_QPM;
-  const midi = new Midi();
-  midi.header.setTempo(qpm);
-  midi.header.timeSignatures.push({ ticks: 0, timeSignature: [4, 4] });
-  midi.header.update();
-  const tracks = new Map();
-  let melodicTracks = 0;
-  const trackFor = (note) => {
-    const key = `${note.instrument || 0}:${note.program || 0}:${note.isDrum ? 1 : 0}`;
-    if (!tracks.has(key)) {
-      const track = midi.addTrack();
-      if (note.isDrum) {
-        track.channel = 9;
-      } else {
-        const ch = melodicTracks++;
-        track.channel = Math.min(ch >= 9 ? ch + 1 : ch, 15); // channel 10 (index 9) is for drums
-      }
-      track.instrument.number = note.program || 0;
-      tracks.set(key, track);
-    }
-    return tracks.get(key);
+export function readMidiTracks(bytes, stepsPerQuarter = 4) {
+  const { ppq, tempo, timeSignatures, parts, unendedNotes } = parseMidi(bytes);
+  const toStep = stepQuantizer(ppq, stepsPerQuarter);
+  const instrumentOf = instruments(parts);
+  const tracks = [];
+  parts.forEach((part, i) => {
+    if (!part.notes.length) return;
+    const index = instrumentOf[i];
+    tracks.push({
+      index,
+      name: part.name || `track ${index + 1}`,
+      isDrum: part.isDrum,
+      program: part.program,
+      notes: part.notes.map((n) => {
+        const start = toStep(n.startTick);
+        return { pitch: n.pitch, velocity: n.velocity, start, end: Math.max(toStep(n.endTick), start + 1) };
+      }).sort((a, b) => a.start - b.start || b.pitch - a.pitch),
+    });
+  });
+  return {
+    tracks,
+    qpm: tempo.tempos.length ? tempo.tempos[0].bpm : DEFAULT_QPM,
+    timeSignatures: timeSignatures.map((t) => ({ step: toStep(t.ticks), numerator: t.numerator, denominator: t.denominator })),
+    unendedNotes,
   };
-  let offsetSeconds = 0;
-  for (const ns of sequences) {
-    const spq = ns.quantizationInfo && ns.quantizationInfo.stepsPerQuarter;
-    const secondsPerStep = spq ? 60 / (qpm * spq) : 0;
-    for (const note of ns.notes || []) {
-      const start = spq ? note.quantizedStartStep * secondsPerStep : note.startTime;
-      const end = spq ? note.quantizedEndStep * secondsPerStep : note.endTime;
-      trackFor(note).addNote({
-        midi: note.pitch,
-        time: offsetSeconds + start,
-        duration: Math.max(end - start, 1e-3),
-        velocity: Math.min(Math.max((note.velocity || 0) / 127, 0), 1),
+}
+
+// ---- a model's input from a file ----
+
+/** Share of a track's notes that start together with another (0 = a monophonic line). */
+function chordiness(track) {
+  let together = 0;
+  for (let i = 1; i < track.notes.length; i++) if (track.notes[i].start === track.notes[i - 1].start) together++;
+  return together / track.notes.length;
+}
+
+const meanPitch = (t) => t.notes.reduce((s, n) => s + n.pitch, 0) / t.notes.length;
+
+function pickMelody(tracks, exclude = null) {
+  const pitched = tracks.filter((t) => !t.isDrum && t !== exclude);
+  // The first track that is a line rather than chords; otherwise the first pitched track (its top
+  // notes are taken, as Magenta's melody extraction does).
+  return pitched.find((t) => t.notes.length >= 2 && chordiness(t) < 0.3) || pitched[0] || null;
+}
+
+function pickBass(tracks, melody) {
+  const pitched = tracks.filter((t) => !t.isDrum && t !== melody);
+  return pitched.find((t) => t.program >= 32 && t.program <= 39) ||
+    pitched.filter((t) => meanPitch(t) < 55).sort((a, b) => meanPitch(a) - meanPitch(b))[0] || null;
+}
+
+/** Moves a pitch by octaves into [lo, hi]. */
+function foldPitch(pitch, lo, hi) {
+  while (pitch < lo) pitch += 12;
+  while (pitch > hi) pitch -= 12;
+  return pitch < lo ? null : pitch;
+}
+
+/** The tracks that feed a model: [{track, role}] (the one asked for, or the automatic choice). */
+function pickParts(tracks, converter, trackIndex) {
+  if (trackIndex !== undefined) {
+    const track = tracks.find((t) => t.index === trackIndex);
+    if (!track) throw new MidiFileError(`it has no track ${trackIndex} (its tracks with notes are 0..${tracks.length - 1})`);
+    if (converter === 'trio') throw new MidiFileError('a trio model reads melody, bass and drums: it takes no single track');
+    if (converter === 'drums' && !track.isDrum) throw new MidiFileError(`track ${trackIndex} is not a drum track (MIDI channel 10), and this is a drum model`);
+    if (converter !== 'drums' && track.isDrum) throw new MidiFileError(`track ${trackIndex} is a drum track, and this is a melody model`);
+    return [{ track, role: converter === 'drums' ? 'drums' : 'melody' }];
+  }
+  const drums = tracks.find((t) => t.isDrum);
+  if (converter === 'drums') {
+    if (!drums) throw new MidiFileError('it has no drum track (MIDI channel 10), and this is a drum model');
+    return [{ track: drums, role: 'drums' }];
+  }
+  const melody = pickMelody(tracks);
+  if (converter === 'trio') {
+    const bass = pickBass(tracks, melody);
+    const parts = [[melody, 'melody'], [bass, 'bass'], [drums, 'drums']].filter(([t]) => t).map(([track, role]) => ({ track, role }));
+    if (!parts.length) throw new MidiFileError('it has no melody, bass or drum track');
+    return parts;
+  }
+  if (!melody) throw new MidiFileError('it has only drums, and this is a melody model');
+  return [{ track: melody, role: 'melody' }];
+}
+
+/**
+ * A quantized NoteSequence for a model from MIDI bytes. info: the model's MusicVAE.info (converter,
+ * numSteps, stepsPerBar, stepsPerQuarter, minPitch, maxPitch). Picks the tracks (melody: the first
+ * pitched track that is a single line; drums: the first channel-10 track; trio: melody, bass and
+ * drums; or options.track, a track index as readMidiTracks numbers them), takes numSteps steps from
+ * options.bar (0-based) or else the first bar where they play, and folds melody pitches into the
+ * model's range by octaves. Returns {sequence, description, qpm, bar}; throws MidiFileError when the
+ * file has no notes the model can use there, or bars that are not 4/4.
+ */
+export function midiToModelInput(bytes, info, { track, bar } = {}) {
+  const spq = info.stepsPerQuarter || 4;
+  const { tracks, qpm, timeSignatures, unendedNotes } = readMidiTracks(bytes, spq);
+  if (!tracks.length) {
+    throw new MidiFileError(`the file has no notes${unendedNotes ? ` (its ${unendedNotes} note-ons never end: no note-off)` : ''}`);
+  }
+  const parts = pickParts(tracks, info.converter, track);
+  const stepsPerBar = info.stepsPerBar || spq * 4;
+  const numSteps = info.numSteps;
+  const bars = numSteps / stepsPerBar;
+  let from;
+  if (bar === undefined) {
+    from = Math.floor(parts.reduce((m, p) => Math.min(m, p.track.notes[0].start), Infinity) / stepsPerBar) * stepsPerBar;
+  } else {
+    if (!Number.isSafeInteger(bar) || bar < 0) throw new MidiFileError(`bar must be an integer >= 0, got ${bar}`);
+    const lastStart = parts.reduce((m, p) => Math.max(m, p.track.notes[p.track.notes.length - 1].start), 0);
+    const lastBar = Math.floor(lastStart / stepsPerBar);
+    if (bar > lastBar) throw new MidiFileError(`bar ${bar} is past its last note (in bar ${lastBar}, counting from 0)`);
+    from = bar * stepsPerBar;
+  }
+  const odd = timeSignatures.find((t) => t.step < from + numSteps && t.numerator !== t.denominator);
+  if (odd) {
+    throw new MidiFileError(`it is in ${odd.numerator}/${odd.denominator} from bar ${Math.floor(odd.step / stepsPerBar)}: ` +
+      'the model reads bars of 4 quarter notes (4/4)');
+  }
+  const lo = Number.isInteger(info.minPitch) ? info.minPitch : 0;
+  const hi = Number.isInteger(info.maxPitch) ? info.maxPitch : 127;
+  const notes = [];
+  for (const { track: t, role } of parts) {
+    for (const n of t.notes) {
+      if (n.start < from || n.start >= from + numSteps) continue;
+      const pitch = role === 'drums' ? n.pitch : foldPitch(n.pitch, lo, hi);
+      if (pitch === null) continue;
+      notes.push({
+        pitch,
+        velocity: n.velocity,
+        quantizedStartStep: n.start - from,
+        quantizedEndStep: Math.min(n.end - from, numSteps),
+        program: role === 'bass' ? 32 : 0,
+        isDrum: role === 'drums',
+        instrument: info.converter === 'trio' ? { melody: 0, bass: 1, drums: 2 }[role] : 0,
       });
     }
-    const length = spq ? (stepsEach || ns.totalQuantizedSteps || 0) * secondsPerStep : ns.totalTime || 0;
-    offsetSeconds += length;
   }
-  if (tracks.size === 0) midi.addTrack();
-  return midi.toArray();
+  const firstBar = from / stepsPerBar + 1;
+  const barText = bars > 1 ? `bars ${firstBar}–${firstBar + bars - 1}` : `bar ${firstBar}`;
+  if (!notes.length) throw new MidiFileError(bar === undefined ? 'no usable notes in its first bars' : `no usable notes in ${barText}`);
+  return {
+    sequence: { notes, quantizationInfo: { stepsPerQuarter: spq }, tempos: [{ time: 0, qpm }], totalQuantizedSteps: numSteps },
+    description: `${barText} of ${parts.map((p) => `“${p.track.name}”`).join(', ')}`,
+    qpm,
+    bar: from / stepsPerBar,
+  };
+}
+
+// ---- writing ----
+
+const text = (s) => Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+const trackName = (name) => ({ tick: 0, bytes: [0xff, 0x03, ...text(name)] });
+const roleName = (note) => (note.isDrum ? 'Drums' : note.program >= 32 && note.program <= 39 ? 'Bass' : 'Melody');
+
+/** One unquantized sequence of the notes of `sequences` played one after another. */
+function concatenate(sequences, qpm, stepsEach) {
+  const notes = [];
+  let offset = 0;
+  for (const ns of sequences) {
+    const spq = ns.quantizationInfo && ns.quantizationInfo.stepsPerQuarter;
+    // magenta.js's unquantizeSequence: step / stepsPerQuarter * (60 / qpm).
+    const seconds = (step) => step / spq * (60 / qpm);
+    for (const n of ns.notes || []) {
+      notes.push(spq
+        ? { ...n, startTime: seconds(n.quantizedStartStep) + offset, endTime: seconds(n.quantizedEndStep) + offset }
+        : { ...n, startTime: n.startTime + offset, endTime: n.endTime + offset });
+    }
+    offset += spq ? seconds(stepsEach || ns.totalQuantizedSteps || 0) : ns.totalTime || 0;
+  }
+  return notes;
+}
+
+/**
+ * MIDI bytes for NoteSequences played one after another (a quantized one `stepsEach` steps long,
+ * default its totalQuantizedSteps; an unquantized one its totalTime), or for one, as magenta.js's
+ * sequenceProtoToMidi writes them (byte for byte for one sequence): 220 ticks per quarter, one track
+ * per instrument, program and drum flag, drums on channel 10, the others on channels 1-9, 11-16 by
+ * track order. Tempo: options.qpm, else the first sequence's tempos (all of them, for one
+ * unquantized sequence). Control changes are not written. Options name (the first track's name)
+ * and trackNames (name tracks Melody, Bass or Drums) are the explorer's.
+ */
+export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '', trackNames = false } = {}) {
+  if (!Array.isArray(sequences)) sequences = [sequences];
+  const first = sequences[0] || {};
+  const firstTempos = Array.isArray(first.tempos) ? first.tempos : [];
+  const quantized = !!(first.quantizationInfo && first.quantizationInfo.stepsPerQuarter);
+  const qpm = qpmOption || (firstTempos[0] && firstTempos[0].qpm) || DEFAULT_QPM;
+  const keepTempos = !qpmOption && !quantized && sequences.length === 1 && firstTempos.length > 0;
+  const tempos = keepTempos ? [...firstTempos].sort((a, b) => a.time - b.time) : [{ time: 0, qpm }];
+  const map = new TempoMap((sequences.length === 1 && first.ticksPerQuarter) || DEFAULT_TICKS_PER_QUARTER);
+  for (const t of tempos) map.add({ ticks: map.ticks(t.time), bpm: t.qpm });
+  const signatures = sequences.length === 1 && first.timeSignatures && first.timeSignatures.length
+    ? first.timeSignatures : [{ time: 0, numerator: 4, denominator: 4 }];
+  const conductor = [trackName(name)];
+  for (const t of map.tempos) {
+    const us = Math.floor(60000000 / t.bpm);
+    conductor.push({ tick: t.ticks, bytes: [0xff, 0x51, (us >> 16) & 0xff, (us >> 8) & 0xff, us & 0xff] });
+  }
+  const signatureTicks = signatures.map((s) => map.ticks(s.time));
+  signatures.forEach((s, i) => conductor.push({
+    tick: signatureTicks[i], bytes: [0xff, 0x58, s.numerator & 0xff, Math.floor(Math.log(s.denominator) / Math.LN2) & 0xff, 24, 8],
+  }));
+
+  const groups = new Map();
+  for (const note of concatenate(sequences, qpm, stepsEach)) {
+    const key = JSON.stringify([note.instrument || 0, note.program === undefined ? 0 : note.program, !!note.isDrum]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(note);
+  }
+  const tracks = [conductor];
+  [...groups.values()].forEach((notes, i) => {
+    const { isDrum, program = 0 } = notes[0];
+    const channel = isDrum ? DRUM_CHANNEL : NON_DRUM_CHANNELS[i % NON_DRUM_CHANNELS.length];
+    const timed = notes.map((n) => {
+      const ticks = map.ticks(n.startTime);
+      // @tonejs/midi sets a note's end from its start time read back from ticks, plus the duration.
+      const end = Math.max(map.ticks(map.seconds(ticks) + (n.endTime - n.startTime)), ticks);
+      return { n, ticks, end };
+    }).map((x, k) => [x, k]).sort((a, b) => a[0].ticks - b[0].ticks || a[1] - b[1]).map(([x]) => x);
+    const events = [trackName(trackNames ? roleName(notes[0]) : ''), { tick: 0, bytes: [0xc0 | channel, program & 0xff] }];
+    for (const { n, ticks, end } of timed) {
+      const velocity = n.velocity === undefined ? DEFAULT_VELOCITY : n.velocity;
+      const raw = Math.min(Math.max(Math.floor(((velocity + 1) / MIDI_VELOCITIES) * 127), 1), 127);
+      events.push({ tick: ticks, bytes: [0x90 | channel, n.pitch & 0xff, raw] }, { tick: end, bytes: [0x80 | channel, n.pitch & 0xff, 0] });
+    }
+    tracks.push(events);
+  });
+  return writeSmf({ ppq: map.ppq, tracks });
+}
+
+/** The explorer's export: sequencesToMidi with its tracks named, at `qpm`, the file named `name`. */
+export function sequencesToMidiBytes(sequences, { qpm = DEFAULT_QPM, name = 'MusicVAE' } = {}) {
+  return sequencesToMidi(sequences, { qpm, name, trackNames: true });
 }

@@ -1,6 +1,6 @@
 // Builds the explorer as a static site: `node web/build.mjs [--out DIR]` (default web/dist/). The
 // site is web/ as it is in the repo (web/wasm_api and web/models are links to the repo's folders, the
-// vendored @tonejs/midi and the icons are committed), so the build only copies and hashes: the page
+// icons are committed), so the build only copies and hashes: the page
 // and its modules, the WebAssembly engine and JS API from wasm_api/ (build them first: bash
 // wasm_api/build.sh), the models listed in web/models.json that exist, and the service worker with
 // its precache list and a version hash of every precached file.
@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 const WEB = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(WEB, '..');
 
-// What the browser needs from wasm_api/ (not the CLI, the Node MIDI helpers or the benchmarks).
+// What the browser needs from wasm_api/ (not the CLI or the benchmarks).
 export const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'protocol.mjs', 'sequences.mjs',
-  'errors.mjs', 'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
+  'errors.mjs', 'midi.mjs', 'smf.mjs', 'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
-const APP_DIRS = ['src', 'icons', 'vendor'];
+const APP_DIRS = ['src', 'icons'];
 
 function copy(from, to) {
   fs.mkdirSync(path.dirname(to), { recursive: true });

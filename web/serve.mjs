@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const TYPES = {
@@ -28,13 +29,52 @@ const TYPES = {
 };
 
 /**
+ * The file a URL path names, or null: under `realRoot` after every symlink is resolved (a link that
+ * leads out of the folder names nothing), a folder's index.html for a folder.
+ */
+async function resolveFile(realRoot, pathname) {
+  let file = path.join(realRoot, path.normalize(pathname));
+  try {
+    file = await fs.promises.realpath(file);
+    if ((await fs.promises.stat(file)).isDirectory()) file = await fs.promises.realpath(path.join(file, 'index.html'));
+  } catch {
+    return null;
+  }
+  return file === realRoot || file.startsWith(realRoot + path.sep) ? file : null;
+}
+
+/**
+ * Opens a regular file without blocking (O_NONBLOCK: a FIFO does not wait for a writer) and checks
+ * what it is from the open descriptor: {handle, stat}, or null for anything but a regular file.
+ */
+async function openRegular(file) {
+  let handle;
+  try {
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = await handle.stat();
+    if (stat.isFile()) return { handle, stat };
+  } catch {
+    // missing, unreadable: as not found
+  }
+  if (handle) await handle.close().catch(() => {});
+  return null;
+}
+
+/**
  * An http.Server for the files under `root`. `routes` maps extra URL paths to {file} or
  * {body, type} (the tests serve test-only files this way). Every response allows cross-origin use
  * (embedding from other sites) and is revalidated (no-cache + ETag), so a new build shows at once.
+ * Files are streamed (memory stays flat however many requests run at once); only regular files
+ * that are under `root` once symlinks are resolved are served.
  */
 export function createStaticServer(root, { routes = {}, log = null } = {}) {
-  root = path.resolve(root);
-  return http.createServer((req, res) => {
+  let realRoot;
+  try {
+    realRoot = fs.realpathSync(path.resolve(root));
+  } catch (e) {
+    throw new Error(`cannot serve ${root}: ${e.code === 'ENOENT' ? 'no such folder' : e.message}`);
+  }
+  return http.createServer(async (req, res) => {
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { 'Access-Control-Allow-Origin': '*', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -47,22 +87,15 @@ export function createStaticServer(root, { routes = {}, log = null } = {}) {
     } catch {
       return send(400, 'bad request');
     }
+    if (pathname.includes('\0')) return send(400, 'bad request');
     const route = routes[pathname];
     if (route && route.body !== undefined) {
       return send(200, route.body, { 'Content-Type': route.type || 'application/octet-stream', 'Cache-Control': 'no-cache' });
     }
-    let file = route && route.file ? route.file : path.join(root, path.normalize(pathname));
-    if (!route && file !== root && !file.startsWith(root + path.sep)) return send(403, 'forbidden');
-    let stat;
-    try {
-      stat = fs.statSync(file);
-      if (stat.isDirectory()) {
-        file = path.join(file, 'index.html');
-        stat = fs.statSync(file);
-      }
-    } catch {
-      return send(404, 'not found', { 'Content-Type': 'text/plain' });
-    }
+    const file = route && route.file ? route.file : await resolveFile(realRoot, pathname);
+    const opened = file && (await openRegular(file));
+    if (!opened) return send(404, 'not found', { 'Content-Type': 'text/plain' });
+    const { handle, stat } = opened;
     const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
     const headers = {
       'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
@@ -71,8 +104,16 @@ export function createStaticServer(root, { routes = {}, log = null } = {}) {
       'X-Content-Type-Options': 'nosniff',
     };
     if (path.basename(file) === 'sw.js') headers['Service-Worker-Allowed'] = '/';
-    if (req.headers['if-none-match'] === etag) return send(304, undefined, headers);
-    send(200, fs.readFileSync(file), { ...headers, 'Content-Length': stat.size });
+    const fresh = req.headers['if-none-match'] === etag;
+    if (fresh || req.method === 'HEAD' || stat.size === 0) {
+      await handle.close();
+      return send(fresh ? 304 : 200, fresh ? undefined : '', fresh ? headers : { ...headers, 'Content-Length': stat.size });
+    }
+    res.writeHead(200, { 'Access-Control-Allow-Origin': '*', ...headers, 'Content-Length': stat.size });
+    // The size read at open, no more (the file may grow); the stream closes the file when it ends
+    // or fails, and a client that goes away stops it.
+    pipeline(handle.createReadStream({ start: 0, end: stat.size - 1, highWaterMark: 16 * 1024 }), res, () => {});
+    if (log) log(`200 ${req.method} ${req.url}`);
   });
 }
 
@@ -128,7 +169,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       for (const a of addresses) console.log(`  on the network: http://${a.address}:${new URL(url).port}/`);
     }
   } catch (e) {
-    console.error(`cannot listen on ${host}:${port}: ${e.message}${e.code === 'EADDRINUSE' ? ' (try --port 8081)' : ''}`);
+    console.error(e.code ? `cannot listen on ${host}:${port}: ${e.message}${e.code === 'EADDRINUSE' ? ' (try --port 8081)' : ''}` : e.message);
     process.exit(1);
   }
 }

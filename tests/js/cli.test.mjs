@@ -73,7 +73,7 @@ describe('usage', () => {
       [['sample', '--seed', 'abc'], /--seed must be an integer/],
       [['sample', '--temperature=-1'], /--temperature must be a number >= 0/],
       [['decode'], /one JSON file/],
-      [['decode', 'nonexistent.json'], /cannot read latent vectors/],
+      [['decode', path.join(ROOT, 'README.md')], /cannot read latent vectors from .*README\.md: Unexpected token/],
       [['interpolate', path.join(ROOT, 'package.json')], /package.json holds no latent vectors/],
     ];
     for (const [args, pattern] of cases) {
@@ -83,7 +83,10 @@ describe('usage', () => {
     }
   });
 
-  test('engine errors exit 1 with their code', () => {
+  test('engine errors exit 1 with their code; so do files that cannot be read', () => {
+    const missing = run(['decode', 'nonexistent.json']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'musicvae decode: cannot read nonexistent.json: no such file or directory (ENOENT)\n');
     const enc = run(['encode', path.join(ROOT, 'package.json')]);
     assert.equal(enc.code, 1);
     const badModel = run(['sample', '--model', path.join(ROOT, 'package.json')]);
@@ -184,12 +187,14 @@ describe('encode and interpolate from MIDI (random-encoder bench model)', () => 
     assert.deepEqual(json.sigma.map((v) => Float32Array.from(v)), sigma);
     assert.deepEqual(json.inputs, files);
 
-    // stdout by default; --bar picks a later window (empty here: a warning, still encoded).
+    // stdout by default; --bar picks a window, one past the notes is refused (nothing encoded).
     const stdout = run(['encode', files[0], '--model', model]);
     assert.deepEqual(JSON.parse(stdout.stdout).z, [json.z[0]]);
+    assert.deepEqual(JSON.parse(run(['encode', files[0], '--model', model, '--bar', '0']).stdout).z, [json.z[0]]);
     const later = run(['encode', files[0], '--model', model, '--bar', '4']);
-    assert.equal(later.code, 0);
-    assert.match(later.stderr, /no notes in bars 4\.\.5/);
+    assert.equal(later.code, 1);
+    assert.equal(later.stdout, '');
+    assert.match(later.stderr, /in_1\.mid: bar 4 is past its last note \(in bar 1, counting from 0\) \[BAD_MIDI\]/);
 
     const i = run(['interpolate', ...files, '-n', '3', '--model', model, '--tokens', '-o', path.join(dir, 'im.mid')]);
     assert.equal(i.code, 0, i.stderr);

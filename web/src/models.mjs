@@ -75,9 +75,8 @@ const pool = new Map();
 export async function acquireModel(url) {
   let entry = pool.get(url);
   if (!entry) {
-    // MIDI files are parsed in the Worker, with the page's MIDI module.
-    const midiModule = new URL('./midifile.mjs', import.meta.url).href;
-    const model = new MusicVAEWorker(url, { worker: startWorker(), midiModule });
+    // MIDI files are parsed in the Worker (wasm_api/midi.mjs, its default MIDI module).
+    const model = new MusicVAEWorker(url, { worker: startWorker() });
     entry = { model, users: 0, ready: model.initialize().then(() => useDrumMap(model.info)) };
     pool.set(url, entry);
     entry.ready.catch(() => {
