@@ -1,8 +1,8 @@
 """The paper's third claim: interpolating in latent space gives sequences that move smoothly from
 one melody to another and stay plausible; interpolating in data space does not.
 
-    /usr/bin/python3 -m training.interpolation [--models A.mvae B.mvae ...] [--svg docs/interpolation.svg]
-        [--markdown] [--pairs N] [--lm-steps N] [--seed S]
+    /usr/bin/python3 -m training.interpolation [--models A.mvae B.mvae ...]
+        [--svg docs/interpolation.svg] [--markdown] [--pairs N] [--lm-steps N] [--seed S]
 
 Protocol (Roberts et al. 2018, sec. 5.3, as we read it). For each melody model (default: the 2-bar
 model and the flat and hierarchical 16-bar models), pairs (a, b) of held-out test windows of the
@@ -44,7 +44,7 @@ from training.train import atomic_save  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NUM_ALPHAS = 11  # alpha = i / 10
 PAIRS = {2: 256, 16: 128}  # pairs per model length (bars); others: 128
-LM_STEPS = {2: 600, 16: 400}  # language-model training steps per length; others: 400
+LM_STEPS = {2: 2000, 16: 1000}  # language-model training steps per length; others: 1000
 LM_BATCH = {2: 64, 16: 32}
 METHODS = ('slerp', 'linear')
 INTERP_CODE = {'linear': 0, 'slerp': 1}  # mvae_interp
@@ -68,7 +68,7 @@ def parse_args(argv):
                    help='pairs per model (default: 256 for 2 bars, 128 for 16)')
     p.add_argument('--seed', type=int, default=0, help='pairs and the data-space mask')
     p.add_argument('--lm-steps', type=int, default=None,
-                   help='language-model training steps (default: 600 for 2 bars, 400 for 16)')
+                   help='language-model training steps (default: 2000 for 2 bars, 1000 for 16)')
     p.add_argument('--lm-dir', default=os.path.join(ROOT, 'training', 'runs'),
                    help='where the language models are kept (lm_melody_<bars>bar/)')
     p.add_argument('--svg', default=None, help='write the figure here')
@@ -245,9 +245,9 @@ COLORS = ['#2b6cb0', '#c05621', '#2f855a', '#6b46c1', '#b83280', '#975a16']
 
 
 def svg_figure(groups):
-    """groups: [(title, lm_note, curves)], curves [(label, color, dashed, normalized[A], loglik[A])].
-    One row per group: normalized Hamming and LM log-likelihood against alpha. Plain SVG."""
-    pw, ph, left, gap, top, row_gap = 330, 190, 60, 90, 70, 95
+    """groups: [(title, lm_note, curves)]; curves: [(label, color, dashed, normalized Hamming per
+    alpha, log-likelihood per alpha)]. One row per group: normalized Hamming and LM log-likelihood against alpha. Plain SVG."""
+    pw, ph, left, gap, top, row_gap = 330, 190, 60, 90, 85, 95
     width = left + 2 * pw + gap + 20
     height = top + len(groups) * (ph + row_gap)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -256,8 +256,9 @@ def svg_figure(groups):
            '<text x="10" y="22" font-size="15" font-weight="bold">Interpolating between held-out '
            'melodies: latent space (greedy decode) vs data space</text>',
            '<text x="10" y="42" fill="#555">left: Hamming distance to the start melody / '
-           'start-end distance; right: mean log-likelihood per step under an LSTM language '
-           'model (nats)</text>']
+           'start-end distance (0 at the start, 1 at the end);</text>',
+           '<text x="10" y="57" fill="#555">right: mean log-likelihood per step under an LSTM '
+           'language model trained on the same data (nats; higher = more plausible)</text>']
 
     def panel(x0, y0, lo, hi, ticks, ylabel, curves_key, curves):
         sx = lambda al: x0 + pw * al
@@ -325,7 +326,7 @@ def main(argv=None):
                                                args.cache_dir)[:, 0, :].astype(np.int64)
         heldout = load('valid')
         heldout = heldout[np.random.default_rng(args.seed).permutation(len(heldout))[:512]]
-        steps = args.lm_steps or LM_STEPS.get(bars, 400)
+        steps = args.lm_steps or LM_STEPS.get(bars, 1000)
         lms[bars] = train_lm(load('train'), heldout, steps, LM_BATCH.get(bars, 32),
                              os.path.join(args.lm_dir, f'lm_melody_{bars}bar'), seed=args.seed,
                              log=say)
@@ -339,8 +340,13 @@ def main(argv=None):
         a, b = pairs[bars]
         latent = interpolate_model(eng, a, b)
         name = eng.info['name'] or os.path.basename(path)
+        ends = latent['slerp'][[0, -1]]  # the decoded start and end (the same for both methods)
         results.append((name, os.path.basename(path), bars,
-                        {m: summarize(latent[m], a, b, lms[bars][0]) for m in METHODS}))
+                        {m: summarize(latent[m], a, b, lms[bars][0]) for m in METHODS},
+                        {'start_right': (ends[0] == a).mean(), 'end_right': (ends[1] == b).mean(),
+                         'ends_differ': (ends[0] != ends[1]).mean(),
+                         'held': (latent['slerp'] == data.NO_EVENT).mean(),
+                         'held_real': (np.concatenate([a, b]) == data.NO_EVENT).mean()}))
         say(f'{name}: {len(a)} pairs, {time.time() - t0:.0f} s')
         eng.close()
 
@@ -360,12 +366,18 @@ def main(argv=None):
             lines = ['- ' + l for l in lines]
         print('\n'.join(lines) + '\n')
         base = baselines[bars]
-        for name, fname, _, s in (r for r in results if r[2] == bars):
+        for name, fname, _, s, ends in (r for r in results if r[2] == bars):
             rows = [[f'{alpha:.1f}'] + [f3(m[key][k]) for m in (base, s['slerp'], s['linear'])
                                         for key in ('hamming', 'normalized', 'loglik')]
                     for k, alpha in enumerate(alphas())]
             title = f'{name} ({fname}): latent interpolation, greedy decode, vs data space'
-            print(('**' + title + '**' if args.markdown else title) + '\n')
+            note = (f'greedy decode of the start\'s mu: {100 * ends["start_right"]:.1f}% of steps '
+                    f'as the start; of the end\'s: {100 * ends["end_right"]:.1f}% as the end; the '
+                    f'two decodes differ at {ends["ends_differ"]:.3f} of steps (the melodies: '
+                    f'{(a != b).mean():.3f}); "no event" (hold or rest) at '
+                    f'{100 * ends["held"]:.1f}% of the decoded steps (the melodies: '
+                    f'{100 * ends["held_real"]:.1f}%)')
+            print(('**' + title + '**' if args.markdown else title) + '\n\n' + note + '\n')
             print(table(header, rows, args.markdown) + '\n')
 
     if args.svg:
@@ -373,7 +385,7 @@ def main(argv=None):
         for bars in sorted(pairs):
             curves = [('data space', '#888', True, baselines[bars]['normalized'],
                        baselines[bars]['loglik'])]
-            for i, (name, _, _, s) in enumerate(r for r in results if r[2] == bars):
+            for i, (name, _, _, s, _) in enumerate(r for r in results if r[2] == bars):
                 curves.append((f'{name} (latent, slerp)', COLORS[i % len(COLORS)], False,
                                s['slerp']['normalized'], s['slerp']['loglik']))
             groups.append((f'{bars}-bar melodies, {len(pairs[bars][0])} pairs of test windows',
