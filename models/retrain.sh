@@ -24,12 +24,26 @@ run=${RUN:-training/runs/$name}
 case "$name" in
   mel_2bar_small)
     [ -f build/magenta/mel_2bar_small_decoder.mvae ] || bash models/build.sh
-    first_loss=251.5794  # step 1, seed 1 (CHECK=1 reproduces it)
+    # Two stages (encoder v2): (1) an encoder for Magenta's frozen decoder on POP909 melodies +
+    # Nottingham, transposed -5..5; (2) from it, every POP909 part (MELODY, BRIDGE, PIANO) +
+    # Nottingham, transposed -12..12, so that it encodes music from other sources (Freedoom is
+    # held out of both as the out-of-corpus check). CHECK=1 checks stage 1's first step.
+    first_loss=251.5794  # stage 1, step 1, seed 1 (CHECK=1 reproduces it)
     args=(--config cat-mel_2bar_small --init-from build/magenta/mel_2bar_small_decoder.mvae
-          --freeze decoder --batch 64 --sampling-prob 0 --seed 1 --steps "${STEPS:-3990}")
+          --freeze decoder --batch 64 --sampling-prob 0 --seed 1 --steps "${STAGE1_STEPS:-3990}")
+    if [ -z "${CHECK:-}" ] && [ -z "${EXPORT_ONLY:-}" ]; then
+      stage1=$run.stage1
+      [ -f "$stage1/model.mvae" ] || {
+        /usr/bin/python3 -m training.train --out "$stage1" --log-every 100 --ckpt-every 250 "${args[@]}" "$@"
+        /usr/bin/python3 -m training.export --ckpt "$stage1" --out "$stage1/model.mvae"; }
+      args=(--config cat-mel_2bar_small --init-from "$stage1/model.mvae" --freeze decoder --batch 64
+            --sampling-prob 0 --seed 2 --data melody_wide --set transpose_range=-12,12
+            --steps "${STEPS:-3353}")
+    fi
     description="MusicVAE cat-mel_2bar_small: 2-bar monophonic melodies, 32 steps, 90 classes, z 256. \
 Decoder and latent layers: Magenta's published weights (decoder bit-identical); encoder LSTMs (and \
-mu/sigma, fine-tuned) trained here on POP909 + Nottingham (training/), decoder frozen."
+mu/sigma, fine-tuned) trained here (encoder v2: POP909's MELODY, BRIDGE and PIANO parts + Nottingham, \
+transposed -12..12; training/), decoder frozen."
     license=Apache-2.0 ;;
   drums_2bar_small)
     args=(--config cat-drums_2bar_small --batch 64 --seed 1 --steps "${STEPS:-3706}")

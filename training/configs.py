@@ -41,6 +41,7 @@ class Config:
     decoder: str = 'flat'           # or 'hierarchical'
     num_segments: int = 0           # U: conductor steps / hierarchical encoder segments
     conductor_rnn_size: Optional[List[int]] = None
+    enc_level1_rnn_size: Optional[List[int]] = None  # hierarchical encoder level 1 (default: enc)
     drums_roll_input: bool = False
     free_bits: float = 0.0
     max_beta: float = 0.2

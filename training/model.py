@@ -163,12 +163,12 @@ class BidirectionalEncoder(nn.Module):
 class HierarchicalEncoder(nn.Module):
     """Level 0 encodes each of the U segments; level 1 encodes the U segment embeddings."""
 
-    def __init__(self, n_in, sizes, num_segments):
+    def __init__(self, n_in, sizes, num_segments, level1_sizes=None):
         super().__init__()
         self.num_segments = num_segments
         self.level0 = BidirectionalEncoder('encoder/hierarchical_level_0', n_in, sizes)
         self.level1 = BidirectionalEncoder('encoder/hierarchical_level_1',
-                                           self.level0.output_size, sizes)
+                                           self.level0.output_size, level1_sizes or sizes)
         self.output_size = self.level1.output_size
 
     def forward(self, x):
@@ -306,7 +306,7 @@ class MusicVAE(nn.Module):
             self.encoder = BidirectionalEncoder('encoder', cfg.input_depth, cfg.enc_rnn_size)
         elif cfg.encoder == 'hierarchical':
             self.encoder = HierarchicalEncoder(cfg.input_depth, cfg.enc_rnn_size,
-                                               cfg.num_segments)
+                                               cfg.num_segments, cfg.enc_level1_rnn_size)
         else:
             raise ValueError(f'unknown encoder {cfg.encoder!r}')
         self.mu = Dense('encoder/mu', self.encoder.output_size, cfg.z_size, init_std=0.001)
