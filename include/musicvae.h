@@ -30,8 +30,16 @@ typedef enum mvae_status {
   MVAE_ERR_BUFFER_TOO_SMALL = 7
 } mvae_status;
 
-#define MVAE_MAX_TRACKS 4
-#define MVAE_MAX_BATCH 4096
+/* Limits. Every size a call computes from its arguments (batch x steps x depth, n x z_size, ...)
+ * is checked before anything is allocated or written, with overflow-safe arithmetic, so no input
+ * can wrap a size around (a real risk on 32-bit WebAssembly); a call over a limit returns
+ * MVAE_ERR_INVALID_ARGUMENT with a message and leaves the model as it was. */
+#define MVAE_MAX_TRACKS 4    /* decoded tracks of a model */
+#define MVAE_MAX_BATCH 4096  /* sequences or latent vectors in one call (batch, n, points) */
+#define MVAE_MAX_Z_SIZE 4096 /* latent size, in a model file and in mvae_interpolate* */
+#define MVAE_MAX_STEPS 4096  /* num_steps of a model */
+#define MVAE_MAX_DEPTH 65536 /* input depth, output depth, units of one layer */
+#define MVAE_MAX_INPUT_NOTES 1048576 /* notes passed to mvae_notes_to_input */
 
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
@@ -141,7 +149,8 @@ typedef struct mvae_note {
 } mvae_note;
 
 /* Converts one note sequence (already quantized at steps_per_quarter) to the encoder input
- * float[num_steps][input_depth] of this model, as magenta.js's data converter does. */
+ * float[num_steps][input_depth] of this model, as magenta.js's data converter does. At most
+ * MVAE_MAX_INPUT_NOTES notes. */
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input);
 /* Converts one decoded sequence int32[num_tracks][num_steps] to notes. Writes at most max_notes and

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 static int all_finite(const float *x, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -44,7 +45,7 @@ static double fraction(int i, int n) {
 
 mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
                              float *out) {
-  if (!a || !b || !out || z_size < 1 || n < 1 || n > MVAE_MAX_BATCH ||
+  if (!a || !b || !out || z_size < 1 || z_size > MVAE_MAX_Z_SIZE || n < 1 || n > MVAE_MAX_BATCH ||
       (method != MVAE_INTERP_LINEAR && method != MVAE_INTERP_SLERP))
     return MVAE_ERR_INVALID_ARGUMENT;
   if (!all_finite(a, (size_t)z_size) || !all_finite(b, (size_t)z_size))
@@ -56,8 +57,8 @@ mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, 
 
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out) {
-  if (!corners || !out || z_size < 1 || cols < 1 || rows < 1 ||
-      (long)cols * rows > MVAE_MAX_BATCH ||
+  if (!corners || !out || z_size < 1 || z_size > MVAE_MAX_Z_SIZE || cols < 1 || rows < 1 ||
+      (int64_t)cols * rows > MVAE_MAX_BATCH ||
       (method != MVAE_INTERP_LINEAR && method != MVAE_INTERP_SLERP))
     return MVAE_ERR_INVALID_ARGUMENT;
   if (!all_finite(corners, 4 * (size_t)z_size))

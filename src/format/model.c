@@ -16,7 +16,9 @@
       return check_status_;                                                                        \
   } while (0)
 
-enum { MAX_DIM = 1 << 16 }; /* no MusicVAE size comes near this; it keeps products in range */
+enum {
+  MAX_DIM = MVAE_MAX_DEPTH
+}; /* no MusicVAE size comes near this; it keeps products in range */
 
 /* ---- Metadata ------------------------------------------------------------------------------- */
 
@@ -67,8 +69,9 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
 
   if (!meta_str_is(m, "general.architecture", "musicvae"))
     return FAIL("metadata 'general.architecture' must be 'musicvae'");
-  CHECK(meta_i32(m, "musicvae.z_size", 0, 1, 1, 4096, &info->z_size, err, err_size));
-  CHECK(meta_i32(m, "musicvae.num_steps", 0, 1, 1, 4096, &info->num_steps, err, err_size));
+  CHECK(meta_i32(m, "musicvae.z_size", 0, 1, 1, MVAE_MAX_Z_SIZE, &info->z_size, err, err_size));
+  CHECK(
+      meta_i32(m, "musicvae.num_steps", 0, 1, 1, MVAE_MAX_STEPS, &info->num_steps, err, err_size));
   CHECK(meta_i32(m, "musicvae.steps_per_quarter", 4, 0, 1, 96, &info->steps_per_quarter, err,
                  err_size));
   int quarters_per_bar = 4;

@@ -2,6 +2,8 @@
 #ifndef MVAE_ARENA_H
 #define MVAE_ARENA_H
 
+#include "format/size_math.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,13 +15,22 @@ typedef struct mvae_arena {
 
 #define MVAE_ARENA_ALIGN 64
 
-/* Bytes an array of n floats takes in an arena, padding included. */
+/* Bytes an array of n floats takes in an arena, padding included; SIZE_MAX if that overflows, so
+ * that sizes summed with mvae_size_add_sat make the allocation fail instead of wrapping. */
 static inline size_t mvae_arena_floats(size_t n) {
-  return (n * sizeof(float) + MVAE_ARENA_ALIGN - 1) / MVAE_ARENA_ALIGN * MVAE_ARENA_ALIGN;
+  size_t bytes = mvae_size_mul_sat(n, sizeof(float));
+  if (bytes > SIZE_MAX - (MVAE_ARENA_ALIGN - 1))
+    return SIZE_MAX;
+  return (bytes + MVAE_ARENA_ALIGN - 1) / MVAE_ARENA_ALIGN * MVAE_ARENA_ALIGN;
+}
+
+/* mvae_arena_floats(a * b), saturating. */
+static inline size_t mvae_arena_floats2(size_t a, size_t b) {
+  return mvae_arena_floats(mvae_size_mul_sat(a, b));
 }
 
 static inline int mvae_arena_init(mvae_arena *a, size_t size) {
-  a->base = malloc(size ? size : 1);
+  a->base = size == SIZE_MAX ? NULL : malloc(size ? size : 1);
   a->size = size;
   a->used = 0;
   return a->base != NULL;

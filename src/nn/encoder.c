@@ -33,8 +33,10 @@ static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step
   size_t seq_width = 2 * (size_t)units; /* a layer's [fw; bw] output at one step */
   size_t rows = (size_t)steps * batch;
   mvae_arena arena;
-  size_t need = 2 * mvae_arena_floats(rows * seq_width) + mvae_arena_floats(rows * 4 * units) +
-                2 * mvae_arena_floats((size_t)batch * units);
+  size_t one_output = mvae_arena_floats2(rows, seq_width), state = mvae_arena_floats2(batch, units);
+  size_t need = mvae_size_add_sat(mvae_size_add_sat(one_output, one_output),
+                                  mvae_size_add_sat(mvae_arena_floats2(rows, 4 * (size_t)units),
+                                                    mvae_size_add_sat(state, state)));
   if (!mvae_arena_init(&arena, need))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
   float *layer_out[2] = {mvae_arena_take(&arena, rows * seq_width),
@@ -95,10 +97,11 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float
   const mvae_bidi_stack *top = &m->encoder[m->encoder_levels - 1];
   mvae_arena arena;
   int segments = info->num_segments;
-  size_t need = mvae_arena_floats((size_t)batch * top->output_size) +
-                (m->encoder_levels == 2
-                     ? mvae_arena_floats((size_t)batch * segments * m->encoder[0].output_size)
-                     : 0);
+  size_t need =
+      mvae_size_add_sat(mvae_arena_floats2(batch, top->output_size),
+                        m->encoder_levels == 2 ? mvae_arena_floats2((size_t)batch * segments,
+                                                                    m->encoder[0].output_size)
+                                               : 0);
   if (!mvae_arena_init(&arena, need))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
   float *final_state = mvae_arena_take(&arena, (size_t)batch * top->output_size);

@@ -64,9 +64,9 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
   mvae_clear_error(model);
   if (!input)
     return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
-  if (n_notes < 0 || (n_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p)", n_notes,
-                     (const void *)notes);
+  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
+                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
   mvae_info info;
   mvae_status status = converter_info(model, &info);
   if (status != MVAE_OK)
