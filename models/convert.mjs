@@ -531,6 +531,32 @@ class ByteWriter {
 
 const align64 = (n) => Math.ceil(n / 64) * 64;
 
+// Format version 2 (docs/model-format.md): version 1's layout plus a CRC-32 at byte 32 and a reserved
+// zero at 36; version 1 files (no checksum) are still read.
+const VERSION = 2;
+const HEADER_SIZES = { 1: 32, 2: 40 };
+const CRC_OFFSET = 32;
+
+// CRC-32 (ISO-HDLC, as zlib's; Node 18 has no zlib.crc32) of the whole file with its 4 checksum bytes
+// read as zeros.
+let crcTable;
+export function fileCrc32(buf) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[i] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) {
+    const byte = i >= CRC_OFFSET && i < CRC_OFFSET + 4 ? 0 : buf[i];
+    c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 // Builds the MVAE file. vars: Map or object name -> {shape, data}; config: magenta.js config.json or a
 // converter spec; opts: {quantize: 'q8'?, block = 32, name, description, license, source, warn}.
 export function buildModelFile(vars, config, opts = {}) {
@@ -617,22 +643,24 @@ export function buildModelFile(vars, config, opts = {}) {
     head.u64(t.offset);
     head.u64(t.bytes.length);
   }
-  const dataOffset = align64(32 + head.length);
+  const headerSize = HEADER_SIZES[VERSION];
+  const dataOffset = align64(headerSize + head.length);
 
   const out = new Uint8Array(dataOffset + dataSize);
   const dv = new DataView(out.buffer);
   out.set(utf8.encode('MVAE'), 0);
-  dv.setUint32(4, 1, true);
+  dv.setUint32(4, VERSION, true);
   dv.setUint32(8, meta.length, true);
   dv.setUint32(12, tensors.length, true);
   dv.setBigUint64(16, BigInt(dataOffset), true);
   dv.setBigUint64(24, BigInt(dataSize), true);
-  let p = 32;
+  let p = headerSize;
   for (const chunk of head.chunks) {
     out.set(chunk, p);
     p += chunk.length;
   }
   for (const t of tensors) out.set(t.bytes, dataOffset + t.offset);
+  dv.setUint32(CRC_OFFSET, fileCrc32(out), true);
   return out;
 }
 
@@ -666,7 +694,8 @@ export function parseModelFile(bytes) {
   if (buf.length < 32 || new TextDecoder().decode(buf.subarray(0, 4)) !== 'MVAE') bad('no MVAE magic');
   p = 4;
   const version = u32();
-  if (version !== 1) bad(`version ${version}`);
+  if (!(version in HEADER_SIZES)) bad(`version ${version}`);
+  if (buf.length < HEADER_SIZES[version]) bad('truncated header');
   const nMeta = u32();
   const nTensors = u32();
   if (nMeta > 256 || nTensors > 1024) bad(`${nMeta} metadata entries, ${nTensors} tensors`);
@@ -674,6 +703,11 @@ export function parseModelFile(bytes) {
   const dataSize = u64();
   if (dataOffset % 64 || dataOffset + dataSize !== buf.length) {
     bad(`data_offset ${dataOffset}, data_size ${dataSize}, file ${buf.length}`);
+  }
+  if (version >= 2) {
+    const stored = u32();
+    if (stored !== fileCrc32(buf)) bad(`checksum mismatch: the file is corrupted`);
+    if (u32() !== 0) bad('reserved header field is not 0');
   }
 
   const meta = {};
@@ -780,6 +814,18 @@ function parseArgs(argv) {
   return { dir: positional[0], out: positional[1], opts };
 }
 
+// A temporary file in the same folder, then a rename: a failed write leaves an existing `out` intact.
+function writeAtomically(out, bytes) {
+  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, out);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    fail(`cannot write ${out}: ${e.message}`);
+  }
+}
+
 function main(argv) {
   const args = parseArgs(argv);
   if (args.help) {
@@ -796,7 +842,7 @@ function main(argv) {
   if (!config) fail(`${dir}: no config.json or converter.json; pass --config`);
   const name = opts.name ?? path.basename(path.resolve(dir));
   const bytes = buildModelFile(ck.vars, config, { ...opts, name });
-  fs.writeFileSync(out, bytes);
+  writeAtomically(out, bytes);
   const { meta, tensors } = parseModelFile(bytes);
   console.log(`${out}: ${bytes.length} bytes, ${tensors.size} tensors (${ck.layout} layout); ` +
     `z ${meta['musicvae.z_size']}, ${meta['musicvae.num_steps']} steps, ${meta['musicvae.decoder']} decoder, ` +

@@ -22,8 +22,8 @@ enum {
 
 /* ---- Metadata ------------------------------------------------------------------------------- */
 
-static mvae_status meta_i32(const mvae_model *m, const char *key, int fallback, int required,
-                            int lo, int hi, int *out, char *err, size_t err_size) {
+static mvae_status meta_i32(mvae_model *m, const char *key, int fallback, int required, int lo,
+                            int hi, int *out, char *err, size_t err_size) {
   const mvf_meta *meta = mvf_find_meta(&m->file, key);
   if (!meta) {
     if (required)
@@ -40,13 +40,13 @@ static mvae_status meta_i32(const mvae_model *m, const char *key, int fallback, 
 }
 
 /* Returns 1 if the string metadata `key` equals `value`; a missing key never matches. */
-static int meta_str_is(const mvae_model *m, const char *key, const char *value) {
+static int meta_str_is(mvae_model *m, const char *key, const char *value) {
   const mvf_meta *meta = mvf_find_meta(&m->file, key);
   return meta && meta->type == MVF_META_STR && meta->str_len == strlen(value) &&
          memcmp(meta->str, value, meta->str_len) == 0;
 }
 
-static mvae_status meta_choice(const mvae_model *m, const char *key, const char *const *choices,
+static mvae_status meta_choice(mvae_model *m, const char *key, const char *const *choices,
                                int n_choices, int *out, char *err, size_t err_size) {
   const mvf_meta *meta = mvf_find_meta(&m->file, key);
   if (!meta || meta->type != MVF_META_STR)
@@ -203,11 +203,20 @@ static mvae_status widen_f16_tensors(mvae_model *m, char *err, size_t err_size) 
   return MVAE_OK;
 }
 
-static const mvf_tensor *find(const mvae_model *m, const char *name) {
-  return mvf_find_tensor(&m->file, name);
+/* Looks a tensor up for binding: every tensor found here is part of the model; any other is an
+ * unknown name, refused by check_all_bound. */
+static const mvf_tensor *find(mvae_model *m, const char *name) {
+  const mvf_tensor *found = mvf_find_tensor(&m->file, name);
+  if (found)
+    m->file.tensors[found - m->file.tensors].bound = 1;
+  return found;
 }
 
-static mvae_status bind_matrix(const mvae_model *m, const char *name, int rows, int cols,
+static int exists(const mvae_model *m, const char *name) {
+  return mvf_find_tensor(&m->file, name) != NULL;
+}
+
+static mvae_status bind_matrix(mvae_model *m, const char *name, int rows, int cols,
                                mvae_matrix *out, char *err, size_t err_size) {
   const mvf_tensor *t = find(m, name);
   if (!t)
@@ -229,7 +238,7 @@ static mvae_status bind_matrix(const mvae_model *m, const char *name, int rows, 
   return MVAE_OK;
 }
 
-static mvae_status bind_bias(const mvae_model *m, const char *name, int size, const float **out,
+static mvae_status bind_bias(mvae_model *m, const char *name, int size, const float **out,
                              char *err, size_t err_size) {
   const mvf_tensor *t = find(m, name);
   if (!t)
@@ -240,8 +249,8 @@ static mvae_status bind_bias(const mvae_model *m, const char *name, int size, co
   return MVAE_OK;
 }
 
-static mvae_status bind_dense(const mvae_model *m, const char *prefix, int in, int out,
-                              mvae_dense *d, char *err, size_t err_size) {
+static mvae_status bind_dense(mvae_model *m, const char *prefix, int in, int out, mvae_dense *d,
+                              char *err, size_t err_size) {
   char name[320];
   snprintf(name, sizeof name, "%skernel", prefix);
   CHECK(bind_matrix(m, name, in, out, &d->kernel, err, err_size));
@@ -250,7 +259,7 @@ static mvae_status bind_dense(const mvae_model *m, const char *prefix, int in, i
 }
 
 /* Binds `{cell_prefix}kernel` / `{cell_prefix}bias`, learning the units from the bias. */
-static mvae_status bind_lstm_layer(const mvae_model *m, const char *cell_prefix, int input_size,
+static mvae_status bind_lstm_layer(mvae_model *m, const char *cell_prefix, int input_size,
                                    mvae_lstm_layer *layer, char *err, size_t err_size) {
   char name[320];
   snprintf(name, sizeof name, "%sbias", cell_prefix);
@@ -265,16 +274,16 @@ static mvae_status bind_lstm_layer(const mvae_model *m, const char *cell_prefix,
                      err_size);
 }
 
-static int has_layer(const mvae_model *m, const char *format, int layer) {
+static int has_layer(mvae_model *m, const char *format, int layer) {
   char name[320];
   snprintf(name, sizeof name, format, layer);
   size_t len = strlen(name);
   snprintf(name + len, sizeof name - len, "kernel");
-  return find(m, name) != NULL;
+  return exists(m, name);
 }
 
 /* A unidirectional stack `format` % l for l = 0, 1, ... while the kernel exists. */
-static mvae_status bind_lstm_stack(const mvae_model *m, const char *format, int input_size,
+static mvae_status bind_lstm_stack(mvae_model *m, const char *format, int input_size,
                                    mvae_lstm_stack *stack, char *err, size_t err_size) {
   memset(stack, 0, sizeof *stack);
   while (has_layer(m, format, stack->n_layers)) {
@@ -298,7 +307,7 @@ static mvae_status bind_lstm_stack(const mvae_model *m, const char *format, int 
 }
 
 /* Bidirectional stack under `level_prefix` ("encoder/" or "encoder/hierarchical_level_k/"). */
-static mvae_status bind_bidi_stack(const mvae_model *m, const char *level_prefix, int input_size,
+static mvae_status bind_bidi_stack(mvae_model *m, const char *level_prefix, int input_size,
                                    mvae_bidi_stack *bidi, char *err, size_t err_size) {
   memset(bidi, 0, sizeof *bidi);
   char format[2][320];
@@ -331,9 +340,8 @@ static mvae_status bind_bidi_stack(const mvae_model *m, const char *level_prefix
   return MVAE_OK;
 }
 
-static mvae_status bind_core_decoder(const mvae_model *m, const char *prefix, int depth,
-                                     int cond_size, mvae_core_decoder *dec, char *err,
-                                     size_t err_size) {
+static mvae_status bind_core_decoder(mvae_model *m, const char *prefix, int depth, int cond_size,
+                                     mvae_core_decoder *dec, char *err, size_t err_size) {
   char format[320], name[320];
   dec->depth = depth;
   dec->cond_size = cond_size;
@@ -373,10 +381,12 @@ static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   int hierarchical = m->encoder_levels == 2;
   const char *first_level = hierarchical ? "encoder/hierarchical_level_0/" : "encoder/";
-  char probe[320];
-  snprintf(probe, sizeof probe, "%scell_%%d/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/",
-           first_level);
-  if (!has_layer(m, probe, 0)) {
+  char probe[2][320];
+  for (int d = 0; d < 2; d++)
+    snprintf(probe[d], sizeof probe[d],
+             "%scell_%%d/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/", first_level,
+             d ? "bw" : "fw");
+  if (!has_layer(m, probe[0], 0) && !has_layer(m, probe[1], 0)) {
     m->encoder_levels = 0; /* decode-only model, e.g. Magenta's decoder without its encoder */
   } else {
     CHECK(bind_bidi_stack(m, first_level, info->input_depth, &m->encoder[0], err, err_size));
@@ -385,12 +395,12 @@ static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
                             &m->encoder[1], err, err_size));
   }
   /* mu/sigma may exist without the LSTMs; their input size then cannot be checked against them. */
-  const mvf_tensor *mu = find(m, "encoder/mu/kernel");
+  const mvf_tensor *mu = mvf_find_tensor(&m->file, "encoder/mu/kernel");
   if (mu) {
     int in = m->encoder_levels ? m->encoder[m->encoder_levels - 1].output_size : mu->rows;
     CHECK(bind_dense(m, "encoder/mu/", in, info->z_size, &m->mu, err, err_size));
     m->has_mu = 1;
-    if (find(m, "encoder/sigma/kernel")) {
+    if (exists(m, "encoder/sigma/kernel")) {
       CHECK(bind_dense(m, "encoder/sigma/", in, info->z_size, &m->sigma, err, err_size));
       m->has_sigma = 1;
     }
@@ -400,11 +410,28 @@ static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
   return MVAE_OK;
 }
 
+/* A tensor the configuration does not use is a misspelt or corrupted name (which could otherwise
+ * silently turn an encoder into nothing) or a part this engine does not know: refused, named. */
+static mvae_status check_all_bound(const mvae_model *m, char *err, size_t err_size) {
+  for (uint32_t i = 0; i < m->file.n_tensors; i++) {
+    const mvf_tensor *t = &m->file.tensors[i];
+    if (!t->bound)
+      return FAIL("tensor '%.*s' is not part of this model's configuration (%s decoder, %s "
+                  "encoder): an unknown or misspelt name, or the rest of its layer is missing",
+                  (int)t->name_len, t->name, m->info.hierarchical ? "hierarchical" : "flat",
+                  m->encoder_levels == 0   ? "no"
+                  : m->encoder_levels == 2 ? "hierarchical"
+                                           : "bidirectional");
+  }
+  return MVAE_OK;
+}
+
 mvae_status mvae_model_build(mvae_model *m, char *err, size_t err_size) {
   CHECK(read_config(m, err, err_size));
   CHECK(widen_f16_tensors(m, err, err_size));
   CHECK(bind_decoder(m, err, err_size));
   CHECK(bind_encoder(m, err, err_size));
+  CHECK(check_all_bound(m, err, err_size));
   mvae_info *info = &m->info;
   info->has_encoder = m->encoder_levels > 0;
   info->has_sigma = info->has_encoder && m->has_sigma;
