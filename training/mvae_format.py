@@ -181,7 +181,10 @@ def _write_atomically(path, data):
         return
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".mvae")
+    umask = os.umask(0)  # mkstemp makes the file 0600; give it the mode open() would have
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
