@@ -3,7 +3,9 @@
  * One handle per loaded model (mvae_model), created from a memory buffer holding an MVAE model file
  * (docs/model-format.md) and released with mvae_model_free. Every call returns an mvae_status;
  * after a failure, mvae_last_error(model) says what went wrong. There is no global state: two
- * models may be used from two threads at once, but one model only from one thread at a time.
+ * models may be used from two threads at once, but one model only from one thread at a time (a
+ * model keeps the scratch memory of its forward passes between calls: allocated by the first
+ * call, grown when a later one needs more, freed with the model).
  *
  * Shapes: a batch of B latent vectors is float[B][z_size]; encoder input is float[B][num_steps]
  * [input_depth] (what mvae_notes_to_input produces); decoded tokens are
@@ -127,12 +129,22 @@ mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similar
 
 typedef enum mvae_interp { MVAE_INTERP_LINEAR = 0, MVAE_INTERP_SLERP = 1 } mvae_interp;
 
+/* These take no model, so a refused call (MVAE_ERR_INVALID_ARGUMENT: NULL, z_size not in
+ * 1..MVAE_MAX_Z_SIZE, more than MVAE_MAX_BATCH points, NaN, unknown method) writes its message to
+ * err (if err_size > 0), as mvae_model_load does; "" on success. */
+
 /* n points from a to b inclusive (t = i / (n - 1); n = 1 gives a): out float[n][z_size]. */
-mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
-                             float *out);
+mvae_status mvae_latent_interpolate(const float *a, const float *b, int z_size, int n,
+                                    mvae_interp method, float *out, char *err, size_t err_size);
 /* Bilinear grid over corners[4][z_size] laid out as magenta.js: A top-left, B bottom-left, C
  * top-right, D bottom-right; out float[rows][cols][z_size], row-major. With slerp, rows are
  * interpolated first (A to B and C to D), then each row from left to right. */
+mvae_status mvae_latent_grid(const float *corners, int z_size, int cols, int rows,
+                             mvae_interp method, float *out, char *err, size_t err_size);
+
+/* The same without the message (kept for existing callers). */
+mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
+                             float *out);
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out);
 

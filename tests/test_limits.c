@@ -117,6 +117,27 @@ static void refuse_latent_calls(test_counts *c) {
          "grid z_size over the limit refused");
   EXPECT(c, mvae_interpolate(a, a + 2, 2, 4, MVAE_INTERP_SLERP, out) == MVAE_OK,
          "a normal interpolation afterwards");
+
+  /* The same refusals with their messages. */
+  char err[5][256];
+  float nan_point[2] = {NAN, 0};
+  static const char *const expected[5] = {"z_size 4097 is not in 1..4096", "65536 points",
+                                          "value 0 of point 0 is not a finite number",
+                                          "unknown method 7", "a 65536 x 65536 grid"};
+  mvae_status got[5] = {
+      mvae_latent_interpolate(a, a, MVAE_MAX_Z_SIZE + 1, 2, 0, out, err[0], sizeof err[0]),
+      mvae_latent_interpolate(a, a, 2, 65536, 0, out, err[1], sizeof err[1]),
+      mvae_latent_interpolate(nan_point, a, 2, 2, 0, out, err[2], sizeof err[2]),
+      mvae_latent_interpolate(a, a, 2, 2, (mvae_interp)7, out, err[3], sizeof err[3]),
+      mvae_latent_grid(corners, 1, 65536, 65536, 0, out, err[4], sizeof err[4])};
+  for (int i = 0; i < 5; i++)
+    EXPECT(c, got[i] == MVAE_ERR_INVALID_ARGUMENT && strstr(err[i], expected[i]),
+           "refusal %d says '%s': %s", i, expected[i], err[i]);
+  EXPECT(c,
+         mvae_latent_grid(corners, 2, 2, 2, MVAE_INTERP_LINEAR, out, err[0], sizeof err[0]) ==
+                 MVAE_OK &&
+             err[0][0] == '\0',
+         "a good call leaves the message empty");
 }
 
 static void check_model(test_counts *c, const char *path) {

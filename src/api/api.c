@@ -11,7 +11,8 @@
 /* Sequences decoded together: enough to fill the SIMD kernels, small enough to keep scratch in
  * cache. */
 enum { DECODE_CHUNK = 64 };
-/* The encoder keeps every step's gates of a chunk; cap that scratch at 64 MiB. */
+/* The encoder keeps every step's gates of a chunk; cap that scratch (kept by the model for its
+ * next calls) at 64 MiB. */
 #define ENCODER_SCRATCH_FLOATS ((size_t)16 << 20)
 
 mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, char *err,
@@ -55,6 +56,7 @@ void mvae_model_free(mvae_model *model) {
   if (!model)
     return;
   mvf_release(&model->file);
+  mvae_arena_free(&model->scratch);
   free(model->widened_f16);
   free(model->blob);
   free(model);
@@ -134,12 +136,8 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
 
   int units = 1;
   for (int level = 0; level < m->encoder_levels; level++)
-    for (int l = 0; l < m->encoder[level].fw.n_layers; l++) {
-      if (m->encoder[level].fw.layers[l].units > units)
-        units = m->encoder[level].fw.layers[l].units;
-      if (m->encoder[level].bw.layers[l].units > units)
-        units = m->encoder[level].bw.layers[l].units;
-    }
+    if (m->encoder[level].max_units > units)
+      units = m->encoder[level].max_units;
   size_t per_sequence = (size_t)m->info.num_steps * 4 * units;
   int chunk = (int)(ENCODER_SCRATCH_FLOATS / per_sequence);
   if (chunk < 1)

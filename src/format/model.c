@@ -3,6 +3,7 @@
 #include "format/model.h"
 
 #include "api/errors.h"
+#include "notes/convert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,35 +110,6 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   }
   if (info->num_tracks > 1 && !info->hierarchical)
     return FAIL("%d output tracks need a hierarchical decoder", info->num_tracks);
-
-  /* The note converters assume these widths; a mismatch would make encode/decode meaningless. */
-  int melody_depth = info->max_pitch - info->min_pitch + 3;
-  int expect_tracks = info->converter == MVAE_CONVERTER_TRIO ? 3 : 1;
-  if (info->num_tracks != expect_tracks)
-    return FAIL("converter '%s' needs %d output track(s), the model has %d", converters[converter],
-                expect_tracks, info->num_tracks);
-  int expect_input = 0;
-  switch (info->converter) {
-  case MVAE_CONVERTER_MELODY:
-    if (info->output_depths[0] != melody_depth)
-      return FAIL("melody output depth %d, expected %d for pitches %d..%d", info->output_depths[0],
-                  melody_depth, info->min_pitch, info->max_pitch);
-    expect_input = melody_depth;
-    break;
-  case MVAE_CONVERTER_DRUMS:
-    if (info->output_depths[0] != 512)
-      return FAIL("drums output depth %d, expected 512", info->output_depths[0]);
-    expect_input = info->drums_roll_input ? 10 : 512;
-    break;
-  case MVAE_CONVERTER_TRIO:
-    if (info->output_depths[0] != melody_depth || info->output_depths[1] != melody_depth ||
-        info->output_depths[2] != 512)
-      return FAIL("trio output depths must be [%d, %d, 512]", melody_depth, melody_depth);
-    expect_input = 2 * melody_depth + 512;
-    break;
-  }
-  if (info->input_depth != expect_input)
-    return FAIL("input_depth %d, expected %d for this converter", info->input_depth, expect_input);
 
   const mvf_meta *name = mvf_find_meta(&m->file, "general.name");
   if (name && name->type == MVF_META_STR) {
@@ -296,6 +268,8 @@ static mvae_status bind_lstm_stack(mvae_model *m, const char *format, int input_
     CHECK(bind_lstm_layer(m, prefix, input_size, layer, err, err_size));
     input_size = layer->units;
     stack->state_size += layer->units;
+    if (layer->units > stack->max_units)
+      stack->max_units = layer->units;
     stack->n_layers++;
   }
   if (stack->n_layers == 0) {
@@ -326,6 +300,8 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *level_prefix, int 
       snprintf(prefix, sizeof prefix, format[d], layer);
       CHECK(bind_lstm_layer(m, prefix, input_size, &dirs[d]->layers[layer], err, err_size));
       dirs[d]->state_size += dirs[d]->layers[layer].units;
+      if (dirs[d]->layers[layer].units > dirs[d]->max_units)
+        dirs[d]->max_units = dirs[d]->layers[layer].units;
       dirs[d]->n_layers = layer + 1;
     }
     input_size = bidi->fw.layers[layer].units + bidi->bw.layers[layer].units;
@@ -337,6 +313,8 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *level_prefix, int 
     return FAIL("tensor '%skernel' is missing", prefix);
   }
   bidi->output_size = input_size;
+  bidi->max_units =
+      bidi->fw.max_units > bidi->bw.max_units ? bidi->fw.max_units : bidi->bw.max_units;
   return MVAE_OK;
 }
 
@@ -428,6 +406,8 @@ static mvae_status check_all_bound(const mvae_model *m, char *err, size_t err_si
 
 mvae_status mvae_model_build(mvae_model *m, char *err, size_t err_size) {
   CHECK(read_config(m, err, err_size));
+  /* The note converters assume these widths; a mismatch would make encode/decode meaningless. */
+  CHECK(mvae_converter_check(&m->info, err, err_size));
   CHECK(widen_f16_tensors(m, err, err_size));
   CHECK(bind_decoder(m, err, err_size));
   CHECK(bind_encoder(m, err, err_size));

@@ -1,4 +1,5 @@
-/* arena.h: one allocation carved into aligned scratch arrays for the duration of one call. */
+/* arena.h: one allocation carved into aligned scratch arrays: a model's scratch, reused by its
+ * calls. */
 #ifndef MVAE_ARENA_H
 #define MVAE_ARENA_H
 
@@ -29,10 +30,15 @@ static inline size_t mvae_arena_floats2(size_t a, size_t b) {
   return mvae_arena_floats(mvae_size_mul_sat(a, b));
 }
 
-static inline int mvae_arena_init(mvae_arena *a, size_t size) {
-  a->base = size == SIZE_MAX ? NULL : malloc(size ? size : 1);
-  a->size = size;
+/* Makes room for `size` bytes and empties the arena. The block is kept across calls and only
+ * replaced by a larger one when a call needs more, so a model allocates its scratch once. */
+static inline int mvae_arena_reserve(mvae_arena *a, size_t size) {
   a->used = 0;
+  if (a->base && size <= a->size)
+    return 1;
+  free(a->base);
+  a->base = size == SIZE_MAX ? NULL : malloc(size ? size : 1);
+  a->size = a->base ? size : 0;
   return a->base != NULL;
 }
 
@@ -52,6 +58,7 @@ static inline float *mvae_arena_take(mvae_arena *a, size_t n) {
 static inline void mvae_arena_free(mvae_arena *a) {
   free(a->base);
   a->base = NULL;
+  a->size = a->used = 0;
 }
 
 #endif
