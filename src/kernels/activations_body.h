@@ -13,21 +13,21 @@
 
 #include "kernels/activations.h"
 
+static inline vf simd_horner(const float *c, int n, vf x) {
+  vf p = vf_set1(c[0]);
+  for (int k = 1; k < n; k++)
+    p = vf_add(vf_mul(p, x), vf_set1(c[k]));
+  return p;
+}
+
 static inline vf simd_exp(vf x) {
+  static const float poly[MVA_EXP_POLY_LEN] = MVA_EXP_POLY;
   x = vf_max(vf_set1(-87.0f), x);
   x = vf_min(vf_set1(88.0f), x);
   vf n = vf_floor(vf_add(vf_mul(x, vf_set1(MVA_LOG2E)), vf_set1(0.5f)));
   vf r = vf_sub(x, vf_mul(n, vf_set1(MVA_LN2_HI)));
   r = vf_sub(r, vf_mul(n, vf_set1(MVA_LN2_LO)));
-  vf p = vf_set1(MVA_EXP_C7);
-  p = vf_add(vf_mul(p, r), vf_set1(MVA_EXP_C6));
-  p = vf_add(vf_mul(p, r), vf_set1(MVA_EXP_C5));
-  p = vf_add(vf_mul(p, r), vf_set1(MVA_EXP_C4));
-  p = vf_add(vf_mul(p, r), vf_set1(MVA_EXP_C3));
-  p = vf_add(vf_mul(p, r), vf_set1(MVA_EXP_C2));
-  p = vf_add(vf_mul(p, r), vf_set1(1.0f));
-  p = vf_add(vf_mul(p, r), vf_set1(1.0f));
-  return vf_mul(p, vf_exp2i(n));
+  return vf_mul(simd_horner(poly, MVA_EXP_POLY_LEN, r), vf_exp2i(n));
 }
 
 static inline vf simd_sigmoid(vf x) {
@@ -36,19 +36,10 @@ static inline vf simd_sigmoid(vf x) {
 }
 
 static inline vf simd_tanh(vf x) {
+  static const float poly[MVA_TANH_POLY_LEN] = MVA_TANH_POLY;
   const vf one = vf_set1(1.0f);
   vf a = vf_abs(x);
-  vf s = vf_mul(x, x);
-  vf p = vf_set1(MVA_TANH_C8);
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C7));
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C6));
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C5));
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C4));
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C3));
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C2));
-  p = vf_add(vf_mul(p, s), vf_set1(MVA_TANH_C1));
-  p = vf_add(vf_mul(p, s), one);
-  vf small = vf_mul(x, p);
+  vf small = vf_mul(x, simd_horner(poly, MVA_TANH_POLY_LEN, vf_mul(x, x)));
   vf e = simd_exp(vf_add(a, a));
   vf t = vf_sub(one, vf_div(vf_set1(2.0f), vf_add(e, one)));
   t = vf_select(vf_gt(a, vf_set1(MVA_TANH_BIG)), one, t);

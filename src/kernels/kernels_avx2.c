@@ -44,6 +44,9 @@ enum {
   Q8_SINGLE_ROW_VECS = 4
 };
 
+#define VF_OP(op) _mm256_##op##_ps
+#include "kernels/simd_ops.h"
+
 static inline vf vf_load(const float *p) {
   return _mm256_loadu_ps(p);
 }
@@ -52,12 +55,6 @@ static inline void vf_store(float *p, vf v) {
 }
 static inline vf vf_set1(float a) {
   return _mm256_set1_ps(a);
-}
-static inline vf vf_add(vf a, vf b) {
-  return _mm256_add_ps(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return _mm256_mul_ps(a, b);
 }
 
 /* nv * LANES int8 weights as floats (exact). */
@@ -79,18 +76,6 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
 const mvk_impl mvk_avx2 = {"avx2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
 
 /* ---- Activations (activations_body.h). */
-static inline vf vf_sub(vf a, vf b) {
-  return _mm256_sub_ps(a, b);
-}
-static inline vf vf_div(vf a, vf b) {
-  return _mm256_div_ps(a, b);
-}
-static inline vf vf_max(vf a, vf b) {
-  return _mm256_max_ps(a, b);
-}
-static inline vf vf_min(vf a, vf b) {
-  return _mm256_min_ps(a, b);
-}
 static inline vf vf_abs(vf a) {
   return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
 }

@@ -45,6 +45,9 @@ enum {
   Q8_SINGLE_ROW_VECS = 8
 };
 
+#define VF_OP(op) _mm_##op##_ps
+#include "kernels/simd_ops.h"
+
 static inline vf vf_load(const float *p) {
   return _mm_loadu_ps(p);
 }
@@ -53,12 +56,6 @@ static inline void vf_store(float *p, vf v) {
 }
 static inline vf vf_set1(float a) {
   return _mm_set1_ps(a);
-}
-static inline vf vf_add(vf a, vf b) {
-  return _mm_add_ps(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return _mm_mul_ps(a, b);
 }
 
 /* SSE2 has no sign-extending load: each byte is duplicated into the bytes above it (bytes b b b b
@@ -98,18 +95,6 @@ const mvk_impl mvk_sse2 = {"sse2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, s
 
 /* ---- Activations (activations_body.h): SSE2 has no floor or blend instructions; both are built
  * from exact operations. */
-static inline vf vf_sub(vf a, vf b) {
-  return _mm_sub_ps(a, b);
-}
-static inline vf vf_div(vf a, vf b) {
-  return _mm_div_ps(a, b);
-}
-static inline vf vf_max(vf a, vf b) {
-  return _mm_max_ps(a, b);
-}
-static inline vf vf_min(vf a, vf b) {
-  return _mm_min_ps(a, b);
-}
 static inline vf vf_abs(vf a) {
   return _mm_andnot_ps(_mm_set1_ps(-0.0f), a);
 }

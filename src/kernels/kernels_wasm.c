@@ -45,6 +45,9 @@ enum {
   Q8_SINGLE_ROW_VECS = 8
 };
 
+#define VF_OP(op) wasm_f32x4_##op
+#include "kernels/simd_ops.h"
+
 static inline vf vf_load(const float *p) {
   return wasm_v128_load(p);
 }
@@ -53,12 +56,6 @@ static inline void vf_store(float *p, vf v) {
 }
 static inline vf vf_set1(float a) {
   return wasm_f32x4_splat(a);
-}
-static inline vf vf_add(vf a, vf b) {
-  return wasm_f32x4_add(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return wasm_f32x4_mul(a, b);
 }
 
 /* int32 lanes (|q| < 2^22) to float, exactly: adding q to the bits of 1.5 * 2^23 gives the float
@@ -98,18 +95,6 @@ const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8, 
 
 /* ---- Activations (activations_body.h). f32x4 min/max propagate NaN, as the scalar comparisons
  * leave it in place. */
-static inline vf vf_sub(vf a, vf b) {
-  return wasm_f32x4_sub(a, b);
-}
-static inline vf vf_div(vf a, vf b) {
-  return wasm_f32x4_div(a, b);
-}
-static inline vf vf_max(vf a, vf b) {
-  return wasm_f32x4_max(a, b);
-}
-static inline vf vf_min(vf a, vf b) {
-  return wasm_f32x4_min(a, b);
-}
 static inline vf vf_abs(vf a) {
   return wasm_f32x4_abs(a);
 }
