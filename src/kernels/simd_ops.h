@@ -6,23 +6,16 @@
 #ifndef MVAE_SIMD_OPS_H
 #define MVAE_SIMD_OPS_H
 
-static inline vf vf_add(vf a, vf b) {
-  return VF_OP(add)(a, b);
-}
-static inline vf vf_sub(vf a, vf b) {
-  return VF_OP(sub)(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return VF_OP(mul)(a, b);
-}
-static inline vf vf_div(vf a, vf b) {
-  return VF_OP(div)(a, b);
-}
-static inline vf vf_max(vf a, vf b) {
-  return VF_OP(max)(a, b);
-}
-static inline vf vf_min(vf a, vf b) {
-  return VF_OP(min)(a, b);
-}
+#define MVK_VF_BINARY(name, op)                                                                    \
+  static inline vf name(vf a, vf b) {                                                              \
+    return VF_OP(op)(a, b);                                                                        \
+  }
+MVK_VF_BINARY(vf_add, add)
+MVK_VF_BINARY(vf_sub, sub)
+MVK_VF_BINARY(vf_mul, mul)
+MVK_VF_BINARY(vf_div, div)
+MVK_VF_BINARY(vf_max, max)
+MVK_VF_BINARY(vf_min, min)
+#undef MVK_VF_BINARY
 
 #endif
