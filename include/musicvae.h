@@ -4,8 +4,8 @@
  * (docs/model-format.md) and released with mvae_model_free. Every call returns an mvae_status;
  * after a failure, mvae_last_error(model) says what went wrong. There is no global state: two
  * models may be used from two threads at once, but one model only from one thread at a time (a
- * model keeps the scratch memory of its forward passes between calls: allocated by the first
- * call, grown when a later one needs more, freed with the model).
+ * model holds the scratch memory of its forward passes, allocated once at load and reused by every
+ * call, so inference calls allocate only small temporaries).
  *
  * Shapes: a batch of B latent vectors is float[B][z_size]; encoder input is float[B][num_steps]
  * [input_depth] (what mvae_notes_to_input produces); decoded tokens are

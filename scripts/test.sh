@@ -26,7 +26,7 @@ for fuzzer in build-asan/fuzz_*; do
   corpus=tests/fuzz/corpus/${name#fuzz_}
   mkdir -p "build-asan/corpus-$name"
   "$fuzzer" -max_total_time="${MVAE_FUZZ_SECONDS:-30}" -print_final_stats=1 \
-    "build-asan/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|ERROR|SUMMARY" || true
+    "build-asan/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|ERROR|SUMMARY" || true
   test "${PIPESTATUS[0]}" -eq 0
 done
 

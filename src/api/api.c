@@ -11,9 +11,35 @@
 /* Sequences decoded together: enough to fill the SIMD kernels, small enough to keep scratch in
  * cache. */
 enum { DECODE_CHUNK = 64 };
-/* The encoder keeps every step's gates of a chunk; cap that scratch (kept by the model for its
- * next calls) at 64 MiB. */
-#define ENCODER_SCRATCH_FLOATS ((size_t)16 << 20)
+/* The encoder keeps every step's outputs and gates of a chunk of sequences: its chunk is as many
+ * sequences (up to DECODE_CHUNK) as fit in 8 MiB, or in the decoder's scratch if that is larger. */
+#define ENCODER_SCRATCH_BYTES ((size_t)8 << 20)
+/* A model whose passes need more scratch than this for one sequence is refused at load. */
+#define MAX_SCRATCH_BYTES ((size_t)256 << 20)
+
+/* Reserves, once, the scratch of the largest chunks the calls run (the passes then never
+ * allocate), and chooses the encoder's chunk. */
+static mvae_status reserve_scratch(mvae_model *m, char *err, size_t err_size) {
+  size_t need = decoder_scratch_bytes(m, DECODE_CHUNK), budget = ENCODER_SCRATCH_BYTES;
+  if (decoder_scratch_bytes(m, 1) > MAX_SCRATCH_BYTES ||
+      (m->info.has_encoder && encoder_scratch_bytes(m, 1) > MAX_SCRATCH_BYTES))
+    return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                             "this model needs more than %zu MiB of scratch per sequence",
+                             MAX_SCRATCH_BYTES >> 20);
+  m->encode_chunk = 1;
+  if (m->info.has_encoder) {
+    budget = need > budget ? need : budget;
+    while (m->encode_chunk < DECODE_CHUNK &&
+           encoder_scratch_bytes(m, m->encode_chunk + 1) <= budget)
+      m->encode_chunk++;
+    size_t encoder_need = encoder_scratch_bytes(m, m->encode_chunk);
+    need = encoder_need > need ? encoder_need : need;
+  }
+  if (!mvae_arena_reserve(&m->scratch, need))
+    return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
+                             "out of memory for %zu bytes of scratch", need);
+  return MVAE_OK;
+}
 
 mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, char *err,
                             size_t err_size) {
@@ -36,6 +62,8 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
   mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
   if (status == MVAE_OK)
     status = mvae_model_build(m, err, err_size);
+  if (status == MVAE_OK)
+    status = reserve_scratch(m, err, err_size);
   if (status == MVAE_OK) {
     mvae_info *info = &m->info;
     info->kernels = m->compute.kernels->name;
@@ -134,17 +162,7 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
       (status = check_finite(m, inputs, n_inputs, "inputs")) != MVAE_OK)
     return status;
 
-  int units = 1;
-  for (int level = 0; level < m->encoder_levels; level++)
-    if (m->encoder[level].max_units > units)
-      units = m->encoder[level].max_units;
-  size_t per_sequence = (size_t)m->info.num_steps * 4 * units;
-  int chunk = (int)(ENCODER_SCRATCH_FLOATS / per_sequence);
-  if (chunk < 1)
-    chunk = 1;
-  if (chunk > DECODE_CHUNK)
-    chunk = DECODE_CHUNK;
-  int z = m->info.z_size;
+  int chunk = m->encode_chunk, z = m->info.z_size;
   for (int b = 0; b < batch && status == MVAE_OK; b += chunk) {
     int n = batch - b < chunk ? batch - b : chunk;
     status = encoder_forward(m, inputs + (size_t)b * step_values, n, mu + (size_t)b * z,

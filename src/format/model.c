@@ -17,14 +17,13 @@
       return check_status_;                                                                        \
   } while (0)
 
-enum {
-  MAX_DIM = MVAE_MAX_DEPTH
-}; /* no MusicVAE size comes near this; it keeps products in range */
+/* No MusicVAE size comes near this; it keeps products in range. */
+enum { MAX_DIM = MVAE_MAX_DEPTH };
 
 /* ---- Metadata ------------------------------------------------------------------------------- */
 
-static mvae_status meta_i32(mvae_model *m, const char *key, int fallback, int required, int lo,
-                            int hi, int *out, char *err, size_t err_size) {
+static mvae_status meta_i32(const mvae_model *m, const char *key, int fallback, int required,
+                            int lo, int hi, int *out, char *err, size_t err_size) {
   const mvf_meta *meta = mvf_find_meta(&m->file, key);
   if (!meta) {
     if (required)
@@ -41,13 +40,13 @@ static mvae_status meta_i32(mvae_model *m, const char *key, int fallback, int re
 }
 
 /* Returns 1 if the string metadata `key` equals `value`; a missing key never matches. */
-static int meta_str_is(mvae_model *m, const char *key, const char *value) {
+static int meta_str_is(const mvae_model *m, const char *key, const char *value) {
   const mvf_meta *meta = mvf_find_meta(&m->file, key);
   return meta && meta->type == MVF_META_STR && meta->str_len == strlen(value) &&
          memcmp(meta->str, value, meta->str_len) == 0;
 }
 
-static mvae_status meta_choice(mvae_model *m, const char *key, const char *const *choices,
+static mvae_status meta_choice(const mvae_model *m, const char *key, const char *const *choices,
                                int n_choices, int *out, char *err, size_t err_size) {
   const mvf_meta *meta = mvf_find_meta(&m->file, key);
   if (!meta || meta->type != MVF_META_STR)

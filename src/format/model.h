@@ -79,9 +79,10 @@ struct mvae_model {
   int n_tracks;
   mvae_core_decoder tracks[MVAE_MAX_TRACKS];
 
-  /* Scratch of the forward passes, allocated on the first call and reused (grown when a call needs
-   * more): a model handle serves one caller at a time, as musicvae.h says. */
+  /* Scratch of the forward passes, allocated once at load for the largest chunk a call runs, then
+   * reused by every call: a model handle serves one caller at a time, as musicvae.h says. */
   mvae_arena scratch;
+  int encode_chunk; /* sequences the encoder runs together (fits the scratch) */
 
   char last_error[512];
 };

@@ -143,6 +143,15 @@ static void conductor_step(const mvae_model *m, float **c, float **h, float *gat
   }
 }
 
+size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
+  size_t need = 0;
+  for (int t = 0; t < m->n_tracks; t++)
+    need = mvae_size_add_sat(need, core_state_bytes(&m->tracks[t], batch));
+  if (m->info.hierarchical)
+    need = mvae_size_add_sat(need, stack_state_bytes(&m->conductor, batch));
+  return need;
+}
+
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                             int32_t *tokens) {
   const mvae_info *info = &m->info;
@@ -156,14 +165,9 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
     offset += info->output_depths[t];
   }
 
-  size_t need = 0;
-  for (int t = 0; t < num_tracks; t++)
-    need = mvae_size_add_sat(need, core_state_bytes(&m->tracks[t], batch));
   const mvae_lstm_stack *cs = &m->conductor;
-  if (info->hierarchical)
-    need = mvae_size_add_sat(need, stack_state_bytes(cs, batch));
   mvae_arena *arena = &m->scratch;
-  if (!mvae_arena_reserve(arena, need))
+  if (!mvae_arena_reserve(arena, decoder_scratch_bytes(m, batch)))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the decoder");
   core_state state[MVAE_MAX_TRACKS];
   for (int t = 0; t < num_tracks; t++)

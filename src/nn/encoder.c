@@ -83,6 +83,23 @@ static void bidi_forward(const mvae_model *m, const mvae_bidi_stack *bidi, step_
   arena->used = mark;
 }
 
+size_t encoder_scratch_bytes(const mvae_model *m, int batch) {
+  const mvae_info *info = &m->info;
+  int steps = info->num_steps, segments = info->num_segments;
+  if (m->encoder_levels == 0)
+    return 0;
+  const mvae_bidi_stack *top = &m->encoder[m->encoder_levels - 1];
+  if (m->encoder_levels == 1)
+    return mvae_size_add_sat(mvae_arena_floats2(batch, top->output_size),
+                             bidi_scratch(top, steps, batch));
+  size_t passes = bidi_scratch(&m->encoder[0], steps / segments, batch);
+  if (bidi_scratch(top, segments, batch) > passes)
+    passes = bidi_scratch(top, segments, batch);
+  size_t embeddings = mvae_arena_floats2((size_t)batch * segments, m->encoder[0].output_size);
+  return mvae_size_add_sat(mvae_size_add_sat(mvae_arena_floats2(batch, top->output_size), passes),
+                           embeddings);
+}
+
 mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu,
                             float *sigma) {
   const mvae_info *info = &m->info;
@@ -90,15 +107,8 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float
   int hierarchical = m->encoder_levels == 2, segments = info->num_segments;
   const mvae_bidi_stack *top = &m->encoder[m->encoder_levels - 1];
   int width0 = m->encoder[0].output_size;
-  size_t passes = hierarchical ? bidi_scratch(&m->encoder[0], steps / segments, batch)
-                               : bidi_scratch(top, steps, batch);
-  if (hierarchical && bidi_scratch(top, segments, batch) > passes)
-    passes = bidi_scratch(top, segments, batch);
-  size_t need =
-      mvae_size_add_sat(mvae_size_add_sat(mvae_arena_floats2(batch, top->output_size), passes),
-                        hierarchical ? mvae_arena_floats2((size_t)batch * segments, width0) : 0);
   mvae_arena *arena = &m->scratch;
-  if (!mvae_arena_reserve(arena, need))
+  if (!mvae_arena_reserve(arena, encoder_scratch_bytes(m, batch)))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
   float *final_state = mvae_arena_take(arena, (size_t)batch * top->output_size);
   step_input in = {inputs, (size_t)steps * depth, (size_t)depth, depth, 1};
