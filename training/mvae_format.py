@@ -3,6 +3,7 @@
     write_model(path, metadata, tensors, quantize=None, block=32)
     read_model(src)     -> (metadata, {name: float32 array, dequantized})
     read_model_raw(src) -> (metadata, {name: RawTensor})
+    tensor_name(part, **fields) -> a tensor name prefix from src/format/schema.json
 
 `metadata` maps key -> value; the stored type follows the Python type: int (or bool) -> i32,
 float -> f32, str -> str, a list/tuple of ints -> i32[]. `src` is a path or a bytes-like buffer.
@@ -10,7 +11,9 @@ Every violation of the format raises MVAEFormatError. The writer writes version 
 CRC-32) atomically (a temporary file in the same folder, then a rename); the reader reads versions
 1 and 2 and checks version 2's checksum.
 """
+import json
 import os
+import re
 import struct
 import tempfile
 import zlib
@@ -34,6 +37,20 @@ MAX_I32_ARRAY = 64
 META_I32, META_F32, META_STR, META_I32_ARRAY = 1, 2, 3, 4
 DTYPE_F32, DTYPE_F16, DTYPE_Q8 = 0, 1, 2
 DTYPE_NAMES = {DTYPE_F32: "f32", DTYPE_F16: "f16", DTYPE_Q8: "q8"}
+
+# The tensor names: src/format/schema.json, the one list the engine, convert.mjs and these tools use.
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "format",
+                           "schema.json")
+with open(SCHEMA_PATH) as _f:
+    SCHEMA = json.load(_f)
+
+
+def tensor_name(part, **fields):
+    """The name template `part` of the schema with its {fields} filled in, e.g.
+    tensor_name("decoder_lstm", core="decoder/", layer=1) -> "decoder/multi_rnn_cell/cell_1/lstm_cell/";
+    a dense or LSTM part's tensors are this + "kernel" and + "bias"."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(fields[m.group(1)]), SCHEMA["names"][part])
+
 
 # data: f32/f16 array of dims, or (scales f32 [rows, nblk], q int8 [rows, cols]) for q8.
 RawTensor = namedtuple("RawTensor", "dtype dims block data")

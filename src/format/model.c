@@ -3,6 +3,7 @@
 #include "format/model.h"
 
 #include "api/errors.h"
+#include "format/schema_names.h"
 #include "notes/convert.h"
 
 #include <stdio.h>
@@ -245,24 +246,63 @@ static mvae_status bind_lstm_layer(mvae_model *m, const char *cell_prefix, int i
                      err_size);
 }
 
-static int has_layer(mvae_model *m, const char *format, int layer) {
+/* Which instance of a name template of the schema (schema_names.h, from schema.json): the values
+ * of its {fields}. */
+typedef struct part_fields {
+  const char *core, *direction, *latent;
+  int layer, level, track;
+} part_fields;
+
+static int field_is(const char *field, size_t len, const char *name) {
+  return len == strlen(name) && !strncmp(field, name, len);
+}
+
+/* `tmpl` with its {fields} filled in from f, then `suffix` ("kernel", "bias" or ""). */
+static void part_name(char *out, size_t size, const char *tmpl, const part_fields *f,
+                      const char *suffix) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (const char *p = tmpl; *p && n + 1 < size;) {
+    const char *end = *p == '{' ? strchr(p, '}') : NULL;
+    if (!end) {
+      out[n++] = *p++;
+      out[n] = '\0';
+      continue;
+    }
+    size_t key = (size_t)(end - p - 1);
+    const char *text = field_is(p + 1, key, "core")        ? f->core
+                       : field_is(p + 1, key, "direction") ? f->direction
+                       : field_is(p + 1, key, "latent")    ? f->latent
+                                                           : NULL;
+    int number = field_is(p + 1, key, "layer")   ? f->layer
+                 : field_is(p + 1, key, "level") ? f->level
+                                                 : f->track;
+    int wrote =
+        text ? snprintf(out + n, size - n, "%s", text) : snprintf(out + n, size - n, "%d", number);
+    n = wrote < 0 || (size_t)wrote >= size - n ? size - 1 : n + (size_t)wrote;
+    p = end + 1;
+  }
+  snprintf(out + n, size - n, "%s", suffix);
+}
+
+static int has_layer(mvae_model *m, const char *tmpl, part_fields f, int layer) {
   char name[320];
-  snprintf(name, sizeof name, format, layer);
-  size_t len = strlen(name);
-  snprintf(name + len, sizeof name - len, "kernel");
+  f.layer = layer;
+  part_name(name, sizeof name, tmpl, &f, "kernel");
   return exists(m, name);
 }
 
-/* A unidirectional stack `format` % l for l = 0, 1, ... while the kernel exists. */
-static mvae_status bind_lstm_stack(mvae_model *m, const char *format, int input_size,
+/* A unidirectional stack: `tmpl` with {layer} = 0, 1, ... while the kernel exists. */
+static mvae_status bind_lstm_stack(mvae_model *m, const char *tmpl, part_fields f, int input_size,
                                    mvae_lstm_stack *stack, char *err, size_t err_size) {
+  char prefix[320];
   memset(stack, 0, sizeof *stack);
-  while (has_layer(m, format, stack->n_layers)) {
+  while (has_layer(m, tmpl, f, stack->n_layers)) {
     if (stack->n_layers == MVAE_MAX_LAYERS)
       return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "more than %d LSTM layers",
                                MVAE_MAX_LAYERS);
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, format, stack->n_layers);
+    f.layer = stack->n_layers;
+    part_name(prefix, sizeof prefix, tmpl, &f, "");
     mvae_lstm_layer *layer = &stack->layers[stack->n_layers];
     CHECK(bind_lstm_layer(m, prefix, input_size, layer, err, err_size));
     input_size = layer->units;
@@ -272,31 +312,31 @@ static mvae_status bind_lstm_stack(mvae_model *m, const char *format, int input_
     stack->n_layers++;
   }
   if (stack->n_layers == 0) {
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, format, 0);
-    return FAIL("tensor '%skernel' is missing", prefix);
+    f.layer = 0;
+    part_name(prefix, sizeof prefix, tmpl, &f, "kernel");
+    return FAIL("tensor '%s' is missing", prefix);
   }
   return MVAE_OK;
 }
 
-/* Bidirectional stack under `level_prefix` ("encoder/" or "encoder/hierarchical_level_k/"). */
-static mvae_status bind_bidi_stack(mvae_model *m, const char *level_prefix, int input_size,
+static const char *const directions[2] = {"fw", "bw"};
+
+/* Bidirectional stack `tmpl` (MVS_ENCODER_LSTM, or MVS_HIER_ENCODER_LSTM at `level`). */
+static mvae_status bind_bidi_stack(mvae_model *m, const char *tmpl, int level, int input_size,
                                    mvae_bidi_stack *bidi, char *err, size_t err_size) {
   memset(bidi, 0, sizeof *bidi);
-  char format[2][320];
-  for (int d = 0; d < 2; d++)
-    snprintf(format[d], sizeof format[d],
-             "%scell_%%d/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/", level_prefix,
-             d ? "bw" : "fw");
+  part_fields f[2] = {{.direction = directions[0], .level = level},
+                      {.direction = directions[1], .level = level}};
+  char prefix[320];
   int layer = 0;
-  while (has_layer(m, format[0], layer) || has_layer(m, format[1], layer)) {
+  while (has_layer(m, tmpl, f[0], layer) || has_layer(m, tmpl, f[1], layer)) {
     if (layer == MVAE_MAX_LAYERS)
       return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "more than %d encoder layers",
                                MVAE_MAX_LAYERS);
     mvae_lstm_stack *dirs[2] = {&bidi->fw, &bidi->bw};
     for (int d = 0; d < 2; d++) {
-      char prefix[320];
-      snprintf(prefix, sizeof prefix, format[d], layer);
+      f[d].layer = layer;
+      part_name(prefix, sizeof prefix, tmpl, &f[d], "");
       CHECK(bind_lstm_layer(m, prefix, input_size, &dirs[d]->layers[layer], err, err_size));
       dirs[d]->state_size += dirs[d]->layers[layer].units;
       if (dirs[d]->layers[layer].units > dirs[d]->max_units)
@@ -307,9 +347,9 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *level_prefix, int 
     layer++;
   }
   if (layer == 0) {
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, format[0], 0);
-    return FAIL("tensor '%skernel' is missing", prefix);
+    f[0].layer = 0;
+    part_name(prefix, sizeof prefix, tmpl, &f[0], "kernel");
+    return FAIL("tensor '%s' is missing", prefix);
   }
   bidi->output_size = input_size;
   bidi->max_units =
@@ -317,16 +357,17 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *level_prefix, int 
   return MVAE_OK;
 }
 
-static mvae_status bind_core_decoder(mvae_model *m, const char *prefix, int depth, int cond_size,
+/* One track's decoder whose names start with `core` (MVS_FLAT_DECODER, MVS_CORE_DECODER, ...). */
+static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth, int cond_size,
                                      mvae_core_decoder *dec, char *err, size_t err_size) {
-  char format[320], name[320];
+  char name[320];
+  part_fields f = {.core = core};
   dec->depth = depth;
   dec->cond_size = cond_size;
-  snprintf(format, sizeof format, "%smulti_rnn_cell/cell_%%d/lstm_cell/", prefix);
-  CHECK(bind_lstm_stack(m, format, depth + cond_size, &dec->rnn, err, err_size));
-  snprintf(name, sizeof name, "%sz_to_initial_state/", prefix);
+  CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f, depth + cond_size, &dec->rnn, err, err_size));
+  part_name(name, sizeof name, MVS_DECODER_INIT, &f, "");
   CHECK(bind_dense(m, name, cond_size, 2 * dec->rnn.state_size, &dec->init, err, err_size));
-  snprintf(name, sizeof name, "%soutput_projection/", prefix);
+  part_name(name, sizeof name, MVS_DECODER_OUTPUT, &f, "");
   int top_units = dec->rnn.layers[dec->rnn.n_layers - 1].units;
   return bind_dense(m, name, top_units, depth, &dec->output, err, err_size);
 }
@@ -335,20 +376,19 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   m->n_tracks = info->num_tracks;
   if (!info->hierarchical)
-    return bind_core_decoder(m, "decoder/", info->output_depths[0], info->z_size, &m->tracks[0],
-                             err, err_size);
-  CHECK(bind_lstm_stack(m, "decoder/hierarchical_level_0/cell_%d/lstm_cell/", 1, &m->conductor, err,
-                        err_size));
-  CHECK(bind_dense(m, "decoder/hierarchical_level_0/initial_state/", info->z_size,
-                   2 * m->conductor.state_size, &m->conductor_init, err, err_size));
+    return bind_core_decoder(m, MVS_FLAT_DECODER, info->output_depths[0], info->z_size,
+                             &m->tracks[0], err, err_size);
+  part_fields none = {0};
+  CHECK(bind_lstm_stack(m, MVS_CONDUCTOR_LSTM, none, 1, &m->conductor, err, err_size));
+  CHECK(bind_dense(m, MVS_CONDUCTOR_INIT, info->z_size, 2 * m->conductor.state_size,
+                   &m->conductor_init, err, err_size));
   int cond_size = m->conductor.layers[m->conductor.n_layers - 1].units;
   for (int t = 0; t < m->n_tracks; t++) {
-    char prefix[64];
-    if (m->n_tracks == 1)
-      snprintf(prefix, sizeof prefix, "core_decoder/decoder/");
-    else
-      snprintf(prefix, sizeof prefix, "core_decoder/core_decoder_%d/decoder/", t);
-    CHECK(bind_core_decoder(m, prefix, info->output_depths[t], cond_size, &m->tracks[t], err,
+    char core[64];
+    part_fields track = {.track = t};
+    part_name(core, sizeof core, m->n_tracks == 1 ? MVS_CORE_DECODER : MVS_CORE_DECODER_TRACK,
+              &track, "");
+    CHECK(bind_core_decoder(m, core, info->output_depths[t], cond_size, &m->tracks[t], err,
                             err_size));
   }
   return MVAE_OK;
@@ -357,33 +397,34 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
 static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   int hierarchical = m->encoder_levels == 2;
-  const char *first_level = hierarchical ? "encoder/hierarchical_level_0/" : "encoder/";
-  char probe[2][320];
-  for (int d = 0; d < 2; d++)
-    snprintf(probe[d], sizeof probe[d],
-             "%scell_%%d/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/", first_level,
-             d ? "bw" : "fw");
-  if (!has_layer(m, probe[0], 0) && !has_layer(m, probe[1], 0)) {
+  const char *tmpl = hierarchical ? MVS_HIER_ENCODER_LSTM : MVS_ENCODER_LSTM;
+  part_fields fw = {.direction = directions[0]}, bw = {.direction = directions[1]};
+  if (!has_layer(m, tmpl, fw, 0) && !has_layer(m, tmpl, bw, 0)) {
     m->encoder_levels = 0; /* decode-only model, e.g. Magenta's decoder without its encoder */
   } else {
-    CHECK(bind_bidi_stack(m, first_level, info->input_depth, &m->encoder[0], err, err_size));
+    CHECK(bind_bidi_stack(m, tmpl, 0, info->input_depth, &m->encoder[0], err, err_size));
     if (hierarchical)
-      CHECK(bind_bidi_stack(m, "encoder/hierarchical_level_1/", m->encoder[0].output_size,
-                            &m->encoder[1], err, err_size));
+      CHECK(bind_bidi_stack(m, tmpl, 1, m->encoder[0].output_size, &m->encoder[1], err, err_size));
   }
   /* mu/sigma may exist without the LSTMs; their input size then cannot be checked against them. */
-  const mvf_tensor *mu = mvf_find_tensor(&m->file, "encoder/mu/kernel");
+  char mu_name[64], sigma_name[64], kernel[80];
+  part_fields mu_f = {.latent = "mu"}, sigma_f = {.latent = "sigma"};
+  part_name(mu_name, sizeof mu_name, MVS_LATENT, &mu_f, "");
+  part_name(sigma_name, sizeof sigma_name, MVS_LATENT, &sigma_f, "");
+  part_name(kernel, sizeof kernel, MVS_LATENT, &mu_f, "kernel");
+  const mvf_tensor *mu = mvf_find_tensor(&m->file, kernel);
   if (mu) {
     int in = m->encoder_levels ? m->encoder[m->encoder_levels - 1].output_size : mu->rows;
-    CHECK(bind_dense(m, "encoder/mu/", in, info->z_size, &m->mu, err, err_size));
+    CHECK(bind_dense(m, mu_name, in, info->z_size, &m->mu, err, err_size));
     m->has_mu = 1;
-    if (exists(m, "encoder/sigma/kernel")) {
-      CHECK(bind_dense(m, "encoder/sigma/", in, info->z_size, &m->sigma, err, err_size));
+    part_name(kernel, sizeof kernel, MVS_LATENT, &sigma_f, "kernel");
+    if (exists(m, kernel)) {
+      CHECK(bind_dense(m, sigma_name, in, info->z_size, &m->sigma, err, err_size));
       m->has_sigma = 1;
     }
   }
   if (m->encoder_levels && !m->has_mu)
-    return FAIL("the encoder has LSTM weights but 'encoder/mu/kernel' is missing");
+    return FAIL("the encoder has LSTM weights but '%skernel' is missing", mu_name);
   return MVAE_OK;
 }
 
