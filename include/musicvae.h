@@ -3,7 +3,9 @@
  * One handle per loaded model (mvae_model), created from a memory buffer holding an MVAE model file
  * (docs/model-format.md) and released with mvae_model_free. Every call returns an mvae_status;
  * after a failure, mvae_last_error(model) says what went wrong. There is no global state: two
- * models may be used from two threads at once, but one model only from one thread at a time.
+ * models may be used from two threads at once, but one model only from one thread at a time (a
+ * model holds the scratch memory of its forward passes, allocated once at load and reused by every
+ * call, so inference calls allocate only small temporaries).
  *
  * Shapes: a batch of B latent vectors is float[B][z_size]; encoder input is float[B][num_steps]
  * [input_depth] (what mvae_notes_to_input produces); decoded tokens are
@@ -30,8 +32,16 @@ typedef enum mvae_status {
   MVAE_ERR_BUFFER_TOO_SMALL = 7
 } mvae_status;
 
-#define MVAE_MAX_TRACKS 4
-#define MVAE_MAX_BATCH 4096
+/* Limits. Every size a call computes from its arguments (batch x steps x depth, n x z_size, ...)
+ * is checked before anything is allocated or written, with overflow-safe arithmetic, so no input
+ * can wrap a size around (a real risk on 32-bit WebAssembly); a call over a limit returns
+ * MVAE_ERR_INVALID_ARGUMENT with a message and leaves the model as it was. */
+#define MVAE_MAX_TRACKS 4    /* decoded tracks of a model */
+#define MVAE_MAX_BATCH 4096  /* sequences or latent vectors in one call (batch, n, points) */
+#define MVAE_MAX_Z_SIZE 4096 /* latent size, in a model file and in mvae_interpolate* */
+#define MVAE_MAX_STEPS 4096  /* num_steps of a model */
+#define MVAE_MAX_DEPTH 65536 /* input depth, output depth, units of one layer */
+#define MVAE_MAX_INPUT_NOTES 1048576 /* notes passed to mvae_notes_to_input */
 
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
@@ -119,12 +129,22 @@ mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similar
 
 typedef enum mvae_interp { MVAE_INTERP_LINEAR = 0, MVAE_INTERP_SLERP = 1 } mvae_interp;
 
+/* These take no model, so a refused call (MVAE_ERR_INVALID_ARGUMENT: NULL, z_size not in
+ * 1..MVAE_MAX_Z_SIZE, more than MVAE_MAX_BATCH points, NaN, unknown method) writes its message to
+ * err (if err_size > 0), as mvae_model_load does; "" on success. */
+
 /* n points from a to b inclusive (t = i / (n - 1); n = 1 gives a): out float[n][z_size]. */
-mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
-                             float *out);
+mvae_status mvae_latent_interpolate(const float *a, const float *b, int z_size, int n,
+                                    mvae_interp method, float *out, char *err, size_t err_size);
 /* Bilinear grid over corners[4][z_size] laid out as magenta.js: A top-left, B bottom-left, C
  * top-right, D bottom-right; out float[rows][cols][z_size], row-major. With slerp, rows are
  * interpolated first (A to B and C to D), then each row from left to right. */
+mvae_status mvae_latent_grid(const float *corners, int z_size, int cols, int rows,
+                             mvae_interp method, float *out, char *err, size_t err_size);
+
+/* The same without the message (kept for existing callers). */
+mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
+                             float *out);
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out);
 
@@ -141,7 +161,8 @@ typedef struct mvae_note {
 } mvae_note;
 
 /* Converts one note sequence (already quantized at steps_per_quarter) to the encoder input
- * float[num_steps][input_depth] of this model, as magenta.js's data converter does. */
+ * float[num_steps][input_depth] of this model, as magenta.js's data converter does. At most
+ * MVAE_MAX_INPUT_NOTES notes. */
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input);
 /* Converts one decoded sequence int32[num_tracks][num_steps] to notes. Writes at most max_notes and

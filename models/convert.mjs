@@ -21,7 +21,22 @@ const fail = (msg) => {
 
 // ---- Reading checkpoints ------------------------------------------------------------------------
 
-const ENCODER_LSTM = /^encoder\/(hierarchical_level_\d+\/)?cell_\d+\/bidirectional_rnn\//;
+// The tensor names: src/format/schema.json, the one list the engine, this converter and the Python
+// tools read. A name is a template whose {fields} are filled in.
+const SCHEMA = JSON.parse(fs.readFileSync(new URL('../src/format/schema.json', import.meta.url), 'utf8'));
+export function tensorName(part, fields = {}) {
+  const template = SCHEMA.names[part];
+  if (template === undefined) throw new Error(`no tensor name '${part}' in src/format/schema.json`);
+  return template.replace(/\{(\w+)\}/g, (_, key) => {
+    if (fields[key] === undefined) throw new Error(`tensor name '${part}' needs {${key}}`);
+    return String(fields[key]);
+  });
+}
+// Any name a template can make, as a regular expression (a {field} is one path segment or less).
+const templateRegex = (part) =>
+  new RegExp(`^${SCHEMA.names[part].replace(/[.*+?^$()|[\]\\/]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}`);
+const ENCODER_LSTM_NAMES = [templateRegex('encoder_lstm'), templateRegex('hier_encoder_lstm')];
+const ENCODER_LSTM = { test: (name) => ENCODER_LSTM_NAMES.some((re) => re.test(name)) };
 // Optimizer state and step counters: present in raw TF checkpoints, meaningless for inference.
 const TRAINING_ONLY = /(^|\/)(global_step|beta[12]_power)$|\/Adam(_\d+)?$/;
 
@@ -326,79 +341,84 @@ function describeModel(vars, config, warn) {
 
   // A core decoder: z_to_initial_state, the LSTM stack, output_projection. Conditioning is z (flat) or
   // the conductor output (hierarchical); cell 0 reads [previous output, conditioning].
-  const coreDecoder = (prefix, cond) => {
-    const [condIn, stateWidth] = dense(prefix + 'z_to_initial_state/');
+  const coreDecoder = (core, cond) => {
+    const init = tensorName('decoder_init', { core });
+    const output = tensorName('decoder_output', { core });
+    const cell = (layer) => tensorName('decoder_lstm', { core, layer });
+    const [condIn, stateWidth] = dense(init);
     if (cond !== undefined && condIn !== cond) {
-      shapeError(prefix + 'z_to_initial_state/', `input ${condIn}, conductor output ${cond}`);
+      shapeError(init, `input ${condIn}, conductor output ${cond}`);
     }
-    const s = lstmStack((l) => `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`);
-    if (!s.units.length) fail(`missing variable ${prefix}multi_rnn_cell/cell_0/lstm_cell/kernel`);
+    const s = lstmStack(cell);
+    if (!s.units.length) fail(`missing variable ${cell(0)}kernel`);
     if (stateWidth !== 2 * sum(s.units)) {
-      shapeError(prefix + 'z_to_initial_state/', `width ${stateWidth}, LSTM units ${fmt(s.units)}`);
+      shapeError(init, `width ${stateWidth}, LSTM units ${fmt(s.units)}`);
     }
-    const [h, depth] = dense(prefix + 'output_projection/');
+    const [h, depth] = dense(output);
     if (h !== s.units.at(-1)) {
-      shapeError(prefix + 'output_projection/', `input ${h}, top LSTM has ${s.units.at(-1)} units`);
+      shapeError(output, `input ${h}, top LSTM has ${s.units.at(-1)} units`);
     }
     if (s.inputs[0] !== depth + condIn) {
-      shapeError(prefix + 'multi_rnn_cell/cell_0/',
-        `input ${s.inputs[0]}, expected output ${depth} + conditioning ${condIn}`);
+      shapeError(cell(0), `input ${s.inputs[0]}, expected output ${depth} + conditioning ${condIn}`);
     }
     return { depth, condIn };
   };
 
   let zSize;
   const outputDepths = [];
-  const hierarchical = [...vars.keys()].some((n) => n.startsWith('decoder/hierarchical_level_'));
+  const conductorInit = tensorName('conductor_init');
+  const conductorCell = (layer) => tensorName('conductor_lstm', { layer });
+  const hierarchical = vars.has(`${conductorInit}kernel`) || vars.has(`${conductorCell(0)}kernel`);
+  const initKernel = (core) => `${tensorName('decoder_init', { core })}kernel`;
   if (!hierarchical) {
-    if (!has('decoder/z_to_initial_state/kernel')) {
-      fail('missing variable decoder/z_to_initial_state/kernel (no decoder)');
-    }
-    const d = coreDecoder('decoder/');
+    const core = tensorName('flat_decoder');
+    if (!has(initKernel(core))) fail(`missing variable ${initKernel(core)} (no decoder)`);
+    const d = coreDecoder(core);
     zSize = d.condIn;
     outputDepths.push(d.depth);
   } else {
-    const conductor = 'decoder/hierarchical_level_0/';
-    const [z, stateWidth] = dense(conductor + 'initial_state/');
+    const [z, stateWidth] = dense(conductorInit);
     zSize = z;
-    const c = lstmStack((l) => `${conductor}cell_${l}/lstm_cell/`);
-    if (!c.units.length) fail(`missing variable ${conductor}cell_0/lstm_cell/kernel`);
+    const c = lstmStack(conductorCell);
+    if (!c.units.length) fail(`missing variable ${conductorCell(0)}kernel`);
     if (c.inputs[0] !== 1) {
-      shapeError(conductor + 'cell_0/', `input ${c.inputs[0]}, the conductor input is one zero`);
+      shapeError(conductorCell(0), `input ${c.inputs[0]}, the conductor input is one zero`);
     }
     if (stateWidth !== 2 * sum(c.units)) {
-      shapeError(conductor + 'initial_state/', `width ${stateWidth}, LSTM units ${fmt(c.units)}`);
+      shapeError(conductorInit, `width ${stateWidth}, LSTM units ${fmt(c.units)}`);
     }
-    const prefixes = [];
-    // One track: core_decoder/decoder/; several: core_decoder/core_decoder_{i}/decoder/.
-    if (has('core_decoder/decoder/z_to_initial_state/kernel')) prefixes.push('core_decoder/decoder/');
-    for (let i = 0; has(`core_decoder/core_decoder_${i}/decoder/z_to_initial_state/kernel`); i++) {
-      prefixes.push(`core_decoder/core_decoder_${i}/decoder/`);
+    // One track: the core_decoder names; several: core_decoder_track, one per track.
+    const cores = [];
+    if (has(initKernel(tensorName('core_decoder')))) cores.push(tensorName('core_decoder'));
+    for (let track = 0; has(initKernel(tensorName('core_decoder_track', { track }))); track++) {
+      cores.push(tensorName('core_decoder_track', { track }));
     }
-    if (!prefixes.length) {
-      fail('missing variable core_decoder/decoder/z_to_initial_state/kernel (no core decoder)');
+    if (!cores.length) {
+      fail(`missing variable ${initKernel(tensorName('core_decoder'))} (no core decoder)`);
     }
-    for (const p of prefixes) outputDepths.push(coreDecoder(p, c.units.at(-1)).depth);
+    for (const core of cores) outputDepths.push(coreDecoder(core, c.units.at(-1)).depth);
   }
 
   // Encoder: bidirectional LSTM layers (one level, or two hierarchical levels), then mu / sigma.
-  const biLstm = (prefix) => {
-    const dir = (d) =>
-      lstmStack((l) => `${prefix}cell_${l}/bidirectional_rnn/${d}/multi_rnn_cell/cell_0/lstm_cell/`, 2);
+  // part: 'encoder_lstm', or 'hier_encoder_lstm' at a level.
+  const biLstm = (part, level) => {
+    const dir = (direction) => lstmStack((layer) => tensorName(part, { level, layer, direction }), 2);
     const fw = dir('fw');
     const bw = dir('bw');
     if (!fw.units.length && !bw.units.length) return null;
     if (fmt(fw.units) !== fmt(bw.units) || fmt(fw.inputs) !== fmt(bw.inputs)) {
-      shapeError(prefix, `forward units ${fmt(fw.units)} differ from backward ${fmt(bw.units)}`);
+      shapeError(tensorName(part, { level, layer: 0, direction: 'fw' }),
+        `forward units ${fmt(fw.units)} differ from backward ${fmt(bw.units)}`);
     }
     return { input: fw.inputs[0], output: 2 * fw.units.at(-1) };
   };
-  const hierEncoder = [...vars.keys()].some((n) => n.startsWith('encoder/hierarchical_level_'));
+  const hierNames = templateRegex('hier_encoder_lstm');
+  const hierEncoder = [...vars.keys()].some((n) => hierNames.test(n));
   let encoder = null;
   if (hierEncoder) {
     const levels = [];
     for (let k = 0; ; k++) {
-      const level = biLstm(`encoder/hierarchical_level_${k}/`);
+      const level = biLstm('hier_encoder_lstm', k);
       if (!level) break;
       levels.push(level);
     }
@@ -406,23 +426,25 @@ function describeModel(vars, config, warn) {
       fail(`unsupported: hierarchical encoder with ${levels.length} levels (expected 2)`);
     }
     if (levels[1].input !== levels[0].output) {
-      shapeError('encoder/hierarchical_level_1/',
+      shapeError(tensorName('hier_encoder_lstm', { level: 1, layer: 0, direction: 'fw' }),
         `input ${levels[1].input}, level 0 gives ${levels[0].output}`);
     }
     encoder = { input: levels[0].input, output: levels[1].output };
   } else {
-    encoder = biLstm('encoder/');
+    encoder = biLstm('encoder_lstm');
   }
-  for (const layer of ['mu', 'sigma']) {
-    if (!has(`encoder/${layer}/kernel`) && !has(`encoder/${layer}/bias`)) continue;
-    const [rows, cols] = dense(`encoder/${layer}/`);
-    if (cols !== zSize) shapeError(`encoder/${layer}/`, `width ${cols}, decoder z size ${zSize}`);
+  for (const latent of ['mu', 'sigma']) {
+    const prefix = tensorName('latent', { latent });
+    if (!has(`${prefix}kernel`) && !has(`${prefix}bias`)) continue;
+    const [rows, cols] = dense(prefix);
+    if (cols !== zSize) shapeError(prefix, `width ${cols}, decoder z size ${zSize}`);
     if (encoder && rows !== encoder.output) {
-      shapeError(`encoder/${layer}/`, `input ${rows}, encoder LSTM gives ${encoder.output}`);
+      shapeError(prefix, `input ${rows}, encoder LSTM gives ${encoder.output}`);
     }
   }
-  if (encoder && !has('encoder/mu/kernel')) {
-    fail('missing variable encoder/mu/kernel (the encoder LSTM is present)');
+  const muKernel = `${tensorName('latent', { latent: 'mu' })}kernel`;
+  if (encoder && !has(muKernel)) {
+    fail(`missing variable ${muKernel} (the encoder LSTM is present)`);
   }
 
   const conv = describeConverter(config);
@@ -531,6 +553,32 @@ class ByteWriter {
 
 const align64 = (n) => Math.ceil(n / 64) * 64;
 
+// Format version 2 (docs/model-format.md): version 1's layout plus a CRC-32 at byte 32 and a reserved
+// zero at 36; version 1 files (no checksum) are still read.
+const VERSION = 2;
+const HEADER_SIZES = { 1: 32, 2: 40 };
+const CRC_OFFSET = 32;
+
+// CRC-32 (ISO-HDLC, as zlib's; Node 18 has no zlib.crc32) of the whole file with its 4 checksum bytes
+// read as zeros.
+let crcTable;
+export function fileCrc32(buf) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[i] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) {
+    const byte = i >= CRC_OFFSET && i < CRC_OFFSET + 4 ? 0 : buf[i];
+    c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 // Builds the MVAE file. vars: Map or object name -> {shape, data}; config: magenta.js config.json or a
 // converter spec; opts: {quantize: 'q8'?, block = 32, name, description, license, source, warn}.
 export function buildModelFile(vars, config, opts = {}) {
@@ -617,22 +665,24 @@ export function buildModelFile(vars, config, opts = {}) {
     head.u64(t.offset);
     head.u64(t.bytes.length);
   }
-  const dataOffset = align64(32 + head.length);
+  const headerSize = HEADER_SIZES[VERSION];
+  const dataOffset = align64(headerSize + head.length);
 
   const out = new Uint8Array(dataOffset + dataSize);
   const dv = new DataView(out.buffer);
   out.set(utf8.encode('MVAE'), 0);
-  dv.setUint32(4, 1, true);
+  dv.setUint32(4, VERSION, true);
   dv.setUint32(8, meta.length, true);
   dv.setUint32(12, tensors.length, true);
   dv.setBigUint64(16, BigInt(dataOffset), true);
   dv.setBigUint64(24, BigInt(dataSize), true);
-  let p = 32;
+  let p = headerSize;
   for (const chunk of head.chunks) {
     out.set(chunk, p);
     p += chunk.length;
   }
   for (const t of tensors) out.set(t.bytes, dataOffset + t.offset);
+  dv.setUint32(CRC_OFFSET, fileCrc32(out), true);
   return out;
 }
 
@@ -666,7 +716,8 @@ export function parseModelFile(bytes) {
   if (buf.length < 32 || new TextDecoder().decode(buf.subarray(0, 4)) !== 'MVAE') bad('no MVAE magic');
   p = 4;
   const version = u32();
-  if (version !== 1) bad(`version ${version}`);
+  if (!(version in HEADER_SIZES)) bad(`version ${version}`);
+  if (buf.length < HEADER_SIZES[version]) bad('truncated header');
   const nMeta = u32();
   const nTensors = u32();
   if (nMeta > 256 || nTensors > 1024) bad(`${nMeta} metadata entries, ${nTensors} tensors`);
@@ -674,6 +725,11 @@ export function parseModelFile(bytes) {
   const dataSize = u64();
   if (dataOffset % 64 || dataOffset + dataSize !== buf.length) {
     bad(`data_offset ${dataOffset}, data_size ${dataSize}, file ${buf.length}`);
+  }
+  if (version >= 2) {
+    const stored = u32();
+    if (stored !== fileCrc32(buf)) bad(`checksum mismatch: the file is corrupted`);
+    if (u32() !== 0) bad('reserved header field is not 0');
   }
 
   const meta = {};
@@ -780,6 +836,18 @@ function parseArgs(argv) {
   return { dir: positional[0], out: positional[1], opts };
 }
 
+// A temporary file in the same folder, then a rename: a failed write leaves an existing `out` intact.
+function writeAtomically(out, bytes) {
+  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, out);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    fail(`cannot write ${out}: ${e.message}`);
+  }
+}
+
 function main(argv) {
   const args = parseArgs(argv);
   if (args.help) {
@@ -796,7 +864,7 @@ function main(argv) {
   if (!config) fail(`${dir}: no config.json or converter.json; pass --config`);
   const name = opts.name ?? path.basename(path.resolve(dir));
   const bytes = buildModelFile(ck.vars, config, { ...opts, name });
-  fs.writeFileSync(out, bytes);
+  writeAtomically(out, bytes);
   const { meta, tensors } = parseModelFile(bytes);
   console.log(`${out}: ${bytes.length} bytes, ${tensors.size} tensors (${ck.layout} layout); ` +
     `z ${meta['musicvae.z_size']}, ${meta['musicvae.num_steps']} steps, ${meta['musicvae.decoder']} decoder, ` +

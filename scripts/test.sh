@@ -19,14 +19,14 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=cl
 cmake --build build-asan -j"$(nproc)"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure
 
-echo "== fuzzing (bounded runs)"
+echo "== fuzzing (bounded runs over the instrumented library; seeds in tests/fuzz/corpus/)"
 for fuzzer in build-asan/fuzz_*; do
   [ -x "$fuzzer" ] || continue
   name=$(basename "$fuzzer")
   corpus=tests/fuzz/corpus/${name#fuzz_}
   mkdir -p "build-asan/corpus-$name"
   "$fuzzer" -max_total_time="${MVAE_FUZZ_SECONDS:-30}" -print_final_stats=1 \
-    "build-asan/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY" || true
+    "build-asan/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|ERROR|SUMMARY" || true
   test "${PIPESTATUS[0]}" -eq 0
 done
 

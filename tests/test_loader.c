@@ -1,8 +1,10 @@
 /* test_loader.c: hostile model files must be refused with a message, never crash or read out of
  * bounds (this test also runs under ASan/UBSan): truncated, oversized, wrong magic, random bytes,
  * corrupted headers and tables, inconsistent configuration. */
+#include "format/model_file.h"
 #include "test_util.h"
 
+#include <math.h>
 #include <string.h>
 
 static mvae_status try_load(const uint8_t *data, size_t size, char *err, size_t err_size) {
@@ -33,6 +35,130 @@ static void put_u32(uint8_t *p, uint32_t v) {
 static void put_u64(uint8_t *p, uint64_t v) {
   for (int i = 0; i < 8; i++)
     p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+static uint8_t *find_bytes(uint8_t *buf, size_t size, const char *s) {
+  size_t n = strlen(s);
+  for (size_t k = 0; k + n <= size; k++)
+    if (!memcmp(buf + k, s, n))
+      return buf + k;
+  return NULL;
+}
+
+/* The version 1 file `v1` rewritten as version 2 in `out` (same size): the tables move 8 bytes
+ * down into the zero padding before data_offset, which must have room. Returns 0 if not. */
+static int to_version2(const uint8_t *v1, size_t size, uint8_t *out) {
+  size_t data_offset = (size_t)get_u64(v1 + 16);
+  for (size_t k = data_offset - 8; k < data_offset; k++)
+    if (v1[k] != 0)
+      return 0;
+  memcpy(out, v1, size);
+  memcpy(out + MVF_HEADER_V2, v1 + MVF_HEADER_V1, data_offset - MVF_HEADER_V2);
+  put_u32(out + 4, 2);
+  put_u32(out + MVF_CRC_OFFSET, 0);
+  put_u32(out + MVF_CRC_OFFSET + 4, 0);
+  put_u32(out + MVF_CRC_OFFSET, mvf_file_crc32(out, size));
+  return 1;
+}
+
+/* The first value of tensor `name`: where its data starts. */
+static uint8_t *tensor_data(uint8_t *buf, size_t size, const char *name, size_t header) {
+  uint8_t *entry = find_bytes(buf, (size_t)get_u64(buf + 16), name);
+  if (!entry || entry < buf + header)
+    return NULL;
+  uint32_t n_dims = entry[strlen(name) + 4];
+  uint64_t offset = get_u64(entry + strlen(name) + 8 + 4 * n_dims + 4);
+  size_t at = (size_t)get_u64(buf + 16) + (size_t)offset;
+  return at + 4 <= size ? buf + at : NULL;
+}
+
+static void put_f32(uint8_t *p, float f) {
+  uint32_t v;
+  memcpy(&v, &f, 4);
+  put_u32(p, v);
+}
+
+/* Version 2: the checksum, finite weights, unknown names (docs/model-format.md). */
+static void test_integrity(test_counts *c, const uint8_t *good, size_t size, uint8_t *buf) {
+  char err[512];
+  uint8_t *v2 = malloc(size);
+  EXPECT(c, v2 && to_version2(good, size, v2), "flat_small rewritten as version 2");
+  if (!v2)
+    return;
+  EXPECT(c, try_load(v2, size, err, sizeof err) == MVAE_OK, "the version 2 file loads: %s", err);
+
+  /* Any flipped bit, header, tables or weights, is caught by the checksum. */
+  mvae_rng rng;
+  mvae_rng_seed(&rng, 5);
+  int caught = 0;
+  for (int i = 0; i < 500; i++) {
+    memcpy(buf, v2, size);
+    size_t at = i < 250 ? mvae_rng_u32(&rng) % (size_t)get_u64(v2 + 16) : mvae_rng_u32(&rng) % size;
+    buf[at] ^= (uint8_t)(1u << (mvae_rng_u32(&rng) % 8));
+    err[0] = '\0';
+    caught += try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL &&
+              (strstr(err, "checksum") || strstr(err, "version") || strstr(err, "magic") ||
+               strstr(err, "bytes"));
+  }
+  EXPECT(c, caught == 500, "%d of 500 single bit flips refused", caught);
+  memcpy(buf, v2, size);
+  buf[size - 1] ^= 1;
+  EXPECT(c, try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL && strstr(err, "checksum"),
+         "a flip in the last weight byte: %s", err);
+
+  /* Non-finite weights, with the checksum made to match, and in a version 1 file (no checksum). */
+  const char *victim = "decoder/output_projection/bias";
+  const float bad_values[3] = {NAN, INFINITY, -INFINITY};
+  for (int v = 0; v < 3; v++) {
+    memcpy(buf, v2, size);
+    uint8_t *value = tensor_data(buf, size, victim, MVF_HEADER_V2);
+    EXPECT(c, value != NULL, "found %s", victim);
+    if (!value)
+      break;
+    put_f32(value + 4 * 3, bad_values[v]);
+    put_u32(buf + MVF_CRC_OFFSET, mvf_file_crc32(buf, size));
+    EXPECT(c,
+           try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL && strstr(err, victim) &&
+               strstr(err, "finite"),
+           "non-finite weight refused, tensor named: %s", err);
+    memcpy(buf, good, size);
+    put_f32(tensor_data(buf, size, victim, MVF_HEADER_V1) + 4 * 3, bad_values[v]);
+    EXPECT(c,
+           try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL && strstr(err, victim) &&
+               strstr(err, "finite"),
+           "non-finite weight in a version 1 file refused: %s", err);
+  }
+
+  /* One flipped letter in the forward encoder kernel's name (the backward one still there): the
+   * encoder is refused rather than silently dropped. */
+  const char *fw = "encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel";
+  memcpy(buf, good, size);
+  uint8_t *name = find_bytes(buf, size, fw);
+  EXPECT(c, name != NULL, "found the encoder kernel's name");
+  if (name) {
+    name[0] = 'E';
+    EXPECT(c, try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL && strstr(err, "fw"),
+           "a misspelt encoder kernel refused: %s", err);
+  }
+  /* Every encoder LSTM tensor renamed: they are unknown names, refused, not ignored. */
+  memcpy(buf, good, size);
+  int renamed = 0;
+  for (uint8_t *p = buf;
+       (p = find_bytes(p, (size_t)get_u64(buf + 16) - (size_t)(p - buf), "encoder/cell_")) != NULL;
+       p++, renamed++)
+    p[0] = 'E';
+  EXPECT(c,
+         renamed == 4 && try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL &&
+             strstr(err, "Encoder/cell_0") && strstr(err, "not part of"),
+         "unknown tensor names refused (%d renamed): %s", renamed, err);
+  free(v2);
 }
 
 int main(void) {
@@ -75,7 +201,7 @@ int main(void) {
          "trailing bytes refused: %s", err);
 
   memcpy(buf, good, size);
-  put_u32(buf + 4, 2);
+  put_u32(buf + 4, 3);
   EXPECT(&c, try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL && strstr(err, "version"),
          "future version refused: %s", err);
   memcpy(buf, good, size);
@@ -155,6 +281,8 @@ int main(void) {
     EXPECT(&c, try_load(buf, size, err, sizeof err) == MVAE_ERR_BAD_MODEL,
            "wrong shape refused: %s", err);
   }
+
+  test_integrity(&c, good, size, buf);
 
   /* The decode-only model loads and says so. */
   size_t n_size = 0;

@@ -10,14 +10,14 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
-from mvae_format import read_model, write_model  # noqa: E402
+from mvae_format import read_model, tensor_name, write_model  # noqa: E402
 
 source, out_dir = sys.argv[1], sys.argv[2]
 meta, tensors = read_model(source)
 rng = np.random.default_rng(0)
 depth, units = meta["musicvae.input_depth"], 512
 for direction in ("fw", "bw"):
-    prefix = f"encoder/cell_0/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
+    prefix = tensor_name("encoder_lstm", layer=0, direction=direction)
     tensors.setdefault(prefix + "kernel", rng.normal(0, 0.05, (depth + units, 4 * units)))
     tensors.setdefault(prefix + "bias", np.zeros(4 * units))
 tensors = {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}

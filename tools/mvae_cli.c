@@ -11,6 +11,7 @@
 #include "musicvae.h"
 #include "testvectors.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,58 @@ static const char *const usage =
     "  mvae encode MODEL EVENT...      melody events (0 rest, 1 off, k>=2 pitch min+k-2)\n"
     "  mvae testvectors MODEL JSON     greedy decodes of the shared test vectors\n"
     "  mvae bench MODEL [MODEL...]     timing table (ms, GFLOP/s)\n";
+
+/* ---- Strict number parsing: the whole argument, in range, or a message and exit status 2 -------
+ */
+
+static int bad_number(const char *what, const char *text, const char *expected) {
+  fprintf(stderr, "mvae: %s must be %s, got '%s'\n", what, expected, text);
+  return 0;
+}
+
+/* An integer in lo..hi, decimal, nothing before or after it. */
+static int parse_int(const char *text, const char *what, long lo, long hi, long *out) {
+  char expected[96];
+  snprintf(expected, sizeof expected, "an integer in %ld..%ld", lo, hi);
+  if (!text[0] || text[0] == ' ' || text[0] == '+' || (text[0] == '-' && lo >= 0))
+    return bad_number(what, text, expected);
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno || *end || end == text || v < lo || v > hi)
+    return bad_number(what, text, expected);
+  *out = v;
+  return 1;
+}
+
+/* A 64-bit seed: 0..2^64-1, decimal. */
+static int parse_seed(const char *text, unsigned long long *out) {
+  const char *expected = "an integer in 0..18446744073709551615";
+  if (text[0] < '0' || text[0] > '9')
+    return bad_number("-s (seed)", text, expected);
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || *end)
+    return bad_number("-s (seed)", text, expected);
+  *out = v;
+  return 1;
+}
+
+/* A finite number in lo..hi. */
+static int parse_real(const char *text, const char *what, double lo, double hi, double *out) {
+  char expected[96];
+  snprintf(expected, sizeof expected, "a number in %g..%g", lo, hi);
+  if (!text[0] || text[0] == ' ')
+    return bad_number(what, text, expected);
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno || *end || end == text || !isfinite(v) || v < lo || v > hi)
+    return bad_number(what, text, expected);
+  *out = v;
+  return 1;
+}
 
 static mvae_model *load_model(const char *path) {
   size_t size = 0;
@@ -90,40 +143,38 @@ static void print_tokens(const mvae_info *in, const int32_t *tokens) {
 }
 
 static int cmd_sample(mvae_model *m, int argc, char **argv) {
-  int n = 4;
+  long n = 4;
   double temperature = 0.5;
   unsigned long long seed = 1;
-  for (int i = 0; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "-n"))
-      n = atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "-t"))
-      temperature = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "-s"))
-      seed = strtoull(argv[i + 1], NULL, 10);
-    else {
-      fputs(usage, stderr);
+  for (int i = 0; i < argc; i += 2) {
+    int known = !strcmp(argv[i], "-n") || !strcmp(argv[i], "-t") || !strcmp(argv[i], "-s");
+    if (!known || i + 1 >= argc) {
+      fprintf(stderr, known ? "mvae: %s needs a value\n%s" : "mvae: unknown option '%s'\n%s",
+              argv[i], usage);
       return 2;
     }
+    const char *value = argv[i + 1];
+    int ok = !strcmp(argv[i], "-n")   ? parse_int(value, "-n (samples)", 1, 1000, &n)
+             : !strcmp(argv[i], "-t") ? parse_real(value, "-t (temperature)", 0, 100, &temperature)
+                                      : parse_seed(value, &seed);
+    if (!ok)
+      return 2;
   }
   mvae_info in;
   mvae_model_info(m, &in);
-  if (n < 1 || n > 1000) {
-    fprintf(stderr, "mvae: -n must be 1..1000\n");
-    return 2;
-  }
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)n * in.num_tracks * in.num_steps);
   mvae_rng rng;
   mvae_rng_seed(&rng, seed);
-  mvae_status st =
-      tokens ? mvae_sample(m, n, (float)temperature, &rng, NULL, tokens) : MVAE_ERR_OUT_OF_MEMORY;
+  mvae_status st = tokens ? mvae_sample(m, (int)n, (float)temperature, &rng, NULL, tokens)
+                          : MVAE_ERR_OUT_OF_MEMORY;
   if (st != MVAE_OK) {
     fprintf(stderr, "mvae: sample: %s\n", mvae_last_error(m));
     free(tokens);
     return 1;
   }
-  printf("%d sample(s) from %s, temperature %g, seed %llu\n", n, in.name, temperature, seed);
-  for (int i = 0; i < n; i++) {
-    printf("sample %d\n", i + 1);
+  printf("%ld sample(s) from %s, temperature %g, seed %llu\n", n, in.name, temperature, seed);
+  for (long i = 0; i < n; i++) {
+    printf("sample %ld\n", i + 1);
     print_tokens(&in, tokens + (size_t)i * in.num_tracks * in.num_steps);
   }
   free(tokens);
@@ -133,8 +184,14 @@ static int cmd_sample(mvae_model *m, int argc, char **argv) {
 static int cmd_encode(mvae_model *m, int argc, char **argv) {
   mvae_info in;
   mvae_model_info(m, &in);
-  if (in.converter != MVAE_CONVERTER_MELODY || argc != in.num_steps) {
-    fprintf(stderr, "mvae: encode takes %d melody events\n", in.num_steps);
+  if (in.converter != MVAE_CONVERTER_MELODY) {
+    fprintf(stderr, "mvae: encode takes melody events; this is a %s model\n",
+            converter_names[in.converter]);
+    return 2;
+  }
+  if (argc != in.num_steps) {
+    fprintf(stderr, "mvae: encode takes %d melody events (one per step), got %d\n", in.num_steps,
+            argc);
     return 2;
   }
   float *x = calloc((size_t)in.num_steps * in.input_depth, sizeof(float));
@@ -142,9 +199,11 @@ static int cmd_encode(mvae_model *m, int argc, char **argv) {
   int status = 1;
   if (x && mu) {
     for (int s = 0; s < in.num_steps; s++) {
-      int e = atoi(argv[s]);
-      if (e < 0 || e >= in.input_depth) {
-        fprintf(stderr, "mvae: event %d out of range\n", e);
+      long e;
+      char what[32];
+      snprintf(what, sizeof what, "event %d", s + 1);
+      if (!parse_int(argv[s], what, 0, in.input_depth - 1, &e)) {
+        status = 2;
         goto done;
       }
       x[(size_t)s * in.input_depth + e] = 1.0f;
@@ -176,12 +235,21 @@ static int cmd_testvectors(mvae_model *m, const char *json) {
   float *z = malloc(sizeof(float) * TV_Z * (size_t)n);
   int32_t *tokens = malloc(sizeof(int32_t) * TV_STEPS * (size_t)n);
   int exact = 0, steps_agree = 0, source_agree = 0;
-  if (!z || !tokens)
-    return 1;
-  for (int i = 0; i < n; i++)
-    memcpy(z + (size_t)i * TV_Z, cases[i].mu, sizeof cases[i].mu);
-  if (mvae_decode(m, z, n, NULL, tokens) != MVAE_OK) {
-    fprintf(stderr, "mvae: decode: %s\n", mvae_last_error(m));
+  if (!z || !tokens) {
+    fprintf(stderr, "mvae: out of memory\n");
+    exact = -1;
+  } else {
+    for (int i = 0; i < n; i++)
+      memcpy(z + (size_t)i * TV_Z, cases[i].mu, sizeof cases[i].mu);
+    if (mvae_decode(m, z, n, NULL, tokens) != MVAE_OK) {
+      fprintf(stderr, "mvae: decode: %s\n", mvae_last_error(m));
+      exact = -1;
+    }
+  }
+  if (exact < 0) {
+    free(cases);
+    free(z);
+    free(tokens);
     return 1;
   }
   for (int i = 0; i < n; i++) {
@@ -331,6 +399,20 @@ static int cmd_bench(int argc, char **argv) {
   return 0;
 }
 
+/* Whether `cmd` got a usable number of arguments after MODEL; says what is wrong if not. */
+static int arguments_ok(const char *cmd, int extra) {
+  int ok = !strcmp(cmd, "info")          ? extra == 0
+           : !strcmp(cmd, "testvectors") ? extra == 1
+           : !strcmp(cmd, "sample")      ? 1 /* options, checked by cmd_sample */
+           : !strcmp(cmd, "encode")      ? extra >= 1
+                                         : -1;
+  if (ok == -1)
+    fprintf(stderr, "mvae: unknown command '%s'\n%s", cmd, usage);
+  else if (!ok)
+    fprintf(stderr, "mvae: wrong number of arguments for '%s'\n%s", cmd, usage);
+  return ok == 1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fputs(usage, stderr);
@@ -339,6 +421,8 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (!strcmp(cmd, "bench"))
     return cmd_bench(argc - 2, argv + 2);
+  if (!arguments_ok(cmd, argc - 3))
+    return 2;
   mvae_model *m = load_model(argv[2]);
   if (!m)
     return 1;
@@ -349,10 +433,8 @@ int main(int argc, char **argv) {
     status = cmd_sample(m, argc - 3, argv + 3);
   else if (!strcmp(cmd, "encode"))
     status = cmd_encode(m, argc - 3, argv + 3);
-  else if (!strcmp(cmd, "testvectors") && argc == 4)
-    status = cmd_testvectors(m, argv[3]);
   else
-    fputs(usage, stderr);
+    status = cmd_testvectors(m, argv[3]);
   mvae_model_free(m);
   return status;
 }

@@ -3,20 +3,31 @@
     write_model(path, metadata, tensors, quantize=None, block=32)
     read_model(src)     -> (metadata, {name: float32 array, dequantized})
     read_model_raw(src) -> (metadata, {name: RawTensor})
+    tensor_name(part, **fields) -> a tensor name prefix from src/format/schema.json
 
 `metadata` maps key -> value; the stored type follows the Python type: int (or bool) -> i32,
 float -> f32, str -> str, a list/tuple of ints -> i32[]. `src` is a path or a bytes-like buffer.
-Every violation of the format raises MVAEFormatError.
+Every violation of the format raises MVAEFormatError. The writer writes version 2 (with its
+CRC-32) atomically (a temporary file in the same folder, then a rename); the reader reads versions
+1 and 2 and checks version 2's checksum.
 """
+import json
+import os
+import re
 import struct
+import tempfile
+import zlib
 from collections import namedtuple
 
 import numpy as np
 
 MAGIC = b"MVAE"
-VERSION = 1
+VERSION = 2  # what write_model writes; version 1 (no checksum) is still read
+OLDEST_VERSION = 1
 ALIGN = 64
-HEADER_SIZE = 32
+HEADER_SIZES = {1: 32, 2: 40}  # version 2 adds u32 crc32 (at 32) and u32 reserved (0, at 36)
+HEADER_SIZE = HEADER_SIZES[VERSION]
+CRC_OFFSET = 32
 MAX_META = 256
 MAX_TENSORS = 1024
 MAX_NAME = 255
@@ -26,6 +37,20 @@ MAX_I32_ARRAY = 64
 META_I32, META_F32, META_STR, META_I32_ARRAY = 1, 2, 3, 4
 DTYPE_F32, DTYPE_F16, DTYPE_Q8 = 0, 1, 2
 DTYPE_NAMES = {DTYPE_F32: "f32", DTYPE_F16: "f16", DTYPE_Q8: "q8"}
+
+# The tensor names: src/format/schema.json, the one list the engine, convert.mjs and these tools use.
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "format",
+                           "schema.json")
+with open(SCHEMA_PATH) as _f:
+    SCHEMA = json.load(_f)
+
+
+def tensor_name(part, **fields):
+    """The name template `part` of the schema with its {fields} filled in, e.g.
+    tensor_name("decoder_lstm", core="decoder/", layer=1) -> "decoder/multi_rnn_cell/cell_1/lstm_cell/";
+    a dense or LSTM part's tensors are this + "kernel" and + "bias"."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(fields[m.group(1)]), SCHEMA["names"][part])
+
 
 # data: f32/f16 array of dims, or (scales f32 [rows, nblk], q int8 [rows, cols]) for q8.
 RawTensor = namedtuple("RawTensor", "dtype dims block data")
@@ -106,6 +131,8 @@ def _encode_tensor(name, array, quantize, block):
     if a.ndim not in (1, 2) or a.size == 0:
         raise MVAEFormatError(f"tensor {name}: shape {a.shape} is not 1-D or 2-D and non-empty")
     dims = list(a.shape)
+    if not np.all(np.isfinite(a)):
+        raise MVAEFormatError(f"tensor {name}: a value is not a finite number (NaN or infinity)")
     # Biases (1-D) always stay f32.
     if quantize is None or a.ndim == 1:
         return DTYPE_F32, dims, 0, a.astype("<f4").tobytes()
@@ -142,11 +169,50 @@ def write_model(path, metadata, tensors, quantize=None, block=32):
     for off, payload in payloads:
         data[off:off + len(payload)] = payload
 
-    header = MAGIC + struct.pack("<IIIQQ", VERSION, len(metadata), len(tensors), data_offset,
-                                 data_size)
+    header = MAGIC + struct.pack("<IIIQQII", VERSION, len(metadata), len(tensors), data_offset,
+                                 data_size, 0, 0)
     head = header + meta_bytes + b"".join(table)
-    with open(path, "wb") as f:
-        f.write(head + bytes(data_offset - len(head)) + bytes(data))
+    _write_atomically(path, seal(head + bytes(data_offset - len(head)) + bytes(data)))
+
+
+def file_crc32(buf):
+    """The CRC-32 a version 2 file stores: of the whole file, its 4 checksum bytes read as 0."""
+    return zlib.crc32(bytes(buf[CRC_OFFSET + 4:]),
+                      zlib.crc32(b"\0\0\0\0", zlib.crc32(bytes(buf[:CRC_OFFSET]))))
+
+
+def seal(buf):
+    """A version 2 file's bytes with its checksum (re)computed."""
+    out = bytearray(buf)
+    struct.pack_into("<I", out, CRC_OFFSET, file_crc32(out))
+    return bytes(out)
+
+
+def _write_atomically(path, data):
+    """Writes data to path through a temporary file in the same folder and a rename, so a failed
+    write (full disk, interruption) leaves any existing file at path as it was."""
+    path = os.fspath(path)
+    if path == os.devnull:
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".mvae")
+    umask = os.umask(0)  # mkstemp makes the file 0600; give it the mode open() would have
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -235,8 +301,6 @@ def _decode_payload(buf, dtype, dims, block):
     nblk = -(-cols // block)
     scales = np.frombuffer(buf, dtype="<f4", count=rows * nblk).reshape(rows, nblk)
     q = np.frombuffer(buf, dtype=np.int8, offset=4 * rows * nblk).reshape(rows, cols)
-    if not np.all(np.isfinite(scales)):
-        raise MVAEFormatError("q8 scales must be finite")
     return scales.astype(np.float32), q.copy()
 
 
@@ -247,22 +311,32 @@ def read_model_raw(src):
     else:
         with open(src, "rb") as f:
             buf = f.read()
-    if len(buf) < HEADER_SIZE:
+    if len(buf) < HEADER_SIZES[OLDEST_VERSION]:
         raise MVAEFormatError(f"truncated: {len(buf)} bytes is shorter than the header")
     if buf[:4] != MAGIC:
         raise MVAEFormatError("bad magic (not an MVAE file)")
     version, n_meta, n_tensors, data_offset, data_size = struct.unpack("<IIIQQ", buf[4:32])
-    if version != VERSION:
+    if version not in HEADER_SIZES:
         raise MVAEFormatError(f"unsupported version {version}")
+    header_size = HEADER_SIZES[version]
+    if len(buf) < header_size:
+        raise MVAEFormatError(f"truncated: {len(buf)} bytes is shorter than the header")
+    if version >= 2:
+        stored, reserved = struct.unpack_from("<II", buf, CRC_OFFSET)
+        if stored != file_crc32(buf):
+            raise MVAEFormatError(f"checksum mismatch (stored CRC-32 {stored:08x}, computed "
+                                  f"{file_crc32(buf):08x}): the file is corrupted")
+        if reserved != 0:
+            raise MVAEFormatError(f"reserved header field is {reserved}, must be 0")
     if n_meta > MAX_META or n_tensors > MAX_TENSORS:
         raise MVAEFormatError(f"too many entries: {n_meta} metadata, {n_tensors} tensors")
-    if data_offset % ALIGN or data_offset < HEADER_SIZE:
+    if data_offset % ALIGN or data_offset < header_size:
         raise MVAEFormatError(f"data_offset {data_offset} is not a multiple of {ALIGN}")
     if data_offset + data_size != len(buf):
         raise MVAEFormatError(f"data_offset + data_size = {data_offset + data_size}, "
                               f"file size {len(buf)}")
 
-    cur = _Cursor(buf, HEADER_SIZE, data_offset)
+    cur = _Cursor(buf, header_size, data_offset)
     metadata = {}
     for _ in range(n_meta):
         key, value = _read_meta(cur)
@@ -284,8 +358,12 @@ def read_model_raw(src):
     tensors = {}
     for name, dtype, dims, block, offset, nbytes in entries:
         start = data_offset + offset
-        tensors[name] = RawTensor(dtype, dims, block,
-                                  _decode_payload(buf[start:start + nbytes], dtype, dims, block))
+        payload = _decode_payload(buf[start:start + nbytes], dtype, dims, block)
+        values = payload[0] if dtype == DTYPE_Q8 else payload
+        if not np.all(np.isfinite(values)):
+            raise MVAEFormatError(f"tensor {name}: a {'q8 scale' if dtype == DTYPE_Q8 else 'value'}"
+                                  f" is not a finite number (NaN or infinity)")
+        tensors[name] = RawTensor(dtype, dims, block, payload)
     return metadata, tensors
 
 

@@ -1,6 +1,7 @@
 /* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
 #include "api/errors.h"
 #include "format/model.h"
+#include "format/size_math.h"
 #include "nn/forward.h"
 
 #include <math.h>
@@ -10,8 +11,35 @@
 /* Sequences decoded together: enough to fill the SIMD kernels, small enough to keep scratch in
  * cache. */
 enum { DECODE_CHUNK = 64 };
-/* The encoder keeps every step's gates of a chunk; cap that scratch at 64 MiB. */
-#define ENCODER_SCRATCH_FLOATS ((size_t)16 << 20)
+/* The encoder keeps every step's outputs and gates of a chunk of sequences: its chunk is as many
+ * sequences (up to DECODE_CHUNK) as fit in 8 MiB, or in the decoder's scratch if that is larger. */
+#define ENCODER_SCRATCH_BYTES ((size_t)8 << 20)
+/* A model whose passes need more scratch than this for one sequence is refused at load. */
+#define MAX_SCRATCH_BYTES ((size_t)256 << 20)
+
+/* Reserves, once, the scratch of the largest chunks the calls run (the passes then never
+ * allocate), and chooses the encoder's chunk. */
+static mvae_status reserve_scratch(mvae_model *m, char *err, size_t err_size) {
+  size_t need = decoder_scratch_bytes(m, DECODE_CHUNK), budget = ENCODER_SCRATCH_BYTES;
+  if (decoder_scratch_bytes(m, 1) > MAX_SCRATCH_BYTES ||
+      (m->info.has_encoder && encoder_scratch_bytes(m, 1) > MAX_SCRATCH_BYTES))
+    return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                             "this model needs more than %zu MiB of scratch per sequence",
+                             MAX_SCRATCH_BYTES >> 20);
+  m->encode_chunk = 1;
+  if (m->info.has_encoder) {
+    budget = need > budget ? need : budget;
+    while (m->encode_chunk < DECODE_CHUNK &&
+           encoder_scratch_bytes(m, m->encode_chunk + 1) <= budget)
+      m->encode_chunk++;
+    size_t encoder_need = encoder_scratch_bytes(m, m->encode_chunk);
+    need = encoder_need > need ? encoder_need : need;
+  }
+  if (!mvae_arena_reserve(&m->scratch, need))
+    return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
+                             "out of memory for %zu bytes of scratch", need);
+  return MVAE_OK;
+}
 
 mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, char *err,
                             size_t err_size) {
@@ -34,6 +62,8 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
   mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
   if (status == MVAE_OK)
     status = mvae_model_build(m, err, err_size);
+  if (status == MVAE_OK)
+    status = reserve_scratch(m, err, err_size);
   if (status == MVAE_OK) {
     mvae_info *info = &m->info;
     info->kernels = m->compute.kernels->name;
@@ -54,6 +84,7 @@ void mvae_model_free(mvae_model *model) {
   if (!model)
     return;
   mvf_release(&model->file);
+  mvae_arena_free(&model->scratch);
   free(model->widened_f16);
   free(model->blob);
   free(model);
@@ -82,10 +113,31 @@ static mvae_status begin_call(mvae_model *m, int pointers_ok, const char *what, 
   return check_batch(m, batch);
 }
 
+/* *count = batch x per_item elements; refused (not wrapped) if the caller's buffer of that many
+ * elements of elem_bytes each could not even be addressed (possible on 32-bit targets). */
+static mvae_status buffer_elements(mvae_model *m, const char *what, int batch, size_t per_item,
+                                   size_t elem_bytes, size_t *count) {
+  size_t bytes;
+  if (!mvae_size_mul(batch, per_item, count) || !mvae_size_mul(*count, elem_bytes, &bytes))
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
+                     "%s: %d x %zu values do not fit in this platform's address space", what, batch,
+                     per_item);
+  return MVAE_OK;
+}
+
 static mvae_status check_finite(mvae_model *m, const float *x, size_t n, const char *what) {
   for (size_t i = 0; i < n; i++)
     if (!isfinite(x[i]))
       return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "%s[%zu] is not a finite number", what, i);
+  return MVAE_OK;
+}
+
+static mvae_status check_sampling(mvae_model *m, float temperature, const mvae_rng *rng) {
+  if (!isfinite(temperature))
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "temperature is not a finite number");
+  if (temperature > 0.0f && !rng)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "sampling at temperature %g needs an rng",
+                     (double)temperature);
   return MVAE_OK;
 }
 
@@ -102,25 +154,15 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
                      "vectors, but not encode sequences");
   if (sigma && !m->has_sigma)
     return mvae_fail(m, MVAE_ERR_UNSUPPORTED, "this model has no 'encoder/sigma' weights");
-  size_t step_values = (size_t)m->info.num_steps * m->info.input_depth;
-  if ((status = check_finite(m, inputs, step_values * batch, "inputs")) != MVAE_OK)
+  size_t step_values = (size_t)m->info.num_steps * m->info.input_depth, n_inputs, n_z;
+  if ((status = buffer_elements(m, "encode: inputs", batch, step_values, sizeof(float),
+                                &n_inputs)) != MVAE_OK ||
+      (status = buffer_elements(m, "encode: mu", batch, m->info.z_size, sizeof(float), &n_z)) !=
+          MVAE_OK ||
+      (status = check_finite(m, inputs, n_inputs, "inputs")) != MVAE_OK)
     return status;
 
-  int units = 1;
-  for (int level = 0; level < m->encoder_levels; level++)
-    for (int l = 0; l < m->encoder[level].fw.n_layers; l++) {
-      if (m->encoder[level].fw.layers[l].units > units)
-        units = m->encoder[level].fw.layers[l].units;
-      if (m->encoder[level].bw.layers[l].units > units)
-        units = m->encoder[level].bw.layers[l].units;
-    }
-  size_t per_sequence = (size_t)m->info.num_steps * 4 * units;
-  int chunk = (int)(ENCODER_SCRATCH_FLOATS / per_sequence);
-  if (chunk < 1)
-    chunk = 1;
-  if (chunk > DECODE_CHUNK)
-    chunk = DECODE_CHUNK;
-  int z = m->info.z_size;
+  int chunk = m->encode_chunk, z = m->info.z_size;
   for (int b = 0; b < batch && status == MVAE_OK; b += chunk) {
     int n = batch - b < chunk ? batch - b : chunk;
     status = encoder_forward(m, inputs + (size_t)b * step_values, n, mu + (size_t)b * z,
@@ -139,26 +181,30 @@ mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_dec
   mvae_decode_opts greedy = {0};
   if (!opts)
     opts = &greedy;
-  if (!isfinite(opts->temperature))
-    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "temperature is not a finite number");
-  if (opts->temperature > 0.0f && !opts->rng)
-    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "sampling at temperature %g needs an rng",
-                     (double)opts->temperature);
-  const mvae_info *info = &m->info;
-  if ((status = check_finite(m, z, (size_t)batch * info->z_size, "z")) != MVAE_OK)
+  if ((status = check_sampling(m, opts->temperature, opts->rng)) != MVAE_OK)
     return status;
-  size_t seq_tokens = (size_t)info->num_tracks * info->num_steps;
+  const mvae_info *info = &m->info;
+  size_t seq_tokens = (size_t)info->num_tracks * info->num_steps, logit_width = 0;
+  for (int t = 0; t < info->num_tracks; t++)
+    logit_width += (size_t)info->output_depths[t];
+  size_t n_z, n_tokens, n_logits;
+  if ((status = buffer_elements(m, "decode: z", batch, info->z_size, sizeof(float), &n_z)) !=
+          MVAE_OK ||
+      (status = buffer_elements(m, "decode: tokens", batch, seq_tokens, sizeof(int32_t),
+                                &n_tokens)) != MVAE_OK ||
+      (opts->logits &&
+       (status = buffer_elements(m, "decode: logits", batch, info->num_steps * logit_width,
+                                 sizeof(float), &n_logits)) != MVAE_OK) ||
+      (status = check_finite(m, z, n_z, "z")) != MVAE_OK)
+    return status;
   if (opts->teacher)
-    for (size_t i = 0; i < seq_tokens * batch; i++) {
+    for (size_t i = 0; i < n_tokens; i++) {
       int track = (int)(i / info->num_steps % info->num_tracks);
       if (opts->teacher[i] < 0 || opts->teacher[i] >= info->output_depths[track])
         return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
                          "teacher token %d at index %zu is outside 0..%d", (int)opts->teacher[i], i,
                          info->output_depths[track] - 1);
     }
-  size_t logit_width = 0;
-  for (int t = 0; t < info->num_tracks; t++)
-    logit_width += (size_t)info->output_depths[t];
 
   for (int b = 0; b < batch && status == MVAE_OK; b += DECODE_CHUNK) {
     int n = batch - b < DECODE_CHUNK ? batch - b : DECODE_CHUNK;
@@ -182,12 +228,20 @@ static mvae_status decode_drawn(mvae_model *m, float *z, float *z_owned, int n, 
   return status;
 }
 
-static float *latent_buffer(mvae_model *m, int n, float *z_out, float **owned) {
+/* The n latent vectors to decode: the caller's z_out, or a temporary (*owned, freed by
+ * decode_drawn). */
+static mvae_status latent_buffer(mvae_model *m, const char *what, int n, float *z_out, float **z,
+                                 float **owned) {
+  size_t count;
   *owned = NULL;
-  if (z_out)
-    return z_out;
-  *owned = malloc(sizeof(float) * (size_t)n * m->info.z_size);
-  return *owned;
+  *z = z_out;
+  mvae_status status = buffer_elements(m, what, n, m->info.z_size, sizeof(float), &count);
+  if (status != MVAE_OK || z_out)
+    return status;
+  if (!(*z = *owned = malloc(sizeof(float) * count)))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "%s: out of memory for %zu latent values", what,
+                     count);
+  return MVAE_OK;
 }
 
 mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, float *z_out,
@@ -195,11 +249,11 @@ mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, 
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin_call(m, rng && tokens, "sample: rng and tokens", n);
-  if (status != MVAE_OK)
+  if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK)
     return status;
-  float *owned, *z = latent_buffer(m, n, z_out, &owned);
-  if (!z)
-    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory");
+  float *owned, *z;
+  if ((status = latent_buffer(m, "sample: z", n, z_out, &z, &owned)) != MVAE_OK)
+    return status;
   for (size_t i = 0; i < (size_t)n * m->info.z_size; i++)
     z[i] = (float)mvae_rng_normal(rng);
   return decode_drawn(m, z, owned, n, temperature, rng, tokens);
@@ -210,7 +264,7 @@ mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin_call(m, z0 && rng && tokens, "similar: z, rng and tokens", n);
-  if (status != MVAE_OK)
+  if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK)
     return status;
   if (!(similarity >= 0.0f && similarity <= 1.0f))
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "similarity %g is not in [0, 1]",
@@ -218,9 +272,9 @@ mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity
   int zs = m->info.z_size;
   if ((status = check_finite(m, z0, (size_t)zs, "z")) != MVAE_OK)
     return status;
-  float *owned, *z = latent_buffer(m, n, z_out, &owned);
-  if (!z)
-    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory");
+  float *owned, *z;
+  if ((status = latent_buffer(m, "similar: z", n, z_out, &z, &owned)) != MVAE_OK)
+    return status;
   for (int i = 0; i < n; i++)
     for (int d = 0; d < zs; d++)
       z[(size_t)i * zs + d] =

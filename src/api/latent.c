@@ -1,15 +1,28 @@
 /* latent.c: interpolation in latent space (linear as magenta.js, or spherical as Magenta Python).
  */
+#include "api/errors.h"
 #include "musicvae.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
-static int all_finite(const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i]))
-      return 0;
-  return 1;
+#define REFUSE(...) mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, __VA_ARGS__)
+
+/* The checks both calls share: pointers, z_size, method, finite inputs. */
+static mvae_status check_points(const float *points, int n_points, const float *out, int z_size,
+                                mvae_interp method, char *err, size_t err_size) {
+  if (!points || !out)
+    return REFUSE("interpolate: a latent vector or the output is NULL");
+  if (z_size < 1 || z_size > MVAE_MAX_Z_SIZE)
+    return REFUSE("interpolate: z_size %d is not in 1..%d", z_size, MVAE_MAX_Z_SIZE);
+  if (method != MVAE_INTERP_LINEAR && method != MVAE_INTERP_SLERP)
+    return REFUSE("interpolate: unknown method %d (0 linear, 1 slerp)", (int)method);
+  for (size_t i = 0; i < (size_t)n_points * z_size; i++)
+    if (!isfinite(points[i]))
+      return REFUSE("interpolate: value %zu of point %zu is not a finite number",
+                    i % (size_t)z_size, i / (size_t)z_size);
+  return MVAE_OK;
 }
 
 /* out = point at fraction t between a and b. */
@@ -42,26 +55,42 @@ static double fraction(int i, int n) {
   return n > 1 ? (double)i / (n - 1) : 0.0;
 }
 
-mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
-                             float *out) {
-  if (!a || !b || !out || z_size < 1 || n < 1 || n > MVAE_MAX_BATCH ||
-      (method != MVAE_INTERP_LINEAR && method != MVAE_INTERP_SLERP))
-    return MVAE_ERR_INVALID_ARGUMENT;
-  if (!all_finite(a, (size_t)z_size) || !all_finite(b, (size_t)z_size))
-    return MVAE_ERR_INVALID_ARGUMENT;
+mvae_status mvae_latent_interpolate(const float *a, const float *b, int z_size, int n,
+                                    mvae_interp method, float *out, char *err, size_t err_size) {
+  if (err && err_size)
+    err[0] = '\0';
+  if (!a || !b)
+    return REFUSE("interpolate: a latent vector is NULL");
+  mvae_status status;
+  if ((status = check_points(a, 1, out, z_size, method, err, err_size)) != MVAE_OK ||
+      (status = check_points(b, 1, out, z_size, method, err, err_size)) != MVAE_OK)
+    return status;
+  if (n < 1 || n > MVAE_MAX_BATCH)
+    return REFUSE("interpolate: %d points is not in 1..%d", n, MVAE_MAX_BATCH);
   for (int i = 0; i < n; i++)
     blend(a, b, z_size, fraction(i, n), method, out + (size_t)i * z_size);
   return MVAE_OK;
 }
 
+mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, mvae_interp method,
+                             float *out) {
+  return mvae_latent_interpolate(a, b, z_size, n, method, out, NULL, 0);
+}
+
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out) {
-  if (!corners || !out || z_size < 1 || cols < 1 || rows < 1 ||
-      (long)cols * rows > MVAE_MAX_BATCH ||
-      (method != MVAE_INTERP_LINEAR && method != MVAE_INTERP_SLERP))
-    return MVAE_ERR_INVALID_ARGUMENT;
-  if (!all_finite(corners, 4 * (size_t)z_size))
-    return MVAE_ERR_INVALID_ARGUMENT;
+  return mvae_latent_grid(corners, z_size, cols, rows, method, out, NULL, 0);
+}
+
+mvae_status mvae_latent_grid(const float *corners, int z_size, int cols, int rows,
+                             mvae_interp method, float *out, char *err, size_t err_size) {
+  if (err && err_size)
+    err[0] = '\0';
+  mvae_status status = check_points(corners, 4, out, z_size, method, err, err_size);
+  if (status != MVAE_OK)
+    return status;
+  if (cols < 1 || rows < 1 || (int64_t)cols * rows > MVAE_MAX_BATCH)
+    return REFUSE("interpolate: a %d x %d grid is not 1..%d points", cols, rows, MVAE_MAX_BATCH);
   const float *a = corners, *b = corners + z_size, *c = corners + 2 * (size_t)z_size,
               *d = corners + 3 * (size_t)z_size;
   for (int r = 0; r < rows; r++) {

@@ -3,6 +3,8 @@
 #include "format/model.h"
 
 #include "api/errors.h"
+#include "format/schema_names.h"
+#include "notes/convert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,8 @@
       return check_status_;                                                                        \
   } while (0)
 
-enum { MAX_DIM = 1 << 16 }; /* no MusicVAE size comes near this; it keeps products in range */
+/* No MusicVAE size comes near this; it keeps products in range. */
+enum { MAX_DIM = MVAE_MAX_DEPTH };
 
 /* ---- Metadata ------------------------------------------------------------------------------- */
 
@@ -67,8 +70,9 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
 
   if (!meta_str_is(m, "general.architecture", "musicvae"))
     return FAIL("metadata 'general.architecture' must be 'musicvae'");
-  CHECK(meta_i32(m, "musicvae.z_size", 0, 1, 1, 4096, &info->z_size, err, err_size));
-  CHECK(meta_i32(m, "musicvae.num_steps", 0, 1, 1, 4096, &info->num_steps, err, err_size));
+  CHECK(meta_i32(m, "musicvae.z_size", 0, 1, 1, MVAE_MAX_Z_SIZE, &info->z_size, err, err_size));
+  CHECK(
+      meta_i32(m, "musicvae.num_steps", 0, 1, 1, MVAE_MAX_STEPS, &info->num_steps, err, err_size));
   CHECK(meta_i32(m, "musicvae.steps_per_quarter", 4, 0, 1, 96, &info->steps_per_quarter, err,
                  err_size));
   int quarters_per_bar = 4;
@@ -106,35 +110,6 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   }
   if (info->num_tracks > 1 && !info->hierarchical)
     return FAIL("%d output tracks need a hierarchical decoder", info->num_tracks);
-
-  /* The note converters assume these widths; a mismatch would make encode/decode meaningless. */
-  int melody_depth = info->max_pitch - info->min_pitch + 3;
-  int expect_tracks = info->converter == MVAE_CONVERTER_TRIO ? 3 : 1;
-  if (info->num_tracks != expect_tracks)
-    return FAIL("converter '%s' needs %d output track(s), the model has %d", converters[converter],
-                expect_tracks, info->num_tracks);
-  int expect_input = 0;
-  switch (info->converter) {
-  case MVAE_CONVERTER_MELODY:
-    if (info->output_depths[0] != melody_depth)
-      return FAIL("melody output depth %d, expected %d for pitches %d..%d", info->output_depths[0],
-                  melody_depth, info->min_pitch, info->max_pitch);
-    expect_input = melody_depth;
-    break;
-  case MVAE_CONVERTER_DRUMS:
-    if (info->output_depths[0] != 512)
-      return FAIL("drums output depth %d, expected 512", info->output_depths[0]);
-    expect_input = info->drums_roll_input ? 10 : 512;
-    break;
-  case MVAE_CONVERTER_TRIO:
-    if (info->output_depths[0] != melody_depth || info->output_depths[1] != melody_depth ||
-        info->output_depths[2] != 512)
-      return FAIL("trio output depths must be [%d, %d, 512]", melody_depth, melody_depth);
-    expect_input = 2 * melody_depth + 512;
-    break;
-  }
-  if (info->input_depth != expect_input)
-    return FAIL("input_depth %d, expected %d for this converter", info->input_depth, expect_input);
 
   const mvf_meta *name = mvf_find_meta(&m->file, "general.name");
   if (name && name->type == MVF_META_STR) {
@@ -200,11 +175,20 @@ static mvae_status widen_f16_tensors(mvae_model *m, char *err, size_t err_size) 
   return MVAE_OK;
 }
 
-static const mvf_tensor *find(const mvae_model *m, const char *name) {
-  return mvf_find_tensor(&m->file, name);
+/* Looks a tensor up for binding: every tensor found here is part of the model; any other is an
+ * unknown name, refused by check_all_bound. */
+static const mvf_tensor *find(mvae_model *m, const char *name) {
+  const mvf_tensor *found = mvf_find_tensor(&m->file, name);
+  if (found)
+    m->file.tensors[found - m->file.tensors].bound = 1;
+  return found;
 }
 
-static mvae_status bind_matrix(const mvae_model *m, const char *name, int rows, int cols,
+static int exists(const mvae_model *m, const char *name) {
+  return mvf_find_tensor(&m->file, name) != NULL;
+}
+
+static mvae_status bind_matrix(mvae_model *m, const char *name, int rows, int cols,
                                mvae_matrix *out, char *err, size_t err_size) {
   const mvf_tensor *t = find(m, name);
   if (!t)
@@ -226,7 +210,7 @@ static mvae_status bind_matrix(const mvae_model *m, const char *name, int rows, 
   return MVAE_OK;
 }
 
-static mvae_status bind_bias(const mvae_model *m, const char *name, int size, const float **out,
+static mvae_status bind_bias(mvae_model *m, const char *name, int size, const float **out,
                              char *err, size_t err_size) {
   const mvf_tensor *t = find(m, name);
   if (!t)
@@ -237,8 +221,8 @@ static mvae_status bind_bias(const mvae_model *m, const char *name, int size, co
   return MVAE_OK;
 }
 
-static mvae_status bind_dense(const mvae_model *m, const char *prefix, int in, int out,
-                              mvae_dense *d, char *err, size_t err_size) {
+static mvae_status bind_dense(mvae_model *m, const char *prefix, int in, int out, mvae_dense *d,
+                              char *err, size_t err_size) {
   char name[320];
   snprintf(name, sizeof name, "%skernel", prefix);
   CHECK(bind_matrix(m, name, in, out, &d->kernel, err, err_size));
@@ -247,7 +231,7 @@ static mvae_status bind_dense(const mvae_model *m, const char *prefix, int in, i
 }
 
 /* Binds `{cell_prefix}kernel` / `{cell_prefix}bias`, learning the units from the bias. */
-static mvae_status bind_lstm_layer(const mvae_model *m, const char *cell_prefix, int input_size,
+static mvae_status bind_lstm_layer(mvae_model *m, const char *cell_prefix, int input_size,
                                    mvae_lstm_layer *layer, char *err, size_t err_size) {
   char name[320];
   snprintf(name, sizeof name, "%sbias", cell_prefix);
@@ -262,83 +246,128 @@ static mvae_status bind_lstm_layer(const mvae_model *m, const char *cell_prefix,
                      err_size);
 }
 
-static int has_layer(const mvae_model *m, const char *format, int layer) {
-  char name[320];
-  snprintf(name, sizeof name, format, layer);
-  size_t len = strlen(name);
-  snprintf(name + len, sizeof name - len, "kernel");
-  return find(m, name) != NULL;
+/* Which instance of a name template of the schema (schema_names.h, from schema.json): the values
+ * of its {fields}. */
+typedef struct part_fields {
+  const char *core, *direction, *latent;
+  int layer, level, track;
+} part_fields;
+
+static int field_is(const char *field, size_t len, const char *name) {
+  return len == strlen(name) && !strncmp(field, name, len);
 }
 
-/* A unidirectional stack `format` % l for l = 0, 1, ... while the kernel exists. */
-static mvae_status bind_lstm_stack(const mvae_model *m, const char *format, int input_size,
+/* `tmpl` with its {fields} filled in from f, then `suffix` ("kernel", "bias" or ""). */
+static void part_name(char *out, size_t size, const char *tmpl, const part_fields *f,
+                      const char *suffix) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (const char *p = tmpl; *p && n + 1 < size;) {
+    const char *end = *p == '{' ? strchr(p, '}') : NULL;
+    if (!end) {
+      out[n++] = *p++;
+      out[n] = '\0';
+      continue;
+    }
+    size_t key = (size_t)(end - p - 1);
+    const char *text = field_is(p + 1, key, "core")        ? f->core
+                       : field_is(p + 1, key, "direction") ? f->direction
+                       : field_is(p + 1, key, "latent")    ? f->latent
+                                                           : NULL;
+    int number = field_is(p + 1, key, "layer")   ? f->layer
+                 : field_is(p + 1, key, "level") ? f->level
+                                                 : f->track;
+    int wrote =
+        text ? snprintf(out + n, size - n, "%s", text) : snprintf(out + n, size - n, "%d", number);
+    n = wrote < 0 || (size_t)wrote >= size - n ? size - 1 : n + (size_t)wrote;
+    p = end + 1;
+  }
+  snprintf(out + n, size - n, "%s", suffix);
+}
+
+static int has_layer(mvae_model *m, const char *tmpl, part_fields f, int layer) {
+  char name[320];
+  f.layer = layer;
+  part_name(name, sizeof name, tmpl, &f, "kernel");
+  return exists(m, name);
+}
+
+/* A unidirectional stack: `tmpl` with {layer} = 0, 1, ... while the kernel exists. */
+static mvae_status bind_lstm_stack(mvae_model *m, const char *tmpl, part_fields f, int input_size,
                                    mvae_lstm_stack *stack, char *err, size_t err_size) {
+  char prefix[320];
   memset(stack, 0, sizeof *stack);
-  while (has_layer(m, format, stack->n_layers)) {
+  while (has_layer(m, tmpl, f, stack->n_layers)) {
     if (stack->n_layers == MVAE_MAX_LAYERS)
       return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "more than %d LSTM layers",
                                MVAE_MAX_LAYERS);
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, format, stack->n_layers);
+    f.layer = stack->n_layers;
+    part_name(prefix, sizeof prefix, tmpl, &f, "");
     mvae_lstm_layer *layer = &stack->layers[stack->n_layers];
     CHECK(bind_lstm_layer(m, prefix, input_size, layer, err, err_size));
     input_size = layer->units;
     stack->state_size += layer->units;
+    if (layer->units > stack->max_units)
+      stack->max_units = layer->units;
     stack->n_layers++;
   }
   if (stack->n_layers == 0) {
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, format, 0);
-    return FAIL("tensor '%skernel' is missing", prefix);
+    f.layer = 0;
+    part_name(prefix, sizeof prefix, tmpl, &f, "kernel");
+    return FAIL("tensor '%s' is missing", prefix);
   }
   return MVAE_OK;
 }
 
-/* Bidirectional stack under `level_prefix` ("encoder/" or "encoder/hierarchical_level_k/"). */
-static mvae_status bind_bidi_stack(const mvae_model *m, const char *level_prefix, int input_size,
+static const char *const directions[2] = {"fw", "bw"};
+
+/* Bidirectional stack `tmpl` (MVS_ENCODER_LSTM, or MVS_HIER_ENCODER_LSTM at `level`). */
+static mvae_status bind_bidi_stack(mvae_model *m, const char *tmpl, int level, int input_size,
                                    mvae_bidi_stack *bidi, char *err, size_t err_size) {
   memset(bidi, 0, sizeof *bidi);
-  char format[2][320];
-  for (int d = 0; d < 2; d++)
-    snprintf(format[d], sizeof format[d],
-             "%scell_%%d/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/", level_prefix,
-             d ? "bw" : "fw");
+  part_fields f[2] = {{.direction = directions[0], .level = level},
+                      {.direction = directions[1], .level = level}};
+  char prefix[320];
   int layer = 0;
-  while (has_layer(m, format[0], layer) || has_layer(m, format[1], layer)) {
+  while (has_layer(m, tmpl, f[0], layer) || has_layer(m, tmpl, f[1], layer)) {
     if (layer == MVAE_MAX_LAYERS)
       return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "more than %d encoder layers",
                                MVAE_MAX_LAYERS);
     mvae_lstm_stack *dirs[2] = {&bidi->fw, &bidi->bw};
     for (int d = 0; d < 2; d++) {
-      char prefix[320];
-      snprintf(prefix, sizeof prefix, format[d], layer);
+      f[d].layer = layer;
+      part_name(prefix, sizeof prefix, tmpl, &f[d], "");
       CHECK(bind_lstm_layer(m, prefix, input_size, &dirs[d]->layers[layer], err, err_size));
       dirs[d]->state_size += dirs[d]->layers[layer].units;
+      if (dirs[d]->layers[layer].units > dirs[d]->max_units)
+        dirs[d]->max_units = dirs[d]->layers[layer].units;
       dirs[d]->n_layers = layer + 1;
     }
     input_size = bidi->fw.layers[layer].units + bidi->bw.layers[layer].units;
     layer++;
   }
   if (layer == 0) {
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, format[0], 0);
-    return FAIL("tensor '%skernel' is missing", prefix);
+    f[0].layer = 0;
+    part_name(prefix, sizeof prefix, tmpl, &f[0], "kernel");
+    return FAIL("tensor '%s' is missing", prefix);
   }
   bidi->output_size = input_size;
+  bidi->max_units =
+      bidi->fw.max_units > bidi->bw.max_units ? bidi->fw.max_units : bidi->bw.max_units;
   return MVAE_OK;
 }
 
-static mvae_status bind_core_decoder(const mvae_model *m, const char *prefix, int depth,
-                                     int cond_size, mvae_core_decoder *dec, char *err,
-                                     size_t err_size) {
-  char format[320], name[320];
+/* One track's decoder whose names start with `core` (MVS_FLAT_DECODER, MVS_CORE_DECODER, ...). */
+static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth, int cond_size,
+                                     mvae_core_decoder *dec, char *err, size_t err_size) {
+  char name[320];
+  part_fields f = {.core = core};
   dec->depth = depth;
   dec->cond_size = cond_size;
-  snprintf(format, sizeof format, "%smulti_rnn_cell/cell_%%d/lstm_cell/", prefix);
-  CHECK(bind_lstm_stack(m, format, depth + cond_size, &dec->rnn, err, err_size));
-  snprintf(name, sizeof name, "%sz_to_initial_state/", prefix);
+  CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f, depth + cond_size, &dec->rnn, err, err_size));
+  part_name(name, sizeof name, MVS_DECODER_INIT, &f, "");
   CHECK(bind_dense(m, name, cond_size, 2 * dec->rnn.state_size, &dec->init, err, err_size));
-  snprintf(name, sizeof name, "%soutput_projection/", prefix);
+  part_name(name, sizeof name, MVS_DECODER_OUTPUT, &f, "");
   int top_units = dec->rnn.layers[dec->rnn.n_layers - 1].units;
   return bind_dense(m, name, top_units, depth, &dec->output, err, err_size);
 }
@@ -347,20 +376,19 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   m->n_tracks = info->num_tracks;
   if (!info->hierarchical)
-    return bind_core_decoder(m, "decoder/", info->output_depths[0], info->z_size, &m->tracks[0],
-                             err, err_size);
-  CHECK(bind_lstm_stack(m, "decoder/hierarchical_level_0/cell_%d/lstm_cell/", 1, &m->conductor, err,
-                        err_size));
-  CHECK(bind_dense(m, "decoder/hierarchical_level_0/initial_state/", info->z_size,
-                   2 * m->conductor.state_size, &m->conductor_init, err, err_size));
+    return bind_core_decoder(m, MVS_FLAT_DECODER, info->output_depths[0], info->z_size,
+                             &m->tracks[0], err, err_size);
+  part_fields none = {0};
+  CHECK(bind_lstm_stack(m, MVS_CONDUCTOR_LSTM, none, 1, &m->conductor, err, err_size));
+  CHECK(bind_dense(m, MVS_CONDUCTOR_INIT, info->z_size, 2 * m->conductor.state_size,
+                   &m->conductor_init, err, err_size));
   int cond_size = m->conductor.layers[m->conductor.n_layers - 1].units;
   for (int t = 0; t < m->n_tracks; t++) {
-    char prefix[64];
-    if (m->n_tracks == 1)
-      snprintf(prefix, sizeof prefix, "core_decoder/decoder/");
-    else
-      snprintf(prefix, sizeof prefix, "core_decoder/core_decoder_%d/decoder/", t);
-    CHECK(bind_core_decoder(m, prefix, info->output_depths[t], cond_size, &m->tracks[t], err,
+    char core[64];
+    part_fields track = {.track = t};
+    part_name(core, sizeof core, m->n_tracks == 1 ? MVS_CORE_DECODER : MVS_CORE_DECODER_TRACK,
+              &track, "");
+    CHECK(bind_core_decoder(m, core, info->output_depths[t], cond_size, &m->tracks[t], err,
                             err_size));
   }
   return MVAE_OK;
@@ -369,39 +397,61 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
 static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   int hierarchical = m->encoder_levels == 2;
-  const char *first_level = hierarchical ? "encoder/hierarchical_level_0/" : "encoder/";
-  char probe[320];
-  snprintf(probe, sizeof probe, "%scell_%%d/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/",
-           first_level);
-  if (!has_layer(m, probe, 0)) {
+  const char *tmpl = hierarchical ? MVS_HIER_ENCODER_LSTM : MVS_ENCODER_LSTM;
+  part_fields fw = {.direction = directions[0]}, bw = {.direction = directions[1]};
+  if (!has_layer(m, tmpl, fw, 0) && !has_layer(m, tmpl, bw, 0)) {
     m->encoder_levels = 0; /* decode-only model, e.g. Magenta's decoder without its encoder */
   } else {
-    CHECK(bind_bidi_stack(m, first_level, info->input_depth, &m->encoder[0], err, err_size));
+    CHECK(bind_bidi_stack(m, tmpl, 0, info->input_depth, &m->encoder[0], err, err_size));
     if (hierarchical)
-      CHECK(bind_bidi_stack(m, "encoder/hierarchical_level_1/", m->encoder[0].output_size,
-                            &m->encoder[1], err, err_size));
+      CHECK(bind_bidi_stack(m, tmpl, 1, m->encoder[0].output_size, &m->encoder[1], err, err_size));
   }
   /* mu/sigma may exist without the LSTMs; their input size then cannot be checked against them. */
-  const mvf_tensor *mu = find(m, "encoder/mu/kernel");
+  char mu_name[64], sigma_name[64], kernel[80];
+  part_fields mu_f = {.latent = "mu"}, sigma_f = {.latent = "sigma"};
+  part_name(mu_name, sizeof mu_name, MVS_LATENT, &mu_f, "");
+  part_name(sigma_name, sizeof sigma_name, MVS_LATENT, &sigma_f, "");
+  part_name(kernel, sizeof kernel, MVS_LATENT, &mu_f, "kernel");
+  const mvf_tensor *mu = mvf_find_tensor(&m->file, kernel);
   if (mu) {
     int in = m->encoder_levels ? m->encoder[m->encoder_levels - 1].output_size : mu->rows;
-    CHECK(bind_dense(m, "encoder/mu/", in, info->z_size, &m->mu, err, err_size));
+    CHECK(bind_dense(m, mu_name, in, info->z_size, &m->mu, err, err_size));
     m->has_mu = 1;
-    if (find(m, "encoder/sigma/kernel")) {
-      CHECK(bind_dense(m, "encoder/sigma/", in, info->z_size, &m->sigma, err, err_size));
+    part_name(kernel, sizeof kernel, MVS_LATENT, &sigma_f, "kernel");
+    if (exists(m, kernel)) {
+      CHECK(bind_dense(m, sigma_name, in, info->z_size, &m->sigma, err, err_size));
       m->has_sigma = 1;
     }
   }
   if (m->encoder_levels && !m->has_mu)
-    return FAIL("the encoder has LSTM weights but 'encoder/mu/kernel' is missing");
+    return FAIL("the encoder has LSTM weights but '%skernel' is missing", mu_name);
+  return MVAE_OK;
+}
+
+/* A tensor the configuration does not use is a misspelt or corrupted name (which could otherwise
+ * silently turn an encoder into nothing) or a part this engine does not know: refused, named. */
+static mvae_status check_all_bound(const mvae_model *m, char *err, size_t err_size) {
+  for (uint32_t i = 0; i < m->file.n_tensors; i++) {
+    const mvf_tensor *t = &m->file.tensors[i];
+    if (!t->bound)
+      return FAIL("tensor '%.*s' is not part of this model's configuration (%s decoder, %s "
+                  "encoder): an unknown or misspelt name, or the rest of its layer is missing",
+                  (int)t->name_len, t->name, m->info.hierarchical ? "hierarchical" : "flat",
+                  m->encoder_levels == 0   ? "no"
+                  : m->encoder_levels == 2 ? "hierarchical"
+                                           : "bidirectional");
+  }
   return MVAE_OK;
 }
 
 mvae_status mvae_model_build(mvae_model *m, char *err, size_t err_size) {
   CHECK(read_config(m, err, err_size));
+  /* The note converters assume these widths; a mismatch would make encode/decode meaningless. */
+  CHECK(mvae_converter_check(&m->info, err, err_size));
   CHECK(widen_f16_tensors(m, err, err_size));
   CHECK(bind_decoder(m, err, err_size));
   CHECK(bind_encoder(m, err, err_size));
+  CHECK(check_all_bound(m, err, err_size));
   mvae_info *info = &m->info;
   info->has_encoder = m->encoder_levels > 0;
   info->has_sigma = info->has_encoder && m->has_sigma;

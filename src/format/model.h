@@ -6,6 +6,7 @@
 #include "kernels/activations.h"
 #include "kernels/kernels.h"
 #include "musicvae.h"
+#include "nn/arena.h"
 
 #define MVAE_MAX_LAYERS 8
 
@@ -41,12 +42,14 @@ typedef struct mvae_lstm_stack {
   int n_layers;
   mvae_lstm_layer layers[MVAE_MAX_LAYERS];
   int state_size; /* sum of units: the c and h halves of an initial-state projection */
+  int max_units;  /* the widest layer: what per-layer scratch must hold */
 } mvae_lstm_stack;
 
 /* A bidirectional stack: forward and backward LSTMs, layer l > 0 reading [fw; bw] of layer l-1. */
 typedef struct mvae_bidi_stack {
   mvae_lstm_stack fw, bw;
   int output_size; /* 2 * top units */
+  int max_units;   /* the widest layer of either direction */
 } mvae_bidi_stack;
 
 /* One track's autoregressive LSTM decoder (the whole flat decoder, or a core decoder). */
@@ -75,6 +78,11 @@ struct mvae_model {
   mvae_lstm_stack conductor;
   int n_tracks;
   mvae_core_decoder tracks[MVAE_MAX_TRACKS];
+
+  /* Scratch of the forward passes, allocated once at load for the largest chunk a call runs, then
+   * reused by every call: a model handle serves one caller at a time, as musicvae.h says. */
+  mvae_arena scratch;
+  int encode_chunk; /* sequences the encoder runs together (fits the scratch) */
 
   char last_error[512];
 };

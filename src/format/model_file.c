@@ -3,6 +3,7 @@
 #include "format/model_file.h"
 
 #include "api/errors.h"
+#include "format/crc32.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,49 @@ static mvae_status parse_tensor(cursor *c, mvf_tensor *t, uint32_t index, uint64
   return MVAE_OK;
 }
 
+/* Index of the first non-finite value in a tensor's float data (f32, or q8 scales), or -1. Reads
+ * the bits (little-endian, as the format) so no NaN ever reaches the FPU. */
+static long first_non_finite_f32(const uint8_t *data, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    const uint8_t *b = data + 4 * i;
+    uint32_t exponent = ((uint32_t)b[3] << 8 | b[2]) & 0x7f80u;
+    if (exponent == 0x7f80u)
+      return (long)i;
+  }
+  return -1;
+}
+
+static long first_non_finite_f16(const uint8_t *data, size_t count) {
+  for (size_t i = 0; i < count; i++)
+    if ((data[2 * i + 1] & 0x7cu) == 0x7cu)
+      return (long)i;
+  return -1;
+}
+
+/* NaN or infinite weights make every result meaningless (empty samples, NaN latents): refused. */
+static mvae_status check_finite_values(const mvf_tensor *t, char *err, size_t err_size) {
+  size_t elements = (size_t)t->rows * (size_t)t->cols;
+  long bad;
+  const char *what = "value";
+  switch (t->dtype) {
+  case MVF_F32:
+    bad = first_non_finite_f32(t->data, elements);
+    break;
+  case MVF_F16:
+    bad = first_non_finite_f16(t->data, elements);
+    break;
+  default:
+    bad = first_non_finite_f32(
+        t->data, (size_t)t->rows * (((size_t)t->cols + (size_t)t->block - 1) / (size_t)t->block));
+    what = "q8 scale";
+    break;
+  }
+  if (bad >= 0)
+    return FAIL("tensor '%.*s': %s %ld is not a finite number (NaN or infinity)", (int)t->name_len,
+                t->name, what, bad);
+  return MVAE_OK;
+}
+
 static int compare_by_data(const void *a, const void *b) {
   const mvf_tensor *x = *(const mvf_tensor *const *)a, *y = *(const mvf_tensor *const *)b;
   return x->data < y->data ? -1 : x->data > y->data;
@@ -202,11 +246,36 @@ static mvae_status parse_tables(cursor *c, mvf_file *f, uint64_t data_offset, ui
     for (uint32_t j = 0; j < i; j++)
       if (same_name(t->name, t->name_len, f->tensors[j].name, f->tensors[j].name_len))
         return FAIL("tensor '%.*s' appears twice", (int)t->name_len, t->name);
+    if ((status = check_finite_values(t, err, err_size)) != MVAE_OK)
+      return status;
   }
   if (c->pos > data_offset)
     return FAIL("header tables end at byte %zu, after data_offset %llu", c->pos,
                 (unsigned long long)data_offset);
   return check_overlaps(f, err, err_size);
+}
+
+uint32_t mvf_file_crc32(const uint8_t *buf, size_t size) {
+  static const uint8_t zeros[4] = {0, 0, 0, 0};
+  uint32_t crc = mvf_crc32(0, buf, MVF_CRC_OFFSET);
+  crc = mvf_crc32(crc, zeros, 4);
+  return mvf_crc32(crc, buf + MVF_CRC_OFFSET + 4, size - MVF_CRC_OFFSET - 4);
+}
+
+/* Version 2's checksum fields; checked before any table is read, so a corrupted file is reported
+ * as corrupted rather than by whichever field the damage happened to hit. */
+static mvae_status check_checksum(cursor *c, char *err, size_t err_size) {
+  uint32_t stored, reserved;
+  if (!read_u32(c, &stored) || !read_u32(c, &reserved))
+    return FAIL("file is %zu bytes, too short for an MVAE version 2 header", c->size);
+  uint32_t computed = mvf_file_crc32(c->base, c->size);
+  if (stored != computed)
+    return FAIL("checksum mismatch: the file is corrupted or truncated (stored CRC-32 %08x, "
+                "computed %08x)",
+                stored, computed);
+  if (reserved != 0)
+    return FAIL("header field at byte 36 is %u, must be 0", reserved);
+  return MVAE_OK;
 }
 
 mvae_status mvf_parse(const uint8_t *buf, size_t size, mvf_file *out, char *err, size_t err_size) {
@@ -224,8 +293,16 @@ mvae_status mvf_parse(const uint8_t *buf, size_t size, mvf_file *out, char *err,
   if (!read_u32(&c, &version) || !read_u32(&c, &out->n_meta) || !read_u32(&c, &out->n_tensors) ||
       !read_u64(&c, &data_offset) || !read_u64(&c, &data_size))
     return FAIL("file is %zu bytes, too short for an MVAE header", size);
-  if (version != MVF_VERSION)
-    return FAIL("unsupported MVAE version %u (this engine reads version %u)", version, MVF_VERSION);
+  if (version < MVF_VERSION_OLDEST || version > MVF_VERSION)
+    return FAIL("unsupported MVAE version %u (this engine reads versions %u..%u)", version,
+                MVF_VERSION_OLDEST, MVF_VERSION);
+  out->version = version;
+  if (data_offset > size || data_size != size - data_offset)
+    return FAIL("file is %zu bytes but the header says %llu + %llu (truncated or padded?)", size,
+                (unsigned long long)data_offset, (unsigned long long)data_size);
+  mvae_status status;
+  if (version >= 2 && (status = check_checksum(&c, err, err_size)) != MVAE_OK)
+    return status;
   if (out->n_meta > MVF_MAX_META)
     return FAIL("%u metadata entries (at most %u)", out->n_meta, MVF_MAX_META);
   if (out->n_tensors > MVF_MAX_TENSORS)
@@ -233,16 +310,13 @@ mvae_status mvf_parse(const uint8_t *buf, size_t size, mvf_file *out, char *err,
   if (data_offset % MVF_ALIGN != 0)
     return FAIL("data_offset %llu is not a multiple of %u", (unsigned long long)data_offset,
                 MVF_ALIGN);
-  if (data_offset > size || data_size != size - data_offset)
-    return FAIL("file is %zu bytes but the header says %llu + %llu (truncated or padded?)", size,
-                (unsigned long long)data_offset, (unsigned long long)data_size);
   out->meta = calloc(out->n_meta ? out->n_meta : 1, sizeof *out->meta);
   out->tensors = calloc(out->n_tensors ? out->n_tensors : 1, sizeof *out->tensors);
   if (!out->meta || !out->tensors) {
     mvf_release(out);
     return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY, "out of memory");
   }
-  mvae_status status = parse_tables(&c, out, data_offset, data_size, err, err_size);
+  status = parse_tables(&c, out, data_offset, data_size, err, err_size);
   if (status != MVAE_OK)
     mvf_release(out);
   return status;

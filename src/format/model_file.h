@@ -9,7 +9,11 @@
 #include <stdint.h>
 
 #define MVF_MAGIC "MVAE"
-#define MVF_VERSION 1u
+#define MVF_VERSION 2u        /* what writers write: version 1's layout plus a CRC-32 */
+#define MVF_VERSION_OLDEST 1u /* version 1 files (no checksum) still load */
+#define MVF_HEADER_V1 32u
+#define MVF_HEADER_V2 40u /* ... then u32 crc32 at 32 and u32 reserved (0) at 36 */
+#define MVF_CRC_OFFSET 32u
 #define MVF_MAX_META 256u
 #define MVF_MAX_TENSORS 1024u
 #define MVF_MAX_NAME 255u
@@ -46,16 +50,23 @@ typedef struct mvf_tensor {
   int block;      /* q8: elements per scale */
   const uint8_t *data;
   size_t nbytes;
+  int bound; /* set by the model builder for each tensor its configuration uses */
 } mvf_tensor;
 
 typedef struct mvf_file {
+  uint32_t version;
   mvf_meta *meta;
   uint32_t n_meta;
   mvf_tensor *tensors;
   uint32_t n_tensors;
 } mvf_file;
 
-/* Parses and validates; on failure returns MVAE_ERR_BAD_MODEL (or OUT_OF_MEMORY) with a message. */
+/* The CRC-32 a version 2 file stores: over the whole file, its 4 checksum bytes read as zeros.
+ * size must be at least MVF_HEADER_V2. */
+uint32_t mvf_file_crc32(const uint8_t *buf, size_t size);
+
+/* Parses and validates (checksum, structure, finite weights); on failure returns MVAE_ERR_BAD_MODEL
+ * (or OUT_OF_MEMORY) with a message. */
 mvae_status mvf_parse(const uint8_t *buf, size_t size, mvf_file *out, char *err, size_t err_size);
 void mvf_release(mvf_file *file);
 

@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/* Compiled without -mavx2: the build says by MVAE_USE_AVX2 that activations_avx2.c has AVX2. */
+/* Compiled without -mavx2: the build says by MVAE_USE_AVX2 that kernels_avx2.c (which holds the
+ * AVX2 activations too) has AVX2. */
 #if defined(MVAE_USE_AVX2) && (defined(__x86_64__) || defined(__i386__))
 #define MVA_HAVE_AVX2 1
 extern const mva_impl mva_avx2;

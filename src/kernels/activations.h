@@ -34,6 +34,18 @@
 #define MVA_TANH_C7 (-929569.0f / 638512875.0f)
 #define MVA_TANH_C8 (6404582.0f / 10854718875.0f)
 
+/* The two polynomials, highest power first, for Horner's rule: p = c[0]; p = p * x + c[k], k = 1..
+ * Every implementation evaluates them so, in this order. */
+#define MVA_EXP_POLY                                                                               \
+  { MVA_EXP_C7, MVA_EXP_C6, MVA_EXP_C5, MVA_EXP_C4, MVA_EXP_C3, MVA_EXP_C2, 1.0f, 1.0f }
+#define MVA_EXP_POLY_LEN 8
+#define MVA_TANH_POLY                                                                              \
+  {                                                                                                \
+    MVA_TANH_C8, MVA_TANH_C7, MVA_TANH_C6, MVA_TANH_C5, MVA_TANH_C4, MVA_TANH_C3, MVA_TANH_C2,     \
+        MVA_TANH_C1, 1.0f                                                                          \
+  }
+#define MVA_TANH_POLY_LEN 9
+
 typedef struct mva_impl {
   const char *name;
   /* gates [4 * units] (i, j, f, o) -> c, h [units] updated in place. */

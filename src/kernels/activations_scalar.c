@@ -5,19 +5,22 @@
 #include <stdint.h>
 #include <string.h>
 
+static const float exp_poly[MVA_EXP_POLY_LEN] = MVA_EXP_POLY;
+static const float tanh_poly[MVA_TANH_POLY_LEN] = MVA_TANH_POLY;
+
+static float horner(const float *c, int n, float x) {
+  float p = c[0];
+  for (int k = 1; k < n; k++)
+    p = p * x + c[k];
+  return p;
+}
+
 float mva_expf(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
   float n = floorf(x * MVA_LOG2E + 0.5f);
   float r = (x - n * MVA_LN2_HI) - n * MVA_LN2_LO;
-  float p = MVA_EXP_C7;
-  p = p * r + MVA_EXP_C6;
-  p = p * r + MVA_EXP_C5;
-  p = p * r + MVA_EXP_C4;
-  p = p * r + MVA_EXP_C3;
-  p = p * r + MVA_EXP_C2;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  float p = horner(exp_poly, MVA_EXP_POLY_LEN, r);
   /* 2^n, n in [-126, 127]; a NaN x leaves p NaN, and n must not reach the (undefined) cast. */
   uint32_t bits = (uint32_t)((n == n ? (int32_t)n : 0) + 127) << 23;
   float scale;
@@ -32,17 +35,7 @@ float mva_sigmoidf(float x) {
 float mva_tanhf(float x) {
   float a = fabsf(x);
   if (a < MVA_TANH_SMALL) {
-    float s = x * x;
-    float p = MVA_TANH_C8;
-    p = p * s + MVA_TANH_C7;
-    p = p * s + MVA_TANH_C6;
-    p = p * s + MVA_TANH_C5;
-    p = p * s + MVA_TANH_C4;
-    p = p * s + MVA_TANH_C3;
-    p = p * s + MVA_TANH_C2;
-    p = p * s + MVA_TANH_C1;
-    p = p * s + 1.0f;
-    return x * p;
+    return x * horner(tanh_poly, MVA_TANH_POLY_LEN, x * x);
   }
   float t = a > MVA_TANH_BIG ? 1.0f : 1.0f - 2.0f / (mva_expf(a + a) + 1.0f);
   return x < 0.0f ? -t : t;

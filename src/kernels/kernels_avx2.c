@@ -1,4 +1,4 @@
-/* kernels_avx2.c: kernels.h with 256-bit AVX2 vectors (8 floats).
+/* kernels_avx2.c: kernels.h and activations.h with 256-bit AVX2 vectors (8 floats).
  *
  * Every kernel performs the operation order kernels.h defines (and kernels_scalar.c follows),
  * vectorised across output columns only, with separate multiply and add (never FMA), so the results
@@ -44,6 +44,9 @@ enum {
   Q8_SINGLE_ROW_VECS = 4
 };
 
+#define VF_OP(op) _mm256_##op##_ps
+#include "kernels/simd_ops.h"
+
 static inline vf vf_load(const float *p) {
   return _mm256_loadu_ps(p);
 }
@@ -52,12 +55,6 @@ static inline void vf_store(float *p, vf v) {
 }
 static inline vf vf_set1(float a) {
   return _mm256_set1_ps(a);
-}
-static inline vf vf_add(vf a, vf b) {
-  return _mm256_add_ps(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return _mm256_mul_ps(a, b);
 }
 
 /* nv * LANES int8 weights as floats (exact). */
@@ -77,6 +74,35 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
 #include "kernels/kernels_tiles.h"
 
 const mvk_impl mvk_avx2 = {"avx2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
+
+/* ---- Activations (activations_body.h). */
+static inline vf vf_abs(vf a) {
+  return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
+}
+static inline vf vf_neg(vf a) {
+  return _mm256_xor_ps(_mm256_set1_ps(-0.0f), a);
+}
+static inline vf vf_lt(vf a, vf b) {
+  return _mm256_cmp_ps(a, b, _CMP_LT_OQ);
+}
+static inline vf vf_gt(vf a, vf b) {
+  return _mm256_cmp_ps(a, b, _CMP_GT_OQ);
+}
+static inline vf vf_select(vf mask, vf if_true, vf if_false) {
+  return _mm256_blendv_ps(if_false, if_true, mask);
+}
+static inline vf vf_floor(vf y) {
+  return _mm256_floor_ps(y);
+}
+static inline vf vf_exp2i(vf n) {
+  return _mm256_castsi256_ps(
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+}
+
+/* The LSTM activations, written once over the primitives above. */
+#include "kernels/activations_body.h"
+
+const mva_impl mva_avx2 = {"avx2", simd_lstm_cell, simd_tanh_inplace};
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */

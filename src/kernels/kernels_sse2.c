@@ -1,4 +1,4 @@
-/* kernels_sse2.c: kernels.h with 128-bit SSE2 vectors (4 floats), for any x86-64.
+/* kernels_sse2.c: kernels.h and activations.h with 128-bit SSE2 vectors (4 floats), for any x86-64.
  *
  * Every kernel performs the operation order kernels.h defines (and kernels_scalar.c follows),
  * vectorised across output columns only, with separate multiply and add (never FMA), so the results
@@ -45,6 +45,9 @@ enum {
   Q8_SINGLE_ROW_VECS = 8
 };
 
+#define VF_OP(op) _mm_##op##_ps
+#include "kernels/simd_ops.h"
+
 static inline vf vf_load(const float *p) {
   return _mm_loadu_ps(p);
 }
@@ -53,12 +56,6 @@ static inline void vf_store(float *p, vf v) {
 }
 static inline vf vf_set1(float a) {
   return _mm_set1_ps(a);
-}
-static inline vf vf_add(vf a, vf b) {
-  return _mm_add_ps(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return _mm_mul_ps(a, b);
 }
 
 /* SSE2 has no sign-extending load: each byte is duplicated into the bytes above it (bytes b b b b
@@ -95,6 +92,39 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
 #include "kernels/kernels_tiles.h"
 
 const mvk_impl mvk_sse2 = {"sse2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
+
+/* ---- Activations (activations_body.h): SSE2 has no floor or blend instructions; both are built
+ * from exact operations. */
+static inline vf vf_abs(vf a) {
+  return _mm_andnot_ps(_mm_set1_ps(-0.0f), a);
+}
+static inline vf vf_neg(vf a) {
+  return _mm_xor_ps(_mm_set1_ps(-0.0f), a);
+}
+static inline vf vf_lt(vf a, vf b) {
+  return _mm_cmplt_ps(a, b);
+}
+static inline vf vf_gt(vf a, vf b) {
+  return _mm_cmpgt_ps(a, b);
+}
+static inline vf vf_select(vf mask, vf if_true, vf if_false) {
+  return _mm_or_ps(_mm_and_ps(mask, if_true), _mm_andnot_ps(mask, if_false));
+}
+/* floor for |y| < 2^31: truncate, then step down where truncation went up (negative non-integers).
+ */
+static inline vf vf_floor(vf y) {
+  vf t = _mm_cvtepi32_ps(_mm_cvttps_epi32(y));
+  return _mm_sub_ps(t, _mm_and_ps(_mm_cmpgt_ps(t, y), _mm_set1_ps(1.0f)));
+}
+static inline vf vf_exp2i(vf n) {
+  return _mm_castsi128_ps(
+      _mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23));
+}
+
+/* The LSTM activations, written once over the primitives above. */
+#include "kernels/activations_body.h"
+
+const mva_impl mva_sse2 = {"sse2", simd_lstm_cell, simd_tanh_inplace};
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */

@@ -1,4 +1,4 @@
-/* kernels_wasm.c: kernels.h with WebAssembly SIMD128 vectors (4 floats).
+/* kernels_wasm.c: kernels.h and activations.h with WebAssembly SIMD128 vectors (4 floats).
  *
  * Every kernel performs the operation order kernels.h defines (and kernels_scalar.c follows),
  * vectorised across output columns only, with separate multiply and add (never FMA), so the results
@@ -32,9 +32,9 @@ typedef v128_t vf;
 /* Tile shapes (measured on Zen 3): f32 4x3 uses 12 accumulators + broadcast + product of the 16
  * vector registers. q8 4x4 needs a few more and the compiler spills some sums to L1, yet it beat
  * the spill-free 4x2, as the per-row scale product and broadcast are shared by twice the columns.
- * Four q8 vectors (16 or 32 columns) also stay inside one 32-column scale block. The batch-1 tile
- * is 32 columns wide: 64 (8 AVX2 vectors) measured 40% slower. Under V8 (15 usable vector
- * registers) a 32-column f32 one-row tile spills; 16 columns made batch-1 decode 17% faster. */
+ * Four q8 vectors (16 columns here) also stay inside one 32-column scale block. The batch-1 f32
+ * tile is 16 columns (4 vectors): under V8 (15 usable vector registers) a 32-column one spills, and
+ * 16 made batch-1 decode 17% faster. The batch-1 q8 tile is 32 columns (8 vectors). */
 enum {
   LANES = 4,
   F32_TILE_BATCH = 4,
@@ -45,6 +45,9 @@ enum {
   Q8_SINGLE_ROW_VECS = 8
 };
 
+#define VF_OP(op) wasm_f32x4_##op
+#include "kernels/simd_ops.h"
+
 static inline vf vf_load(const float *p) {
   return wasm_v128_load(p);
 }
@@ -53,12 +56,6 @@ static inline void vf_store(float *p, vf v) {
 }
 static inline vf vf_set1(float a) {
   return wasm_f32x4_splat(a);
-}
-static inline vf vf_add(vf a, vf b) {
-  return wasm_f32x4_add(a, b);
-}
-static inline vf vf_mul(vf a, vf b) {
-  return wasm_f32x4_mul(a, b);
 }
 
 /* int32 lanes (|q| < 2^22) to float, exactly: adding q to the bits of 1.5 * 2^23 gives the float
@@ -95,6 +92,35 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
 
 const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32,
                                    simd_axpy_q8};
+
+/* ---- Activations (activations_body.h). f32x4 min/max propagate NaN, as the scalar comparisons
+ * leave it in place. */
+static inline vf vf_abs(vf a) {
+  return wasm_f32x4_abs(a);
+}
+static inline vf vf_neg(vf a) {
+  return wasm_f32x4_neg(a);
+}
+static inline vf vf_lt(vf a, vf b) {
+  return wasm_f32x4_lt(a, b);
+}
+static inline vf vf_gt(vf a, vf b) {
+  return wasm_f32x4_gt(a, b);
+}
+static inline vf vf_select(vf mask, vf if_true, vf if_false) {
+  return wasm_v128_bitselect(if_true, if_false, mask);
+}
+static inline vf vf_floor(vf y) {
+  return wasm_f32x4_floor(y);
+}
+static inline vf vf_exp2i(vf n) {
+  return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+}
+
+/* The LSTM activations, written once over the primitives above. */
+#include "kernels/activations_body.h"
+
+const mva_impl mva_wasm_simd128 = {"wasm_simd128", simd_lstm_cell, simd_tanh_inplace};
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */

@@ -23,31 +23,29 @@ typedef struct core_state {
   int32_t *previous; /* [batch]: previous output class, -1 for none (zeros) */
 } core_state;
 
-static size_t core_state_floats(const mvae_core_decoder *d, int batch) {
+/* Scratch bytes of the c and h states of every layer of `stack`, its gates and its initial-state
+ * projection, for `batch` sequences. */
+static size_t stack_state_bytes(const mvae_lstm_stack *stack, int batch) {
   size_t n = 0;
-  int max_units = 0;
-  for (int l = 0; l < d->rnn.n_layers; l++) {
-    n += 2 * mvae_arena_floats((size_t)batch * d->rnn.layers[l].units);
-    if (d->rnn.layers[l].units > max_units)
-      max_units = d->rnn.layers[l].units;
-  }
-  n += mvae_arena_floats((size_t)batch * 4 * max_units);
-  n += mvae_arena_floats((size_t)batch * 4 * d->rnn.layers[0].units);
-  n += mvae_arena_floats((size_t)batch * d->depth);
-  n += mvae_arena_floats((size_t)batch * 2 * d->rnn.state_size);
-  n += mvae_arena_floats((size_t)batch); /* previous, as int32 */
-  return n;
+  for (int l = 0; l < stack->n_layers; l++)
+    n = mvae_size_add_sat(n, 2 * mvae_arena_floats2(batch, stack->layers[l].units));
+  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, 4 * (size_t)stack->max_units));
+  return mvae_size_add_sat(n, mvae_arena_floats2(batch, 2 * (size_t)stack->state_size));
+}
+
+static size_t core_state_bytes(const mvae_core_decoder *d, int batch) {
+  size_t n = stack_state_bytes(&d->rnn, batch);
+  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, 4 * (size_t)d->rnn.layers[0].units));
+  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, d->depth));
+  return mvae_size_add_sat(n, mvae_arena_floats(batch)); /* previous, as int32 */
 }
 
 static void core_state_take(core_state *s, const mvae_core_decoder *d, int batch, mvae_arena *a) {
-  int max_units = 0;
   for (int l = 0; l < d->rnn.n_layers; l++) {
     s->c[l] = mvae_arena_take(a, (size_t)batch * d->rnn.layers[l].units);
     s->h[l] = mvae_arena_take(a, (size_t)batch * d->rnn.layers[l].units);
-    if (d->rnn.layers[l].units > max_units)
-      max_units = d->rnn.layers[l].units;
   }
-  s->gates = mvae_arena_take(a, (size_t)batch * 4 * max_units);
+  s->gates = mvae_arena_take(a, (size_t)batch * 4 * d->rnn.max_units);
   s->cond_gates = mvae_arena_take(a, (size_t)batch * 4 * d->rnn.layers[0].units);
   s->logits = mvae_arena_take(a, (size_t)batch * d->depth);
   s->init = mvae_arena_take(a, (size_t)batch * 2 * d->rnn.state_size);
@@ -145,6 +143,15 @@ static void conductor_step(const mvae_model *m, float **c, float **h, float *gat
   }
 }
 
+size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
+  size_t need = 0;
+  for (int t = 0; t < m->n_tracks; t++)
+    need = mvae_size_add_sat(need, core_state_bytes(&m->tracks[t], batch));
+  if (m->info.hierarchical)
+    need = mvae_size_add_sat(need, stack_state_bytes(&m->conductor, batch));
+  return need;
+}
+
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                             int32_t *tokens) {
   const mvae_info *info = &m->info;
@@ -158,40 +165,24 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
     offset += info->output_depths[t];
   }
 
-  size_t need = 0;
-  for (int t = 0; t < num_tracks; t++)
-    need += core_state_floats(&m->tracks[t], batch);
   const mvae_lstm_stack *cs = &m->conductor;
-  if (info->hierarchical) {
-    int max_units = 0;
-    for (int l = 0; l < cs->n_layers; l++) {
-      need += 2 * mvae_arena_floats((size_t)batch * cs->layers[l].units);
-      if (cs->layers[l].units > max_units)
-        max_units = cs->layers[l].units;
-    }
-    need += mvae_arena_floats((size_t)batch * 4 * max_units) +
-            mvae_arena_floats((size_t)batch * 2 * cs->state_size);
-  }
-  mvae_arena arena;
-  if (!mvae_arena_init(&arena, need))
+  mvae_arena *arena = &m->scratch;
+  if (!mvae_arena_reserve(arena, decoder_scratch_bytes(m, batch)))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the decoder");
   core_state state[MVAE_MAX_TRACKS];
   for (int t = 0; t < num_tracks; t++)
-    core_state_take(&state[t], &m->tracks[t], batch, &arena);
+    core_state_take(&state[t], &m->tracks[t], batch, arena);
 
   if (!info->hierarchical) {
     core_decode(m, &m->tracks[0], &state[0], z, z_size, batch, 0, info->num_steps, &out[0]);
   } else {
     float *c[MVAE_MAX_LAYERS], *h[MVAE_MAX_LAYERS];
-    int max_units = 0;
     for (int l = 0; l < cs->n_layers; l++) {
-      c[l] = mvae_arena_take(&arena, (size_t)batch * cs->layers[l].units);
-      h[l] = mvae_arena_take(&arena, (size_t)batch * cs->layers[l].units);
-      if (cs->layers[l].units > max_units)
-        max_units = cs->layers[l].units;
+      c[l] = mvae_arena_take(arena, (size_t)batch * cs->layers[l].units);
+      h[l] = mvae_arena_take(arena, (size_t)batch * cs->layers[l].units);
     }
-    float *gates = mvae_arena_take(&arena, (size_t)batch * 4 * max_units);
-    float *init = mvae_arena_take(&arena, (size_t)batch * 2 * cs->state_size);
+    float *gates = mvae_arena_take(arena, (size_t)batch * 4 * cs->max_units);
+    float *init = mvae_arena_take(arena, (size_t)batch * 2 * cs->state_size);
     lstm_initial_state(&m->compute, &m->conductor_init, cs, z, z_size, batch, init, c, h);
     int seg_steps = info->num_steps / info->num_segments;
     int top_units = cs->layers[cs->n_layers - 1].units;
@@ -203,6 +194,5 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
                     u * seg_steps, seg_steps, &out[t]);
     }
   }
-  mvae_arena_free(&arena);
   return MVAE_OK;
 }

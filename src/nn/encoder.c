@@ -16,32 +16,28 @@ typedef struct step_input {
   int sparse; /* one-hot / multi-hot: skip zeros */
 } step_input;
 
-static int max_units(const mvae_lstm_stack *s) {
-  int units = 0;
-  for (int l = 0; l < s->n_layers; l++)
-    if (s->layers[l].units > units)
-      units = s->layers[l].units;
-  return units;
+/* Scratch bytes bidi_forward takes for `steps` steps of `batch` sequences (saturating). */
+static size_t bidi_scratch(const mvae_bidi_stack *bidi, int steps, int batch) {
+  size_t units = (size_t)bidi->max_units, rows = (size_t)steps * batch;
+  size_t one_output = mvae_arena_floats2(rows, 2 * units), state = mvae_arena_floats2(batch, units);
+  return mvae_size_add_sat(
+      mvae_size_add_sat(one_output, one_output),
+      mvae_size_add_sat(mvae_arena_floats2(rows, 4 * units), mvae_size_add_sat(state, state)));
 }
 
-/* Runs `bidi` over `steps` steps and writes [last fw h; last bw h] of the top layer to out[b]. */
-static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step_input in,
-                                int steps, int batch, float *out, int ldo) {
+/* Runs `bidi` over `steps` steps and writes [last fw h; last bw h] of the top layer to out[b]. Its
+ * scratch comes from `arena` (sized with bidi_scratch) and is handed back on return. */
+static void bidi_forward(const mvae_model *m, const mvae_bidi_stack *bidi, step_input in, int steps,
+                         int batch, float *out, int ldo, mvae_arena *arena) {
   const mvae_compute *cx = &m->compute;
-  int units =
-      max_units(&bidi->fw) > max_units(&bidi->bw) ? max_units(&bidi->fw) : max_units(&bidi->bw);
+  int units = bidi->max_units;
   size_t seq_width = 2 * (size_t)units; /* a layer's [fw; bw] output at one step */
-  size_t rows = (size_t)steps * batch;
-  mvae_arena arena;
-  size_t need = 2 * mvae_arena_floats(rows * seq_width) + mvae_arena_floats(rows * 4 * units) +
-                2 * mvae_arena_floats((size_t)batch * units);
-  if (!mvae_arena_init(&arena, need))
-    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
-  float *layer_out[2] = {mvae_arena_take(&arena, rows * seq_width),
-                         mvae_arena_take(&arena, rows * seq_width)};
-  float *gates = mvae_arena_take(&arena, rows * 4 * units);
-  float *c = mvae_arena_take(&arena, (size_t)batch * units);
-  float *h = mvae_arena_take(&arena, (size_t)batch * units);
+  size_t rows = (size_t)steps * batch, mark = arena->used;
+  float *layer_out[2] = {mvae_arena_take(arena, rows * seq_width),
+                         mvae_arena_take(arena, rows * seq_width)};
+  float *gates = mvae_arena_take(arena, rows * 4 * units);
+  float *c = mvae_arena_take(arena, (size_t)batch * units);
+  float *h = mvae_arena_take(arena, (size_t)batch * units);
 
   int n_layers = bidi->fw.n_layers;
   for (int l = 0; l < n_layers; l++) {
@@ -84,51 +80,59 @@ static mvae_status bidi_forward(mvae_model *m, const mvae_bidi_stack *bidi, step
                  h + (size_t)b * h_units, sizeof(float) * h_units);
     }
   }
-  mvae_arena_free(&arena);
-  return MVAE_OK;
+  arena->used = mark;
+}
+
+size_t encoder_scratch_bytes(const mvae_model *m, int batch) {
+  const mvae_info *info = &m->info;
+  int steps = info->num_steps, segments = info->num_segments;
+  if (m->encoder_levels == 0)
+    return 0;
+  const mvae_bidi_stack *top = &m->encoder[m->encoder_levels - 1];
+  if (m->encoder_levels == 1)
+    return mvae_size_add_sat(mvae_arena_floats2(batch, top->output_size),
+                             bidi_scratch(top, steps, batch));
+  size_t passes = bidi_scratch(&m->encoder[0], steps / segments, batch);
+  if (bidi_scratch(top, segments, batch) > passes)
+    passes = bidi_scratch(top, segments, batch);
+  size_t embeddings = mvae_arena_floats2((size_t)batch * segments, m->encoder[0].output_size);
+  return mvae_size_add_sat(mvae_size_add_sat(mvae_arena_floats2(batch, top->output_size), passes),
+                           embeddings);
 }
 
 mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu,
                             float *sigma) {
   const mvae_info *info = &m->info;
   int steps = info->num_steps, depth = info->input_depth;
+  int hierarchical = m->encoder_levels == 2, segments = info->num_segments;
   const mvae_bidi_stack *top = &m->encoder[m->encoder_levels - 1];
-  mvae_arena arena;
-  int segments = info->num_segments;
-  size_t need = mvae_arena_floats((size_t)batch * top->output_size) +
-                (m->encoder_levels == 2
-                     ? mvae_arena_floats((size_t)batch * segments * m->encoder[0].output_size)
-                     : 0);
-  if (!mvae_arena_init(&arena, need))
+  int width0 = m->encoder[0].output_size;
+  mvae_arena *arena = &m->scratch;
+  if (!mvae_arena_reserve(arena, encoder_scratch_bytes(m, batch)))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
-  float *final_state = mvae_arena_take(&arena, (size_t)batch * top->output_size);
-  mvae_status status = MVAE_OK;
+  float *final_state = mvae_arena_take(arena, (size_t)batch * top->output_size);
   step_input in = {inputs, (size_t)steps * depth, (size_t)depth, depth, 1};
-  if (m->encoder_levels == 1) {
-    status = bidi_forward(m, top, in, steps, batch, final_state, top->output_size);
+  if (!hierarchical) {
+    bidi_forward(m, top, in, steps, batch, final_state, top->output_size, arena);
   } else {
     /* Level 0 encodes each segment on its own; level 1 reads the segment embeddings. */
-    int seg_steps = steps / segments, width = m->encoder[0].output_size;
-    float *embeddings = mvae_arena_take(&arena, (size_t)batch * segments * width);
-    for (int u = 0; u < segments && status == MVAE_OK; u++) {
+    int seg_steps = steps / segments;
+    float *embeddings = mvae_arena_take(arena, (size_t)batch * segments * width0);
+    for (int u = 0; u < segments; u++) {
       step_input seg = in;
       seg.base = inputs + (size_t)u * seg_steps * depth;
-      status = bidi_forward(m, &m->encoder[0], seg, seg_steps, batch,
-                            embeddings + (size_t)u * width, segments * width);
+      bidi_forward(m, &m->encoder[0], seg, seg_steps, batch, embeddings + (size_t)u * width0,
+                   segments * width0, arena);
     }
-    step_input level1 = {embeddings, (size_t)segments * width, (size_t)width, width, 0};
-    if (status == MVAE_OK)
-      status = bidi_forward(m, top, level1, segments, batch, final_state, top->output_size);
+    step_input level1 = {embeddings, (size_t)segments * width0, (size_t)width0, width0, 0};
+    bidi_forward(m, top, level1, segments, batch, final_state, top->output_size, arena);
   }
-  if (status == MVAE_OK) {
-    dense_forward(&m->compute, &m->mu, final_state, top->output_size, mu, info->z_size, batch);
-    if (sigma) {
-      dense_forward(&m->compute, &m->sigma, final_state, top->output_size, sigma, info->z_size,
-                    batch);
-      for (size_t i = 0; i < (size_t)batch * info->z_size; i++)
-        sigma[i] = (float)mvm_softplus(sigma[i]);
-    }
+  dense_forward(&m->compute, &m->mu, final_state, top->output_size, mu, info->z_size, batch);
+  if (sigma) {
+    dense_forward(&m->compute, &m->sigma, final_state, top->output_size, sigma, info->z_size,
+                  batch);
+    for (size_t i = 0; i < (size_t)batch * info->z_size; i++)
+      sigma[i] = (float)mvm_softplus(sigma[i]);
   }
-  mvae_arena_free(&arena);
-  return status;
+  return MVAE_OK;
 }

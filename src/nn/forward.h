@@ -4,6 +4,11 @@
 
 #include "format/model.h"
 
+/* Scratch bytes each pass takes for `batch` sequences (SIZE_MAX if that overflows). The model
+ * reserves the most its calls can ask for once, at load (api.c), so the passes never allocate. */
+size_t encoder_scratch_bytes(const mvae_model *m, int batch);
+size_t decoder_scratch_bytes(const mvae_model *m, int batch);
+
 /* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size]. */
 mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma);
 

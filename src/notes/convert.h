@@ -212,4 +212,9 @@ mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int 
 }
 #endif
 
+/* Whether a model's shapes are those its converter produces and reads (track count, each track's
+ * depth, the encoder input width, a pitch range, num_steps in range); a message in err if not.
+ * The one home of these rules: the loader calls it once, so the note calls need not. */
+mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_size);
+
 #endif /* MVAE_CONVERT_H */

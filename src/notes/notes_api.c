@@ -1,51 +1,54 @@
 /* notes_api.c: mvae_notes_to_input and mvae_tokens_to_notes, the public note-sequence calls, on top
- * of the model-independent converters in convert.h. Only the public mvae_model_info is used to
- * learn the model's converter, so this file does not depend on the model's internals. */
+ * of the model-independent converters in convert.h, and the one check of a model's shapes against
+ * its converter (made once, at load). Only the public mvae_info is used to learn the model's
+ * converter, so this file does not depend on the model's internals. */
 #include "api/errors.h"
 #include "musicvae.h"
 #include "notes/convert.h"
 
 #include <stdint.h>
 
-/* The sizes the converters need, checked against what the model says its tensors are. */
-static mvae_status converter_info(mvae_model *model, mvae_info *info) {
-  mvae_status status = mvae_model_info(model, info);
-  if (status != MVAE_OK)
-    return status;
+mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_size) {
+  static const char *const names[] = {"melody", "drums", "trio"};
+  if ((unsigned)info->converter > MVAE_CONVERTER_TRIO)
+    return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "unknown converter type %d",
+                             (int)info->converter);
+  const char *name = names[info->converter];
   if (!mvae_num_steps_ok(info->num_steps))
-    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "num_steps %d outside 1..%d", info->num_steps,
-                     MVAE_CONVERT_MAX_STEPS);
-  int melody_depth = mvae_melody_depth(info->min_pitch, info->max_pitch);
-  switch (info->converter) {
-  case MVAE_CONVERTER_MELODY:
-    if (melody_depth == 0 || info->input_depth != melody_depth || info->num_tracks != 1 ||
-        info->output_depths[0] != melody_depth)
-      return mvae_fail(model, MVAE_ERR_UNSUPPORTED,
-                       "melody converter: pitch range %d..%d does not match input depth %d, "
-                       "output depth %d",
-                       info->min_pitch, info->max_pitch, info->input_depth, info->output_depths[0]);
-    return MVAE_OK;
-  case MVAE_CONVERTER_DRUMS: {
-    int input_depth = info->drums_roll_input ? MVAE_DRUM_ROLL_WIDTH : MVAE_DRUM_LABELS;
-    if (info->input_depth != input_depth || info->num_tracks != 1 ||
-        info->output_depths[0] != MVAE_DRUM_LABELS)
-      return mvae_fail(model, MVAE_ERR_UNSUPPORTED,
-                       "drums converter: input depth %d (expected %d), output depth %d "
-                       "(expected %d)",
-                       info->input_depth, input_depth, info->output_depths[0], MVAE_DRUM_LABELS);
-    return MVAE_OK;
+    return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "num_steps %d outside 1..%d",
+                             info->num_steps, MVAE_CONVERT_MAX_STEPS);
+  int melody = mvae_melody_depth(info->min_pitch, info->max_pitch);
+  if (melody == 0 && info->converter != MVAE_CONVERTER_DRUMS)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "%s converter: no pitch range %d..%d", name, info->min_pitch,
+                             info->max_pitch);
+  /* Each converter's track depths and input width, as its encoding defines them. */
+  int tracks = 1, depths[3] = {melody, 0, 0}, input = melody;
+  if (info->converter == MVAE_CONVERTER_DRUMS) {
+    depths[0] = MVAE_DRUM_LABELS;
+    input = info->drums_roll_input ? MVAE_DRUM_ROLL_WIDTH : MVAE_DRUM_LABELS;
+  } else if (info->converter == MVAE_CONVERTER_TRIO) {
+    tracks = 3;
+    depths[1] = melody;
+    depths[2] = MVAE_DRUM_LABELS;
+    input = mvae_trio_input_depth(info->min_pitch, info->max_pitch);
   }
-  case MVAE_CONVERTER_TRIO:
-    if (melody_depth == 0 ||
-        info->input_depth != mvae_trio_input_depth(info->min_pitch, info->max_pitch) ||
-        info->num_tracks != 3 || info->output_depths[0] != melody_depth ||
-        info->output_depths[1] != melody_depth || info->output_depths[2] != MVAE_DRUM_LABELS)
-      return mvae_fail(model, MVAE_ERR_UNSUPPORTED,
-                       "trio converter: pitch range %d..%d does not match input depth %d",
-                       info->min_pitch, info->max_pitch, info->input_depth);
-    return MVAE_OK;
-  }
-  return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "unknown converter type %d", (int)info->converter);
+  if (info->num_tracks != tracks)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "converter '%s' needs %d output track(s), the model has %d", name,
+                             tracks, info->num_tracks);
+  for (int t = 0; t < tracks; t++)
+    if (info->output_depths[t] != depths[t])
+      return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                               "%s converter: output depth %d of track %d, expected %d (pitches "
+                               "%d..%d)",
+                               name, info->output_depths[t], t, depths[t], info->min_pitch,
+                               info->max_pitch);
+  if (info->input_depth != input)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "%s converter: input_depth %d, expected %d", name, info->input_depth,
+                             input);
+  return MVAE_OK;
 }
 
 /* Turns a converter error into the model's last error. */
@@ -64,14 +67,12 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
   mvae_clear_error(model);
   if (!input)
     return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
-  if (n_notes < 0 || (n_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p)", n_notes,
-                     (const void *)notes);
-  mvae_info info;
-  mvae_status status = converter_info(model, &info);
-  if (status != MVAE_OK)
-    return status;
-
+  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
+                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  mvae_info info; /* its converter fields were checked at load (mvae_converter_check) */
+  mvae_model_info(model, &info);
+  mvae_status status = MVAE_OK;
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
@@ -102,11 +103,9 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
   if (!tokens || !n_notes || max_notes < 0 || (max_notes > 0 && !notes))
     return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_notes %d)", max_notes);
   *n_notes = 0;
-  mvae_info info;
-  mvae_status status = converter_info(model, &info);
-  if (status != MVAE_OK)
-    return status;
-
+  mvae_info info; /* checked at load */
+  mvae_model_info(model, &info);
+  mvae_status status = MVAE_OK;
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:

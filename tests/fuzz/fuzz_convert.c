@@ -5,8 +5,7 @@
  * is folded into its valid range; with it set fields are taken raw, so invalid notes appear. Every
  * converter and its inverse is run, and the invariants below are asserted (abort on failure).
  *
- * clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *   tests/fuzz/fuzz_convert.c src/convert_*.c -lm -o fuzz_convert */
+ * Built by CMake with -DMVAE_FUZZ=ON (see CMakeLists.txt), over the instrumented library. */
 #include "notes/convert.h"
 
 #include <stdint.h>

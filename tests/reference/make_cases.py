@@ -22,6 +22,8 @@ import numpy as np
 
 from mvae_ref import MusicVAERef, mvae_format
 
+tname = mvae_format.tensor_name
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
 WEIGHT_STD = 0.5  # gates partly saturate, logits spread ~1, greedy tokens change often
 BIAS_STD = 0.1
@@ -54,23 +56,22 @@ class WeightMaker:
         self.tensors[prefix + "kernel"] = self.rng.normal(0, WEIGHT_STD, (n_in, n_out))
         self.tensors[prefix + "bias"] = self.rng.normal(0, BIAS_STD, n_out)
 
-    def lstm_stack(self, fmt, n_in, units):
+    def lstm_stack(self, part, n_in, units, **fields):
         for l, u in enumerate(units):
-            self.dense(fmt.format(l), n_in + u, 4 * u)
+            self.dense(tname(part, layer=l, **fields), n_in + u, 4 * u)
             n_in = u
 
-    def bidirectional(self, prefix, n_in, units):
+    def bidirectional(self, part, n_in, units, level=None):
         for l, u in enumerate(units):
             for d in ("fw", "bw"):
-                self.dense(f"{prefix}cell_{l}/bidirectional_rnn/{d}/multi_rnn_cell/cell_0/"
-                           "lstm_cell/", n_in + u, 4 * u)
+                self.dense(tname(part, level=level, layer=l, direction=d), n_in + u, 4 * u)
             n_in = 2 * u
         return n_in
 
-    def core_decoder(self, prefix, cond, depth, units):
-        self.dense(prefix + "z_to_initial_state/", cond, 2 * sum(units))
-        self.lstm_stack(prefix + "multi_rnn_cell/cell_{}/lstm_cell/", depth + cond, units)
-        self.dense(prefix + "output_projection/", units[-1], depth)
+    def core_decoder(self, core, cond, depth, units):
+        self.dense(tname("decoder_init", core=core), cond, 2 * sum(units))
+        self.lstm_stack("decoder_lstm", depth + cond, units, core=core)
+        self.dense(tname("decoder_output", core=core), units[-1], depth)
 
 
 def build_model(name, cfg):
@@ -79,23 +80,23 @@ def build_model(name, cfg):
     depths, z = cfg["depths"], cfg["z"]
     hier = "conductor" in cfg
     if cfg["encoder"] == "bidirectional":
-        final = w.bidirectional("encoder/", sum(depths), cfg["enc"])
+        final = w.bidirectional("encoder_lstm", sum(depths), cfg["enc"])
     elif cfg["encoder"] == "hierarchical":
-        level0 = w.bidirectional("encoder/hierarchical_level_0/", sum(depths), cfg["enc"][0])
-        final = w.bidirectional("encoder/hierarchical_level_1/", level0, cfg["enc"][1])
+        level0 = w.bidirectional("hier_encoder_lstm", sum(depths), cfg["enc"][0], level=0)
+        final = w.bidirectional("hier_encoder_lstm", level0, cfg["enc"][1], level=1)
     if cfg["encoder"]:
-        w.dense("encoder/mu/", final, z)
-        w.dense("encoder/sigma/", final, z)
+        w.dense(tname("latent", latent="mu"), final, z)
+        w.dense(tname("latent", latent="sigma"), final, z)
     if hier:
         cond = cfg["conductor"]
-        w.dense("decoder/hierarchical_level_0/initial_state/", z, 2 * sum(cond))
-        w.lstm_stack("decoder/hierarchical_level_0/cell_{}/lstm_cell/", 1, cond)
+        w.dense(tname("conductor_init"), z, 2 * sum(cond))
+        w.lstm_stack("conductor_lstm", 1, cond)
         if len(depths) == 1:
-            w.core_decoder("core_decoder/decoder/", cond[-1], depths[0], cfg["dec"])
+            w.core_decoder(tname("core_decoder"), cond[-1], depths[0], cfg["dec"])
         for i, depth in enumerate(depths if len(depths) > 1 else []):
-            w.core_decoder(f"core_decoder/core_decoder_{i}/decoder/", cond[-1], depth, cfg["dec"])
+            w.core_decoder(tname("core_decoder_track", track=i), cond[-1], depth, cfg["dec"])
     else:
-        w.core_decoder("decoder/", z, depths[0], cfg["dec"])
+        w.core_decoder(tname("flat_decoder"), z, depths[0], cfg["dec"])
 
     meta = {
         "general.architecture": "musicvae",

@@ -102,6 +102,37 @@ def q8_error_bounds():
 
 
 @test
+def reads_version_1_files():
+    """Files written before the checksum (tests/data, the shipped models) still read."""
+    good = write_bytes(META, sample_tensors())
+    data_offset = struct.unpack_from("<Q", good, 16)[0]
+    # The same file in version 1: no checksum fields, tables right after the 32-byte header.
+    v1 = bytearray(good[:data_offset])
+    del v1[32:40]
+    struct.pack_into("<I", v1, 4, 1)
+    v1 = bytes(v1) + bytes(8) + good[data_offset:]
+    meta, raw = fmt.read_model_raw(v1)
+    assert meta == META and list(raw) == list(sample_tensors())
+    assert struct.unpack_from("<I", good, 4)[0] == fmt.VERSION == 2
+    assert struct.unpack_from("<I", good, fmt.CRC_OFFSET)[0] == fmt.file_crc32(good)
+
+
+@test
+def schema_is_the_one_list_of_names():
+    """src/format/schema.json: the C header is generated from it, and names fill as documented."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    gen = os.path.join(root, "tools", "gen_schema.py")
+    import subprocess
+    assert subprocess.run([sys.executable, gen, "--check"]).returncode == 0, (
+        "src/format/schema_names.h is stale: run tools/gen_schema.py")
+    assert fmt.tensor_name("decoder_lstm", core=fmt.tensor_name("core_decoder_track", track=2),
+                           layer=1) == "core_decoder/core_decoder_2/decoder/multi_rnn_cell/cell_1/lstm_cell/"
+    assert fmt.tensor_name("encoder_lstm", layer=0, direction="bw") == (
+        "encoder/cell_0/bidirectional_rnn/bw/multi_rnn_cell/cell_0/lstm_cell/")
+    assert fmt.tensor_name("latent", latent="mu") + "kernel" == "encoder/mu/kernel"
+
+
+@test
 def writer_is_deterministic():
     a = write_bytes(META, sample_tensors(), quantize="q8")
     b = write_bytes(META, sample_tensors(), quantize="q8")
@@ -150,7 +181,7 @@ def rejects_corrupt_files():
         "truncated to the data section": good[:struct.unpack_from("<Q", good, 16)[0]],
         "one byte too many": good + b"\0",
         "bad magic": b"MVAF" + good[4:],
-        "bad version": patched(good, 4, "I", 2),
+        "bad version": patched(good, 4, "I", 3),
         "too many metadata entries": patched(good, 8, "I", 257),
         "metadata runs past the header": patched(good, 8, "I", 200),
         "too many tensors": patched(good, 12, "I", 1025),
@@ -178,6 +209,23 @@ def rejects_corrupt_files():
     for what, buf in cases.items():
         assert buf != good, what
         expect_reject(buf, what)
+        # With the checksum made to match, the structural check itself must refuse it.
+        if len(buf) >= fmt.HEADER_SIZE:
+            expect_reject(fmt.seal(buf), what + " (checksum recomputed)")
+    data_offset = struct.unpack_from("<Q", good, 16)[0]
+    flipped = bytearray(good)
+    flipped[data_offset + 5] ^= 0x10
+    expect_reject(bytes(flipped), "one flipped bit in the tensor data")
+    expect_reject(patched(good, fmt.CRC_OFFSET + 4, "I", 1), "reserved field set")
+    nan_bias = bytearray(good)
+    struct.pack_into("<f", nan_bias, data_offset, float("nan"))  # a/kernel's first q8 scale
+    expect_reject(fmt.seal(nan_bias), "a NaN q8 scale")
+    try:
+        fmt.write_model(os.devnull, META, {"a/bias": np.array([1.0, np.inf], np.float32)})
+    except fmt.MVAEFormatError:
+        pass
+    else:
+        raise AssertionError("wrote an infinite weight")
     try:
         fmt.write_model(os.devnull, {"k": {"a": 1}}, {})
     except fmt.MVAEFormatError:
