@@ -173,6 +173,14 @@ def segment_latents(model, posterior, windows, batch=256):
     return shape(embs), shape(mus), shape(sigmas)
 
 
+def chosen_windows(kind, bars, split, limit, seed):
+    """The random windows a run uses (the same for its latents and its fine-tuning)."""
+    windows = data.load_windows(kind, bars, split)
+    if limit and limit < len(windows):
+        windows = windows[np.sort(np.random.default_rng(seed).choice(len(windows), limit, False))]
+    return windows
+
+
 def cached_latents(model, posterior, kind, split, limit, seed, two_bar_path, cache_dir):
     """segment_latents of up to `limit` random windows, cached beside the run."""
     with open(two_bar_path, 'rb') as f:
@@ -180,9 +188,7 @@ def cached_latents(model, posterior, kind, split, limit, seed, two_bar_path, cac
     path = os.path.join(cache_dir, f'latents_{kind}_{split}_{limit}_{seed}_{tag}.pt')
     if os.path.exists(path):
         return torch.load(path)
-    windows = data.load_windows(kind, model.cfg.bars, split)
-    if limit and limit < len(windows):
-        windows = windows[np.sort(np.random.default_rng(seed).choice(len(windows), limit, False))]
+    windows = chosen_windows(kind, model.cfg.bars, split, limit, seed)
     t0 = time.time()
     out = segment_latents(model, posterior, windows)
     print(f'latents of {len(windows)} {kind} {split} windows: {time.time() - t0:.0f} s', flush=True)
@@ -267,21 +273,123 @@ def train(args):
     log.close()
 
 
-def export(args):
-    ck = torch.load(os.path.join(args.run, CKPT), weights_only=False)
-    cfg = get_config(CONFIG)
-    model, _ = build(args.two_bar or ck['two_bar'], cfg)
+def latent_stage_model(run, two_bar=None):
+    """The full model after the latent stage: trained parts in place, A and c folded."""
+    ck = torch.load(os.path.join(run, CKPT), weights_only=False)
+    model, _ = build(two_bar or ck['two_bar'], get_config(CONFIG))
     trainer = LatentTrainer(model, ck.get('loss', 'decoder'))
     trainer.load_state_dict(ck['trainer'])
     fold_affine(model, trainer.affine_a, trainer.affine_c)
+    return model, ck
+
+
+FINETUNE_CKPT = 'finetune.pt'
+
+
+def conditioning_parameters(model):
+    """What end-to-end fine-tuning may change of the core decoder: the weights that read the
+    conditioning vector (z_to_initial_state, and the conditioning rows of cell 0's kernel, masked
+    by a gradient hook so that the rows for the previous output and h stay Magenta's)."""
+    params = []
+    for core in model.decoder.cores:
+        params += [core.z_to_initial_state.kernel, core.z_to_initial_state.bias]
+        cell0 = core.cell.cells[0]
+        cell0.kernel.requires_grad_(True)
+        mask = torch.zeros_like(cell0.kernel)
+        mask[core.depth:cell0.n_in] = 1.0
+        cell0.kernel.register_hook(lambda g, m=mask: g * m)
+        params.append(cell0.kernel)
+    return params
+
+
+def finetune(args):
+    """Stage 2: end to end through the core decoder (teacher forcing, cross-entropy of every
+    step, + beta * KL over free bits), from the latent stage; the level-0 encoder's outputs come
+    from the latent stage's cache, so only level 1, mu / sigma, the conductor and the core
+    decoder's conditioning weights train."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model, ck1 = latent_stage_model(args.run)
+    cfg = model.cfg
+    for p in model.parameters():
+        p.requires_grad_(False)
+    m = model
+    parts = [m.encoder.level1, m.mu, m.sigma, m.decoder.initial_state, m.decoder.conductor]
+    params = [p for mod in parts for p in mod.parameters()] + conditioning_parameters(model)
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(params, lr=args.lr)
+    path = os.path.join(args.run, FINETUNE_CKPT)
+    step, elapsed = 0, 0.0
+    if os.path.exists(path):
+        ck = torch.load(path, weights_only=False)
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['optimizer'])
+        step, elapsed = ck['step'], ck['elapsed']
+        torch.set_rng_state(ck['torch_rng'])
+    cache = os.path.join(args.run, 'cache')
+    two_bar_model, posterior = build(ck1['two_bar'], cfg)
+    emb, _, _ = cached_latents(two_bar_model, posterior, ck1['data'], 'train', ck1['windows'], 1,
+                               ck1['two_bar'], cache)
+    windows = torch.from_numpy(chosen_windows(ck1['data'], cfg.bars, 'train', ck1['windows'], 1)
+                               .astype(np.int64))
+    assert len(windows) == len(emb)
+    log = open(os.path.join(args.run, 'train.log'), 'a')
+    say = lambda msg: (print(msg, flush=True), log.write(msg + '\n'), log.flush())
+    say(f'{CONFIG} end-to-end stage: {len(emb)} windows, batch {args.batch}, step {step}')
+    gen = np.random.default_rng(args.seed + 1000 + step)
+    t_start = time.time()
+    while step < args.steps:
+        idx = torch.from_numpy(gen.integers(0, len(emb), args.batch))
+        x = windows[idx]
+        h = m.encoder.level1(emb[idx].float())
+        mu, sigma = m.mu(h), F.softplus(m.sigma(h))
+        z = mu + sigma * torch.randn_like(mu)
+        logits = model.decode_logits(z, x)[0]
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 0].reshape(-1),
+                             reduction='none').view(len(x), -1).sum(1)
+        kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(1)
+        loss = ce.mean() + args.beta * torch.clamp(kl - cfg.free_bits * LN2, min=0.0).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        now = elapsed + time.time() - t_start
+        last = args.minutes and now >= 60 * args.minutes
+        if step % args.log_every == 0 or step == args.steps or last:
+            acc = (logits.argmax(-1) == x[:, 0]).float().mean().item()
+            say(f'finetune step {step} loss {loss.item():.2f} recon {ce.mean().item():.2f} '
+                f'kl_bits {kl.mean().item() / LN2:.1f} acc {acc:.4f} elapsed {now:.0f}s')
+        if step % args.ckpt_every == 0 or step == args.steps or last:
+            save_atomic({'model': model.state_dict(), 'optimizer': opt.state_dict(),
+                         'step': step, 'elapsed': now, 'torch_rng': torch.get_rng_state(),
+                         'batch': args.batch}, path)
+        if last:
+            say(f'stopped after {args.minutes} minutes at step {step}')
+            break
+    log.close()
+
+
+def export(args):
+    model, ck = latent_stage_model(args.run, args.two_bar)
+    tuned = os.path.join(args.run, FINETUNE_CKPT)
+    stage2 = ''
+    if os.path.exists(tuned):
+        ck2 = torch.load(tuned, weights_only=False)
+        model.load_state_dict(ck2['model'])
+        stage2 = (f'; then end to end through the frozen core decoder (its conditioning weights '
+                  f'fine-tuned), {ck2["step"]} steps at batch {ck2["batch"]}, '
+                  f'{ck2["elapsed"] / 60:.0f} min')
+    cfg = model.cfg
     source = (f'training/conductor.py, config {CONFIG}: level-0 encoder and core decoder from '
               f'{os.path.basename(ck["two_bar"])} (Magenta\'s mel_2bar_small decoder, recurrent '
               f'and output weights unchanged; conditioning weights re-expressed); level-1 '
               f'encoder, mu/sigma and conductor trained on latent sequences of {ck["windows"]} '
               f'{ck["data"]} 16-bar windows, {ck["step"]} steps at batch {ck["batch"]}, '
-              f'{ck["elapsed"] / 60:.0f} min on cpu x1')
+              f'{ck["elapsed"] / 60:.0f} min on cpu x1' + stage2)
     meta = model_metadata(cfg, args.name, args.description, args.license, source)
-    tensors = {n: p.detach().numpy() for n, p in model.tf_parameters().items()}
+    tensors = {n: p.detach().numpy().copy() for n, p in model.tf_parameters().items()}
     mvae_format.write_model(args.out, meta, tensors, quantize=args.quantize, block=32)
     print(f'wrote {args.out}: {len(tensors)} tensors')
 
@@ -306,6 +414,17 @@ def main(argv=None):
     t.add_argument('--threads', type=int, default=1)
     t.add_argument('--log-every', type=int, default=100)
     t.add_argument('--ckpt-every', type=int, default=500)
+    f = sub.add_parser('finetune')
+    f.add_argument('--run', required=True, help='a run of the latent stage')
+    f.add_argument('--steps', type=int, default=2000)
+    f.add_argument('--minutes', type=float, default=None)
+    f.add_argument('--batch', type=int, default=32)
+    f.add_argument('--lr', type=float, default=3e-4)
+    f.add_argument('--beta', type=float, default=0.2)
+    f.add_argument('--seed', type=int, default=1)
+    f.add_argument('--threads', type=int, default=1)
+    f.add_argument('--log-every', type=int, default=20)
+    f.add_argument('--ckpt-every', type=int, default=50)
     e = sub.add_parser('export')
     e.add_argument('--run', required=True)
     e.add_argument('--out', required=True)
@@ -315,7 +434,7 @@ def main(argv=None):
     e.add_argument('--description', default=None)
     e.add_argument('--license', default='Apache-2.0')
     args = p.parse_args(argv)
-    return train(args) if args.cmd == 'train' else export(args)
+    return {'train': train, 'finetune': finetune, 'export': export}[args.cmd](args)
 
 
 if __name__ == '__main__':
