@@ -35,6 +35,7 @@ Runs checkpoint (atomically) and resume; `--minutes` stops with a checkpoint.
 """
 import argparse
 import hashlib
+import json
 import math
 import os
 import sys
@@ -392,6 +393,20 @@ def export(args):
     tensors = {n: p.detach().numpy().copy() for n, p in model.tf_parameters().items()}
     mvae_format.write_model(args.out, meta, tensors, quantize=args.quantize, block=32)
     print(f'wrote {args.out}: {len(tensors)} tensors')
+    if args.config_json:
+        record = {'config': cfg.to_dict(), 'two_bar': os.path.basename(ck['two_bar']),
+                  'data': ck['data'], 'windows': ck['windows'],
+                  'latent_stage': {'steps': ck['step'], 'batch': ck['batch'],
+                                   'train_seconds': round(ck['elapsed']), 'loss': ck.get('loss')},
+                  'end_to_end_stage': None if not stage2 else {
+                      'steps': ck2['step'], 'batch': ck2['batch'],
+                      'train_seconds': round(ck2['elapsed'])},
+                  'hardware': 'cpu x1, 1 thread (2-vCPU AMD EPYC VM, shared)',
+                  'frozen': 'level-0 encoder; core decoder recurrent and output weights'}
+        with open(args.config_json + '.tmp', 'w') as f:
+            json.dump(record, f, indent=1)
+            f.write('\n')
+        os.replace(args.config_json + '.tmp', args.config_json)
 
 
 def main(argv=None):
@@ -433,6 +448,7 @@ def main(argv=None):
     e.add_argument('--name', default='mel_16bar')
     e.add_argument('--description', default=None)
     e.add_argument('--license', default='Apache-2.0')
+    e.add_argument('--config-json', default=None, help='also write the training record (JSON)')
     args = p.parse_args(argv)
     return {'train': train, 'finetune': finetune, 'export': export}[args.cmd](args)
 
