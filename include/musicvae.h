@@ -149,6 +149,49 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes);
 
+/* ---- Refinement: gradient steps on z through the frozen decoder ------------------------------
+ * The amortized encoder's mu can miss melodies unlike its training data; a few Adam steps on z
+ * that lower the decoder's teacher-forced loss of the sequence itself reconstruct it much better.
+ * Flat one-track decoders (e.g. mel_2bar_small, drums_2bar); hierarchical decoders give
+ * MVAE_ERR_UNSUPPORTED. Deterministic: the same inputs and options give the same z on every
+ * platform (a time budget only decides how many steps are taken). */
+
+#define MVAE_REFINE_MAX_STEPS 100000
+#define MVAE_REFINE_DEFAULT_STEPS 30
+#define MVAE_REFINE_DEFAULT_LEARNING_RATE 0.05f
+
+typedef struct mvae_refine_opts {
+  int steps;           /* Adam steps, 0..MVAE_REFINE_MAX_STEPS (0: return the starting z) */
+  float learning_rate; /* Adam's step size; 0: MVAE_REFINE_DEFAULT_LEARNING_RATE */
+  float
+      time_budget_ms;  /* > 0: take no further step once this much wall-clock time has passed
+                          since the call began (the steps taken are still deterministic); 0: none */
+  float prior_weight;  /* >= 0: adds prior_weight * |z|^2 / 2 (the N(0, I) prior's log-density,
+                          up to a constant) to each sequence's loss; 0: none */
+  const float *z_init; /* optional float[batch][z_size]: start here instead of at mu (required
+                          when the model has no encoder) */
+  const int32_t
+      *targets;      /* optional int32[batch][num_tracks][num_steps]: the tokens to reconstruct;
+                        NULL: the inputs' own (each input step must then be one-hot) */
+  float *loss;       /* optional out float[batch]: the returned z's teacher-forced loss */
+  float *loss_start; /* optional out float[batch]: the starting z's loss */
+  int *steps_done;   /* optional out: Adam steps taken (< steps if the time budget ran out) */
+} mvae_refine_opts;
+
+/* Teacher-forced loss of `targets` (int32[batch][num_tracks][num_steps]) under the decoder at z:
+ * loss[b] = -sum over steps t of log p(targets[b][t] | z[b], targets[b][< t]) in nats, and if grad
+ * is not NULL, grad[b] = d loss[b] / d z[b] (float[batch][z_size]). */
+mvae_status mvae_decoder_loss(mvae_model *model, const float *z, const int32_t *targets, int batch,
+                              float *loss, float *grad);
+
+/* Encodes inputs (float[batch][num_steps][input_depth], as mvae_encode; may be NULL when
+ * opts->z_init and opts->targets are both given) to mu, then takes opts->steps Adam steps on each
+ * z against its sequence's teacher-forced loss (plus the optional prior term), and writes to z_out
+ * (float[batch][z_size]) the z with the lowest loss seen, the start included (so never worse than
+ * mu by that measure). opts NULL: MVAE_REFINE_DEFAULT_STEPS at the default learning rate. */
+mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batch,
+                                const mvae_refine_opts *opts, float *z_out);
+
 #ifdef __cplusplus
 }
 #endif
