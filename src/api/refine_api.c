@@ -62,14 +62,16 @@ static mvae_status targets_from_inputs(mvae_model *m, const float *inputs, int b
                      width, m->info.output_depths[0]);
   for (size_t s = 0; s < (size_t)batch * T; s++) {
     const float *row = inputs + s * width;
-    int hot = -1;
+    int hot = -1, ones = 0, others = 0;
     for (int k = 0; k < width; k++) {
-      if (row[k] == 1.0f && hot < 0)
+      if (row[k] == 1.0f) {
         hot = k;
-      else if (row[k] != 0.0f)
-        hot = -2;
+        ones++;
+      } else if (row[k] != 0.0f) {
+        others++;
+      }
     }
-    if (hot < 0)
+    if (ones != 1 || others)
       return mvae_fail(m, MVAE_ERR_BAD_INPUT,
                        "input step %zu of sequence %zu is not one-hot, so it names no token to "
                        "reconstruct (pass opts->targets)",

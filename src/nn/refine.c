@@ -45,6 +45,7 @@ struct mvae_refiner {
   float *dh_in;       /* [T][B][max H]: gradient arriving at a layer's h from above */
   float *dh, *dc;     /* [B][max H]: the recurrent gradients */
   float *gate_sum;    /* [B][4 H0]: layer 0's gate gradients summed over steps */
+  double *exps;       /* [depth]: exp(logit - max) of one step */
 };
 
 int refiner_supports(const mvae_model *m, const char **why) {
@@ -62,13 +63,16 @@ int refiner_supports(const mvae_model *m, const char **why) {
 /* out[c][r] = W[row0 + r][c] for r < nrows, as fp32 (int8 weights dequantized), and the matrix
  * {cols rows, nrows columns} pointing at it. */
 static mvae_matrix transpose_rows(const mvae_matrix *w, int row0, int nrows, float *out) {
-  for (int r = 0; r < nrows; r++) {
-    size_t row = (size_t)(row0 + r);
-    for (int c = 0; c < w->cols; c++) {
-      float v = w->f32 ? w->f32[row * w->cols + c]
-                       : w->scales[row * w->nblk + c / w->block] * (float)w->q8[row * w->cols + c];
-      out[(size_t)c * nrows + r] = v;
-    }
+  enum { TILE = 16 }; /* 16 source rows at a time: contiguous reads, 64-byte runs of writes */
+  for (int r0 = 0; r0 < nrows; r0 += TILE) {
+    int r1 = r0 + TILE < nrows ? r0 + TILE : nrows;
+    for (int c = 0; c < w->cols; c++)
+      for (int r = r0; r < r1; r++) {
+        size_t row = (size_t)(row0 + r);
+        out[(size_t)c * nrows + r] =
+            w->f32 ? w->f32[row * w->cols + c]
+                   : w->scales[row * w->nblk + c / w->block] * (float)w->q8[row * w->cols + c];
+      }
   }
   return (mvae_matrix){w->cols, nrows, out, NULL, NULL, 0, 0};
 }
@@ -103,7 +107,8 @@ mvae_refiner *refiner_create(mvae_model *m, int max_batch) {
       B * state + 2 * B * 4 * H0 + T * B * (size_t)r->depth + T * B * Hmax + 2 * B * Hmax;
   r->weights = malloc(sizeof(float) * weight_floats);
   r->scratch = malloc(sizeof(float) * scratch_floats);
-  if (!r->weights || !r->scratch) {
+  r->exps = malloc(sizeof(double) * (size_t)r->depth);
+  if (!r->weights || !r->scratch || !r->exps) {
     refiner_free(r);
     return NULL;
   }
@@ -154,30 +159,35 @@ void refiner_free(mvae_refiner *r) {
     return;
   free(r->weights);
   free(r->scratch);
+  free(r->exps);
   free(r);
 }
 
-/* TF's LSTMBlockCell update on gates[B][4H] (bias and products already in), exactly as
- * mva_lstm_cell_units computes it, keeping the activated gates (in place) and tanh(c). */
-static void cell_forward(float *gates, const float *c_prev, float *c, float *h, float *tanh_c,
-                         int batch, int units) {
+/* TF's LSTMBlockCell update on gates[B][4H] (bias and products already in): c and h through the
+ * model's own cell (so they are the decoder's bits), and for the backward pass tanh(c) and the
+ * activated gates, in place. sigmoid(x) = (1 + tanh(x / 2)) / 2 lets one vectorised tanh pass do
+ * all four gates; these values feed only the gradient, where its rounding (~1e-7) is harmless. */
+static void cell_forward(const mvae_compute *cx, float *gates, const float *c_prev, float *c,
+                         float *h, float *tanh_c, int batch, int units) {
+  size_t n = (size_t)batch * units;
+  memcpy(c, c_prev, sizeof(float) * n);
+  for (int b = 0; b < batch; b++)
+    cx->activations->lstm_cell(c + (size_t)b * units, h + (size_t)b * units,
+                               gates + (size_t)b * 4 * units, units);
+  memcpy(tanh_c, c, sizeof(float) * n);
+  cx->activations->tanh_inplace(tanh_c, (int)n);
   for (int b = 0; b < batch; b++) {
     float *g = gates + (size_t)b * 4 * units;
-    size_t o = (size_t)b * units;
     for (int u = 0; u < units; u++) {
-      float input_gate = mva_sigmoidf(g[u]);
-      float candidate = mva_tanhf(g[units + u]);
-      float forget_gate = mva_sigmoidf(g[2 * units + u] + 1.0f);
-      float output_gate = mva_sigmoidf(g[3 * units + u]);
-      float cell = c_prev[o + u] * forget_gate + input_gate * candidate;
-      float tc = mva_tanhf(cell);
-      c[o + u] = cell;
-      tanh_c[o + u] = tc;
-      h[o + u] = tc * output_gate;
-      g[u] = input_gate;
-      g[units + u] = candidate;
-      g[2 * units + u] = forget_gate;
-      g[3 * units + u] = output_gate;
+      g[u] = 0.5f * g[u];
+      g[2 * units + u] = 0.5f * (g[2 * units + u] + 1.0f); /* the forget bias */
+      g[3 * units + u] = 0.5f * g[3 * units + u];
+    }
+    cx->activations->tanh_inplace(g, 4 * units);
+    for (int u = 0; u < units; u++) {
+      g[u] = 0.5f + 0.5f * g[u];
+      g[2 * units + u] = 0.5f + 0.5f * g[2 * units + u];
+      g[3 * units + u] = 0.5f + 0.5f * g[3 * units + u];
     }
   }
 }
@@ -240,7 +250,7 @@ static void forward(mvae_refiner *r, const float *z, const int32_t *targets, int
                          g + (size_t)b * 4 * H);
       }
       mat_gemm(cx, &layer->kernel, layer->input_size, H, rl->h + t * state_step, H, g, 4 * H, B);
-      cell_forward(g, rl->c + t * state_step, rl->c + (t + 1) * state_step,
+      cell_forward(cx, g, rl->c + t * state_step, rl->c + (t + 1) * state_step,
                    rl->h + (t + 1) * state_step, rl->tanh_c + t * state_step, B, H);
     }
   }
@@ -255,6 +265,7 @@ static void forward(mvae_refiner *r, const float *z, const int32_t *targets, int
 static void cross_entropy(mvae_refiner *r, const int32_t *targets, int B, float *loss,
                           int gradients) {
   int T = r->steps, D = r->depth;
+  double *e = r->exps;
   for (int b = 0; b < B; b++) {
     double total = 0.0;
     for (int t = 0; t < T; t++) {
@@ -264,13 +275,14 @@ static void cross_entropy(mvae_refiner *r, const int32_t *targets, int B, float 
       for (int k = 1; k < D; k++)
         if (x[k] > top)
           top = x[k];
-      for (int k = 0; k < D; k++)
-        sum += mvm_exp((double)x[k] - top);
-      double log_z = top + mvm_log(sum);
-      total += log_z - (double)x[target];
+      for (int k = 0; k < D; k++) {
+        e[k] = mvm_exp((double)x[k] - top);
+        sum += e[k];
+      }
+      total += top + mvm_log(sum) - (double)x[target];
       if (gradients)
         for (int k = 0; k < D; k++)
-          x[k] = (float)(mvm_exp((double)x[k] - log_z) - (k == target ? 1.0 : 0.0));
+          x[k] = (float)(e[k] / sum - (k == target ? 1.0 : 0.0));
     }
     loss[b] = (float)total;
   }
