@@ -157,17 +157,21 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
  * platform (a time budget only decides how many steps are taken). */
 
 #define MVAE_REFINE_MAX_STEPS 100000
+/* The defaults, measured on mel_2bar_small (tools/refine_eval.py): on out-of-corpus melodies
+ * (Freedoom's melody and bass lines) 30 steps reach 98.6% greedy reconstruction from mu's 72.5%;
+ * the prior term keeps |z| where mu's lie (lr 0.2 without it roughly triples |z|^2). */
 #define MVAE_REFINE_DEFAULT_STEPS 30
-#define MVAE_REFINE_DEFAULT_LEARNING_RATE 0.05f
+#define MVAE_REFINE_DEFAULT_LEARNING_RATE 0.2f
+#define MVAE_REFINE_DEFAULT_PRIOR_WEIGHT 0.03f
 
 typedef struct mvae_refine_opts {
   int steps;           /* Adam steps, 0..MVAE_REFINE_MAX_STEPS (0: return the starting z) */
-  float learning_rate; /* Adam's step size; 0: MVAE_REFINE_DEFAULT_LEARNING_RATE */
+  float learning_rate; /* Adam's step size, > 0 */
   float
       time_budget_ms;  /* > 0: take no further step once this much wall-clock time has passed
                           since the call began (the steps taken are still deterministic); 0: none */
-  float prior_weight;  /* >= 0: adds prior_weight * |z|^2 / 2 (the N(0, I) prior's log-density,
-                          up to a constant) to each sequence's loss; 0: none */
+  float prior_weight;  /* >= 0: adds prior_weight * |z|^2 / 2 (the N(0, I) prior's negative
+                          log-density, up to a constant) to each sequence's loss; 0: none */
   const float *z_init; /* optional float[batch][z_size]: start here instead of at mu (required
                           when the model has no encoder) */
   const int32_t
@@ -177,6 +181,9 @@ typedef struct mvae_refine_opts {
   float *loss_start; /* optional out float[batch]: the starting z's loss */
   int *steps_done;   /* optional out: Adam steps taken (< steps if the time budget ran out) */
 } mvae_refine_opts;
+
+/* Fills opts with the defaults above, no time budget and no optional pointers. */
+void mvae_refine_opts_init(mvae_refine_opts *opts);
 
 /* Teacher-forced loss of `targets` (int32[batch][num_tracks][num_steps]) under the decoder at z:
  * loss[b] = -sum over steps t of log p(targets[b][t] | z[b], targets[b][< t]) in nats, and if grad
@@ -188,7 +195,7 @@ mvae_status mvae_decoder_loss(mvae_model *model, const float *z, const int32_t *
  * opts->z_init and opts->targets are both given) to mu, then takes opts->steps Adam steps on each
  * z against its sequence's teacher-forced loss (plus the optional prior term), and writes to z_out
  * (float[batch][z_size]) the z with the lowest loss seen, the start included (so never worse than
- * mu by that measure). opts NULL: MVAE_REFINE_DEFAULT_STEPS at the default learning rate. */
+ * mu by that measure). opts NULL: the defaults (mvae_refine_opts_init). */
 mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batch,
                                 const mvae_refine_opts *opts, float *z_out);
 

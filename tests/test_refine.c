@@ -39,7 +39,9 @@ static long reproduced_steps(mvae_model *m, const float *z, const int32_t *targe
 static void test_arguments(test_counts *c, mvae_model *m, const float *inputs,
                            const int32_t *targets, const float *mu) {
   float z[2 * TV_Z], loss[2];
-  mvae_refine_opts o = {5, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
+  mvae_refine_opts o;
+  mvae_refine_opts_init(&o);
+  o.steps = 5;
   EXPECT(c, mvae_encode_refined(NULL, inputs, 1, &o, z) == MVAE_ERR_INVALID_ARGUMENT, "NULL model");
   EXPECT(c, mvae_encode_refined(m, inputs, 1, &o, NULL) == MVAE_ERR_INVALID_ARGUMENT, "NULL z_out");
   EXPECT(c, mvae_encode_refined(m, inputs, 0, &o, z) == MVAE_ERR_INVALID_ARGUMENT, "batch 0");
@@ -60,6 +62,8 @@ static void test_arguments(test_counts *c, mvae_model *m, const float *inputs,
   EXPECT(c, mvae_encode_refined(m, inputs, 1, &bad, z) == MVAE_ERR_INVALID_ARGUMENT, "NaN rate");
   bad.learning_rate = -0.1f;
   EXPECT(c, mvae_encode_refined(m, inputs, 1, &bad, z) == MVAE_ERR_INVALID_ARGUMENT, "rate < 0");
+  bad.learning_rate = 0.0f;
+  EXPECT(c, mvae_encode_refined(m, inputs, 1, &bad, z) == MVAE_ERR_INVALID_ARGUMENT, "rate 0");
   bad = o;
   bad.time_budget_ms = -1;
   EXPECT(c, mvae_encode_refined(m, inputs, 1, &bad, z) == MVAE_ERR_INVALID_ARGUMENT, "budget < 0");
@@ -106,7 +110,11 @@ static void test_arguments(test_counts *c, mvae_model *m, const float *inputs,
          "loss: batch 0");
 
   /* Zero steps return the start; z_init and targets alone (no inputs) are enough. */
-  mvae_refine_opts none = {0, 0, 0, 0, mu, targets, loss, NULL, NULL};
+  mvae_refine_opts none = o;
+  none.steps = 0;
+  none.z_init = mu;
+  none.targets = targets;
+  none.loss = loss;
   int done = -1;
   none.steps_done = &done;
   EXPECT(c,
@@ -192,19 +200,22 @@ static void test_refinement(test_counts *c, mvae_model *m, const tv_case *cases,
   sources(cases, n, inputs, targets);
   EXPECT(c, mvae_encode(m, inputs, n, mu, NULL) == MVAE_OK, "encode");
   int done = 0;
-  mvae_refine_opts o = {30, 0, 0, 0, NULL, NULL, loss, loss0, &done};
+  mvae_refine_opts o;
+  mvae_refine_opts_init(&o); /* the defaults: 30 steps */
+  o.loss = loss;
+  o.loss_start = loss0;
+  o.steps_done = &done;
+  EXPECT(c, mvae_encode_refined(m, inputs, n, NULL, again) == MVAE_OK, "refine with NULL opts");
   EXPECT(c, mvae_encode_refined(m, inputs, n, &o, z) == MVAE_OK, "refine %d melodies: %s", n,
          mvae_last_error(m));
+  EXPECT(c, memcmp(z, again, sizeof(float) * (size_t)n * TV_Z) == 0, "NULL opts are the defaults");
   EXPECT(c, done == 30, "30 steps taken (%d)", done);
 
   double sum0 = 0, sum = 0;
-  int worse = 0;
   for (int i = 0; i < n; i++) {
     sum0 += loss0[i];
     sum += loss[i];
-    worse += loss[i] > loss0[i];
   }
-  EXPECT(c, worse == 0, "no melody's loss rose (%d did)", worse);
   EXPECT(c, sum < 0.5 * sum0, "mean loss %.3f -> %.3f nats", sum0 / n, sum / n);
   float check_loss[1];
   mvae_decoder_loss(m, z + TV_Z, targets + TV_STEPS, 1, check_loss, NULL);
@@ -226,7 +237,8 @@ static void test_refinement(test_counts *c, mvae_model *m, const tv_case *cases,
   int alone_same = 1;
   for (int i = 0; i < n; i += 17) {
     float one[TV_Z];
-    mvae_refine_opts single = {30, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
+    mvae_refine_opts single;
+    mvae_refine_opts_init(&single);
     alone_same &=
         mvae_encode_refined(m, inputs + (size_t)i * TV_STEPS * DEPTH, 1, &single, one) == MVAE_OK &&
         memcmp(one, z + (size_t)i * TV_Z, sizeof one) == 0;
@@ -234,12 +246,24 @@ static void test_refinement(test_counts *c, mvae_model *m, const tv_case *cases,
   EXPECT(c, alone_same, "a melody refined alone gets the same z as in a batch");
 
   /* A time budget stops early but keeps the result a deterministic function of the steps. */
-  mvae_refine_opts quick = {MVAE_REFINE_MAX_STEPS, 0, 1.0f, 0, NULL, NULL, NULL, NULL, &done};
+  mvae_refine_opts quick = o;
+  quick.steps = MVAE_REFINE_MAX_STEPS;
+  quick.time_budget_ms = 1.0f;
   EXPECT(c, mvae_encode_refined(m, inputs, 2, &quick, again) == MVAE_OK, "time budget runs");
   EXPECT(c, done >= 1 && done < MVAE_REFINE_MAX_STEPS, "1 ms budget: %d steps", done);
 
-  /* The prior term pulls z towards 0. */
-  mvae_refine_opts prior = {30, 0, 0, 100.0f, NULL, NULL, NULL, NULL, NULL};
+  /* Without the prior the returned z never has a higher loss than mu: it is the lowest seen. */
+  mvae_refine_opts no_prior = o;
+  no_prior.prior_weight = 0.0f;
+  EXPECT(c, mvae_encode_refined(m, inputs, 8, &no_prior, again) == MVAE_OK, "no prior runs");
+  int worse = 0;
+  for (int i = 0; i < 8; i++)
+    worse += loss[i] > loss0[i];
+  EXPECT(c, worse == 0, "no melody's loss rose (%d did)", worse);
+
+  /* A strong prior pulls z towards 0. */
+  mvae_refine_opts prior = o;
+  prior.prior_weight = 100.0f;
   double norm_plain = 0, norm_prior = 0;
   EXPECT(c, mvae_encode_refined(m, inputs, 4, &prior, again) == MVAE_OK, "prior runs");
   for (int i = 0; i < 4 * TV_Z; i++) {
@@ -264,7 +288,11 @@ static void test_other_models(test_counts *c, const float *inputs, const int32_t
   mvae_model *dec = test_load_model(MVAE_SOURCE_DIR "/build/magenta/mel_2bar_small_decoder.mvae");
   EXPECT(c, dec != NULL, "decoder-only model loads (models/build.sh makes it)");
   if (dec) {
-    mvae_refine_opts o = {10, 0, 0, 0, NULL, NULL, &loss, &loss0, NULL};
+    mvae_refine_opts o;
+    mvae_refine_opts_init(&o);
+    o.steps = 10;
+    o.loss = &loss;
+    o.loss_start = &loss0;
     EXPECT(c, mvae_encode_refined(dec, inputs, 1, &o, z) == MVAE_ERR_NO_ENCODER,
            "decoder-only model without z_init: no encoder");
     float zeros[TV_Z] = {0};

@@ -97,6 +97,7 @@ def load_library(path=None):
         'mvae_decoder_loss': (ctypes.c_int, [model_p, _F32P, _I32P, ctypes.c_int, _F32P, _F32P]),
         'mvae_encode_refined': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
                                                ctypes.POINTER(_RefineOpts), _F32P]),
+        'mvae_refine_opts_init': (None, [ctypes.POINTER(_RefineOpts)]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
@@ -242,12 +243,18 @@ class Engine:
                 None if g is None else _ptr(g[s:e], ctypes.c_float)), 'decoder_loss')
         return (loss, g) if grad else loss
 
-    def encode_refined(self, inputs=None, steps=30, learning_rate=0.0, time_budget_ms=0.0,
-                       prior_weight=0.0, z_init=None, targets=None, stats=False):
+    def encode_refined(self, inputs=None, steps=None, learning_rate=None, time_budget_ms=0.0,
+                       prior_weight=None, z_init=None, targets=None, stats=False):
         """mu of inputs [B, T, input_depth] (or z_init [B, Z]), then `steps` Adam steps on z
         against the teacher-forced loss of the inputs' own tokens (or targets [B, tracks, T]);
         returns the best z [B, Z], and with stats=True also a dict of loss_start, loss [B] and
-        steps_done (per MAX_BATCH chunk, the last)."""
+        steps_done (per MAX_BATCH chunk, the last). None: the engine's default
+        (mvae_refine_opts_init)."""
+        defaults = _RefineOpts()
+        self._lib.mvae_refine_opts_init(ctypes.byref(defaults))
+        steps = defaults.steps if steps is None else steps
+        learning_rate = defaults.learning_rate if learning_rate is None else learning_rate
+        prior_weight = defaults.prior_weight if prior_weight is None else prior_weight
         info = self.info
         x = None if inputs is None else _array(
             inputs, np.float32, (None, info['num_steps'], info['input_depth']), 'inputs')

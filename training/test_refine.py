@@ -56,8 +56,9 @@ def torch_loss_grad(model, z, targets):
     return loss.detach().numpy(), z.grad.numpy()
 
 
-def torch_refine(model, z0, targets, steps, lr):
-    """What mvae_encode_refined does, in float64: Adam on z, keeping the lowest-loss z."""
+def torch_refine(model, z0, targets, steps, lr, prior):
+    """What mvae_encode_refined does, in float64: Adam on z against the loss plus
+    prior * |z|^2 / 2, keeping the z with the lowest such objective."""
     z = torch.tensor(z0, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([z], lr=lr)
     x = torch.as_tensor(targets).long()
@@ -66,6 +67,7 @@ def torch_refine(model, z0, targets, steps, lr):
         logits = model.decode_logits(z, x)[0]
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 0].reshape(-1),
                                reduction='none').reshape(x.shape[0], -1).sum(1)
+        loss = loss + 0.5 * prior * (z * z).sum(1)
         with torch.no_grad():
             if best is None:
                 best, best_z = loss.clone(), z.detach().clone()
@@ -181,12 +183,16 @@ class TestRefine(unittest.TestCase):
         model = model_from_file('cat-mel_2bar_small', path)
         mu, events = vector_cases(8)
         with Engine(path) as eng:
-            z, stats = eng.encode_refined(z_init=mu, targets=events, steps=5, stats=True)
-        want_z, want_loss = torch_refine(model, mu, events, 5, 0.05)
-        self.assertEqual(stats['steps_done'], 5)
-        self.assertLess(np.abs(z - want_z).max(), 1e-3)
-        self.assertLess(rel_err(stats['loss'], want_loss), 1e-3)
-        self.assertTrue(np.all(stats['loss'] <= stats['loss_start']))
+            for lr, prior in ((0.05, 0.0), (0.2, 0.03)):
+                z, stats = eng.encode_refined(z_init=mu, targets=events, steps=5,
+                                              learning_rate=lr, prior_weight=prior, stats=True)
+                want_z, want_objective = torch_refine(model, mu, events, 5, lr, prior)
+                self.assertEqual(stats['steps_done'], 5)
+                self.assertLess(np.abs(z - want_z).max(), 1e-3, f'lr {lr}, prior {prior}')
+                objective = stats['loss'] + 0.5 * prior * (z.astype(np.float64) ** 2).sum(1)
+                self.assertLess(rel_err(objective, want_objective), 1e-3, f"lr {lr}, prior {prior}")
+                if prior == 0:
+                    self.assertTrue(np.all(stats['loss'] <= stats['loss_start']))
 
 
 if __name__ == '__main__':

@@ -107,13 +107,27 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+void mvae_refine_opts_init(mvae_refine_opts *opts) {
+  if (!opts)
+    return;
+  *opts = (mvae_refine_opts){MVAE_REFINE_DEFAULT_STEPS,
+                             MVAE_REFINE_DEFAULT_LEARNING_RATE,
+                             0.0f,
+                             MVAE_REFINE_DEFAULT_PRIOR_WEIGHT,
+                             NULL,
+                             NULL,
+                             NULL,
+                             NULL,
+                             NULL};
+}
+
 static mvae_status check_opts(mvae_model *m, const mvae_refine_opts *o) {
   if (o->steps < 0 || o->steps > MVAE_REFINE_MAX_STEPS)
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "refine steps %d is not in 0..%d", o->steps,
                      MVAE_REFINE_MAX_STEPS);
-  if (!isfinite(o->learning_rate) || o->learning_rate < 0.0f)
+  if (!isfinite(o->learning_rate) || o->learning_rate <= 0.0f)
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
-                     "refine learning rate %g is not a finite number >= 0 (0: the default)",
+                     "refine learning rate %g is not a finite number > 0",
                      (double)o->learning_rate);
   if (!isfinite(o->time_budget_ms) || o->time_budget_ms < 0.0f)
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
@@ -162,8 +176,8 @@ mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
   mvae_status status = begin(m, z_out != NULL, "encode_refined: z_out", batch);
   if (status != MVAE_OK)
     return status;
-  mvae_refine_opts defaults = {
-      MVAE_REFINE_DEFAULT_STEPS, 0.0f, 0.0f, 0.0f, NULL, NULL, NULL, NULL, NULL};
+  mvae_refine_opts defaults;
+  mvae_refine_opts_init(&defaults);
   const mvae_refine_opts *o = opts ? opts : &defaults;
   if ((status = check_opts(m, o)) != MVAE_OK)
     return status;
@@ -210,7 +224,7 @@ mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
     return status;
   }
 
-  float lr = o->learning_rate > 0.0f ? o->learning_rate : MVAE_REFINE_DEFAULT_LEARNING_RATE;
+  float lr = o->learning_rate;
   double beta1_power = 1.0, beta2_power = 1.0;
   int done = 0;
   for (int step = 0;; step++) {
