@@ -152,9 +152,9 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
 /* ---- Refinement: gradient steps on z through the frozen decoder ------------------------------
  * The amortized encoder's mu can miss melodies unlike its training data; a few Adam steps on z
  * that lower the decoder's teacher-forced loss of the sequence itself reconstruct it much better.
- * Flat one-track decoders (e.g. mel_2bar_small, drums_2bar); hierarchical decoders give
- * MVAE_ERR_UNSUPPORTED. Deterministic: the same inputs and options give the same z on every
- * platform (a time budget only decides how many steps are taken). */
+ * Flat and hierarchical decoders, one track or several (trio). Deterministic: the same inputs and
+ * options give the same z on every platform (a time budget only decides how many steps are taken).
+ */
 
 #define MVAE_REFINE_MAX_STEPS 100000
 /* The defaults, measured on mel_2bar_small (tools/refine_eval.py): on out-of-corpus melodies

@@ -305,26 +305,74 @@ static void test_other_models(test_counts *c, const float *inputs, const int32_t
     EXPECT(c, mvae_encode_refined(dec, NULL, 1, &o, z) == MVAE_OK, "z_init + targets, no inputs");
     mvae_model_free(dec);
   }
-  mvae_model *hier = test_load_model(MVAE_SOURCE_DIR "/models/hierdec_mel_16bar_small.q8.mvae");
-  if (hier) {
-    mvae_info info;
-    mvae_model_info(hier, &info);
-    float *x = calloc((size_t)info.num_steps * info.input_depth, sizeof(float));
-    float *hz = calloc((size_t)info.z_size, sizeof(float));
-    int32_t *tk = calloc((size_t)info.num_steps, sizeof(int32_t));
-    for (int t = 0; x && t < info.num_steps; t++)
-      x[(size_t)t * info.input_depth] = 1.0f;
-    EXPECT(c, mvae_encode_refined(hier, x, 1, NULL, hz) == MVAE_ERR_UNSUPPORTED,
-           "hierarchical decoder: unsupported");
-    EXPECT(c, strstr(mvae_last_error(hier), "hierarchical") != NULL, "and says why: %s",
-           mvae_last_error(hier));
-    EXPECT(c, mvae_decoder_loss(hier, hz, tk, 1, &loss, NULL) == MVAE_ERR_UNSUPPORTED,
-           "hierarchical decoder_loss: unsupported");
-    free(x);
-    free(hz);
-    free(tk);
-    mvae_model_free(hier);
+}
+
+/* Hierarchical decoders (one track and the trio): the refiner's teacher-forced logits are the
+ * decoder's, and refinement lowers the loss of a sequence the model decoded itself at T = 1
+ * (its one-hot rows are the encoder input; training/test_refine.py checks the gradients). */
+static void test_hierarchical(test_counts *c, const char *path) {
+  mvae_model *m = test_load_model(path);
+  EXPECT(c, m != NULL, "%s loads", path);
+  if (!m)
+    return;
+  mvae_info info;
+  mvae_model_info(m, &info);
+  enum { N = 2 };
+  int T = info.num_steps, K = info.num_tracks, width = 0;
+  for (int k = 0; k < K; k++)
+    width += info.output_depths[k];
+  float *z = calloc((size_t)N * info.z_size, sizeof(float));
+  float *refined = calloc((size_t)N * info.z_size, sizeof(float));
+  float *logits = calloc((size_t)N * T * width, sizeof(float));
+  float *want = calloc((size_t)N * T * width, sizeof(float));
+  float *inputs = calloc((size_t)N * T * info.input_depth, sizeof(float));
+  int32_t *tokens = calloc((size_t)N * K * T, sizeof(int32_t));
+  int32_t *chosen = calloc((size_t)N * K * T, sizeof(int32_t));
+  mvae_refiner *r = refiner_create(m, 1); /* N = 2 runs in two chunks */
+  if (!z || !refined || !logits || !want || !inputs || !tokens || !chosen || !r)
+    goto done;
+  mvae_rng rng;
+  mvae_rng_seed(&rng, 5);
+  EXPECT(c, mvae_sample(m, N, 1.0f, &rng, z, tokens) == MVAE_OK, "sample");
+  float loss[N], grad[N * 512];
+  refiner_loss_grad(r, z, tokens, N, loss, info.z_size <= 512 ? grad : NULL, logits);
+  mvae_decode_opts tf = {0, NULL, tokens, want};
+  EXPECT(c, mvae_decode(m, z, N, &tf, chosen) == MVAE_OK, "teacher-forced decode");
+  EXPECT(c, memcmp(logits, want, sizeof(float) * (size_t)N * T * width) == 0,
+         "%s: refiner's logits are the decoder's teacher-forced logits, bit for bit", info.name);
+
+  /* From mu of the sequence itself (or, for inputs that are not one-hot, from its z), five steps
+   * lower its loss. */
+  for (int b = 0; b < N; b++)
+    for (int t = 0; t < T; t++)
+      for (int k = 0, offset = 0; k < K; offset += info.output_depths[k], k++)
+        inputs[((size_t)b * T + t) * info.input_depth + offset + tokens[(b * K + k) * T + t]] = 1;
+  mvae_refine_opts o;
+  mvae_refine_opts_init(&o);
+  o.steps = 5;
+  float loss0[N];
+  o.loss = loss;
+  o.loss_start = loss0;
+  mvae_status status =
+      mvae_encode_refined(m, info.input_depth == width ? inputs : NULL, N, &o, refined);
+  if (info.input_depth != width) { /* not one-hot: targets and a start are needed */
+    o.targets = tokens;
+    o.z_init = z;
+    status = mvae_encode_refined(m, NULL, N, &o, refined);
   }
+  EXPECT(c, status == MVAE_OK, "%s: refine runs: %s", info.name, mvae_last_error(m));
+  EXPECT(c, loss[0] < loss0[0] && loss[1] < loss0[1], "%s: loss %g -> %g, %g -> %g", info.name,
+         (double)loss0[0], (double)loss[0], (double)loss0[1], (double)loss[1]);
+done:
+  refiner_free(r);
+  free(z);
+  free(refined);
+  free(logits);
+  free(want);
+  free(inputs);
+  free(tokens);
+  free(chosen);
+  mvae_model_free(m);
 }
 
 int main(void) {
@@ -343,6 +391,8 @@ int main(void) {
     test_arguments(&c, m, inputs, targets, mu);
     test_forward_and_gradient(&c, m, mu, targets);
     test_other_models(&c, inputs, targets, mu);
+    test_hierarchical(&c, MVAE_SOURCE_DIR "/models/hierdec_mel_16bar_small.q8.mvae");
+    test_hierarchical(&c, MVAE_SOURCE_DIR "/models/hierdec_trio_16bar_small.q8.mvae");
     /* 64 sources: a batch of two chunks, and under ASan still quick. */
     test_refinement(&c, m, cases, 64);
   }

@@ -258,7 +258,8 @@ class Engine:
         info = self.info
         x = None if inputs is None else _array(
             inputs, np.float32, (None, info['num_steps'], info['input_depth']), 'inputs')
-        zi = None if z_init is None else _array(z_init, np.float32, (None, info['z_size']), 'z_init')
+        zi = None if z_init is None else _array(z_init, np.float32, (None, info['z_size']),
+                                                'z_init')
         b = (x if x is not None else zi).shape[0]
         tg = None if targets is None else _array(
             targets, np.int32, (b, info['num_tracks'], info['num_steps']), 'targets')

@@ -45,13 +45,20 @@ def model_from_file(config, path):
     return model.double().eval()
 
 
+def sequence_loss(model, z, x):
+    """Teacher-forced cross-entropy per sequence, summed over tracks and steps (nats)."""
+    total = 0
+    for k, logits in enumerate(model.decode_logits(z, x)):
+        total = total + F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                        x[:, k].reshape(-1),
+                                        reduction='none').reshape(x.shape[0], -1).sum(1)
+    return total
+
+
 def torch_loss_grad(model, z, targets):
-    """Per-sequence teacher-forced cross-entropy (summed over steps, nats) and d loss[b] / d z[b]."""
+    """Per-sequence loss and d loss[b] / d z[b], in float64 autograd."""
     z = torch.tensor(z, dtype=torch.float64, requires_grad=True)
-    x = torch.as_tensor(targets).long()
-    logits = model.decode_logits(z, x)[0]
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 0].reshape(-1),
-                           reduction='none').reshape(x.shape[0], -1).sum(1)
+    loss = sequence_loss(model, z, torch.as_tensor(targets).long())
     loss.sum().backward()
     return loss.detach().numpy(), z.grad.numpy()
 
@@ -64,10 +71,7 @@ def torch_refine(model, z0, targets, steps, lr, prior):
     x = torch.as_tensor(targets).long()
     best, best_z = None, None
     for step in range(steps + 1):
-        logits = model.decode_logits(z, x)[0]
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 0].reshape(-1),
-                               reduction='none').reshape(x.shape[0], -1).sum(1)
-        loss = loss + 0.5 * prior * (z * z).sum(1)
+        loss = sequence_loss(model, z, x) + 0.5 * prior * (z * z).sum(1)
         with torch.no_grad():
             if best is None:
                 best, best_z = loss.clone(), z.detach().clone()
@@ -159,18 +163,21 @@ class TestGradientParity(unittest.TestCase):
         with Engine(path) as eng:
             self.check(eng, model, mu, events)
 
-    def test_hierarchical_is_unsupported(self):
-        tmp = tempfile.mkdtemp(prefix='mvae_refine_')
-        try:
-            cfg = get_config('hierdec-mel_16bar-tiny')
-            path = os.path.join(tmp, 'h.mvae')
-            export_model(randomize(MusicVAE(cfg), 0), path)
-            with Engine(path) as eng:
-                with self.assertRaisesRegex(EngineError, 'UNSUPPORTED|unsupported|flat'):
-                    eng.decoder_loss(np.zeros((1, cfg.z_size), np.float32),
-                                     np.zeros((1, 1, cfg.num_steps), np.int32))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    def test_tiny_hierarchical(self):  # conductor + core decoder, segments chained
+        self.check_random_model('hierdec-mel_16bar-tiny', n=3, seed=7)
+
+    def test_tiny_trio(self):  # conductor + three core decoders (90, 90, 512 classes)
+        self.check_random_model('hierdec-trio_16bar-tiny', n=3, seed=9)
+
+    def test_shipped_hierarchical_q8(self):
+        path = self.real_model('hierdec_mel_16bar_small.q8.mvae')
+        model = model_from_file('hierdec-mel_16bar-small', path)
+        cfg = model.cfg
+        gen = torch.Generator().manual_seed(2)
+        x = torch.randint(0, cfg.output_depths[0], (2, 1, cfg.num_steps), generator=gen).int()
+        z = torch.randn(2, cfg.z_size, generator=gen).numpy()
+        with Engine(path) as eng:
+            self.check(eng, model, z, x.numpy())
 
 
 @unittest.skipUnless(HAVE_LIB, NO_LIB)

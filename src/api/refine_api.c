@@ -41,42 +41,50 @@ static mvae_status begin(mvae_model *m, int pointers_ok, const char *what, int b
 }
 
 static mvae_status check_targets(mvae_model *m, const int32_t *targets, int batch) {
-  size_t n = (size_t)batch * m->info.num_steps;
-  int depth = m->info.output_depths[0];
-  for (size_t i = 0; i < n; i++)
+  const mvae_info *info = &m->info;
+  size_t n = (size_t)batch * info->num_tracks * info->num_steps;
+  for (size_t i = 0; i < n; i++) {
+    int depth = info->output_depths[i / info->num_steps % info->num_tracks];
     if (targets[i] < 0 || targets[i] >= depth)
       return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
                        "target token %d at index %zu is outside 0..%d", (int)targets[i], i,
                        depth - 1);
+  }
   return MVAE_OK;
 }
 
-/* The inputs' own tokens: each step's one-hot row gives its class. */
+/* The inputs' own tokens: each step's input is the tracks' one-hot rows side by side. */
 static mvae_status targets_from_inputs(mvae_model *m, const float *inputs, int batch,
                                        int32_t *targets) {
-  int T = m->info.num_steps, width = m->info.input_depth;
-  if (width != m->info.output_depths[0])
+  const mvae_info *info = &m->info;
+  int T = info->num_steps, K = info->num_tracks, width = info->input_depth, classes = 0;
+  for (int k = 0; k < K; k++)
+    classes += info->output_depths[k];
+  if (width != classes)
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
                      "this model's inputs (%d wide, e.g. a drum roll) are not one-hot rows of its "
                      "%d output classes: pass the tokens to reconstruct in opts->targets",
-                     width, m->info.output_depths[0]);
+                     width, classes);
   for (size_t s = 0; s < (size_t)batch * T; s++) {
     const float *row = inputs + s * width;
-    int hot = -1, ones = 0, others = 0;
-    for (int k = 0; k < width; k++) {
-      if (row[k] == 1.0f) {
-        hot = k;
-        ones++;
-      } else if (row[k] != 0.0f) {
-        others++;
+    for (int k = 0, offset = 0; k < K; offset += info->output_depths[k], k++) {
+      int hot = -1, ones = 0, others = 0;
+      for (int c = 0; c < info->output_depths[k]; c++) {
+        float v = row[offset + c];
+        if (v == 1.0f) {
+          hot = c;
+          ones++;
+        } else if (v != 0.0f) {
+          others++;
+        }
       }
+      if (ones != 1 || others)
+        return mvae_fail(m, MVAE_ERR_BAD_INPUT,
+                         "input step %zu of sequence %zu (track %d) is not one-hot, so it names no "
+                         "token to reconstruct (pass opts->targets)",
+                         s % T, s / T, k);
+      targets[(s / T * K + k) * T + s % T] = hot;
     }
-    if (ones != 1 || others)
-      return mvae_fail(m, MVAE_ERR_BAD_INPUT,
-                       "input step %zu of sequence %zu is not one-hot, so it names no token to "
-                       "reconstruct (pass opts->targets)",
-                       s % T, s / T);
-    targets[s] = hot;
   }
   return MVAE_OK;
 }
@@ -143,12 +151,12 @@ static mvae_status check_opts(mvae_model *m, const mvae_refine_opts *o) {
 typedef struct adam_state {
   float *z, *grad, *m, *v; /* [batch][z_size] */
   float *loss, *best;      /* [batch] */
-  int32_t *targets;        /* [batch][num_steps] */
+  int32_t *targets;        /* [batch][num_tracks][num_steps] */
 } adam_state;
 
-static float *adam_alloc(size_t batch, size_t z_size, size_t steps, adam_state *s) {
+static float *adam_alloc(size_t batch, size_t z_size, size_t seq_tokens, adam_state *s) {
   size_t zn = batch * z_size;
-  float *all = calloc(4 * zn + 2 * batch + batch * steps, sizeof(float));
+  float *all = calloc(4 * zn + 2 * batch + batch * seq_tokens, sizeof(float));
   if (!all)
     return NULL;
   s->z = all;
@@ -202,14 +210,15 @@ mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
 
   double started = o->time_budget_ms > 0.0f ? now_ms() : 0.0;
   adam_state s;
-  float *owned = adam_alloc((size_t)batch, (size_t)Z, (size_t)T, &s);
+  size_t seq_tokens = (size_t)info->num_tracks * T;
+  float *owned = adam_alloc((size_t)batch, (size_t)Z, seq_tokens, &s);
   mvae_refiner *r = owned ? refiner_create(m, batch < REFINE_CHUNK ? batch : REFINE_CHUNK) : NULL;
   if (!r) {
     free(owned);
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory for refinement");
   }
   if (o->targets)
-    memcpy(s.targets, o->targets, sizeof(int32_t) * (size_t)batch * T);
+    memcpy(s.targets, o->targets, sizeof(int32_t) * (size_t)batch * seq_tokens);
   else
     status = targets_from_inputs(m, inputs, batch, s.targets);
   if (status == MVAE_OK) {
