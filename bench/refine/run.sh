@@ -11,10 +11,10 @@ cmake --build build -j2 --target musicvae >/dev/null
 cc -std=c11 -O3 -ffp-contract=off -Iinclude -Isrc -Itools bench/refine/bench_refine.c \
   build/libmusicvae.a -lm -o "$out/bench_refine_native"
 echo "== native"
-"$out/bench_refine_native" "$model" "$shared/testvectors/mel_2bar_small_decode.json" 8
+"$out/bench_refine_native" "$model" "$shared/testvectors/mel_2bar_small_decode.json" "${2:-8}"
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 emcc -std=c11 -O3 -msimd128 -ffp-contract=off -Iinclude -Isrc -Itools src/*/*.c \
   bench/refine/bench_refine.c -o "$out/bench_refine.cjs" -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 \
   -sINITIAL_MEMORY=64MB -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sSINGLE_FILE=1
 echo "== wasm (node $(node --version))"
-node "$out/bench_refine.cjs" "$model" "$shared/testvectors/mel_2bar_small_decode.json" 8
+node "$out/bench_refine.cjs" "$model" "$shared/testvectors/mel_2bar_small_decode.json" "${2:-8}"
