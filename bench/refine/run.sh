@@ -10,6 +10,10 @@ model=${1:-models/mel_2bar_small.mvae}
 cmake --build build -j2 --target musicvae >/dev/null
 cc -std=c11 -O3 -ffp-contract=off -Iinclude -Isrc -Itools bench/refine/bench_refine.c \
   build/libmusicvae.a -lm -o "$out/bench_refine_native"
+cc -std=c11 -O3 -ffp-contract=off -DMVAE_USE_SCALAR=1 -Iinclude -Isrc -Itools src/*/*.c \
+  bench/refine/bench_refine.c -lm -o "$out/bench_refine_scalar"
+echo "== native, scalar kernels (the bits must match every other build's)"
+"$out/bench_refine_scalar" "$model" "$shared/testvectors/mel_2bar_small_decode.json" "${2:-8}" | tail -1
 echo "== native"
 "$out/bench_refine_native" "$model" "$shared/testvectors/mel_2bar_small_decode.json" "${2:-8}"
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
