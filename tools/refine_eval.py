@@ -63,7 +63,7 @@ def accuracy(eng, z, events):
     return float(same.mean()), float(same.all(1).mean())
 
 
-def evaluate_set(eng, name, events, steps_list, n_windows, lr, prior, seed=0):
+def evaluate_set(eng, name, events, steps_list, n_windows, lr, prior, seed):
     depth = eng.info['output_depths'][0]
     x_all = one_hot(events, depth)
     mu_all, _ = eng.encode(x_all)
@@ -115,16 +115,22 @@ def main(argv=None):
     ap.add_argument('--model', default=os.path.join(REPO, 'models', 'mel_2bar_small.mvae'))
     ap.add_argument('--steps', default='10,20,30,50')
     ap.add_argument('--windows', type=int, default=512)
-    ap.add_argument('--lr', type=float, default=0.05)
-    ap.add_argument('--prior', type=float, default=0.0)
+    ap.add_argument('--lr', type=float, help='default: the engine\'s')
+    ap.add_argument('--prior', type=float, help='default: the engine\'s')
     ap.add_argument('--sets', default='heldout,freedoom')
+    ap.add_argument('--seed', type=int, default=1,
+                    help='subsample seed (the defaults were chosen on seed 0\'s windows)')
     ap.add_argument('--json')
     args = ap.parse_args(argv)
     steps_list = [int(s) for s in args.steps.split(',') if s]
-    out = {'model': os.path.relpath(args.model, REPO), 'lr': args.lr, 'prior': args.prior,
-           'sets': []}
     with Engine(args.model) as eng:
-        print(f'{out["model"]}: kernels {eng.info["kernels"]}, lr {args.lr}, prior {args.prior}')
+        defaults = eng.refine_defaults()
+        args.lr = defaults['learning_rate'] if args.lr is None else args.lr
+        args.prior = defaults['prior_weight'] if args.prior is None else args.prior
+        out = {'model': os.path.relpath(args.model, REPO), 'lr': args.lr, 'prior': args.prior,
+               'seed': args.seed, 'sets': []}
+        print(f'{out["model"]}: kernels {eng.info["kernels"]}, lr {args.lr:g}, prior '
+              f'{args.prior:g}, subsample seed {args.seed}')
         for name in args.sets.split(','):
             if name == 'heldout':
                 events = heldout_windows()
@@ -135,7 +141,7 @@ def main(argv=None):
             else:
                 raise SystemExit(f'unknown set {name}')
             out['sets'].append(evaluate_set(eng, name, events, steps_list, args.windows, args.lr,
-                                            args.prior))
+                                            args.prior, args.seed))
         events = heldout_windows()[:8]
         mean, best, cpu = single_window_ms(eng, events, 30)
         out['single_window_30_steps_ms'] = {'mean': mean, 'best': best, 'cpu_mean': cpu}

@@ -243,6 +243,13 @@ class Engine:
                 None if g is None else _ptr(g[s:e], ctypes.c_float)), 'decoder_loss')
         return (loss, g) if grad else loss
 
+    def refine_defaults(self):
+        """The engine's default refinement options: steps, learning_rate, prior_weight."""
+        opts = _RefineOpts()
+        self._lib.mvae_refine_opts_init(ctypes.byref(opts))
+        return {'steps': opts.steps, 'learning_rate': opts.learning_rate,
+                'prior_weight': opts.prior_weight}
+
     def encode_refined(self, inputs=None, steps=None, learning_rate=None, time_budget_ms=0.0,
                        prior_weight=None, z_init=None, targets=None, stats=False):
         """mu of inputs [B, T, input_depth] (or z_init [B, Z]), then `steps` Adam steps on z
@@ -250,11 +257,10 @@ class Engine:
         returns the best z [B, Z], and with stats=True also a dict of loss_start, loss [B] and
         steps_done (per MAX_BATCH chunk, the last). None: the engine's default
         (mvae_refine_opts_init)."""
-        defaults = _RefineOpts()
-        self._lib.mvae_refine_opts_init(ctypes.byref(defaults))
-        steps = defaults.steps if steps is None else steps
-        learning_rate = defaults.learning_rate if learning_rate is None else learning_rate
-        prior_weight = defaults.prior_weight if prior_weight is None else prior_weight
+        defaults = self.refine_defaults()
+        steps = defaults['steps'] if steps is None else steps
+        learning_rate = defaults['learning_rate'] if learning_rate is None else learning_rate
+        prior_weight = defaults['prior_weight'] if prior_weight is None else prior_weight
         info = self.info
         x = None if inputs is None else _array(
             inputs, np.float32, (None, info['num_steps'], info['input_depth']), 'inputs')

@@ -14,8 +14,10 @@
  * sequence) stays moderate while the recurrent products still share each weight load. */
 enum { REFINE_CHUNK = 32 };
 
-/* Adam as Kingma & Ba (and torch.optim.Adam) with their default betas and epsilon. */
-#define ADAM_BETA1 0.9f
+/* Adam as Kingma & Ba (and torch.optim.Adam), with a shorter first-moment memory than their
+ * default 0.9: over 30 steps, beta1 0.8 reconstructed 99.0% of out-of-corpus melodies against
+ * 98.6% (tools/refine_eval.py's set, lr 0.2); beta2 and epsilon are the defaults. */
+#define ADAM_BETA1 0.8f
 #define ADAM_BETA2 0.999f
 #define ADAM_EPSILON 1e-8f
 
