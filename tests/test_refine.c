@@ -6,6 +6,7 @@
  * (../shared/testvectors) for what refinement is for: greedy decodes of the refined z reproduce
  * their sources better than mu's. */
 #include "nn/refine.h"
+#include "notes/convert.h"
 #include "test_util.h"
 
 #include <math.h>
@@ -372,6 +373,42 @@ done:
   mvae_model_free(m);
 }
 
+/* Drums with the drum-roll encoder input: the roll names no tokens, so targets must be given. */
+static void test_drum_roll(test_counts *c) {
+  mvae_model *m = test_load_model(MVAE_SOURCE_DIR "/models/drums_2bar_small.q8.mvae");
+  EXPECT(c, m != NULL, "drums model loads");
+  if (!m)
+    return;
+  mvae_info info;
+  mvae_model_info(m, &info);
+  float *roll = calloc((size_t)info.num_steps * info.input_depth, sizeof(float));
+  float *z = calloc((size_t)info.z_size, sizeof(float));
+  int32_t *tokens = calloc((size_t)info.num_steps, sizeof(int32_t));
+  if (roll && z && tokens) {
+    for (int t = 0; t < info.num_steps; t++) {
+      tokens[t] = t % 4 == 0 ? 1 : 0; /* a kick on every beat; the roll's last column: no hit */
+      roll[(size_t)t * info.input_depth + (t % 4 == 0 ? 0 : MVAE_DRUM_CLASSES)] = 1.0f;
+    }
+    EXPECT(c, mvae_encode_refined(m, roll, 1, NULL, z) == MVAE_ERR_INVALID_ARGUMENT,
+           "drum roll without targets refused");
+    EXPECT(c, strstr(mvae_last_error(m), "opts->targets") != NULL, "and says what to pass: %s",
+           mvae_last_error(m));
+    mvae_refine_opts o;
+    mvae_refine_opts_init(&o);
+    float loss, loss0;
+    o.steps = 5;
+    o.targets = tokens;
+    o.loss = &loss;
+    o.loss_start = &loss0;
+    EXPECT(c, mvae_encode_refined(m, roll, 1, &o, z) == MVAE_OK && loss < loss0,
+           "drum roll with targets: loss %g -> %g", (double)loss0, (double)loss);
+  }
+  free(roll);
+  free(z);
+  free(tokens);
+  mvae_model_free(m);
+}
+
 int main(void) {
   test_counts c = {0, 0};
   tv_case *cases = NULL;
@@ -390,6 +427,7 @@ int main(void) {
     test_other_models(&c, inputs, targets, mu);
     test_hierarchical(&c, MVAE_SOURCE_DIR "/models/hierdec_mel_16bar_small.q8.mvae");
     test_hierarchical(&c, MVAE_SOURCE_DIR "/models/hierdec_trio_16bar_small.q8.mvae");
+    test_drum_roll(&c);
     /* 64 sources: a batch of two chunks, and under ASan still quick. */
     test_refinement(&c, m, cases, 64);
   }
