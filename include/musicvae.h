@@ -166,18 +166,21 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
 #define MVAE_REFINE_DEFAULT_PRIOR_WEIGHT 0.01f
 
 typedef struct mvae_refine_opts {
-  int steps;           /* Adam steps, 0..MVAE_REFINE_MAX_STEPS (0: return the starting z) */
-  float learning_rate; /* Adam's step size, > 0 */
-  float
-      time_budget_ms;  /* > 0: take no further step once this much wall-clock time has passed
-                          since the call began (the steps taken are still deterministic); 0: none */
-  float prior_weight;  /* >= 0: adds prior_weight * |z|^2 / 2 (the N(0, I) prior's negative
-                          log-density, up to a constant) to each sequence's loss; 0: none */
-  const float *z_init; /* optional float[batch][z_size]: start here instead of at mu (required
-                          when the model has no encoder) */
-  const int32_t
-      *targets;      /* optional int32[batch][num_tracks][num_steps]: the tokens to reconstruct;
-                        NULL: the inputs' own (each input step must then be one-hot) */
+  /* Adam steps, 0..MVAE_REFINE_MAX_STEPS (0: return the starting z). */
+  int steps;
+  /* Adam's step size, > 0. */
+  float learning_rate;
+  /* > 0: take no further step once this much wall-clock time has passed since the call began (each
+   * result is still a deterministic function of the steps taken, see steps_done); 0: no limit. */
+  float time_budget_ms;
+  /* >= 0: adds prior_weight * |z|^2 / 2 (the N(0, I) prior's negative log-density, up to a
+   * constant) to each sequence's loss; 0: none. */
+  float prior_weight;
+  /* Optional float[batch][z_size]: start here instead of at mu (required without an encoder). */
+  const float *z_init;
+  /* Optional int32[batch][num_tracks][num_steps]: the tokens to reconstruct. NULL: the inputs' own,
+   * and each input step must then be the tracks' one-hot rows side by side. */
+  const int32_t *targets;
   float *loss;       /* optional out float[batch]: the returned z's teacher-forced loss */
   float *loss_start; /* optional out float[batch]: the starting z's loss */
   int *steps_done;   /* optional out: Adam steps taken (< steps if the time budget ran out) */
@@ -187,16 +190,17 @@ typedef struct mvae_refine_opts {
 void mvae_refine_opts_init(mvae_refine_opts *opts);
 
 /* Teacher-forced loss of `targets` (int32[batch][num_tracks][num_steps]) under the decoder at z:
- * loss[b] = -sum over steps t of log p(targets[b][t] | z[b], targets[b][< t]) in nats, and if grad
- * is not NULL, grad[b] = d loss[b] / d z[b] (float[batch][z_size]). */
+ * loss[b] = -sum over tracks and steps t of log p(targets[b][t] | z[b], targets[b][< t]) in nats
+ * (the decoder fed the targets, as mvae_decode with opts->teacher), and if grad is not NULL,
+ * grad[b] = d loss[b] / d z[b] (float[batch][z_size]). */
 mvae_status mvae_decoder_loss(mvae_model *model, const float *z, const int32_t *targets, int batch,
                               float *loss, float *grad);
 
 /* Encodes inputs (float[batch][num_steps][input_depth], as mvae_encode; may be NULL when
  * opts->z_init and opts->targets are both given) to mu, then takes opts->steps Adam steps on each
- * z against its sequence's teacher-forced loss (plus the optional prior term), and writes to z_out
- * (float[batch][z_size]) the z with the lowest loss seen, the start included (so never worse than
- * mu by that measure). opts NULL: the defaults (mvae_refine_opts_init). */
+ * z against its sequence's teacher-forced loss plus the prior term, and writes to z_out
+ * (float[batch][z_size]) the z with the lowest such objective seen, the start included (so never
+ * worse than mu by that measure). opts NULL: the defaults (mvae_refine_opts_init). */
 mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batch,
                                 const mvae_refine_opts *opts, float *z_out);
 
