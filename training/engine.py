@@ -6,6 +6,8 @@
         tokens = eng.decode(z)                   # argmax: int32 [B, tracks, T]
         tokens = eng.decode(z, temperature=1.0, seed=7)
         tokens, logits = eng.decode(z, teacher=targets, logits=True)   # logits [B, T, sum depths]
+        loss, grad = eng.decoder_loss(z, targets)  # teacher-forced loss [B] (nats), d loss / d z
+        z = eng.encode_refined(inputs, steps=30)   # mu, then Adam steps on z (flat decoders)
 
     melody_events(notes, num_steps)   # the engine's note conversion, for the data pipeline
     drum_labels(hits, num_steps)      # (training/data.py converts through these: one rule)
@@ -66,6 +68,15 @@ class _DecodeOpts(ctypes.Structure):
 
 _F32P = ctypes.POINTER(ctypes.c_float)
 _I32P = ctypes.POINTER(ctypes.c_int32)
+
+
+class _RefineOpts(ctypes.Structure):
+    _fields_ = [('steps', ctypes.c_int), ('learning_rate', ctypes.c_float),
+                ('time_budget_ms', ctypes.c_float), ('prior_weight', ctypes.c_float),
+                ('z_init', _F32P), ('targets', _I32P), ('loss', _F32P), ('loss_start', _F32P),
+                ('steps_done', ctypes.POINTER(ctypes.c_int))]
+
+
 _libs = {}
 
 
@@ -96,6 +107,10 @@ def load_library(path=None):
         'mvae_decode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
                                        ctypes.POINTER(_DecodeOpts), _I32P]),
         'mvae_notes_to_input': (ctypes.c_int, [model_p, ctypes.c_void_p, ctypes.c_int, _F32P]),
+        'mvae_decoder_loss': (ctypes.c_int, [model_p, _F32P, _I32P, ctypes.c_int, _F32P, _F32P]),
+        'mvae_encode_refined': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
+                                               ctypes.POINTER(_RefineOpts), _F32P]),
+        'mvae_refine_opts_init': (None, [ctypes.POINTER(_RefineOpts)]),
     }
     conv = ctypes.POINTER(_ConvertError)
     sigs.update({
@@ -331,3 +346,65 @@ class Engine:
                                            ctypes.byref(opts), _ptr(tokens[s:e], ctypes.c_int32))
             self._check(status, 'decode')
         return (tokens, out) if logits else tokens
+
+    # ---- refinement (flat decoders) ----------------------------------------------------------
+
+    def decoder_loss(self, z, targets, grad=True):
+        """Teacher-forced loss float32 [B] (nats, summed over steps) of targets int [B, tracks, T]
+        under the decoder at z [B, Z], and with grad=True also d loss[b] / d z[b] [B, Z]."""
+        info = self.info
+        z = _array(z, np.float32, (None, info['z_size']), 'z')
+        b = z.shape[0]
+        targets = _array(targets, np.int32, (b, info['num_tracks'], info['num_steps']), 'targets')
+        loss = np.empty(b, np.float32)
+        g = np.empty_like(z) if grad else None
+        for s in range(0, b, MAX_BATCH):
+            e = min(b, s + MAX_BATCH)
+            self._check(self._lib.mvae_decoder_loss(
+                self._live(), _ptr(z[s:e], ctypes.c_float), _ptr(targets[s:e], ctypes.c_int32),
+                e - s, _ptr(loss[s:e], ctypes.c_float),
+                None if g is None else _ptr(g[s:e], ctypes.c_float)), 'decoder_loss')
+        return (loss, g) if grad else loss
+
+    def refine_defaults(self):
+        """The engine's default refinement options: steps, learning_rate, prior_weight."""
+        opts = _RefineOpts()
+        self._lib.mvae_refine_opts_init(ctypes.byref(opts))
+        return {'steps': opts.steps, 'learning_rate': opts.learning_rate,
+                'prior_weight': opts.prior_weight}
+
+    def encode_refined(self, inputs=None, steps=None, learning_rate=None, time_budget_ms=0.0,
+                       prior_weight=None, z_init=None, targets=None, stats=False):
+        """mu of inputs [B, T, input_depth] (or z_init [B, Z]), then `steps` Adam steps on z
+        against the teacher-forced loss of the inputs' own tokens (or targets [B, tracks, T]);
+        returns the best z [B, Z], and with stats=True also a dict of loss_start, loss [B] and
+        steps_done (per MAX_BATCH chunk, the last). None: the engine's default
+        (mvae_refine_opts_init)."""
+        defaults = self.refine_defaults()
+        steps = defaults['steps'] if steps is None else steps
+        learning_rate = defaults['learning_rate'] if learning_rate is None else learning_rate
+        prior_weight = defaults['prior_weight'] if prior_weight is None else prior_weight
+        info = self.info
+        x = None if inputs is None else _array(
+            inputs, np.float32, (None, info['num_steps'], info['input_depth']), 'inputs')
+        zi = None if z_init is None else _array(z_init, np.float32, (None, info['z_size']),
+                                                'z_init')
+        b = (x if x is not None else zi).shape[0]
+        tg = None if targets is None else _array(
+            targets, np.int32, (b, info['num_tracks'], info['num_steps']), 'targets')
+        z = np.empty((b, info['z_size']), np.float32)
+        loss, loss0, done = np.empty(b, np.float32), np.empty(b, np.float32), ctypes.c_int(0)
+        for s in range(0, b, MAX_BATCH):
+            e = min(b, s + MAX_BATCH)
+            opts = _RefineOpts(int(steps), float(learning_rate), float(time_budget_ms),
+                               float(prior_weight),
+                               None if zi is None else _ptr(zi[s:e], ctypes.c_float),
+                               None if tg is None else _ptr(tg[s:e], ctypes.c_int32),
+                               _ptr(loss[s:e], ctypes.c_float), _ptr(loss0[s:e], ctypes.c_float),
+                               ctypes.pointer(done))
+            self._check(self._lib.mvae_encode_refined(
+                self._live(), None if x is None else _ptr(x[s:e], ctypes.c_float), e - s,
+                ctypes.byref(opts), _ptr(z[s:e], ctypes.c_float)), 'encode_refined')
+        if stats:
+            return z, {'loss_start': loss0, 'loss': loss, 'steps_done': done.value}
+        return z
