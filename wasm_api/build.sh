@@ -33,7 +33,7 @@ exports+=',_mvw_info_size,_mvw_info_field_count,_mvw_info_field_name,_mvw_info_f
 exports+=',_mvw_converter_name,_mvw_drum_class_name,_mvae_drum_class_of_pitch,_mvae_drum_class_pitch'
 exports+=',_mvw_rng_new,_mvw_decode,_mvw_similar,_mvw_normal,_mvw_heap_used,_mvae_model_free,_mvae_last_error'
 exports+=',_mvae_status_string,_mvae_encode,_mvae_interpolate,_mvae_interpolate_grid'
-exports+=',_mvae_notes_to_input,_mvae_tokens_to_notes'
+exports+=',_mvae_notes_to_input,_mvae_tokens_to_notes,_mvw_encode_refined'
 
 # -msimd128: the WASM SIMD128 kernels (src/kernels/kernels_wasm.c, src/kernels/activations_wasm.c).
 # -ffp-contract=off: no fused multiply-add, bit-identical to the native builds.

@@ -60,7 +60,8 @@ ${modelHelp}`,
     summary: 'encode MIDI files to latent vectors (JSON)',
     usage: 'musicvae encode IN.mid [IN2.mid ...] [-o z.json] [options]',
     options: { ...common, output: { type: 'string', short: 'o' }, bar: { type: 'string' },
-      track: { type: 'string' }, sigma: { type: 'boolean' } },
+      track: { type: 'string' }, sigma: { type: 'boolean' }, refine: { type: 'boolean' },
+      'refine-steps': { type: 'string' } },
     help: `  -o, --output FILE    where to write the JSON (default: stdout)
       --bar B          first bar of the window to encode (0-based; default: the first bar
                        with notes); the window is the model's length (2 bars for mel_2bar_small)
@@ -68,8 +69,12 @@ ${modelHelp}`,
                        numbers instruments); default: the first pitched track that is a single
                        line (melody models), the first drum track (drum models)
       --sigma          also write sigma
+      --refine         refine each z: mu, then gradient steps on z through the decoder (the
+                       engine's mvae_encode_refined), which reconstructs music unlike the
+                       encoder's training data far better; not with --sigma
+      --refine-steps N steps of --refine (default 30; 0..100000)
 ${modelHelp}
-MIDI files must be in 4/4 (or 2/2), timed in ticks per quarter note, at most ${MAX_MIDI_BYTES >> 20} MiB; a file
+MIDI files must be in 4/4 or a meter whose bars tile it (2/4, 2/2), timed in ticks per quarter note, at most ${MAX_MIDI_BYTES >> 20} MiB; a file
 without notes the model can use in the window is refused. Pitches are folded by octaves into
 the model's range.
 The JSON: {"model": NAME, "zDims": Z, "z": [[...], ...]} (and "sigma"). Needs a model with an
@@ -300,7 +305,13 @@ async function cmdEncode(values, positionals) {
   if (positionals.length === 0) throw new UsageError('encode needs at least one .mid file');
   const model = await openModel(values);
   const sequences = positionals.map((f) => readSequence(f, model, values));
-  const result = values.sigma ? await model.encodeWithSigma(sequences) : { mu: await model.encode(sequences) };
+  if (values['refine-steps'] !== undefined && !values.refine) throw new UsageError('--refine-steps needs --refine');
+  if (values.refine && values.sigma) throw new UsageError('--refine and --sigma do not go together: a refined z has no sigma');
+  const refine = values.refine
+    ? { steps: values['refine-steps'] === undefined ? undefined : intOption(values['refine-steps'], 'refine-steps', { min: 0, max: 100000 }) }
+    : undefined;
+  const result = values.sigma ? await model.encodeWithSigma(sequences)
+    : { mu: await model.encode(sequences, refine ? { refine } : undefined) };
   const extra = { inputs: positionals };
   if (result.sigma) extra.sigma = result.sigma.map((v) => Array.from(v));
   writeOutputs([latentsOutput(values.output, model, result.mu, extra)]);

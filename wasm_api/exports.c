@@ -237,6 +237,26 @@ EMSCRIPTEN_KEEPALIVE int mvw_similar(mvae_model *model, const float *z, int n, f
   return (int)mvae_similar(model, z, n, similarity, temperature, rng, z_out, tokens);
 }
 
+/* mvae_encode_refined with the defaults (mvae_refine_opts_init) except where given: steps >= 0,
+ * learning_rate > 0, time_budget_ms > 0, prior_weight >= 0 (other values keep the default).
+ * *steps_done (may be NULL) gets the Adam steps taken. */
+EMSCRIPTEN_KEEPALIVE int mvw_encode_refined(mvae_model *model, const float *inputs, int batch,
+                                            int steps, float learning_rate, float time_budget_ms,
+                                            float prior_weight, float *z_out, int *steps_done) {
+  mvae_refine_opts opts;
+  mvae_refine_opts_init(&opts);
+  if (steps >= 0)
+    opts.steps = steps;
+  if (learning_rate > 0)
+    opts.learning_rate = learning_rate;
+  if (time_budget_ms > 0)
+    opts.time_budget_ms = time_budget_ms;
+  if (prior_weight >= 0)
+    opts.prior_weight = prior_weight;
+  opts.steps_done = steps_done;
+  return (int)mvae_encode_refined(model, inputs, batch, &opts, z_out);
+}
+
 /* n draws of N(0, 1) from rng, as mvae_sample draws its z before decoding. */
 EMSCRIPTEN_KEEPALIVE void mvw_normal(mvae_rng *rng, float *out, int n) {
   for (int i = 0; i < n; i++)

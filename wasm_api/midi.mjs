@@ -367,7 +367,12 @@ export function midiToModelInput(bytes, info, { track, bar } = {}) {
     if (bar > lastBar) throw new MidiFileError(`bar ${bar} is past its last note (in bar ${lastBar}, counting from 0)`);
     from = bar * stepsPerBar;
   }
-  const odd = timeSignatures.find((t) => t.step < from + numSteps && t.numerator !== t.denominator);
+  // Meters whose bars tile 4/4 bars (2/4, 2/2, 4/8, 8/4 ...) fit the model's grid; 3/4, 6/8 do not.
+  const fitsFourFour = (t) => {
+    const quarters = (4 * t.numerator) / t.denominator;
+    return Number.isInteger(quarters) && quarters > 0 && (4 % quarters === 0 || quarters % 4 === 0);
+  };
+  const odd = timeSignatures.find((t) => t.step < from + numSteps && !fitsFourFour(t));
   if (odd) {
     throw new MidiFileError(`it is in ${odd.numerator}/${odd.denominator} from bar ${Math.floor(odd.step / stepsPerBar)}: ` +
       'the model reads bars of 4 quarter notes (4/4)');

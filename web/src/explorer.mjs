@@ -352,7 +352,10 @@ export class MusicVAEExplorer extends HTMLElement {
     }
     let z;
     try {
-      [z] = await this._model.encode([input.sequence]);
+      this._status(`Encoding ${name}…`);
+      // Refined: mu, then gradient steps on z through the decoder, so that melodies unlike the
+      // encoder's training data come back as they are (a fixed step count: same file, same z).
+      [z] = await this._model.encode([input.sequence], { refine: true });
     } catch (e) {
       this._status('');
       if (e.code === 'NO_ENCODER') {
