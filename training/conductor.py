@@ -127,7 +127,7 @@ class LatentTrainer(nn.Module):
             init = lambda v: torch.tanh(v @ self.w_init + self.b_init)
             nll = ((init(pred) - init(mu_t)) ** 2).sum((1, 2)) + \
                 (((pred - mu_t) @ self.w_cond) ** 2).sum((1, 2))
-        kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(1)
+        kl = kl_nats(mu, sigma)
         loss = nll.mean() + beta * torch.clamp(kl - free_bits * LN2, min=0.0).mean()
         # Share of segment latents predicted within one posterior sigma in every dimension is
         # too strict a figure; report the mean |error| / sigma instead.
@@ -201,6 +201,20 @@ def cached_latents(model, posterior, kind, split, limit, seed, two_bar_path, cac
 
 # ---- train / export --------------------------------------------------------------------------
 
+def kl_nats(mu, sigma):
+    """KL(N(mu, sigma) || N(0, I)) per sequence, in nats."""
+    return 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(1)
+
+
+def optimizer_step(opt, loss, params, step):
+    """One Adam step with the gradient clipped to global norm 1 (as the trainer); step + 1."""
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    return step + 1
+
+
 def save_atomic(obj, path):
     torch.save(obj, path + '.tmp')
     os.replace(path + '.tmp', path)
@@ -247,11 +261,7 @@ def train(args):
         for g in opt.param_groups:
             g['lr'] = lr
         loss, stats = trainer(emb[idx].float(), mu_t[idx], sig_t[idx], args.beta, cfg.free_bits)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        step += 1
+        step = optimizer_step(opt, loss, params, step)
         now = elapsed + time.time() - t_start
         last = args.minutes and now >= 60 * args.minutes
         if step % args.log_every == 0 or step == args.steps or last:
@@ -349,13 +359,9 @@ def finetune(args):
         logits = model.decode_logits(z, x)[0]
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 0].reshape(-1),
                              reduction='none').view(len(x), -1).sum(1)
-        kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(1)
+        kl = kl_nats(mu, sigma)
         loss = ce.mean() + args.beta * torch.clamp(kl - cfg.free_bits * LN2, min=0.0).mean()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        step += 1
+        step = optimizer_step(opt, loss, params, step)
         now = elapsed + time.time() - t_start
         last = args.minutes and now >= 60 * args.minutes
         if step % args.log_every == 0 or step == args.steps or last:

@@ -15,6 +15,7 @@ import unittest
 import numpy as np
 
 from training import engine as engine_mod
+from training import mvae_format
 from training.data import load_windows
 from training.evaluate import encoder_inputs
 
@@ -171,6 +172,26 @@ class ShippedModels(unittest.TestCase):
             self.skipTest(reason)
         self.assertGreaterEqual(greedy_accuracy(MEL_2BAR, 'melody', 2, 1000), 0.99)
         self.assertGreaterEqual(greedy_accuracy(MEL_2BAR, 'melody_freedoom', 2, 1000), 0.95)
+
+    def test_16_bar_core_decoder_is_magentas(self):
+        """mel_16bar_on_2bar's core decoder is Magenta's mel_2bar_small decoder: its recurrent and
+        output tensors equal, value for value, the int8 conversion of the published checkpoint
+        (models/build.sh); only the conditioning weights were trained here."""
+        magenta = os.path.join(ROOT, 'build', 'magenta', 'mel_2bar_small_decoder.q8.mvae')
+        if not (os.path.exists(MEL_16BAR) and os.path.exists(magenta)):
+            self.skipTest('needs models/mel_16bar_on_2bar.q8.mvae and models/build.sh\'s output')
+        _, ours = mvae_format.read_model_raw(MEL_16BAR)
+        _, theirs = mvae_format.read_model_raw(magenta)
+        same = ['decoder/multi_rnn_cell/cell_1/lstm_cell/kernel', 'decoder/multi_rnn_cell/cell_1/lstm_cell/bias',
+                'decoder/output_projection/kernel', 'decoder/output_projection/bias']
+        for name in same:
+            self.assertTrue(ours['core_decoder/' + name] == theirs[name], name)
+
+    def test_longest_same_pitch(self):
+        # Hand-worked: a note held 3 steps then re-struck twice (5 steps of one pitch), a rest,
+        # another pitch.
+        self.assertEqual(longest_same_pitch([40, 0, 0, 40, 40, 1, 0, 41, 0]), 5)
+        self.assertEqual(longest_same_pitch([0, 0, 1, 0]), 0)
 
     def test_16_bar_samples_are_music(self):
         """Issue 12: over 100 random z at temperature 0.5, no sample holds one pitch for more than
