@@ -40,8 +40,8 @@ if [ "${1:-}" = mel_16bar_on_2bar ]; then
       "$got" "$first_loss"
   fi
   if [ -z "${EXPORT_ONLY:-}" ]; then
-    /usr/bin/python3 -m training.conductor train --out "$run" "${latent[@]}" --minutes "${LATENT_MINUTES:-40}" "$@"
-    /usr/bin/python3 -m training.conductor finetune --run "$run" --minutes "${FINETUNE_MINUTES:-FT_MINUTES}"
+    /usr/bin/python3 -m training.conductor train --out "$run" "${latent[@]}" --minutes "${LATENT_MINUTES:-21}" "$@"
+    /usr/bin/python3 -m training.conductor finetune --run "$run" --minutes "${FINETUNE_MINUTES:-25}" --threads 2
   fi
   description="16-bar melodies (8 segments of 2 bars) on Magenta's mel_2bar_small: its decoder is the \
 core decoder (recurrent and output weights bit-identical), the 2-bar encoder v2 the level-0 encoder; \
