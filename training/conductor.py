@@ -222,6 +222,7 @@ def save_atomic(obj, path):
 
 def train(args):
     torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)  # before building: the new parts' initial values are drawn there
     cfg = get_config(CONFIG)
     model, posterior = build(args.two_bar, cfg)
     trainer = LatentTrainer(model, args.loss)
