@@ -215,6 +215,19 @@ def optimizer_step(opt, loss, params, step):
     return step + 1
 
 
+def resume(path, key, module, opt):
+    """Restores module (from ck[key]), optimizer and torch RNG from a checkpoint if there is one;
+    returns (step, elapsed seconds), (0, 0.0) for a fresh run."""
+    if not os.path.exists(path):
+        return 0, 0.0
+    ck = torch.load(path, weights_only=False)
+    module.load_state_dict(ck[key])
+    opt.load_state_dict(ck['optimizer'])
+    torch.set_rng_state(ck['torch_rng'])
+    print(f'resumed at step {ck["step"]}', flush=True)
+    return ck['step'], ck['elapsed']
+
+
 def save_atomic(obj, path):
     torch.save(obj, path + '.tmp')
     os.replace(path + '.tmp', path)
@@ -230,15 +243,8 @@ def train(args):
     opt = torch.optim.Adam(params, lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, CKPT)
-    step, elapsed = 0, 0.0
     torch.manual_seed(args.seed)
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, weights_only=False)
-        trainer.load_state_dict(ck['trainer'])
-        opt.load_state_dict(ck['optimizer'])
-        step, elapsed = ck['step'], ck['elapsed']
-        torch.set_rng_state(ck['torch_rng'])
-        print(f'resumed at step {step}', flush=True)
+    step, elapsed = resume(ckpt_path, 'trainer', trainer, opt)
     cache = os.path.join(args.out, 'cache')
     emb, mu_t, sig_t = cached_latents(model, posterior, args.data, 'train', args.windows, 1,
                                       args.two_bar, cache)
@@ -332,13 +338,7 @@ def finetune(args):
         p.requires_grad_(True)
     opt = torch.optim.Adam(params, lr=args.lr)
     path = os.path.join(args.run, FINETUNE_CKPT)
-    step, elapsed = 0, 0.0
-    if os.path.exists(path):
-        ck = torch.load(path, weights_only=False)
-        model.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['optimizer'])
-        step, elapsed = ck['step'], ck['elapsed']
-        torch.set_rng_state(ck['torch_rng'])
+    step, elapsed = resume(path, 'model', model, opt)
     cache = os.path.join(args.run, 'cache')
     two_bar_model, posterior = build(ck1['two_bar'], cfg)
     emb, _, _ = cached_latents(two_bar_model, posterior, ck1['data'], 'train', ck1['windows'], 1,
