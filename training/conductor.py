@@ -292,13 +292,14 @@ def train(args):
 
 
 def latent_stage_model(run, two_bar=None):
-    """The full model after the latent stage: trained parts in place, A and c folded."""
+    """The full model after the latent stage (trained parts in place, A and c folded), the 2-bar
+    posterior layers, and the latent stage's checkpoint."""
     ck = torch.load(os.path.join(run, CKPT), weights_only=False)
-    model, _ = build(two_bar or ck['two_bar'], get_config(CONFIG))
+    model, posterior = build(two_bar or ck['two_bar'], get_config(CONFIG))
     trainer = LatentTrainer(model, ck.get('loss', 'decoder'))
     trainer.load_state_dict(ck['trainer'])
     fold_affine(model, trainer.affine_a, trainer.affine_c)
-    return model, ck
+    return model, posterior, ck
 
 
 FINETUNE_CKPT = 'finetune.pt'
@@ -327,7 +328,7 @@ def finetune(args):
     decoder's conditioning weights train."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    model, ck1 = latent_stage_model(args.run)
+    model, posterior, ck1 = latent_stage_model(args.run)
     cfg = model.cfg
     for p in model.parameters():
         p.requires_grad_(False)
@@ -340,8 +341,8 @@ def finetune(args):
     path = os.path.join(args.run, FINETUNE_CKPT)
     step, elapsed = resume(path, 'model', model, opt)
     cache = os.path.join(args.run, 'cache')
-    two_bar_model, posterior = build(ck1['two_bar'], cfg)
-    emb, _, _ = cached_latents(two_bar_model, posterior, ck1['data'], 'train', ck1['windows'], 1,
+    # The level-0 encoder is frozen, so the latent stage's cached embeddings are this model's.
+    emb, _, _ = cached_latents(model, posterior, ck1['data'], 'train', ck1['windows'], 1,
                                ck1['two_bar'], cache)
     windows = torch.from_numpy(chosen_windows(ck1['data'], cfg.bars, 'train', ck1['windows'], 1)
                                .astype(np.int64))
@@ -380,7 +381,7 @@ def finetune(args):
 
 
 def export(args):
-    model, ck = latent_stage_model(args.run, args.two_bar)
+    model, _, ck = latent_stage_model(args.run, args.two_bar)
     tuned = os.path.join(args.run, FINETUNE_CKPT)
     stage2 = ''
     if os.path.exists(tuned):

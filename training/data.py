@@ -641,22 +641,30 @@ def _load(kind, bars, split, shared_dir, cache_dir, rebuild_windows=False):
         return z['windows'], z['sources'], z['origins']
 
 
+def _field(i, kind, bars, split, shared_dir, cache_dir):
+    """Field i of _load; split 'all' concatenates train, valid and test (for a corpus held out
+    of training whole, e.g. melody_freedoom)."""
+    splits = SPLITS if split == 'all' else (split,)
+    parts = [_load(kind, bars, s, shared_dir, cache_dir)[i] for s in splits]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def load_windows(kind, bars, split, shared_dir=None, cache_dir=None):
     """int16 [N, tracks, bars * 16] windows of `kind` ('melody', 'drums', 'trio'; tracks 1, 1, 3)
-    for split 'train', 'valid' or 'test'.  Built on first use, then read from the cache."""
-    return _load(kind, bars, split, shared_dir, cache_dir)[0]
+    for split 'train', 'valid', 'test' or 'all'.  Built on first use, then read from the cache."""
+    return _field(0, kind, bars, split, shared_dir, cache_dir)
 
 
 def window_sources(kind, bars, split, shared_dir=None, cache_dir=None):
     """str [N]: the file (relative to data/) each window of load_windows(...) comes from."""
-    return _load(kind, bars, split, shared_dir, cache_dir)[1]
+    return _field(1, kind, bars, split, shared_dir, cache_dir)
 
 
 def window_origins(kind, bars, split, shared_dir=None, cache_dir=None):
     """int32 [N, 1 + tracks]: each window's start step in its sequence, then for each of its
     tracks the parse_kind(kind) track it was cut from (its notes: parsed['notes'] between
     parsed['trk_note_off'][t] and [t + 1])."""
-    return _load(kind, bars, split, shared_dir, cache_dir)[2]
+    return _field(2, kind, bars, split, shared_dir, cache_dir)
 
 
 # --------------------------------------------------------------------------------------------

@@ -160,11 +160,8 @@ def measure(model, split='test', limit=None, seed=0, batch=256, shared_dir=None,
                              f'{kind} windows')
         if bars is not None and bars != model_bars:
             raise SystemExit(f'{name} is a {model_bars}-bar model, not {bars}')
-        splits = data.SPLITS if split == 'all' else [split]
-        windows = np.concatenate([data.load_windows(kind, model_bars, s, shared_dir, cache_dir)
-                                  for s in splits])
-        sources = np.concatenate([data.window_sources(kind, model_bars, s, shared_dir, cache_dir)
-                                  for s in splits])
+        windows = data.load_windows(kind, model_bars, split, shared_dir, cache_dir)
+        sources = data.window_sources(kind, model_bars, split, shared_dir, cache_dir)
         total = len(windows)
         rng = np.random.default_rng(seed)
         if limit is not None and limit < total:
