@@ -110,18 +110,24 @@ function noteOff(part, tick, pitch) {
 function parseMidi(bytes) {
   const parts = [];
   const tempos = [];
+  const programChanges = []; // [{tick, channel, program}] of every track, in file order
   const timeSignatures = [];
   let trackParts, keys, programs;
-  const partAt = (i) => trackParts[i] || (trackParts[i] = newPart());
+  let fileTrack = 0;
+  const partAt = (i) => trackParts[i] || (trackParts[i] = Object.assign(newPart(), { fileTrack }));
   const { format, ppq } = readSmf(bytes, {
-    track() {
+    track(index) {
+      fileTrack = index;
       trackParts = [];
       keys = new Map();
       programs = new Array(16).fill(0);
       parts.push(trackParts);
     },
     channel(tick, kind, channel, d1, d2) {
-      if (kind === 12) programs[channel] = d1;
+      if (kind === 12) {
+        programs[channel] = d1;
+        programChanges.push({ tick, channel, program: d1 });
+      }
       const key = programs[channel] * 16 + channel;
       let index = keys.get(key);
       if (index === undefined) {
@@ -156,11 +162,12 @@ function parseMidi(bytes) {
     const notes = p.notes.filter((n) => n.endTick >= 0);
     unendedNotes += p.notes.length - notes.length;
     // The track's channel is its last note-on's (0 without one); channel 10 is percussion.
-    return { name: p.name || '', program: p.program, isDrum: p.sawNoteOn && p.channel === DRUM_CHANNEL, notes, ccs: p.ccs };
+    return { name: p.name || '', program: p.program, channel: p.channel, fileTrack: p.fileTrack, isDrum: p.sawNoteOn && p.channel === DRUM_CHANNEL, notes, ccs: p.ccs };
   });
   // A format-1 file's first track is dropped when its notes end at time 0 (a conductor track).
   if (format === 1 && flat.length && flat[0].notes.every((n) => n.endTick === 0)) flat.shift();
-  return { format, ppq, tempo, timeSignatures, parts: flat, unendedNotes };
+  programChanges.sort((a, b) => a.tick - b.tick); // stable: same-tick changes keep file order
+  return { format, ppq, tempo, timeSignatures, parts: flat, unendedNotes, programChanges };
 }
 
 // Velocities and control values are the file's 0..127. magenta.js reads a velocity v as
@@ -251,11 +258,13 @@ export function midiToQuantizedSequence(bytes, stepsPerQuarter = 4) {
 
 /**
  * The tracks of MIDI bytes that have notes, quantized: {tracks: [{index, name, isDrum, program,
- * notes: [{pitch, velocity, start, end}]}], qpm, timeSignatures [{step, numerator, denominator}],
- * unendedNotes}. index is the NoteSequence instrument; notes by start, then highest pitch first.
+ * channel, fileTrack, notes: [{pitch, velocity, start, end, startTick}]}], qpm, timeSignatures
+ * [{step, numerator, denominator}], unendedNotes, programChanges [{tick, channel, program}] (of
+ * every track, by tick)}. index is the NoteSequence instrument, fileTrack the
+ * file's track (MTrk chunk) it is in; notes by start, then highest pitch first.
  */
 export function readMidiTracks(bytes, stepsPerQuarter = 4) {
-  const { ppq, tempo, timeSignatures, parts, unendedNotes } = parseMidi(bytes);
+  const { ppq, tempo, timeSignatures, parts, unendedNotes, programChanges } = parseMidi(bytes);
   const toStep = stepQuantizer(ppq, stepsPerQuarter);
   const instrumentOf = instruments(parts);
   const tracks = [];
@@ -267,9 +276,11 @@ export function readMidiTracks(bytes, stepsPerQuarter = 4) {
       name: part.name || `track ${index + 1}`,
       isDrum: part.isDrum,
       program: part.program,
+      channel: part.channel,
+      fileTrack: part.fileTrack,
       notes: part.notes.map((n) => {
         const start = toStep(n.startTick);
-        return { pitch: n.pitch, velocity: n.velocity, start, end: Math.max(toStep(n.endTick), start + 1) };
+        return { pitch: n.pitch, velocity: n.velocity, start, end: Math.max(toStep(n.endTick), start + 1), startTick: n.startTick };
       }).sort((a, b) => a.start - b.start || b.pitch - a.pitch),
     });
   });
@@ -278,6 +289,7 @@ export function readMidiTracks(bytes, stepsPerQuarter = 4) {
     qpm: tempo.tempos.length ? tempo.tempos[0].bpm : DEFAULT_QPM,
     timeSignatures: timeSignatures.map((t) => ({ step: toStep(t.ticks), numerator: t.numerator, denominator: t.denominator })),
     unendedNotes,
+    programChanges,
   };
 }
 
@@ -305,6 +317,152 @@ function pickBass(tracks, melody) {
     pitched.filter((t) => meanPitch(t) < 55).sort((a, b) => meanPitch(a) - meanPitch(b))[0] || null;
 }
 
+// ---- trio roles: the trainer's rule (training/data.py: _trio_sequences, _sequence_windows) ----
+// Melody candidates are the pitched parts of General MIDI programs 0-31, bass candidates those of
+// 32-39 (each part one track, channel and program); every channel-10 note is one drum part. In a
+// window a candidate is valid when it has an onset there, every onset's (highest) pitch is in
+// 21..108 and no silence of TRIO_GAP_STEPS ends inside it (silence judged on the whole track: a
+// melody of the engine's rule sounds from an onset to the next note-off, drums only on the steps
+// they hit); the valid candidate with
+// the most onset steps is taken, ties to the first by (file track, channel, program).
+// tests/js/web_trio_roles.test.mjs checks this against the trainer's Python on Freedoom.
+const TRIO_PROGRAMS = { melody: [0, 31], bass: [32, 39] };
+const TRIO_PITCHES = [21, 108];
+const TRIO_GAP_STEPS = 32; // 2 bars (Magenta's TrioConverter gap_bars = 2)
+
+/** Per step of a track: onset (highest pitch starting there), and the last step that sounds. */
+function trioProfile(track) {
+  const drums = track.isDrum;
+  const onsetPitch = new Map();
+  const offs = new Set();
+  let last = 0;
+  for (const n of track.notes) {
+    if (!onsetPitch.has(n.start) || n.pitch > onsetPitch.get(n.start)) onsetPitch.set(n.start, n.pitch);
+    last = Math.max(last, n.end);
+  }
+  // The kept note of each onset step writes a note-off at its end (an onset there overrides it).
+  for (const n of track.notes) if (onsetPitch.get(n.start) === n.pitch) offs.add(n.end);
+  // lastSound[s]: the latest step <= s at which the track sounds (-1: none yet).
+  const lastSound = new Int32Array(last + 1);
+  let sounding = false, seen = -1;
+  for (let s = 0; s <= last; s++) {
+    if (onsetPitch.has(s)) sounding = true;
+    else if (drums || offs.has(s)) sounding = false;
+    if (sounding) seen = s;
+    lastSound[s] = seen;
+  }
+  return { onsetPitch, lastSound, last };
+}
+
+/** {onsets, valid} of a profiled track in the window [from, from + steps). */
+function trioWindow(profile, from, steps, pitched) {
+  let onsets = 0, pitchOk = true;
+  for (const [s, p] of profile.onsetPitch) {
+    if (s < from || s >= from + steps) continue;
+    onsets++;
+    if (pitched && (p < TRIO_PITCHES[0] || p > TRIO_PITCHES[1])) pitchOk = false;
+  }
+  let gap = false;
+  {
+    for (let s = from + TRIO_GAP_STEPS - 1; s < from + steps && !gap; s++) {
+      const lastSound = s <= profile.last ? profile.lastSound[s] : profile.lastSound[profile.last];
+      if (s - lastSound >= TRIO_GAP_STEPS) gap = true;
+    }
+  }
+  return { onsets, valid: onsets > 0 && pitchOk && !gap };
+}
+
+/**
+ * The pitched parts as the trainer sees them: a note's program is its channel's last program change
+ * at or before it in any track (General MIDI's default 0 before one); one part per file track,
+ * channel and program.
+ */
+function trainerParts(tracks, programChanges) {
+  const byChannel = new Map();
+  for (const c of programChanges) (byChannel.get(c.channel) || byChannel.set(c.channel, []).get(c.channel)).push(c);
+  const programAt = (channel, tick) => {
+    let program = 0;
+    for (const c of byChannel.get(channel) || []) {
+      if (c.tick > tick) break;
+      program = c.program;
+    }
+    return program;
+  };
+  const parts = new Map();
+  for (const t of tracks) {
+    if (t.isDrum) continue;
+    for (const n of t.notes) {
+      const program = programAt(t.channel, n.startTick);
+      const key = `${t.fileTrack}/${t.channel}/${program}`;
+      if (!parts.has(key)) parts.set(key, { ...t, program, notes: [] });
+      parts.get(key).notes.push(n);
+    }
+  }
+  return [...parts.values()];
+}
+
+/** The trio's candidates by role: {melody: [track], bass: [track], drums: track | null}. */
+function trioCandidates(tracks) {
+  const inRange = (t, [lo, hi]) => !t.isDrum && t.program >= lo && t.program <= hi;
+  const order = (a, b) => a.fileTrack - b.fileTrack || a.channel - b.channel || a.program - b.program;
+  const drumTracks = tracks.filter((t) => t.isDrum);
+  const drums = drumTracks.length ? {
+    name: drumTracks.map((t) => t.name).join(' + '),
+    isDrum: true,
+    notes: drumTracks.flatMap((t) => t.notes).sort((a, b) => a.start - b.start || b.pitch - a.pitch),
+  } : null;
+  const profiled = (t) => Object.assign(t, { trio: t.trio || trioProfile(t) });
+  return {
+    melody: tracks.filter((t) => inRange(t, TRIO_PROGRAMS.melody)).sort(order).map(profiled),
+    bass: tracks.filter((t) => inRange(t, TRIO_PROGRAMS.bass)).sort(order).map(profiled),
+    drums: drums && profiled(drums),
+  };
+}
+
+/** The best candidate of a role in a window: {track, valid} (most onsets; valid ones first), or null. */
+function bestInWindow(candidates, from, steps, pitched) {
+  let best = null;
+  for (const track of candidates) {
+    const w = trioWindow(track.trio, from, steps, pitched);
+    const score = w.valid ? w.onsets : -1;
+    // Only when none is valid, the one with the most onsets (the trainer would skip this window).
+    const fallback = w.valid ? 0 : w.onsets;
+    if (!best || score > best.score || (best.score < 0 && score < 0 && fallback > best.fallback)) {
+      best = { track, valid: w.valid, score, fallback };
+    }
+  }
+  return best && (best.valid || best.fallback > 0) ? best : null;
+}
+
+/**
+ * The trio's parts in a window: [{track, role}], and whether the trainer's rule holds for all
+ * three (it would keep this window). A file with no bass program (32-39) gets its lowest other
+ * pitched track as bass, one with no melody program (0-31) its first other line, so that any file
+ * plays.
+ */
+function pickTrioParts(tracks, from, steps) {
+  const c = trioCandidates(tracks);
+  const melody = bestInWindow(c.melody, from, steps, true);
+  const bass = bestInWindow(c.bass, from, steps, true);
+  const drums = c.drums && bestInWindow([c.drums], from, steps, false);
+  let melodyTrack = melody && melody.track, bassTrack = bass && bass.track;
+  if (!bassTrack && !c.bass.length) bassTrack = pickBass(tracks.filter((t) => t !== melodyTrack), null);
+  if (!melodyTrack && !c.melody.length) melodyTrack = pickMelody(tracks, bassTrack);
+  const parts = [[melodyTrack, 'melody'], [bassTrack, 'bass'], [drums && drums.track, 'drums']]
+    .filter(([t]) => t).map(([track, role]) => ({ track, role }));
+  return { parts, trainerWindow: !!(melody && melody.valid && bass && bass.valid && drums && drums.valid) };
+}
+
+/** The first bar (from 0) whose window the trainer's rule keeps, else null. */
+function firstTrioBar(tracks, steps, stepsPerBar) {
+  const first = Math.min(...tracks.map((t) => t.notes[0].start));
+  const last = Math.max(...tracks.map((t) => t.notes[t.notes.length - 1].start));
+  for (let bar = Math.floor(first / stepsPerBar); bar * stepsPerBar <= last; bar++) {
+    if (pickTrioParts(tracks, bar * stepsPerBar, steps).trainerWindow) return bar;
+  }
+  return null;
+}
+
 /** Moves a pitch by octaves into [lo, hi]. */
 function foldPitch(pitch, lo, hi) {
   while (pitch < lo) pitch += 12;
@@ -328,12 +486,6 @@ function pickParts(tracks, converter, trackIndex) {
     return [{ track: drums, role: 'drums' }];
   }
   const melody = pickMelody(tracks);
-  if (converter === 'trio') {
-    const bass = pickBass(tracks, melody);
-    const parts = [[melody, 'melody'], [bass, 'bass'], [drums, 'drums']].filter(([t]) => t).map(([track, role]) => ({ track, role }));
-    if (!parts.length) throw new MidiFileError('it has no melody, bass or drum track');
-    return parts;
-  }
   if (!melody) throw new MidiFileError('it has only drums, and this is a melody model');
   return [{ track: melody, role: 'melody' }];
 }
@@ -344,19 +496,29 @@ function pickParts(tracks, converter, trackIndex) {
  * pitched track that is a single line; drums: the first channel-10 track; trio: melody, bass and
  * drums; or options.track, a track index as readMidiTracks numbers them), takes numSteps steps from
  * options.bar (0-based) or else the first bar where they play, and folds melody pitches into the
- * model's range by octaves. Returns {sequence, description, qpm, bar}; throws MidiFileError when the
+ * model's range by octaves. A trio's parts follow the trainer's rule in the window (pickTrioParts),
+ * its default window is the first the trainer would keep. Returns {sequence, description, parts
+ * [{role, name, fileTrack, channel, program}], qpm, bar}; throws MidiFileError when the
  * file has no notes the model can use there, or bars that are not 4/4.
  */
 export function midiToModelInput(bytes, info, { track, bar } = {}) {
   const spq = info.stepsPerQuarter || 4;
-  const { tracks, qpm, timeSignatures, unendedNotes } = readMidiTracks(bytes, spq);
+  const { tracks: fileTracks, qpm, timeSignatures, unendedNotes, programChanges } = readMidiTracks(bytes, spq);
+  // A trio's parts are split by program as the trainer splits them.
+  const tracks = info.converter === 'trio' && track === undefined
+    ? [...fileTracks.filter((t) => t.isDrum), ...trainerParts(fileTracks, programChanges)] : fileTracks;
   if (!tracks.length) {
     throw new MidiFileError(`the file has no notes${unendedNotes ? ` (its ${unendedNotes} note-ons never end: no note-off)` : ''}`);
   }
-  const parts = pickParts(tracks, info.converter, track);
   const stepsPerBar = info.stepsPerBar || spq * 4;
   const numSteps = info.numSteps;
   const bars = numSteps / stepsPerBar;
+  const trio = info.converter === 'trio' && track === undefined;
+  if (info.converter === 'trio' && track !== undefined) throw new MidiFileError('a trio model reads melody, bass and drums: it takes no single track');
+  // A trio's parts depend on the window (the trainer's rule); its default window is the first the
+  // trainer would keep.
+  if (trio && bar === undefined) bar = firstTrioBar(tracks, numSteps, stepsPerBar) ?? undefined;
+  let parts = trio ? tracks.map((t) => ({ track: t })) : pickParts(tracks, info.converter, track);
   let from;
   if (bar === undefined) {
     from = Math.floor(parts.reduce((m, p) => Math.min(m, p.track.notes[0].start), Infinity) / stepsPerBar) * stepsPerBar;
@@ -366,6 +528,10 @@ export function midiToModelInput(bytes, info, { track, bar } = {}) {
     const lastBar = Math.floor(lastStart / stepsPerBar);
     if (bar > lastBar) throw new MidiFileError(`bar ${bar} is past its last note (in bar ${lastBar}, counting from 0)`);
     from = bar * stepsPerBar;
+  }
+  if (trio) {
+    parts = pickTrioParts(tracks, from, numSteps).parts;
+    if (!parts.length) throw new MidiFileError('it has no melody, bass or drum track');
   }
   // Meters whose bars tile 4/4 bars (2/4, 2/2, 4/8, 8/4 ...) fit the model's grid; 3/4, 6/8 do not.
   const fitsFourFour = (t) => {
@@ -402,6 +568,7 @@ export function midiToModelInput(bytes, info, { track, bar } = {}) {
   return {
     sequence: { notes, quantizationInfo: { stepsPerQuarter: spq }, tempos: [{ time: 0, qpm }], totalQuantizedSteps: numSteps },
     description: `${barText} of ${parts.map((p) => `“${p.track.name}”`).join(', ')}`,
+    parts: parts.map(({ track: t, role }) => ({ role, name: t.name, fileTrack: t.fileTrack, channel: t.channel, program: t.program })),
     qpm,
     bar: from / stepsPerBar,
   };
@@ -413,7 +580,7 @@ const text = (s) => Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 const trackName = (name) => ({ tick: 0, bytes: [0xff, 0x03, ...text(name)] });
 const roleName = (note) => (note.isDrum ? 'Drums' : note.program >= 32 && note.program <= 39 ? 'Bass' : 'Melody');
 
-/** One unquantized sequence of the notes of `sequences` played one after another. */
+/** The notes of `sequences` played one after another, unquantized, and their length in seconds. */
 function concatenate(sequences, qpm, stepsEach) {
   const notes = [];
   let offset = 0;
@@ -428,7 +595,7 @@ function concatenate(sequences, qpm, stepsEach) {
     }
     offset += spq ? seconds(stepsEach || ns.totalQuantizedSteps || 0) : ns.totalTime || 0;
   }
-  return notes;
+  return { notes, seconds: offset };
 }
 
 /**
@@ -437,10 +604,11 @@ function concatenate(sequences, qpm, stepsEach) {
  * sequenceProtoToMidi writes them (byte for byte for one sequence): 220 ticks per quarter, one track
  * per instrument, program and drum flag, drums on channel 10, the others on channels 1-9, 11-16 by
  * track order. Tempo: options.qpm, else the first sequence's tempos (all of them, for one
- * unquantized sequence). Control changes are not written. Options name (the first track's name)
- * and trackNames (name tracks Melody, Bass or Drums) are the explorer's.
+ * unquantized sequence). Control changes are not written. Options name (the first track's name),
+ * trackNames (name tracks Melody, Bass or Drums) and fullLength (every track lasts the sequences'
+ * whole length, not to the last note-off: a 2-bar loop is 2 bars in a DAW) are the explorer's.
  */
-export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '', trackNames = false } = {}) {
+export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '', trackNames = false, fullLength = false } = {}) {
   if (!Array.isArray(sequences)) sequences = [sequences];
   const first = sequences[0] || {};
   const firstTempos = Array.isArray(first.tempos) ? first.tempos : [];
@@ -463,7 +631,8 @@ export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '
   }));
 
   const groups = new Map();
-  for (const note of concatenate(sequences, qpm, stepsEach)) {
+  const { notes: allNotes, seconds: totalSeconds } = concatenate(sequences, qpm, stepsEach);
+  for (const note of allNotes) {
     const key = JSON.stringify([note.instrument || 0, note.program === undefined ? 0 : note.program, !!note.isDrum]);
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(note);
@@ -486,10 +655,13 @@ export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '
     }
     tracks.push(events);
   });
-  return writeSmf({ ppq: map.ppq, tracks });
+  return writeSmf({ ppq: map.ppq, tracks, endTick: fullLength ? map.ticks(totalSeconds) : 0 });
 }
 
-/** The explorer's export: sequencesToMidi with its tracks named, at `qpm`, the file named `name`. */
+/**
+ * The explorer's export: sequencesToMidi with its tracks named, at `qpm`, the file named `name`,
+ * as long as the sequences (each its model's full length).
+ */
 export function sequencesToMidiBytes(sequences, { qpm = DEFAULT_QPM, name = 'MusicVAE' } = {}) {
-  return sequencesToMidi(sequences, { qpm, name, trackNames: true });
+  return sequencesToMidi(sequences, { qpm, name, trackNames: true, fullLength: true });
 }

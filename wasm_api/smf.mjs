@@ -129,9 +129,11 @@ function varintBytes(out, v) {
 /**
  * MIDI bytes (format 1) for `tracks`: arrays of events {tick, bytes} (bytes: a channel message, or
  * [0xff, type, ...data] for a meta event, written with its length), each track sorted by tick
- * keeping the given order among equal ticks, an end-of-track added. No running status.
+ * keeping the given order among equal ticks, an end-of-track added (at endTick when that is later
+ * than the track's last event: the file's length, for a loop that must last whole bars). No
+ * running status.
  */
-export function writeSmf({ ppq, tracks }) {
+export function writeSmf({ ppq, tracks, endTick = 0 }) {
   const out = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 1, (tracks.length >> 8) & 0xff, tracks.length & 0xff,
     (ppq >> 8) & 0x7f, ppq & 0xff];
   for (const events of tracks) {
@@ -149,7 +151,8 @@ export function writeSmf({ ppq, tracks }) {
         body.push(...bytes);
       }
     }
-    body.push(0, 0xff, 0x2f, 0);
+    varintBytes(body, Math.max(endTick - last, 0));
+    body.push(0xff, 0x2f, 0);
     const n = body.length;
     out.push(0x4d, 0x54, 0x72, 0x6b, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
     for (const byte of body) out.push(byte);

@@ -126,6 +126,7 @@ describe('web build, MIDI files, latent pad, server', { skip }, () => {
       [72, 74, 76, 77].forEach((p, i) => piano.addNote({ midi: p, ticks: i * 4 * step, durationTicks: 4 * step }));
       const bass = midi.addTrack();
       bass.name = 'Bass';
+      bass.channel = 1; // its own channel: a program change is a channel's, in every track (GM)
       bass.instrument.number = 33;
       [36, 43].forEach((p, i) => bass.addNote({ midi: p, ticks: i * 8 * step, durationTicks: 8 * step }));
       const drums = midi.addTrack();
@@ -181,6 +182,20 @@ describe('web build, MIDI files, latent pad, server', { skip }, () => {
     // Two sequences one after the other: 16 steps = 4 beats later.
     assert.deepEqual(byName.Melody.notes.map((n) => n.ticks / midi.header.ppq), [0, 4]);
     assert.deepEqual(byName.Drums.notes.map((n) => n.ticks / midi.header.ppq), [2, 6]);
+    // The file lasts both sequences' full length (2 x 16 steps = 8 beats), not to the last note-off.
+    for (const t of midi.tracks) assert.equal(t.endOfTrackTicks / midi.header.ppq, 8, t.name);
+  });
+
+  test('MIDI export of a 2-bar cell is exactly 2 bars long, however early its last note ends', () => {
+    const seq = {
+      notes: [{ pitch: 60, velocity: 80, quantizedStartStep: 0, quantizedEndStep: 22, program: 0, isDrum: false, instrument: 0 }],
+      quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 32,
+    };
+    const midi = new mods.Midi(mods.midifile.sequencesToMidiBytes([seq], { qpm: 120 }));
+    assert.equal(midi.tracks[0].notes[0].durationTicks / midi.header.ppq, 5.5);
+    // 2 bars of 4/4 = 8 quarters, in every track (the longest track's end is the file's length).
+    assert.deepEqual(midi.tracks.map((t) => t.endOfTrackTicks / midi.header.ppq), [8]);
+    assert.equal(Math.max(...midi.tracks.map((t) => t.endOfTrackTicks)) / midi.header.ppq / 4, 2, 'bars');
   });
 
   test('the pad\'s latent point (the engine\'s latentAt) on a cell position is that cell of the engine\'s grid', async () => {
