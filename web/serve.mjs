@@ -62,7 +62,7 @@ async function openRegular(file) {
 
 /**
  * An http.Server for the files under `root`. `routes` maps extra URL paths to {file} or
- * {body, type} (the tests serve test-only files this way). Every response allows cross-origin use
+ * {body, type, headers} (the tests serve test-only files this way). Every response allows cross-origin use
  * (embedding from other sites) and is revalidated (no-cache + ETag), so a new build shows at once.
  * Files are streamed (memory stays flat however many requests run at once); only regular files
  * that are under `root` once symlinks are resolved are served.
@@ -90,7 +90,7 @@ export function createStaticServer(root, { routes = {}, log = null } = {}) {
     if (pathname.includes('\0')) return send(400, 'bad request');
     const route = routes[pathname];
     if (route && route.body !== undefined) {
-      return send(200, route.body, { 'Content-Type': route.type || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+      return send(200, route.body, { 'Content-Type': route.type || 'application/octet-stream', 'Cache-Control': 'no-cache', ...route.headers });
     }
     const file = route && route.file ? route.file : await resolveFile(realRoot, pathname);
     const opened = file && (await openRegular(file));

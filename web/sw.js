@@ -28,18 +28,37 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// The app's page (the scope, or index.html, with any query such as ?seed=7).
+const APP_PAGES = new Set([self.registration.scope, new URL('index.html', self.registration.scope).href]);
+
+// What a navigation to a page that is not the app's gets with the network off: a page of its own
+// (the app's index.html at another path would find none of its modules and stay blank).
+function offlinePage(url) {
+  const app = self.registration.scope;
+  const esc = (s) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Offline: MusicVAE</title>
+<style>body{font:18px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f1b16;background:#fffdf9}
+a{display:inline-block;margin-top:1rem;padding:0.7rem 1.2rem;border-radius:0.5rem;background:#b45309;color:#fff;text-decoration:none;font-weight:600}
+@media (prefers-color-scheme:dark){body{color:#f3eee6;background:#17140f}}</style></head>
+<body><h1>You are offline</h1><p>This device has no network connection, and <code>${esc(url.pathname)}</code> is not part of the
+MusicVAE explorer saved here. The explorer itself works offline.</p><a href="${esc(app)}">Open the explorer</a></body></html>`;
+  return new Response(html, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   const navigate = request.mode === 'navigate';
-  const precached = navigate || PRECACHED.has(url.origin + url.pathname);
+  const appPage = navigate && APP_PAGES.has(url.origin + url.pathname);
+  const precached = appPage || PRECACHED.has(url.origin + url.pathname);
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     // The app's own files: from the cache (pages without their query: ?seed=7 is the same page).
     if (precached) {
-      const cached = await cache.match(request, { ignoreSearch: navigate });
+      const cached = await cache.match(request, { ignoreSearch: appPage });
       if (cached) return cached;
     }
     try {
@@ -50,10 +69,7 @@ self.addEventListener('fetch', (event) => {
     } catch (e) {
       const cached = await cache.match(request);
       if (cached) return cached;
-      if (navigate) {
-        const page = await cache.match(new URL('index.html', self.registration.scope).href);
-        if (page) return page;
-      }
+      if (navigate) return offlinePage(url);
       return Response.error();
     }
   })());

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { DECODER_ONLY_MODEL, ROOT } from './wasm_helpers.mjs';
+import { DECODER_ONLY_MODEL, ROOT, SHARED } from './wasm_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
 import { CHROMIUM, decodePng, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
@@ -17,6 +17,7 @@ import { CHROMIUM, decodePng, launchChromium, playwrightChromium } from '../../w
 const OUT = path.join(ROOT, 'build/web-test');
 const SITE = path.join(OUT, 'site');
 const SHOTS = path.join(OUT, 'screenshots');
+const FREEDOOM_DM01 = path.join(SHARED, 'data/freedoom/musics/d_dm01.mid');
 
 const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
   : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
@@ -118,6 +119,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
       routes: {
         '/test/models.json': { body: JSON.stringify(manifest), type: 'application/json' },
         '/test/decoder.mvae': { file: decoderOnly },
+        '/test/trio.json': { body: JSON.stringify({ models: [{ id: 'trio', file: 'trio.mvae', name: 'Trio, 16 bars', kind: 'trio' }] }), type: 'application/json' },
+        '/test/trio.mvae': { file: path.join(ROOT, 'models/hierdec_trio_16bar_small.q8.mvae') },
       },
     });
     server = s;
@@ -135,12 +138,12 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     if (server) await server.close();
   });
 
-  test('loads with no console errors; a 4-corner grid appears within 2 s; cells are drawn', async () => {
+  test('loads with no console errors; a 4-corner grid appears; cells are drawn', async () => {
     await page.goto(`${url}?seed=7&qpm=240`);
     await waitGrid(page);
     const t = await explorer(page, 'return { timings: el.timings, corners: el.corners.length, cells: el.sequences.length, decoded: el.sequences.filter(Boolean).length, seed: el.shadowRoot.querySelector(".seed").value };');
+    // How long it took is printed, not asserted (a loaded machine is slower, not wrong).
     console.log(`# load to 5x5 grid: ${t.timings.gridMs.toFixed(0)} ms (grid decode ${t.timings.firstGridDecodeMs.toFixed(0)} ms)`);
-    assert.ok(t.timings.gridMs < 2000, `grid after ${t.timings.gridMs} ms`);
     assert.equal(t.corners, 4);
     assert.equal(t.cells, 25);
     assert.equal(t.decoded, 25);
@@ -233,20 +236,25 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     await page.evaluate(() => { window.__midiSent = []; });
     const index = await explorer(page, 'return el.sequences.findIndex((s, i) => s.notes.length >= 3);');
     await page.locator(`musicvae-explorer .cell[data-index="${index}"]`).click();
-    // 2 bars at 240 qpm: 2 s a loop. Wait for the whole first loop to be scheduled.
-    await page.waitForTimeout(2300);
+    // Wait (on what was sent, not on the clock) for two whole loops: every note-off of them. The
+    // second loop's timing is checked (the first can start while the audio clock is starting).
+    await page.waitForFunction((i) => {
+      const n = document.querySelector('musicvae-explorer').sequences[i].notes.length;
+      return window.__midiSent.filter((m) => (m.data[0] & 0xf0) === 0x80).length >= 2 * n;
+    }, index, { timeout: 30000 });
     await page.locator('musicvae-explorer button.play').click();
     const { sent, notes } = await page.evaluate((i) => ({ sent: window.__midiSent, notes: document.querySelector('musicvae-explorer').sequences[i].notes }), index);
     assert.deepEqual(sent[0].data, [0xc0, 0], 'program change first');
     const ons = sent.filter((m) => (m.data[0] & 0xf0) === 0x90);
     const offs = sent.filter((m) => (m.data[0] & 0xf0) === 0x80);
-    assert.ok(ons.length >= notes.length, `${ons.length} note-ons for ${notes.length} notes`);
-    const firstLoop = ons.slice(0, notes.length);
-    assert.deepEqual(firstLoop.map((m) => m.data), notes.map((n) => [0x90, n.pitch, 80]));
+    assert.ok(ons.length >= 2 * notes.length, `${ons.length} note-ons for 2 loops of ${notes.length} notes`);
+    assert.deepEqual(ons.slice(0, notes.length).map((m) => m.data), notes.map((n) => [0x90, n.pitch, 80]));
+    const loop = ons.slice(notes.length, 2 * notes.length);
+    assert.deepEqual(loop.map((m) => m.data), notes.map((n) => [0x90, n.pitch, 80]));
     // 16th notes at 240 qpm are 62.5 ms apart.
-    firstLoop.forEach((m, k) => {
+    loop.forEach((m, k) => {
       const expected = (notes[k].quantizedStartStep - notes[0].quantizedStartStep) * 62.5;
-      assert.ok(Math.abs(m.ts - firstLoop[0].ts - expected) < 2, `note ${k} at ${m.ts - firstLoop[0].ts} ms, expected ${expected}`);
+      assert.ok(Math.abs(m.ts - loop[0].ts - expected) < 2, `note ${k} at ${m.ts - loop[0].ts} ms, expected ${expected}`);
       const off = offs.find((o) => o.data[1] === m.data[1] && o.ts > m.ts);
       assert.ok(off, `no note-off for note ${k}`);
       assert.deepEqual(off.data, [0x80, m.data[1], 0]);
@@ -292,6 +300,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     const current = await explorer(page, 'return el.currentSequence.notes;');
     assert.deepEqual(midi.tracks.flatMap((t) => t.notes.map((n) => n.midi)), current.map((n) => n.pitch));
     assert.equal(midi.header.tempos[0].bpm, 240);
+    // The file lasts the cell's 2 bars (8 quarters), not to its last note-off: a loop in a DAW.
+    assert.equal(Math.max(...midi.tracks.map((t) => t.endOfTrackTicks)) / midi.header.ppq, 8);
 
     const z = await explorer(page, 'return Array.from(el.current.z);');
     await explorer(page, 'window.__grids = 0; el.addEventListener("gridchange", () => window.__grids++);');
@@ -344,6 +354,75 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     assert.deepEqual(await explorer(page, 'return el.currentSequence.notes.map((n) => n.pitch);'), midiFile.melody);
     await page.screenshot({ path: path.join(SHOTS, 'encoded.png') });
     assert.deepEqual(errors, []);
+  });
+
+  test('a file that is not MIDI: the error says what is wrong with it', async () => {
+    await dropMidi(page, '.cell[data-corner="3"]', Buffer.from('just some text, not a MIDI file'), 'notes.txt');
+    await page.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.error').textContent);
+    const error = await explorer(page, 'return el.shadowRoot.querySelector(".error").textContent;');
+    assert.match(error, /notes\.txt: not a readable MIDI file: it does not start with an MThd header/);
+    assert.doesNotMatch(error, /undefined|\[object/);
+    assert.deepEqual(errors, []);
+  });
+
+  test('a trio model takes the bass as bass: Freedoom d_dm01.mid, by the trainer\'s rule', { skip: !fs.existsSync(FREEDOOM_DM01) && 'no Freedoom data' }, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await ctx.addInitScript(noMidi);
+    const p = await ctx.newPage();
+    const errs = [];
+    watchErrors(p, errs);
+    try {
+      await p.goto(`${url}?models=/test/trio.json&grid=3&seed=2&nosw`);
+      await waitGrid(p, 60000);
+      await dropMidi(p, '.cell[data-corner="0"]', fs.readFileSync(FREEDOOM_DM01), 'd_dm01.mid');
+      await p.waitForFunction(() => /Encoded/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent), null, { timeout: 60000 });
+      const r = await explorer(p, `const notes = el.corners[0].original.notes;
+        return { error: el.shadowRoot.querySelector('.error').textContent, desc: el.shadowRoot.querySelector('.current-desc').textContent,
+          melody: notes.filter((n) => n.instrument === 0 && !n.isDrum).map((n) => n.pitch),
+          bass: notes.filter((n) => n.instrument === 1).map((n) => n.pitch), drums: notes.filter((n) => n.isDrum).length };`);
+      assert.equal(r.error, '');
+      // The trainer's choice for the file's first window (tests/js/web_trio_roles.test.mjs checks
+      // every window): melody from program 30, bass the slap bass (program 36), in its low range.
+      assert.ok(r.bass.length > 10, `bass lane: ${r.bass.length} notes`);
+      assert.ok(Math.max(...r.bass) < 60, `bass pitches up to ${Math.max(...r.bass)}`);
+      assert.ok(r.melody.length > 10 && r.drums > 10);
+      assert.doesNotMatch(r.desc, /bass: silent/);
+      assert.deepEqual(errs, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('a page with the Content-Security-Policy of web/README.md embeds the explorer (its Worker starts); a stricter one says why it cannot', async () => {
+    const host = new URL(url).origin;
+    const recipe = `default-src 'none'; script-src 'self' ${host} 'wasm-unsafe-eval'; connect-src 'self' ${host}; worker-src 'self' blob: ${host}; style-src 'self' 'unsafe-inline'`;
+    const strict = `script-src 'self' ${host} 'wasm-unsafe-eval'; connect-src 'self' ${host}; worker-src blob:`;
+    const page = (policy) => ({ body: `<!doctype html><html lang="en"><meta charset="utf-8"><title>Lesson</title><body>
+<script type="module" src="${url}embed.js"></script><musicvae-explorer grid="3" seed="5"></musicvae-explorer></body></html>`,
+    type: 'text/html', headers: { 'Content-Security-Policy': policy } });
+    const other = await serve(SITE, { routes: { '/recipe.html': page(recipe), '/strict.html': page(strict), '/favicon.ico': { body: '', type: 'image/x-icon' } } });
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    try {
+      const p = await ctx.newPage();
+      const errs = [];
+      watchErrors(p, errs);
+      await p.goto(`${other.url}recipe.html`);
+      await waitGrid(p, 30000);
+      assert.equal(await explorer(p, 'return el.sequences.filter(Boolean).length;'), 9);
+      assert.deepEqual(errs, []);
+      // Without the host in worker-src: a message that names the policy, not "[object Event]".
+      const q = await ctx.newPage();
+      await q.goto(`${other.url}strict.html`);
+      await q.waitForFunction(() => document.querySelector('musicvae-explorer')?.shadowRoot.querySelector('.error').textContent, null, { timeout: 30000 });
+      const error = await explorer(q, 'return el.shadowRoot.querySelector(".error").textContent;');
+      assert.match(error, /Worker/);
+      assert.match(error, /Content-Security-Policy/);
+      assert.match(error, new RegExp(`worker-src 'self' blob: ${host.replace(/[.]/g, '\\.')}`));
+      assert.doesNotMatch(error, /\[object|undefined/);
+    } finally {
+      await ctx.close();
+      await other.close();
+    }
   });
 
   test('a decoder-only model (test model list): a dropped .mid gets a clear "cannot encode yet" alert', async () => {
@@ -482,6 +561,13 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     assert.equal(r.online, false);
     assert.match(r.status, /Offline/);
     await page.screenshot({ path: path.join(SHOTS, 'offline.png') });
+    // A page of the site that was never saved: an offline page with the way back, not a blank one.
+    const other = await context.newPage();
+    await other.goto(`${url}lessons/week-3.html?x=1`);
+    assert.match(await other.locator('h1').textContent(), /offline/i);
+    await other.locator('a', { hasText: 'Open the explorer' }).click();
+    await waitGrid(other);
+    await other.close();
     assert.deepEqual(errors, []);
   });
 });

@@ -56,14 +56,37 @@ export function findModel(manifest, spec) {
 }
 
 // The Worker script must be same-origin with the page. When this app is embedded from another
-// origin, a tiny same-origin blob: module imports the real worker (CORS applies to that import).
+// origin, a tiny same-origin blob: module imports the real one (CORS applies to that import).
+// {worker, failure(), stopWatching()}: failure() says why the Worker did not start, when it did
+// not (browsers report only a bare Event: no message, no reason).
 function startWorker() {
   const url = new URL('../wasm_api/worker.js', import.meta.url);
-  if (globalThis.location && url.origin !== location.origin) {
+  const crossOrigin = globalThis.location && url.origin !== location.origin;
+  const violations = [];
+  const onViolation = (e) => violations.push(`${e.effectiveDirective || e.violatedDirective} (blocked ${e.blockedURI || 'a script'})`);
+  globalThis.document?.addEventListener('securitypolicyviolation', onViolation);
+  let worker;
+  if (crossOrigin) {
     const blob = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
-    return new Worker(URL.createObjectURL(blob), { type: 'module' });
+    worker = new Worker(URL.createObjectURL(blob), { type: 'module' });
+  } else {
+    worker = new Worker(url, { type: 'module' });
   }
-  return new Worker(url, { type: 'module' });
+  let bareError = false;
+  worker.addEventListener('error', (e) => { if (!e.message) bareError = true; });
+  const needed = `worker-src 'self' blob: ${url.origin}, script-src and connect-src ${url.origin}, and 'wasm-unsafe-eval'`;
+  return {
+    worker,
+    stopWatching: () => globalThis.document?.removeEventListener('securitypolicyviolation', onViolation),
+    failure: () => {
+      if (violations.length) {
+        return `the page's Content-Security-Policy blocked the model's Worker: ${violations.join(', ')}. It needs ${needed} (web/README.md, Embedding)`;
+      }
+      if (!bareError) return null;
+      return `the browser could not start the model's Worker (${url.href}): its script did not load or run. ` +
+        `Check that the file is served (as text/javascript), and that a Content-Security-Policy of the page allows ${needed} (web/README.md, Embedding)`;
+    },
+  };
 }
 
 const pool = new Map();
@@ -76,8 +99,15 @@ export async function acquireModel(url) {
   let entry = pool.get(url);
   if (!entry) {
     // MIDI files are parsed in the Worker (wasm_api/midi.mjs, its default MIDI module).
-    const model = new MusicVAEWorker(url, { worker: startWorker() });
-    entry = { model, users: 0, ready: model.initialize().then(() => useDrumMap(model.info)) };
+    const started = startWorker();
+    const model = new MusicVAEWorker(url, { worker: started.worker });
+    const ready = model.initialize().then(() => useDrumMap(model.info), async (e) => {
+      // The Worker's error events come with the rejection: a moment for them, then the reason in words.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const why = started.failure();
+      throw why ? Object.assign(new Error(why), { code: e.code }) : e;
+    }).finally(started.stopWatching);
+    entry = { model, users: 0, ready };
     pool.set(url, entry);
     entry.ready.catch(() => {
       if (pool.get(url) === entry) pool.delete(url);
