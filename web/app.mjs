@@ -50,7 +50,9 @@ if ('serviceWorker' in navigator && window.isSecureContext && !params.has('nosw'
     if (hadController) document.getElementById('reload').hidden = false;
   });
   document.getElementById('reload').addEventListener('click', () => location.reload());
-  navigator.serviceWorker.register('sw.js').then(async (registration) => {
+  // Registered once the first grid is drawn: the default model is then in the HTTP cache, so the
+  // worker's precache revalidates it (a 304) instead of downloading it a second time.
+  explorer.ready.then(() => navigator.serviceWorker.register('sw.js')).then(async (registration) => {
     await navigator.serviceWorker.ready;
     if (!hadController && navigator.onLine) say('Ready to work offline.');
     document.documentElement.dataset.offlineReady = 'true';

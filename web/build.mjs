@@ -3,7 +3,7 @@
 // icons are committed), so the build only copies and hashes: the page
 // and its modules, the WebAssembly engine and JS API from wasm_api/ (build them first: bash
 // wasm_api/build.sh), the models listed in web/models.json that exist, and the service worker with
-// its precache list and a version hash of every precached file.
+// its precache list (the app and the default model) and a version hash of every file.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -68,11 +68,16 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
   });
   if (!models.length) throw new Error('no model of web/models.json exists');
   const defaultId = models.some((m) => m.id === manifest.default) ? manifest.default : models[0].id;
+  // Each model's size in bytes, for the page ("Available offline (5.0 MB)").
+  const sized = models.map((m) => ({ ...m, bytes: fs.statSync(path.resolve(WEB, m.file)).size }));
   fs.writeFileSync(path.join(out, 'models.json'),
-    `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${models.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]\n}\n`);
+    `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${sized.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]\n}\n`);
 
-  // The service worker: every file is precached; the version is a hash of them all.
+  // The service worker: the app and the default model are precached (a first visit downloads only
+  // those); the other models when chosen, kept offline on request. The version is a hash of every file.
   const files = listFiles(out).sort();
+  const defaultFile = path.relative(WEB, path.resolve(WEB, models.find((m) => m.id === defaultId).file)).split(path.sep).join('/');
+  const otherModels = new Set(models.map((m) => path.relative(WEB, path.resolve(WEB, m.file)).split(path.sep).join('/')).filter((f) => f !== defaultFile));
   const hash = crypto.createHash('sha256');
   let bytes = 0;
   for (const f of files) {
@@ -81,13 +86,14 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
     hash.update(f).update('\0').update(data).update('\0');
   }
   const version = hash.digest('hex').slice(0, 16);
-  const precache = ['./', ...files.filter((f) => !f.endsWith('LICENSE.md'))];
+  const precache = ['./', ...files.filter((f) => !f.endsWith('LICENSE.md') && !otherModels.has(f))];
+  const precacheBytes = precache.slice(1).reduce((sum, f) => sum + fs.statSync(path.join(out, f)).size, 0);
   const sw = fs.readFileSync(path.join(WEB, 'sw.js'), 'utf8')
     .replace("'__VERSION__'", JSON.stringify(version))
     .replace('__PRECACHE__', `[\n  ${precache.map((f) => JSON.stringify(f)).join(',\n  ')},\n]`);
   fs.writeFileSync(path.join(out, 'sw.js'), sw);
-  log(`web/build: ${files.length + 1} files, ${(bytes / 1e6).toFixed(2)} MB, version ${version} -> ${path.relative(process.cwd(), out) || '.'}`);
-  return { out, version, files: [...files, 'sw.js'], bytes, models: models.map((m) => m.id) };
+  log(`web/build: ${files.length + 1} files, ${(bytes / 1e6).toFixed(2)} MB (precached: ${(precacheBytes / 1e6).toFixed(2)} MB), version ${version} -> ${path.relative(process.cwd(), out) || '.'}`);
+  return { out, version, files: [...files, 'sw.js'], bytes, precache, precacheBytes, models: models.map((m) => m.id) };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -62,12 +62,13 @@ async function openRegular(file) {
 
 /**
  * An http.Server for the files under `root`. `routes` maps extra URL paths to {file} or
- * {body, type, headers} (the tests serve test-only files this way). Every response allows cross-origin use
+ * {body, type, headers} (the tests serve test-only files this way); onResponse({status, path, bytes})
+ * hears of every response (bytes: its body's). Every response allows cross-origin use
  * (embedding from other sites) and is revalidated (no-cache + ETag), so a new build shows at once.
  * Files are streamed (memory stays flat however many requests run at once); only regular files
  * that are under `root` once symlinks are resolved are served.
  */
-export function createStaticServer(root, { routes = {}, log = null } = {}) {
+export function createStaticServer(root, { routes = {}, log = null, onResponse = null } = {}) {
   let realRoot;
   try {
     realRoot = fs.realpathSync(path.resolve(root));
@@ -79,6 +80,7 @@ export function createStaticServer(root, { routes = {}, log = null } = {}) {
       res.writeHead(status, { 'Access-Control-Allow-Origin': '*', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
       if (log) log(`${status} ${req.method} ${req.url}`);
+      if (onResponse) onResponse({ status, path: req.url, bytes: req.method === 'HEAD' || body === undefined ? 0 : Buffer.byteLength(body) });
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed', { Allow: 'GET, HEAD' });
     let pathname;
@@ -114,12 +116,13 @@ export function createStaticServer(root, { routes = {}, log = null } = {}) {
     // or fails, and a client that goes away stops it.
     pipeline(handle.createReadStream({ start: 0, end: stat.size - 1, highWaterMark: 16 * 1024 }), res, () => {});
     if (log) log(`200 ${req.method} ${req.url}`);
+    if (onResponse) onResponse({ status: 200, path: req.url, bytes: stat.size });
   });
 }
 
 /** Starts a server; resolves to {server, url, close()}. */
-export async function serve(root, { port = 0, host = '127.0.0.1', routes, log } = {}) {
-  const server = createStaticServer(root, { routes, log });
+export async function serve(root, { port = 0, host = '127.0.0.1', routes, log, onResponse } = {}) {
+  const server = createStaticServer(root, { routes, log, onResponse });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

@@ -1,20 +1,24 @@
 // The explorer's service worker (hand-written; web/build.mjs fills in VERSION and PRECACHE). It
-// precaches everything the app needs (page, JS, the WebAssembly engine, the bundled models, icons)
-// into a cache named after VERSION, a hash of those files' contents, and answers from it first, so
-// that after one visit the app starts with the network off. A new build has a new VERSION: the
-// browser sees a changed sw.js, installs it (downloading the new files while the old version keeps
-// working), then it takes over and deletes the old cache.
+// precaches what the app needs (page, JS, the WebAssembly engine, the default model, icons) into a
+// cache named after VERSION, a hash of the site's files, and answers from it first, so that after
+// one visit the app starts with the network off. Other models are downloaded when chosen; those
+// the page keeps for offline use (src/offline.mjs) are in MODELS_CACHE and answered from there. A
+// new build has a new VERSION: the browser sees a changed sw.js, installs it (downloading the new
+// files while the old version keeps working), then it takes over and deletes the old caches (the
+// page downloads the models it keeps again, so they match the new version).
 const VERSION = '__VERSION__';
 const PRECACHE = __PRECACHE__;
 const PREFIX = 'musicvae-explorer-';
 const CACHE = PREFIX + VERSION;
+const MODELS_CACHE = 'musicvae-explorer-models';
 const PRECACHED = new Set(PRECACHE.map((path) => new URL(path, self.registration.scope).href));
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // cache: 'reload' skips the HTTP cache, so the files match this version.
-    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' })));
+    // cache: 'no-cache' revalidates what the HTTP cache holds (the page has just downloaded the
+    // default model: a 304, not a second download), so the files match this version.
+    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'no-cache' })));
     await self.skipWaiting();
   })());
 });
@@ -22,7 +26,7 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
-      if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
+      if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key); // MODELS_CACHE too
     }
     await self.clients.claim();
   })());
@@ -61,10 +65,15 @@ self.addEventListener('fetch', (event) => {
       const cached = await cache.match(request, { ignoreSearch: appPage });
       if (cached) return cached;
     }
+    // Models kept for offline use (the page's choice).
+    if (url.pathname.endsWith('.mvae')) {
+      const kept = await (await caches.open(MODELS_CACHE)).match(request);
+      if (kept) return kept;
+    }
     try {
       const response = await fetch(request);
-      // Models and model lists added at run time: from the network, kept for offline use.
-      if (response.ok && !precached && /\.(mvae|json)$/.test(url.pathname)) cache.put(request, response.clone());
+      // Model lists added at run time (?models=…): from the network, kept for offline use.
+      if (response.ok && !precached && url.pathname.endsWith('.json')) cache.put(request, response.clone());
       return response;
     } catch (e) {
       const cached = await cache.match(request);

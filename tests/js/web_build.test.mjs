@@ -48,12 +48,17 @@ describe('web build, MIDI files, latent pad, server', { skip }, () => {
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/, 'no external URL in the page');
   });
 
-  test('the service worker precaches every file under a content-hash version', () => {
+  test('the service worker precaches the app and the default model under a content-hash version', () => {
     const sw = fs.readFileSync(path.join(site.out, 'sw.js'), 'utf8');
     assert.match(sw, new RegExp(`const VERSION = "${site.version}";`));
     assert.match(site.version, /^[0-9a-f]{16}$/);
     const precache = JSON.parse(sw.match(/const PRECACHE = (\[[^\]]*\]);/)[1].replace(/,\s*\]/, ']'));
-    const expected = ['./', ...site.files.filter((f) => f !== 'sw.js' && !f.endsWith('LICENSE.md'))];
+    // Every file but the other models (downloaded when chosen).
+    const listed = JSON.parse(fs.readFileSync(path.join(site.out, 'models.json'), 'utf8'));
+    const others = listed.models.filter((m) => m.id !== listed.default).map((m) => m.file);
+    assert.ok(others.length >= 1);
+    for (const f of others) assert.ok(!precache.includes(f), `${f} is precached`);
+    const expected = ['./', ...site.files.filter((f) => f !== 'sw.js' && !f.endsWith('LICENSE.md') && !others.includes(f))];
     assert.deepEqual([...precache].sort(), expected.sort());
     for (const f of ['index.html', 'wasm_api/dist/musicvae_wasm.wasm', 'models/mel_2bar_small.q8.mvae', 'wasm_api/midi.mjs', 'icons/icon-512.png']) {
       assert.ok(precache.includes(f), `${f} is not precached`);
@@ -78,6 +83,7 @@ describe('web build, MIDI files, latent pad, server', { skip }, () => {
     for (const m of models.models) {
       assert.ok(m.name && m.description && ['melody', 'drums', 'trio'].includes(m.kind), JSON.stringify(m));
       assert.ok(fs.existsSync(path.join(site.out, m.file)), m.file);
+      assert.equal(m.bytes, fs.statSync(path.join(site.out, m.file)).size, `${m.id}: its size for the page`);
     }
     // The source manifest has one model per line: adding a model is a one-line change.
     const source = fs.readFileSync(path.join(ROOT, 'web/models.json'), 'utf8');

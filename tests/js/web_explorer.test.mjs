@@ -101,6 +101,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   let browser, server, url, context, page;
   const errors = [];
   let midiFile;
+  const sent = []; // every response of the main server: {status, path, bytes}
 
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -116,6 +117,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
       ],
     };
     const s = await serve(SITE, {
+      onResponse: (r) => sent.push(r),
       routes: {
         '/test/models.json': { body: JSON.stringify(manifest), type: 'application/json' },
         '/test/decoder.mvae': { file: decoderOnly },
@@ -507,6 +509,58 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     } finally {
       await ctx.close();
       await other.close();
+    }
+  });
+
+  test('a first visit downloads the app and the default model once; another model is kept offline on request', async () => {
+    const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8'));
+    const other = listed.models.find((m) => m.id !== listed.default);
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await ctx.addInitScript(noMidi);
+    const p = await ctx.newPage();
+    const errs = [];
+    watchErrors(p, errs);
+    try {
+      const from = sent.length;
+      await p.goto(`${url}?seed=4`);
+      await waitGrid(p);
+      await p.waitForFunction(() => navigator.serviceWorker.controller && document.documentElement.dataset.offlineReady === 'true', null, { timeout: 30000 });
+      const visit = sent.slice(from);
+      const bytes = visit.reduce((sum, r) => sum + r.bytes, 0);
+      const models = visit.filter((r) => r.path.endsWith('.mvae'));
+      const byDefault = listed.models.find((m) => m.id === listed.default).file;
+      console.log(`# first visit: ${visit.length} responses, ${bytes} bytes (${(bytes / 1e6).toFixed(2)} MB); models: ${models.map((r) => `${r.path} ${r.status} ${r.bytes}`).join(', ')}`);
+      // The default model once in full (the service worker's precache revalidates it: 304), no other model.
+      assert.deepEqual(models.filter((r) => r.status === 200).map((r) => r.path), [`/${byDefault}`]);
+      const appBytes = visit.filter((r) => !r.path.endsWith('.mvae')).reduce((sum, r) => sum + r.bytes, 0);
+      assert.ok(appBytes < 1e6, `the app itself: ${appBytes} bytes`);
+      // The default model is built in; another is not on this device until asked.
+      assert.equal(await p.locator('musicvae-explorer .keep-offline').isChecked(), true);
+      assert.equal(await p.locator('musicvae-explorer .keep-offline').isDisabled(), true);
+      await explorer(p, 'window.__grids = 0; el.addEventListener("gridchange", () => window.__grids++);');
+      await p.locator('musicvae-explorer select.model').selectOption(other.id);
+      await p.waitForFunction(() => window.__grids > 0, null, { timeout: 30000 });
+      const box = p.locator('musicvae-explorer .keep-offline');
+      await p.waitForFunction(() => !document.querySelector('musicvae-explorer').shadowRoot.querySelector('.keep-offline').disabled);
+      assert.equal(await box.isChecked(), false);
+      assert.match(await p.locator('musicvae-explorer .offline-text').textContent(), /Available offline \(\d+\.\d MB\)/);
+      await box.check();
+      await p.waitForFunction(() => /available offline/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent));
+      // Offline, the kept model loads.
+      await ctx.setOffline(true);
+      await p.goto(`${url}?seed=4&model=${other.id}`);
+      await waitGrid(p);
+      assert.equal(await explorer(p, 'return el.entry.id;'), other.id);
+      assert.equal(await explorer(p, 'return el.shadowRoot.querySelector(".error").textContent;'), '');
+      assert.equal(await p.locator('musicvae-explorer .keep-offline').isChecked(), true);
+      await ctx.setOffline(false);
+      // Let go: no longer on the device.
+      await p.locator('musicvae-explorer .keep-offline').uncheck();
+      await p.waitForFunction(() => /need the network/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent));
+      assert.equal(await p.evaluate(async (u) => !!(await caches.match(new URL(u, location.href).href)), other.file), false);
+      assert.deepEqual(errs, []);
+    } finally {
+      await ctx.close();
     }
   });
 

@@ -15,6 +15,7 @@ import { CORNER_NAMES, CORNER_UV, TEMPLATE, cornerAt } from './explorer_template
 import { ExplorerGrid } from './grid.mjs';
 import { randomSeed } from './latent.mjs';
 import { DEFAULT_MANIFEST, acquireModel, findModel, loadManifest } from './models.mjs';
+import { isAvailableOffline, keepOffline, offlineSupported, restoreKept } from './offline.mjs';
 import { LatentPad } from './pad.mjs';
 import { PlaybackControls } from './playback.mjs';
 import { describeSequence, drawRoll, fitCanvas, lanesFor, pitchRanges, rollTheme } from './roll.mjs';
@@ -43,7 +44,8 @@ export class MusicVAEExplorer extends HTMLElement {
     root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}</style>${TEMPLATE}`;
     const $ = (s) => root.querySelector(s);
     this.$ = {
-      app: $('.app'), model: $('.model'), modelDesc: $('#model-desc'), gridSize: $('.grid-size'),
+      app: $('.app'), model: $('.model'), modelDesc: $('#model-desc'), offlineChoice: $('.offline-choice'),
+      keepOffline: $('.keep-offline'), offlineText: $('.offline-text'), gridSize: $('.grid-size'),
       interp: [...root.querySelectorAll('input[name=interp]')], grid: $('.grid'), corners: $('.corners'),
       file: $('.file'), encodeHint: $('.encode-hint'), padBox: $('.pad'), pad: $('.pad canvas'),
       current: $('.current'), currentCanvas: $('.current canvas'), currentPlayhead: $('.current .playhead'),
@@ -231,6 +233,7 @@ export class MusicVAEExplorer extends HTMLElement {
     if (this.entry && this.entry.url === entry.url && this._model) return;
     this.entry = entry;
     this.$.modelDesc.textContent = entry.description;
+    this._showOffline();
     const gen = ++this._gen;
     this.transport.stop();
     if (this._release) this._release();
@@ -268,6 +271,48 @@ export class MusicVAEExplorer extends HTMLElement {
       : 'This model has no trained encoder yet: it cannot start from your MIDI files. Corners are random samples.';
     this.dispatchEvent(new CustomEvent('modelchange', { detail: { model: entry, info: this.info, seconds } }));
     await this.resample(this._seed ?? this.seed ?? undefined);
+  }
+
+  // ---- offline ---------------------------------------------------------------------------------
+
+  // "Available offline" for the chosen model: the default one is built in (precached by the
+  // service worker); any other is kept on this device only when asked. Shown where this page's own
+  // service worker runs (not when embedded in another site, whose storage it would fill).
+  async _showOffline() {
+    const $ = this.$, entry = this.entry;
+    const controlled = offlineSupported() && navigator.serviceWorker.controller && entry &&
+      new URL(entry.url).origin === location.origin;
+    $.offlineChoice.hidden = !controlled;
+    if (!controlled) {
+      if (offlineSupported() && !this._waitingForController) {
+        this._waitingForController = true;
+        navigator.serviceWorker.addEventListener('controllerchange', () => this._showOffline());
+      }
+      return;
+    }
+    if (!this._restored) {
+      this._restored = true;
+      restoreKept();
+    }
+    const size = entry.bytes ? ` (${(entry.bytes / 1e6).toFixed(1)} MB)` : '';
+    const builtIn = entry.id === this.manifest.default;
+    $.keepOffline.disabled = builtIn;
+    $.offlineText.textContent = builtIn ? 'Available offline (built in)' : `Available offline${size}`;
+    $.keepOffline.checked = builtIn || (await isAvailableOffline(entry.url));
+  }
+
+  async _keepOffline(keep) {
+    const entry = this.entry;
+    if (!entry) return;
+    this.$.keepOffline.disabled = true;
+    this._status(keep ? `Saving ${entry.name} on this device…` : `Removing ${entry.name} from this device…`);
+    try {
+      await keepOffline(entry.url, keep);
+      this._status(keep ? `${entry.name} is available offline.` : `${entry.name} will need the network next time.`);
+    } catch (e) {
+      this._error(`Cannot keep ${entry.name} offline: ${e.message}`);
+    }
+    if (this.entry === entry) this._showOffline();
   }
 
   _setBusy(busy) {
@@ -608,6 +653,7 @@ export class MusicVAEExplorer extends HTMLElement {
   _bindControls() {
     const $ = this.$;
     $.model.addEventListener('change', () => this.setAttribute('model', $.model.value));
+    $.keepOffline.addEventListener('change', () => this._keepOffline($.keepOffline.checked));
     $.gridSize.addEventListener('change', () => {
       this._uv = [0, 0];
       this.setAttribute('grid', $.gridSize.value);

@@ -15,6 +15,7 @@ export const TEMPLATE = `
 <div class="app" part="app">
   <div class="bar">
     <label>Model <select class="model" aria-describedby="model-desc"></select></label>
+    <label class="offline-choice" hidden><input class="keep-offline" type="checkbox"> <span class="offline-text">Available offline</span></label>
     <span class="grow" id="model-desc"></span>
   </div>
   <p class="status" role="status" aria-live="polite"></p>

@@ -9,7 +9,7 @@ export const DEFAULT_MANIFEST = new URL('../models.json', import.meta.url).href;
 const KINDS = ['melody', 'drums', 'trio'];
 
 /**
- * The manifest at `url`: {default, models: [{id, name, description, kind, url}]}, with each
+ * The manifest at `url`: {default, models: [{id, name, description, kind, url, bytes}]}, with each
  * model's `file` resolved against the manifest's URL. Throws an Error saying what is wrong.
  */
 export async function loadManifest(url = DEFAULT_MANIFEST) {
@@ -32,6 +32,7 @@ export async function loadManifest(url = DEFAULT_MANIFEST) {
       description: m.description || '',
       kind: KINDS.includes(m.kind) ? m.kind : 'melody',
       url: new URL(m.file, url).href,
+      bytes: Number.isSafeInteger(m.bytes) && m.bytes > 0 ? m.bytes : null,
     };
   });
   const fallback = models.find((m) => m.id === data.default) || models[0];
