@@ -92,6 +92,11 @@ async function dropMidi(page, selector, bytes, name) {
   }, { selector, bytes: Array.from(bytes), name });
 }
 
+/** Opens "More settings" (the technical controls: grid size, path, surprise, seed, sound output). */
+async function openSettings(page) {
+  await page.evaluate(() => { document.querySelector('musicvae-explorer').shadowRoot.querySelector('.advanced').open = true; });
+}
+
 function watchErrors(page, errors) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
@@ -231,6 +236,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('Web MIDI output: a fake port gets program change, note-ons and note-offs on time', async () => {
+    await openSettings(page);
     await page.locator('musicvae-explorer button.midi').click();
     await page.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.output').value === 'midi:fake-1');
     const msg = await explorer(page, 'return el.shadowRoot.querySelector(".midi-msg").textContent;');
@@ -319,6 +325,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     const seed = await explorer(page, 'return el.shadowRoot.querySelector(".seed").value;');
     assert.notEqual(seed, '7');
     // Slerp: the grid is decoded again along great circles.
+    await openSettings(page);
     await page.locator('musicvae-explorer input[value="slerp"]').check();
     await page.waitForFunction(() => window.__grids === 3);
     assert.equal(await explorer(page, 'return el.method;'), 'slerp');
@@ -427,6 +434,60 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     }
   });
 
+  test('tablets (1024x768, 768x1024, touch): Play, the grid and the playing roll on screen together; 44 px targets; plain words', async () => {
+    const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).models;
+    for (const [width, height] of [[1024, 768], [768, 1024]]) {
+      const ctx = await browser.newContext({ viewport: { width, height }, hasTouch: true, colorScheme: 'light' });
+      await ctx.addInitScript(noMidi);
+      const p = await ctx.newPage();
+      const errs = [];
+      watchErrors(p, errs);
+      try {
+        await p.goto(`${url}?seed=7&nosw`);
+        await waitGrid(p);
+        assert.equal(await p.evaluate(() => scrollY), 0);
+        for (const part of ['button.play', '.grid', '.current']) {
+          const b = await p.locator(`musicvae-explorer ${part}`).boundingBox();
+          assert.ok(b && b.y >= 0 && b.x >= 0 && b.y + b.height <= height && b.x + b.width <= width,
+            `${width}x${height}: ${part} at ${JSON.stringify(b)} is not on screen`);
+        }
+        // Every control one can touch, the advanced panel open too, is at least 44 x 44 CSS pixels
+        // (a checkbox or radio button by its label).
+        await p.locator('musicvae-explorer .advanced summary').tap();
+        const small = await explorer(p, `
+          const out = [];
+          for (const c of el.shadowRoot.querySelectorAll('button, select, input, summary')) {
+            if (c.type === 'file' || c.closest('[hidden]')) continue;
+            const target = (c.type === 'checkbox' || c.type === 'radio') ? c.closest('label') : c;
+            const r = target.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue;
+            if (r.width < 44 || r.height < 44) out.push(\`\${c.className || c.tagName} \${Math.round(r.width)}x\${Math.round(r.height)}\`);
+          }
+          return out;`);
+        assert.deepEqual(small, [], `${width}x${height}: targets under 44 px`);
+        // Plain words: no jargon in what the page shows or says (text, options, labels).
+        const words = await explorer(p, `return [el.shadowRoot.querySelector('.app').innerText,
+          ...[...el.shadowRoot.querySelectorAll('[aria-label], [title]')].map((e) => (e.getAttribute('aria-label') || '') + ' ' + (e.title || ''))].join(' ');`);
+        for (const jargon of [/latent pad/i, /slerp/i, /temperature/i, /\bz \d+/, /int8/i, /conductor/i, /flat baseline/i, /\(melody\)|\(drums\)/]) {
+          assert.doesNotMatch(words, jargon, `${width}x${height}: "${words.match(jargon)?.[0]}" is shown`);
+        }
+        // Model names that say what they make.
+        const names = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option")].map((o) => o.textContent);');
+        assert.deepEqual(names, listed.map((m) => m.name));
+        for (const n of names) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?$/);
+        // By touch: a cell plays, Play stops.
+        await p.locator('musicvae-explorer .cell[data-index="6"]').tap();
+        await p.waitForFunction(() => document.querySelector('musicvae-explorer').transport.playing);
+        await p.locator('musicvae-explorer button.play').tap();
+        assert.equal(await explorer(p, 'return el.transport.playing;'), false);
+        await p.screenshot({ path: path.join(SHOTS, `tablet-${width}x${height}.png`) });
+        assert.deepEqual(errs, []);
+      } finally {
+        await ctx.close();
+      }
+    }
+  });
+
   test('a decoder-only model (test model list): a dropped .mid gets a clear "cannot encode yet" alert', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
     await ctx.addInitScript(noMidi);
@@ -458,6 +519,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
       await p.waitForFunction(() => /Encoded/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector('.status').textContent));
       assert.equal(await explorer(p, 'return el.shadowRoot.querySelector(".error").textContent;'), '');
       // No Web MIDI here: the MIDI button says so.
+      await openSettings(p);
       await p.locator('musicvae-explorer button.midi').tap();
       assert.match(await explorer(p, 'return el.shadowRoot.querySelector(".midi-msg").textContent;'), /Web MIDI is not available/);
       await p.screenshot({ path: path.join(SHOTS, 'phone.png'), fullPage: true });

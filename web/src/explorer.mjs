@@ -45,7 +45,7 @@ export class MusicVAEExplorer extends HTMLElement {
     const $ = (s) => root.querySelector(s);
     this.$ = {
       app: $('.app'), model: $('.model'), modelDesc: $('#model-desc'), offlineChoice: $('.offline-choice'),
-      keepOffline: $('.keep-offline'), offlineText: $('.offline-text'), gridSize: $('.grid-size'),
+      keepOffline: $('.keep-offline'), offlineText: $('.offline-text'), modelTech: $('.model-tech'), gridSize: $('.grid-size'),
       interp: [...root.querySelectorAll('input[name=interp]')], grid: $('.grid'), corners: $('.corners'),
       file: $('.file'), encodeHint: $('.encode-hint'), padBox: $('.pad'), pad: $('.pad canvas'),
       current: $('.current'), currentCanvas: $('.current canvas'), currentPlayhead: $('.current .playhead'),
@@ -219,7 +219,7 @@ export class MusicVAEExplorer extends HTMLElement {
     for (const m of this.manifest.models) {
       const option = document.createElement('option');
       option.value = m.id;
-      option.textContent = `${m.name} (${m.kind})`;
+      option.textContent = m.name;
       sel.append(option);
     }
     sel.disabled = this.manifest.models.length < 2;
@@ -264,11 +264,14 @@ export class MusicVAEExplorer extends HTMLElement {
     this._theme = rollTheme(this);
     this._ranges = null;
     const seconds = (this.info.numSteps / this.info.stepsPerQuarter) * (60 / this.qpm);
-    this.$.modelDesc.textContent = `${entry.description || entry.name} — ${this.info.numSteps / this.info.stepsPerBar} bars, ` +
-      `z ${this.info.zSize}, ${this.info.hasEncoder ? 'encoder' : 'no encoder yet (decoder only)'}`;
+    this.$.modelDesc.textContent = entry.description || entry.name;
+    // The technical facts, for those who want them (in "More settings").
+    this.$.modelTech.textContent = `About this model: ${this.info.numSteps / this.info.stepsPerBar} bars of ` +
+      `${this.info.stepsPerBar} steps, ${this.info.zSize} numbers per point (its latent space), ` +
+      `${this.info.hasEncoder ? 'reads MIDI files (it has an encoder)' : 'cannot read MIDI files (no encoder)'}.`;
     this.$.encodeHint.textContent = this.info.hasEncoder
       ? 'Drop a .mid file on a corner (or anywhere on the grid), or use “Load .mid…”, to start from your own music.'
-      : 'This model has no trained encoder yet: it cannot start from your MIDI files. Corners are random samples.';
+      : 'This model cannot start from your MIDI files yet (it has no trained encoder). Corners are random samples.';
     this.dispatchEvent(new CustomEvent('modelchange', { detail: { model: entry, info: this.info, seconds } }));
     await this.resample(this._seed ?? this.seed ?? undefined);
   }

@@ -66,10 +66,18 @@ function channelOf(note) {
 export function midiOutput(port, ctx) {
   const sounding = new Map(); // "channel:pitch" -> note-off time (ms)
   const programs = new Map();
+  // The audio clock -> performance clock offset. Each reading of it (getOutputTimestamp) jitters by
+  // a render quantum or more, so one steady offset is kept, and taken anew only when a reading
+  // strays from it by more than RESYNC_MS (the clocks drifted, or the context was suspended): the
+  // notes of a loop then keep their exact spacing.
+  const RESYNC_MS = 25;
+  let offset = null;
   const toMs = (time) => {
     const ts = typeof ctx.getOutputTimestamp === 'function' ? ctx.getOutputTimestamp() : null;
-    if (ts && ts.performanceTime > 0) return ts.performanceTime + (time - ts.contextTime) * 1000;
-    return performance.now() + (time - ctx.currentTime) * 1000;
+    const reading = ts && ts.performanceTime > 0 ? ts.performanceTime - ts.contextTime * 1000
+      : performance.now() - ctx.currentTime * 1000;
+    if (offset === null || Math.abs(reading - offset) > RESYNC_MS) offset = reading;
+    return offset + time * 1000;
   };
   return {
     name: port.name,

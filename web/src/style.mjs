@@ -50,8 +50,10 @@ export const BASE_CSS = `
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
 button, select, input { font: inherit; color: inherit; }
+/* Touch targets at least 44 CSS pixels (WCAG 2.5.5). */
 button {
-  min-height: 2.5rem;
+  min-height: 44px;
+  min-width: 44px;
   padding: 0.35rem 0.8rem;
   border: 1px solid var(--mv-border);
   border-radius: 0.5rem;
@@ -63,15 +65,15 @@ button:hover:not(:disabled) { border-color: var(--mv-accent); }
 button:disabled { opacity: 0.5; cursor: default; }
 button.primary { background: var(--mv-accent); color: var(--mv-accent-fg); border-color: var(--mv-accent); font-weight: 600; }
 select, input[type=number] {
-  min-height: 2.5rem;
+  min-height: 44px;
   max-width: 100%;
   padding: 0.3rem 0.5rem;
   border: 1px solid var(--mv-border);
   border-radius: 0.5rem;
   background: var(--mv-bg);
 }
-input[type=range] { accent-color: var(--mv-accent); min-height: 2rem; vertical-align: middle; }
-input[type=checkbox], input[type=radio] { accent-color: var(--mv-accent); width: 1.1rem; height: 1.1rem; vertical-align: middle; }
+input[type=range] { accent-color: var(--mv-accent); min-height: 44px; vertical-align: middle; }
+input[type=checkbox], input[type=radio] { accent-color: var(--mv-accent); width: 1.3rem; height: 1.3rem; vertical-align: middle; }
 :focus { outline: none; }
 :focus-visible { outline: 3px solid var(--mv-focus); outline-offset: 2px; }
 label { white-space: nowrap; }
@@ -90,17 +92,28 @@ output { font-variant-numeric: tabular-nums; display: inline-block; min-width: 2
 `;
 
 export const EXPLORER_CSS = `
-.app { padding: 0.75rem; }
-.bar { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin-bottom: 0.6rem; }
-.bar > label { display: flex; gap: 0.4rem; align-items: center; min-width: 0; max-width: 100%; }
-.bar > label select { min-width: 0; flex: 1 1 auto; }
-.bar .grow { flex: 1 1 12rem; min-width: 0; color: var(--mv-muted); font-size: 0.9em; }
-.layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); gap: 1rem; align-items: start; }
-@container (max-width: 760px) { .layout { grid-template-columns: minmax(0, 1fr); } }
-fieldset { border: 0; margin: 0; padding: 0; display: inline-flex; gap: 0.6rem; align-items: center; }
+.app { padding: 0.6rem; }
+.top { display: flex; flex-wrap: wrap; gap: 0.4rem 0.9rem; align-items: center; }
+.top .play { min-width: 7.5rem; font-size: 1.05em; }
+.field { display: inline-flex; gap: 0.45rem; align-items: center; min-height: 44px; min-width: 0; max-width: 100%; }
+.field select { min-width: 0; flex: 1 1 auto; }
+.check { display: inline-flex; gap: 0.45rem; align-items: center; min-height: 44px; padding: 0 0.2rem; cursor: pointer; }
+.model-desc { margin: 0.2rem 0 0; color: var(--mv-muted); font-size: 0.9em; }
+.model-desc:empty { display: none; }
+.status { margin: 0.2rem 0; min-height: 1.3em; font-size: 0.9em; }
+.current { height: 7rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; }
+.current-desc { margin: 0.2rem 0 0.4rem; font-size: 0.85em; color: var(--mv-muted); min-height: 1.3em;
+  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); gap: 0.8rem; align-items: start; }
+@container (max-width: 820px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0 0.6rem; align-items: center; }
 legend { float: left; margin-right: 0.4rem; padding: 0; }
+.grid-panel { min-width: 0; }
+/* The grid is as wide as its column, and never taller than the screen leaves room for (with the
+   controls and the playing roll above it): a tablet sees grid, roll and Play together. */
 .grid {
-  display: grid; gap: 4px; padding: 4px;
+  display: grid; gap: 4px; padding: 4px; margin: 0 auto;
+  width: min(100%, calc((100svh - var(--mv-grid-room, 19rem)) * 4 / 3));
   background: var(--mv-panel); border: 1px solid var(--mv-border); border-radius: 0.6rem;
   touch-action: manipulation;
 }
@@ -113,34 +126,37 @@ legend { float: left; margin-right: 0.4rem; padding: 0; }
 .cell.selected { border-color: var(--mv-accent); }
 .cell.drop-target, .corner.drop-target { outline: 3px dashed var(--mv-accent); outline-offset: -3px; }
 .badge {
-  position: absolute; top: 2px; left: 2px; z-index: 1; pointer-events: none;
-  font: 600 0.7rem/1 system-ui, sans-serif; color: #fff; padding: 0.15rem 0.3rem; border-radius: 0.25rem;
+  font: 600 0.75rem/1 system-ui, sans-serif; color: #fff; padding: 0.2rem 0.35rem; border-radius: 0.25rem;
 }
-.cell[data-corner="1"] .badge, .cell[data-corner="3"] .badge { top: auto; bottom: 2px; }
+.cell .badge { position: absolute; top: 2px; left: 2px; z-index: 1; pointer-events: none; }
+.cell[data-corner="1"] .badge, .cell[data-corner="3"] .badge { top: auto; bottom: 6px; }
 .cell[data-corner="2"] .badge, .cell[data-corner="3"] .badge { left: auto; right: 2px; }
-.corners { list-style: none; padding: 0; margin: 0.6rem 0 0; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.4rem; }
-@container (max-width: 460px) { .corners { grid-template-columns: minmax(0, 1fr); } }
+/* A 2 x 2 list laid out as the corners sit on the grid: A, B down the left; C, D down the right. */
+.corners { list-style: none; padding: 0; margin: 0.5rem 0 0; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr));
+  grid-template-rows: auto auto; grid-auto-flow: column; gap: 0.4rem; }
 .corner {
-  display: flex; flex-wrap: wrap; align-items: center; gap: 0.35rem;
-  padding: 0.35rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; background: var(--mv-panel);
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.3rem;
+  padding: 0.35rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; background: var(--mv-panel); min-width: 0;
 }
-.corner .src { flex: 1 1 6rem; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 0.9em; }
-.corner .badge { position: static; }
-.corner button { min-height: 2.2rem; padding: 0.2rem 0.55rem; font-size: 0.9em; }
-.hint { color: var(--mv-muted); font-size: 0.85em; margin: 0.4rem 0 0; }
-.side { display: flex; flex-direction: column; gap: 0.6rem; min-width: 0; }
+.corner .src { flex: 1 1 100%; min-width: 0; font-size: 0.85em; overflow-wrap: anywhere; }
+.corner button { padding: 0.2rem 0.55rem; font-size: 0.9em; }
+.hint { color: var(--mv-muted); font-size: 0.85em; margin: 0.3rem 0 0; }
+.side { display: flex; flex-direction: column; gap: 0.5rem; min-width: 0; }
 .pad {
-  position: relative; width: 100%; max-width: 26rem; aspect-ratio: 1; align-self: center;
+  position: relative; width: 100%; max-width: min(24rem, calc(100svh - 22rem)); min-width: 12rem; aspect-ratio: 1; align-self: center;
   border-radius: 0.6rem; border: 1px solid var(--mv-border); overflow: hidden;
   touch-action: none; cursor: crosshair; user-select: none; -webkit-user-select: none;
 }
 .pad canvas { display: block; width: 100%; height: 100%; }
-.current { height: 7.5rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; }
-.current-desc { margin: 0; font-size: 0.85em; color: var(--mv-muted); min-height: 2.6em; }
-.row { display: flex; flex-wrap: wrap; gap: 0.5rem 0.8rem; align-items: center; }
-.row input[type=range] { width: 8rem; }
+.row { display: flex; flex-wrap: wrap; gap: 0.4rem 0.7rem; align-items: center; }
+.row input[type=range], .field input[type=range] { width: 8rem; }
 .row input[type=number] { width: 9.5rem; }
+.advanced { border: 1px solid var(--mv-border); border-radius: 0.5rem; padding: 0 0.6rem; }
+.advanced[open] { padding-bottom: 0.6rem; }
+.advanced summary { min-height: 44px; display: flex; align-items: center; cursor: pointer; font-weight: 600; }
+.advanced > * + * { margin-top: 0.4rem; }
 .midi-msg { font-size: 0.85em; color: var(--mv-muted); margin: 0; }
+.midi-msg:empty { display: none; }
 .midi-msg.warn { color: var(--mv-error); }
 .dropping .grid { outline: 3px dashed var(--mv-accent); outline-offset: 2px; }
 @media (prefers-reduced-motion: reduce) { .playhead { transition: none; } }
