@@ -172,6 +172,56 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     assert.deepEqual(errors, []);
   });
 
+  test('readable music: note names and drum names on the large roll, each cell in its own pitch range, badges off the notes, corners listed as they sit', async () => {
+    const r = await explorer(page, `
+      const root = el.shadowRoot, rect = (e) => e.getBoundingClientRect();
+      const big = root.querySelector('.current canvas');
+      const cells = el.cells.map((c) => ({ range: c.canvas.dataset.range0, pitches: c.seq.notes.map((n) => n.pitch) }));
+      const badges = [...root.querySelectorAll('.cell[data-corner]')].map((cell) => {
+        const b = rect(cell.querySelector('.badge')), roll = rect(cell.querySelector('.roll-box'));
+        return { corner: cell.dataset.corner, overlap: !(b.right <= roll.left || b.left >= roll.right || b.bottom <= roll.top || b.top >= roll.bottom) };
+      });
+      const list = [...root.querySelectorAll('.corner')].map((li) => ({ k: li.dataset.corner, x: rect(li).x, y: rect(li).y,
+        clipped: li.querySelector('.src').scrollWidth > li.querySelector('.src').clientWidth }));
+      const onGrid = [...root.querySelectorAll('.cell[data-corner]')].map((c) => ({ k: c.dataset.corner, x: rect(c).x, y: rect(c).y }));
+      return { axis: big.dataset.axis, gutter: Number(big.dataset.gutter), range: big.dataset.range0, current: el.currentSequence.notes.map((n) => n.pitch), cells, badges, list, onGrid };`);
+    // Note names down the large roll (C4 = middle C), inside its range, and the notes inside it.
+    const names = r.axis.split(' | ');
+    assert.ok(names.length >= 2 && names.every((n) => /^[A-G]♯?-?\d$/.test(n)), r.axis);
+    assert.ok(names.some((n) => n.startsWith('C')), `a C is named: ${r.axis}`);
+    assert.ok(r.gutter > 0);
+    const [lo, hi] = r.range.split('-').map(Number);
+    assert.ok(r.current.every((p) => p >= lo && p <= hi));
+    // Each cell in its own pitch range: its notes inside, at most an octave and a bit more than they span.
+    for (const c of r.cells) {
+      const [a, b] = c.range.split('-').map(Number);
+      assert.ok(c.pitches.every((p) => p >= a && p <= b), `cell range ${c.range} misses notes ${c.pitches}`);
+      if (c.pitches.length) assert.ok(b - a <= Math.max(16, Math.max(...c.pitches) - Math.min(...c.pitches) + 4), `cell range ${c.range} for ${c.pitches}`);
+    }
+    assert.ok(new Set(r.cells.map((c) => c.range)).size > 1, 'cells have ranges of their own');
+    // Corner badges sit beside the roll, never on it.
+    assert.equal(r.badges.length, 4);
+    for (const b of r.badges) assert.equal(b.overlap, false, `badge ${b.corner} covers its roll`);
+    // The corner list is laid out as the corners sit on the grid (A top-left, B bottom-left, C top-right, D bottom-right).
+    const order = (pos) => [...pos].sort((p, q) => Math.round(p.y - q.y) || p.x - q.x).map((p) => p.k).join('');
+    assert.equal(order(r.onGrid), '0213');
+    assert.equal(order(r.list), order(r.onGrid));
+    for (const li of r.list) assert.equal(li.clipped, false, `corner ${li.k}'s label is cut`);
+    // Drums: the drum names label the rows.
+    const ctx = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    await ctx.addInitScript(noMidi);
+    const p = await ctx.newPage();
+    try {
+      await p.goto(`${url}?model=drums_2bar_small&seed=3&nosw`);
+      await waitGrid(p, 30000);
+      const axis = await explorer(p, 'return el.shadowRoot.querySelector(".current canvas").dataset.axis;');
+      assert.equal(axis, (await explorer(p, 'return el.info.drumMap.classNames.join(" | ");')));
+      assert.match(axis, /kick \| snare \| closed hi-hat/);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('dragging on the pad changes the decoded notes', async () => {
     const before = await explorer(page, 'return { notes: el.currentSequence.notes, u: el.current.u, v: el.current.v };');
     assert.deepEqual([before.u, before.v], [0, 0]);

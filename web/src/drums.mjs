@@ -19,3 +19,8 @@ export function drumClass(pitch) {
 export function drumClassCount() {
   return map ? map.classNames.length : 0;
 }
+
+/** The name of drum class c ('kick', 'snare', 'closed hi-hat' ...), or ''. */
+export function drumClassName(c) {
+  return map && map.classNames[c] ? map.classNames[c] : '';
+}

@@ -262,7 +262,6 @@ export class MusicVAEExplorer extends HTMLElement {
     this.info = this._model.info;
     this.lanes = lanesFor(this.info);
     this._theme = rollTheme(this);
-    this._ranges = null;
     const seconds = (this.info.numSteps / this.info.stepsPerQuarter) * (60 / this.qpm);
     this.$.modelDesc.textContent = entry.description || entry.name;
     // The technical facts, for those who want them (in "More settings").
@@ -477,13 +476,12 @@ export class MusicVAEExplorer extends HTMLElement {
       const seq = original || (await this._model.decode([cell.z], temperature, args))[0];
       if (gen !== this._gen) return;
       this.grid.setSequence(i, seq, this.lanes);
-      // Drawn at once (pitch ranges of the previous grid); redrawn when all are in.
-      if (this._theme) this.grid.drawCell(cell, this._roll(this._ranges || pitchRanges([seq], this.lanes, this.info)));
+      // Drawn at once, each cell in its own pitch range.
+      if (this._theme) this.grid.drawCell(cell, this._roll());
     });
     const padDone = this._decodePad();
     await Promise.all(pending);
     if (gen !== this._gen) return;
-    this._ranges = pitchRanges([...this.sequences, this.current && this.current.seq], this.lanes, this.info);
     this._drawCells();
     await padDone;
     if (gen !== this._gen) return;
@@ -498,15 +496,15 @@ export class MusicVAEExplorer extends HTMLElement {
     this.dispatchEvent(new CustomEvent('gridchange', { detail: { sequences: this.sequences, decodeMs: ms } }));
   }
 
-  // What drawRoll takes, for the grid's cells.
-  _roll(ranges) {
-    return { info: this.info, lanes: this.lanes, ranges, theme: this._theme };
+  // What the grid's cells are drawn with (each in its own pitch range: grid.mjs).
+  _roll() {
+    return { info: this.info, lanes: this.lanes, theme: this._theme };
   }
 
   _drawCells() {
     if (!this.info) return;
     this._theme = rollTheme(this);
-    this.grid.draw(this._roll(this._ranges || pitchRanges(this.sequences, this.lanes, this.info)));
+    this.grid.draw(this._roll());
     this._drawCurrent();
     this._drawPad();
   }
@@ -599,7 +597,7 @@ export class MusicVAEExplorer extends HTMLElement {
   _drawCurrent() {
     if (!this.info || !this._theme) return;
     fitCanvas(this.$.currentCanvas);
-    const ranges = this._ranges || pitchRanges([this.currentSequence], this.lanes, this.info);
+    const ranges = pitchRanges([this.currentSequence], this.lanes, this.info);
     drawRoll(this.$.currentCanvas, this.currentSequence, { info: this.info, lanes: this.lanes, ranges, theme: this._theme, labels: true });
   }
 

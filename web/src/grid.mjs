@@ -4,7 +4,7 @@
 // set by the element (explorer.mjs), which owns the model.
 import { CORNER_COLORS, CORNER_NAMES, cornerAt } from './explorer_template.mjs';
 import { fraction } from './latent.mjs';
-import { describeSequence, drawRoll, fitCanvas } from './roll.mjs';
+import { describeSequence, drawRoll, fitCanvas, pitchRanges } from './roll.mjs';
 
 function mixColor(colors, weights) {
   const rgb = [0, 0, 0];
@@ -117,7 +117,7 @@ export class ExplorerGrid {
     cell.button.title = `${where[0].toUpperCase()}${where.slice(1)}`;
   }
 
-  /** Draws every cell. roll: {info, lanes, ranges, theme} as drawRoll takes them. */
+  /** Draws every cell. roll: {info, lanes, theme} as drawRoll takes them (each cell its own pitch range). */
   draw(roll) {
     for (const cell of this.cells) {
       this.drawCell(cell, roll);
@@ -128,7 +128,8 @@ export class ExplorerGrid {
 
   drawCell(cell, roll) {
     fitCanvas(cell.canvas);
-    drawRoll(cell.canvas, cell.seq, roll);
+    // Each cell in its own pitch range: one wide cell does not squash the others.
+    drawRoll(cell.canvas, cell.seq, { ...roll, ranges: pitchRanges([cell.seq], roll.lanes, roll.info) });
     // A tint of the corners' colours, as on the pad, marks where each cell sits.
     const w = [(1 - cell.u) * (1 - cell.v), (1 - cell.u) * cell.v, cell.u * (1 - cell.v), cell.u * cell.v];
     cell.button.style.boxShadow = `inset 0 -4px 0 ${mixColor(CORNER_COLORS, w)}`;

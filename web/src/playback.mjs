@@ -6,7 +6,7 @@ import { audioContext, synthOutput } from './transport.mjs';
 
 export class PlaybackControls {
   /**
-   * @param $ the element's parts: play, output, midi, midiMsg, current, currentPlayhead
+   * @param $ the element's parts: play, output, midi, midiMsg, current, currentCanvas, currentPlayhead
    * @param transport the element's Transport
    * @param grid the element's ExplorerGrid (its selected cell shows a playhead)
    */
@@ -69,7 +69,9 @@ export class PlaybackControls {
       const f = pos ? pos.step / pos.numSteps : null;
       if (pos) {
         this.$.current.classList.add('playing');
-        this.$.currentPlayhead.style.transform = `translateX(${f * this.$.current.clientWidth}px)`;
+        // After the note-name axis (drawRoll's gutter).
+        const gutter = Number(this.$.currentCanvas.dataset.gutter) || 0;
+        this.$.currentPlayhead.style.transform = `translateX(${gutter + f * (this.$.current.clientWidth - gutter)}px)`;
       }
       this.grid.showPlayhead(f);
       this._raf = requestAnimationFrame(frame);

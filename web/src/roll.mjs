@@ -1,7 +1,7 @@
 // Drawing sequences on a canvas, generically from the model's info: a melody as a piano roll, drums
 // as a drum grid (a row per drum class of the engine's map, drums.mjs), a trio as three lanes
 // (melody, bass, drums).
-import { drumClass, drumClassCount } from './drums.mjs';
+import { drumClass, drumClassCount, drumClassName } from './drums.mjs';
 
 /**
  * The lanes a model's sequences are drawn in: [{kind: 'melody' | 'drums', label, weight, select(note)}].
@@ -78,17 +78,26 @@ const BLACK = [false, true, false, true, false, false, true, false, true, false,
 /**
  * Draws `seq` (a quantized NoteSequence, or null for an empty roll) on `canvas` (its pixel size
  * already set). options: {info (numSteps, stepsPerBar, stepsPerQuarter), lanes, ranges (from
- * pitchRanges), theme (from rollTheme), labels (lane names, for large rolls)}.
+ * pitchRanges), theme (from rollTheme), labels (for large rolls: lane names, and a left axis with
+ * note names on melody lanes and drum names on drum rows)}. With labels the notes start after the
+ * axis: canvas.dataset.gutter is its width in CSS pixels (the playhead starts there).
  */
 export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = false }) {
   const g = canvas.getContext('2d');
   const W = canvas.width, H = canvas.height;
+  const dpr = W / Math.max(canvas.clientWidth || W, 1);
   g.fillStyle = theme.background;
   g.fillRect(0, 0, W, H);
   const numSteps = (seq && seq.totalQuantizedSteps) || info.numSteps || 32;
   const stepsPerQuarter = info.stepsPerQuarter || 4;
   const stepsPerBar = info.stepsPerBar || stepsPerQuarter * 4;
-  const stepW = W / numSteps;
+  const hasDrums = lanes.some((l) => l.kind === 'drums');
+  const gutterCss = labels ? (hasDrums ? 84 : 38) : 0;
+  const X0 = Math.round(gutterCss * dpr);
+  canvas.dataset.gutter = String(gutterCss);
+  const axis = []; // the labels drawn, lane by lane (canvas.dataset.axis: for tests and debugging)
+  const stepW = (W - X0) / numSteps;
+  const font = (px) => `${px * dpr}px system-ui, sans-serif`;
   const totalWeight = lanes.reduce((s, l) => s + l.weight, 0);
   let y0 = 0;
   lanes.forEach((lane, li) => {
@@ -104,17 +113,19 @@ export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = fal
       if (rowH >= 2) {
         g.fillStyle = theme.blackKey;
         for (let p = lo; p <= hi; p++) {
-          if (BLACK[p % 12]) g.fillRect(0, top + (hi - p) * rowH, W, rowH);
+          if (BLACK[p % 12]) g.fillRect(X0, top + (hi - p) * rowH, W - X0, rowH);
         }
       }
-      drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, top, laneH, theme);
+      drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, X0, top, laneH, theme);
+      if (labels) axis.push(...pitchAxis(g, lo, hi, top, rowH, X0, dpr, theme, font));
+      canvas.dataset[`range${li}`] = `${lo}-${hi}`;
       g.fillStyle = color;
       // Thin rows (a wide range in a small cell) still get notes one can see.
-      const noteH = Math.min(Math.max(rowH, 3 * (globalThis.devicePixelRatio || 1), laneH / 30), laneH / 4);
+      const noteH = Math.min(Math.max(rowH, 3 * dpr, laneH / 30), laneH / 4);
       if (seq) {
         for (const n of seq.notes) {
           if (!lane.select(n) || n.pitch < lo || n.pitch > hi) continue;
-          const x = n.quantizedStartStep * stepW;
+          const x = X0 + n.quantizedStartStep * stepW;
           const w = Math.max((n.quantizedEndStep - n.quantizedStartStep) * stepW - Math.min(1, stepW * 0.1), 1);
           const y = top + (hi - n.pitch) * rowH + (rowH - noteH) / 2;
           g.fillRect(x, y, w, noteH);
@@ -123,7 +134,19 @@ export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = fal
     } else {
       const rows = Math.max(drumClassCount(), 1);
       const rowH = laneH / rows;
-      drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, top, laneH, theme);
+      drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, X0, top, laneH, theme);
+      if (labels && rowH >= 7 * dpr) {
+        // Drum names, kick at the bottom.
+        g.fillStyle = theme.separator;
+        g.font = font(Math.min(11, (rowH / dpr) * 0.85));
+        g.textBaseline = 'middle';
+        g.textAlign = 'right';
+        for (let c = 0; c < rows; c++) {
+          g.fillText(drumClassName(c), X0 - 4 * dpr, top + (rows - 1 - c + 0.5) * rowH);
+          axis.push(drumClassName(c));
+        }
+        g.textAlign = 'left';
+      }
       g.fillStyle = color;
       if (seq) {
         for (const n of seq.notes) {
@@ -131,7 +154,7 @@ export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = fal
           const c = drumClass(n.pitch);
           if (c < 0) continue;
           const inset = Math.min(stepW, rowH) * 0.12;
-          g.fillRect(n.quantizedStartStep * stepW + inset, top + (rows - 1 - c) * rowH + inset,
+          g.fillRect(X0 + n.quantizedStartStep * stepW + inset, top + (rows - 1 - c) * rowH + inset,
             Math.max(stepW - 2 * inset, 1), Math.max(rowH - 2 * inset, 1));
         }
       }
@@ -140,21 +163,49 @@ export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = fal
       g.fillStyle = theme.separator;
       g.fillRect(0, top, W, Math.max(1, Math.round(H / 200)));
     }
-    if (labels && lanes.length > 1 && laneH > 14) {
+    if (labels && lanes.length > 1 && laneH > 14 * dpr) {
+      // The lane's name, on the axis (never over notes).
       g.fillStyle = theme.separator;
-      g.font = `${Math.min(12, laneH / 3) * (globalThis.devicePixelRatio || 1)}px system-ui, sans-serif`;
+      g.font = `600 ${font(Math.min(11, laneH / dpr / 3))}`;
       g.textBaseline = 'top';
-      g.fillText(lane.label, 4, top + 3);
+      g.fillText(lane.label, 3 * dpr, top + 3 * dpr);
     }
     y0 += h;
   });
+  canvas.dataset.axis = axis.join(' | ');
 }
 
-function drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, top, h, theme) {
+// Note names down the left of a melody lane: every C (C4 is middle C), and, when the rows are tall
+// enough, every white key; ticks mark the rows named.
+function pitchAxis(g, lo, hi, top, rowH, X0, dpr, theme, font) {
+  const every = rowH >= 11 * dpr ? 'white' : 'ceg';
+  g.fillStyle = theme.separator;
+  g.font = font(10);
+  g.textBaseline = 'middle';
+  g.textAlign = 'right';
+  let lastY = Infinity; // labels at least 11 CSS px apart (every C always)
+  const names = [];
+  for (let p = lo; p <= hi; p++) {
+    const k = p % 12;
+    const named = k === 0 || (every === 'ceg' && (k === 4 || k === 7)) || (every === 'white' && !BLACK[k]);
+    if (!named) continue;
+    const y = top + (hi - p + 0.5) * rowH;
+    if (k !== 0 && lastY - y < 11 * dpr) continue;
+    lastY = y;
+    g.fillText(noteName(p).replace('♯', '#'), X0 - 5 * dpr, y);
+    g.fillRect(X0 - 3 * dpr, Math.round(y), 3 * dpr, Math.max(1, Math.round(dpr)));
+    names.push(noteName(p));
+  }
+  g.textAlign = 'left';
+  g.fillRect(X0 - 1, top, 1, Math.round(rowH * (hi - lo + 1)));
+  return names;
+}
+
+function drawGridLines(g, numSteps, stepsPerQuarter, stepsPerBar, stepW, x0, top, h, theme) {
   for (let s = 1; s < numSteps; s++) {
     if (s % stepsPerQuarter) continue;
     g.fillStyle = s % stepsPerBar ? theme.beat : theme.bar;
-    g.fillRect(Math.round(s * stepW), top, 1, h);
+    g.fillRect(Math.round(x0 + s * stepW), top, 1, h);
   }
 }
 

@@ -102,8 +102,7 @@ export const EXPLORER_CSS = `
 .model-desc:empty { display: none; }
 .status { margin: 0.2rem 0; min-height: 1.3em; font-size: 0.9em; }
 .current { height: 7rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; }
-.current-desc { margin: 0.2rem 0 0.4rem; font-size: 0.85em; color: var(--mv-muted); min-height: 1.3em;
-  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.current-desc { margin: 0.2rem 0 0.4rem; font-size: 0.85em; color: var(--mv-muted); min-height: 1.3em; }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); gap: 0.8rem; align-items: start; }
 @container (max-width: 820px) { .layout { grid-template-columns: minmax(0, 1fr); } }
 fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0 0.6rem; align-items: center; }
@@ -128,7 +127,10 @@ legend { float: left; margin-right: 0.4rem; padding: 0; }
 .badge {
   font: 600 0.75rem/1 system-ui, sans-serif; color: #fff; padding: 0.2rem 0.35rem; border-radius: 0.25rem;
 }
+/* A corner cell keeps a strip for its badge (top for A and C, bottom for B and D): never over notes. */
 .cell .badge { position: absolute; top: 2px; left: 2px; z-index: 1; pointer-events: none; }
+.cell[data-corner="0"] .roll-box, .cell[data-corner="2"] .roll-box { top: 22px; }
+.cell[data-corner="1"] .roll-box, .cell[data-corner="3"] .roll-box { bottom: 27px; }
 .cell[data-corner="1"] .badge, .cell[data-corner="3"] .badge { top: auto; bottom: 6px; }
 .cell[data-corner="2"] .badge, .cell[data-corner="3"] .badge { left: auto; right: 2px; }
 /* A 2 x 2 list laid out as the corners sit on the grid: A, B down the left; C, D down the right. */
