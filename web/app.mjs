@@ -5,12 +5,29 @@ const params = new URLSearchParams(location.search);
 const explorer = document.querySelector('musicvae-explorer');
 const status = document.getElementById('app-status');
 
-// ?model=ID&seed=7&grid=7&temperature=0.3&qpm=100&interpolation=slerp pass through to the element;
-// ?models=FILE.json picks another model list (same origin only: a page link must not make it load
-// code-adjacent data from elsewhere).
-for (const key of ['model', 'seed', 'grid', 'temperature', 'qpm', 'interpolation']) {
+// ?model=ID&seed=7&grid=7&temperature=0.3&qpm=100&interpolation=slerp&corners=7.0,7.1,123.0,7.3
+// pass through to the element; ?models=FILE.json picks another model list (same origin only: a page
+// link must not make it load code-adjacent data from elsewhere).
+const SHARED_KEYS = ['model', 'seed', 'grid', 'temperature', 'qpm', 'interpolation', 'corners'];
+for (const key of SHARED_KEYS) {
   if (params.has(key)) explorer.setAttribute(key, params.get(key));
 }
+
+// The address bar follows what is on screen (model, seed, grid, temperature, path, the corners that
+// came from seeds), so a copied link makes the same grid; other parameters (?models, ?nosw) stay.
+explorer.addEventListener('statechange', (e) => {
+  const state = e.detail;
+  const next = new URLSearchParams(location.search);
+  const set = (key, value) => (value === null || value === undefined ? next.delete(key) : next.set(key, String(value)));
+  set('model', state.model);
+  set('seed', state.seed);
+  set('grid', state.grid);
+  set('temperature', state.temperature);
+  set('interpolation', state.interpolation === 'slerp' ? 'slerp' : null);
+  set('corners', state.corners);
+  const url = `${location.pathname}?${next.toString().replace(/%2C/g, ',')}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
+});
 if (params.has('models')) {
   const url = new URL(params.get('models'), location.href);
   if (url.origin === location.origin) explorer.setAttribute('models', url.href);

@@ -367,7 +367,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     await page.waitForFunction(() => window.__grids === 1);
     const sim = await explorer(page, 'return { a: Array.from(el.corners[0].z), labels: el.corners.map((c) => c.label), uv: [el.current.u, el.current.v] };');
     assert.deepEqual(sim.a, z);
-    assert.match(sim.labels[1], /similar \(0\.75\)/);
+    assert.match(sim.labels[1], /likeness 0\.75/);
     assert.deepEqual(sim.uv, [0, 0]);
 
     await page.locator('musicvae-explorer button.resample').click();
@@ -413,6 +413,78 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     assert.deepEqual(await explorer(page, 'return el.currentSequence.notes.map((n) => n.pitch);'), midiFile.melody);
     await page.screenshot({ path: path.join(SHOTS, 'encoded.png') });
     assert.deepEqual(errors, []);
+  });
+
+  test('share and undo: the link makes the same grid; Enter on the seed; undo / redo of New, More like this and a file; the bars of a file', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await ctx.addInitScript(noMidi);
+    const p = await ctx.newPage();
+    const errs = [];
+    watchErrors(p, errs);
+    const grids = async () => explorer(p, 'return window.__grids;');
+    const nextGrid = async (action) => {
+      const before = await grids();
+      await action();
+      await p.waitForFunction((n) => window.__grids > n, before, { timeout: 30000 });
+    };
+    const query = async () => Object.fromEntries(new URL(p.url()).searchParams);
+    try {
+      await p.goto(`${url}?seed=7&nosw`);
+      await waitGrid(p);
+      await explorer(p, 'window.__grids = 0; el.addEventListener("gridchange", () => window.__grids++);');
+      await p.waitForFunction(() => new URL(location.href).searchParams.get('model'));
+      const seven = await explorer(p, 'return el.sequences;');
+      assert.deepEqual(await query(), { seed: '7', model: 'mel_2bar_small', grid: '5', temperature: '0.5', nosw: '' });
+      // "New" on corner B: the link names its seed.
+      await nextGrid(() => p.locator('musicvae-explorer .corner[data-corner="1"] .corner-new').click());
+      const q = await query();
+      assert.match(q.corners, /^7\.0,\d+\.0,7\.2,7\.3$/);
+      const withNew = await explorer(p, 'return el.sequences;');
+      // The link, in a fresh page, makes the same grid.
+      const q2 = await ctx.newPage();
+      await q2.goto(p.url());
+      await waitGrid(q2);
+      assert.deepEqual(await explorer(q2, 'return el.sequences;'), withNew);
+      await q2.close();
+      // Undo, redo.
+      await nextGrid(() => p.locator('musicvae-explorer button.undo').click());
+      assert.deepEqual(await explorer(p, 'return el.sequences;'), seven);
+      assert.equal((await query()).corners, undefined);
+      await nextGrid(() => p.locator('musicvae-explorer button.redo').click());
+      assert.deepEqual(await explorer(p, 'return el.sequences;'), withNew);
+      // More like this, then Ctrl+Z.
+      await nextGrid(() => p.locator('musicvae-explorer button.similar').click());
+      assert.match((await query()).corners, /^-,-,-,-$/);
+      await p.locator('musicvae-explorer .cell[data-index="12"]').focus();
+      await nextGrid(() => p.keyboard.press('Control+z'));
+      assert.deepEqual(await explorer(p, 'return el.sequences;'), withNew);
+      // Enter on the seed box.
+      await openSettings(p);
+      await p.locator('musicvae-explorer input.seed').fill('42');
+      await nextGrid(() => p.locator('musicvae-explorer input.seed').press('Enter'));
+      assert.equal((await query()).seed, '42');
+      assert.equal((await query()).corners, undefined);
+      // A file: labelled by its name and track; its bars can be chosen; undo brings the corner back.
+      await nextGrid(() => dropMidi(p, '.cell[data-corner="2"]', midiFile.bytes, 'song.mid'));
+      const label = () => explorer(p, 'return el.shadowRoot.querySelector(\'.corner[data-corner="2"] .src\').textContent;');
+      assert.equal(await label(), 'song.mid — “Lead”, bars 2–3');
+      assert.match((await query()).corners, /^42\.0,42\.1,-,42\.3$/);
+      const bars = p.locator('musicvae-explorer .corner[data-corner="2"] select.corner-bar');
+      assert.ok(await bars.isVisible());
+      assert.deepEqual(await bars.evaluate((s) => [...s.options].map((o) => o.textContent)), ['bars 1–2', 'bars 2–3', 'bars 3–4']);
+      assert.equal(await bars.inputValue(), '1');
+      await nextGrid(() => bars.selectOption('2'));
+      assert.equal(await label(), 'song.mid — “Lead”, bars 3–4');
+      // The lead's notes from bar 3 on: its last three (60 64 67 72 start at steps 32 + 16..22).
+      assert.deepEqual(await explorer(p, 'return el.corners[2].original.notes.map((n) => n.pitch);'), midiFile.melody.slice(8));
+      await nextGrid(() => p.locator('musicvae-explorer button.undo').click());
+      assert.equal(await label(), 'song.mid — “Lead”, bars 2–3');
+      await nextGrid(() => p.locator('musicvae-explorer button.undo').click());
+      assert.equal(await label(), 'random sample');
+      assert.deepEqual(errs, []);
+    } finally {
+      await ctx.close();
+    }
   });
 
   test('a file that is not MIDI: the error says what is wrong with it', async () => {

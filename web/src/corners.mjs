@@ -7,9 +7,9 @@ export class CornerList {
   /**
    * @param list the <ol> of corners
    * @param fileInput the hidden <input type=file>
-   * @param options {onNew(k), onFile(file, k)}
+   * @param options {onNew(k), onFile(file, k), onBar(k, bar) (a file's corner starts at another bar)}
    */
-  constructor(list, fileInput, { onNew, onFile }) {
+  constructor(list, fileInput, { onNew, onFile, onBar }) {
     this.list = list;
     let fileCorner = 0;
     CORNER_NAMES.forEach((name, k) => {
@@ -19,7 +19,9 @@ export class CornerList {
       li.innerHTML = `<span class="badge" style="background:${CORNER_COLORS[k]}">${name}</span>
         <span class="src">…</span>
         <button type="button" class="corner-new" aria-label="New random sequence for corner ${name}">New</button>
-        <button type="button" class="corner-load" aria-label="Load a MIDI file into corner ${name}">Load .mid…</button>`;
+        <button type="button" class="corner-load" aria-label="Load a MIDI file into corner ${name}">Load .mid…</button>
+        <label class="field corner-bars" hidden>From <select class="corner-bar" aria-label="Which bars of the file corner ${name} plays"></select></label>`;
+      li.querySelector('.corner-bar').addEventListener('change', (e) => onBar(k, Number(e.target.value)));
       li.querySelector('.corner-new').addEventListener('click', () => onNew(k));
       li.querySelector('.corner-load').addEventListener('click', () => {
         fileCorner = k;
@@ -34,13 +36,28 @@ export class CornerList {
     });
   }
 
-  /** Shows where each corner's music comes from: corners [{label, title?}] (or fewer, "…"). */
-  update(corners) {
+  /**
+   * Shows where each corner's music comes from: corners [{label, title?, source?}] (or fewer, "…");
+   * a file's corner gets the choice of its bars (info: the model's, for its length in bars).
+   */
+  update(corners, info) {
+    const barsEach = info && info.numSteps && info.stepsPerBar ? info.numSteps / info.stepsPerBar : 2;
     this.list.querySelectorAll('.corner').forEach((li, k) => {
       const c = corners[k];
       const src = li.querySelector('.src');
       src.textContent = c ? c.label : '…';
       src.title = c ? c.title || c.label : '';
+      const file = c && c.source && c.source.file;
+      const choice = li.querySelector('.corner-bars');
+      choice.hidden = !file;
+      if (!file) return;
+      const select = choice.querySelector('select');
+      select.textContent = '';
+      // Any bar a note starts in (a window past the file's end is silent there).
+      for (let b = 0; b < Math.max(file.bars, file.bar + 1); b++) {
+        const text = barsEach > 1 ? `bars ${b + 1}–${b + barsEach}` : `bar ${b + 1}`;
+        select.append(new Option(text, String(b), false, b === file.bar));
+      }
     });
   }
 }

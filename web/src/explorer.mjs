@@ -8,8 +8,8 @@
 // playback.mjs (Play, outputs, playheads), explorer_template.mjs (the markup).
 //
 // Attributes: model (id from the manifest, or an .mvae URL), models (manifest URL), grid (3..9),
-// temperature, seed, qpm, interpolation ('linear' | 'slerp'). See web/README.md for the properties,
-// methods and events.
+// temperature, seed, qpm, interpolation ('linear' | 'slerp'), corners (a link's "7.0,7.1,123.0,7.3",
+// share.mjs). See web/README.md for the properties, methods and events.
 import { CornerList, acceptDroppedFiles } from './corners.mjs';
 import { CORNER_NAMES, CORNER_UV, TEMPLATE, cornerAt } from './explorer_template.mjs';
 import { ExplorerGrid } from './grid.mjs';
@@ -17,6 +17,7 @@ import { randomSeed } from './latent.mjs';
 import { DEFAULT_MANIFEST, acquireModel, findModel, loadManifest } from './models.mjs';
 import { isAvailableOffline, keepOffline, offlineSupported, restoreKept } from './offline.mjs';
 import { LatentPad } from './pad.mjs';
+import { CornerHistory, cornersAreSeeds, cornersSpec, parseCornersSpec } from './share.mjs';
 import { PlaybackControls } from './playback.mjs';
 import { describeSequence, drawRoll, fitCanvas, lanesFor, pitchRanges, rollTheme } from './roll.mjs';
 import { BASE_CSS, EXPLORER_CSS } from './style.mjs';
@@ -35,7 +36,7 @@ function clampNum(value, lo, hi, fallback) {
 
 export class MusicVAEExplorer extends HTMLElement {
   static get observedAttributes() {
-    return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation'];
+    return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation'];  // (corners: read at start)
   }
 
   constructor() {
@@ -54,12 +55,14 @@ export class MusicVAEExplorer extends HTMLElement {
       similarityOut: $('.similarity-out'), play: $('.play'), loop: $('.loop'), tempo: $('.tempo'),
       tempoOut: $('.tempo-out'), output: $('.output'), midi: $('.midi'), midiMsg: $('.midi-msg'),
       export: $('.export'), exportGrid: $('.export-grid'), status: $('.status'), error: $('.error'),
+      undo: $('.undo'), redo: $('.redo'),
     };
     this.manifest = null;
     this.entry = null;
     this.info = null;
     this.lanes = lanesFor(null);
-    this.corners = []; // [{z, label, original?}] x 4
+    this.corners = []; // [{z, label, source, original?}] x 4
+    this._history = new CornerHistory();
     this.current = null; // {seq, z, u, v}
     this._uv = [0, 0];
     this._gen = 0;
@@ -83,6 +86,7 @@ export class MusicVAEExplorer extends HTMLElement {
     this.cornerList = new CornerList(parts.corners, parts.file, {
       onNew: (k) => this.randomCorner(k),
       onFile: (file, k) => this.loadMidi(file, k),
+      onBar: (k, bar) => this._chooseBar(k, bar),
     });
     acceptDroppedFiles(this, parts.app, (file, k) => this.loadMidi(file, k));
     this._bindControls();
@@ -209,6 +213,8 @@ export class MusicVAEExplorer extends HTMLElement {
       return;
     }
     this._fillModelPicker();
+    // A link's corners (?corners=7.0,7.1,123.0,7.3), for the first model.
+    this._linkCorners = parseCornersSpec(this.getAttribute('corners'));
     await this._selectModel(this.getAttribute('model'));
     this.timings.bootMs = performance.now() - t0;
   }
@@ -272,7 +278,13 @@ export class MusicVAEExplorer extends HTMLElement {
       ? 'Drop a .mid file on a corner (or anywhere on the grid), or use “Load .mid…”, to start from your own music.'
       : 'This model cannot start from your MIDI files yet (it has no trained encoder). Corners are random samples.';
     this.dispatchEvent(new CustomEvent('modelchange', { detail: { model: entry, info: this.info, seconds } }));
-    await this.resample(this._seed ?? this.seed ?? undefined);
+    // Another model's corners mean nothing to this one: no undo across models.
+    this.corners = [];
+    this._history.clear();
+    const linked = this._linkCorners;
+    this._linkCorners = null;
+    if (linked) await this._cornersFromSpec(linked);
+    else await this.resample(this._seed ?? this.seed ?? undefined);
   }
 
   // ---- offline ---------------------------------------------------------------------------------
@@ -323,23 +335,41 @@ export class MusicVAEExplorer extends HTMLElement {
   }
 
   // ---- corners --------------------------------------------------------------------------------
+  // Each corner is {z, label, title, source, original?}: source {seed, index} (from a seed, goes in
+  // the link), {file: {name, bytes, bar, bars}} (a MIDI file) or {similar} (More like this).
 
   /** New random corners (all four) from `seed` (a random one if none); redraws the grid. */
   async resample(seed) {
     if (!this._model) return;
-    this._seed = seed === undefined || seed === null ? randomSeed() : seed >>> 0;
-    this.$.seed.value = String(this._seed);
+    const next = seed === undefined || seed === null ? randomSeed() : seed >>> 0;
     const gen = ++this._gen;
     this._status('Sampling…');
     try {
-      const z = await this._model.sampleLatents(4, this._seed);
+      const z = await this._model.sampleLatents(4, next);
       if (gen !== this._gen) return;
-      this.corners = z.map((zk, k) => ({ z: zk, label: 'random sample', title: `random sample ${k + 1} of seed ${this._seed}` }));
-      this.cornerList.update(this.corners);
-      await this._recomputeGrid();
+      this._remember();
+      this._seed = next;
+      this.$.seed.value = String(this._seed);
+      this.corners = z.map((zk, k) => this._seedCorner(zk, next, k));
+      await this._cornersChanged();
     } catch (e) {
       if (gen === this._gen) this._error(`Sampling failed: ${e.message}`);
     }
+  }
+
+  _seedCorner(z, seed, index) {
+    return { z, label: 'random sample', title: `random sample ${index + 1} of seed ${seed}`, source: { seed, index } };
+  }
+
+  /** Corners from a link's spec ("7.0,7.1,123.0,7.3"; '-' for one not from a seed: the seed's own). */
+  async _cornersFromSpec(spec) {
+    const base = this._seed ?? this.seed ?? randomSeed();
+    this._seed = base >>> 0;
+    this.$.seed.value = String(this._seed);
+    const wanted = spec.map((s, k) => s || { seed: this._seed, index: k });
+    const z = await Promise.all(wanted.map(({ seed, index }) => this._model.sampleLatents(index + 1, seed).then((zs) => zs[index])));
+    this.corners = z.map((zk, k) => this._seedCorner(zk, wanted[k].seed, wanted[k].index));
+    await this._cornersChanged();
   }
 
   /** A new random sequence for corner k only. */
@@ -348,9 +378,9 @@ export class MusicVAEExplorer extends HTMLElement {
     const seed = randomSeed();
     try {
       const z = await this._model.sampleLatents(1, seed);
-      this.corners[k] = { z: z[0], label: 'random sample', title: `random sample of seed ${seed}` };
-      this.cornerList.update(this.corners);
-      await this._recomputeGrid();
+      this._remember();
+      this.corners[k] = this._seedCorner(z[0], seed, 0);
+      await this._cornersChanged();
     } catch (e) {
       this._error(`Sampling failed: ${e.message}`);
     }
@@ -363,35 +393,106 @@ export class MusicVAEExplorer extends HTMLElement {
     const base = this.current;
     try {
       const { z: variations } = await this._model.similarTokens(base.z, 3, similarity, 0, { seed: randomSeed() });
-      const origin = base.original ? { original: base.original, label: base.label } : { label: 'the previous pad point' };
-      this.corners = [{ z: base.z, ...origin }, ...variations.map((z) => ({ z, label: `similar (${similarity.toFixed(2)})` }))];
+      this._remember();
+      const origin = base.original
+        ? { original: base.original, label: base.label, source: base.source }
+        : { label: 'what was playing', source: { similar: true } };
+      this.corners = [{ z: base.z, ...origin },
+        ...variations.map((z) => ({ z, label: `like it (likeness ${similarity.toFixed(2)})`, source: { similar: true } }))];
       this._uv = [0, 0];
       this.grid.selected = 0;
-      this.cornerList.update(this.corners);
-      await this._recomputeGrid();
-      this._status(`New corners around the sequence you had (similarity ${similarity.toFixed(2)}).`);
+      await this._cornersChanged();
+      this._status(`New corners around the music you had (likeness ${similarity.toFixed(2)}).`);
     } catch (e) {
-      this._error(`“Similar” failed: ${e.message}`);
+      this._error(`“More like this” failed: ${e.message}`);
     }
+  }
+
+  // ---- undo / redo, the link -------------------------------------------------------------------
+
+  _snapshot() {
+    return { corners: this.corners.slice(), seed: this._seed, uv: this._uv.slice() };
+  }
+
+  _remember() {
+    if (this.corners.length === 4) this._history.remember(this._snapshot());
+    this._syncHistoryButtons();
+  }
+
+  /** Back to the corners before the last New / More like this / file / Resample (false: none). */
+  async undo() {
+    return this._restore(this._history.undo(this._snapshot()));
+  }
+
+  async redo() {
+    return this._restore(this._history.redo(this._snapshot()));
+  }
+
+  async _restore(state) {
+    this._syncHistoryButtons();
+    if (!state || !this._model) return false;
+    this.corners = state.corners;
+    this._seed = state.seed;
+    this.$.seed.value = String(this._seed);
+    this._uv = state.uv;
+    await this._cornersChanged();
+    return true;
+  }
+
+  _syncHistoryButtons() {
+    this.$.undo.disabled = !this._history.past.length;
+    this.$.redo.disabled = !this._history.future.length;
+  }
+
+  async _cornersChanged() {
+    this.cornerList.update(this.corners, this.info);
+    this._syncHistoryButtons();
+    await this._recomputeGrid();
+  }
+
+  /**
+   * What a link holds to make this grid again: {model, seed, grid, temperature, interpolation,
+   * corners} (corners: the link text, null when they are the seed's own four; corners from a file
+   * or "More like this" cannot be linked and come back as the seed's).
+   */
+  get shareState() {
+    return {
+      model: this.entry ? this.entry.id : null,
+      seed: this._seed ?? null,
+      grid: this.cols,
+      temperature: this.temperature,
+      interpolation: this.method,
+      corners: this.corners.length === 4 && !cornersAreSeeds(this.corners, this._seed) ? cornersSpec(this.corners) : null,
+      unlinked: this.corners.filter((c) => !c.source || !Number.isInteger(c.source.seed)).length,
+    };
+  }
+
+  _announceState() {
+    this.dispatchEvent(new CustomEvent('statechange', { detail: this.shareState }));
   }
 
   // ---- MIDI files -----------------------------------------------------------------------------
 
   /**
-   * Encodes a MIDI file (File, Blob, ArrayBuffer or bytes) into corner k. With a decoder-only model
-   * it says clearly that this model cannot encode yet.
+   * Encodes a MIDI file (File, Blob, ArrayBuffer or bytes) into corner k, from options.bar (0-based;
+   * default: the first bar where it plays). With a decoder-only model it says clearly that this
+   * model cannot encode yet.
    */
-  async loadMidi(file, k = 0) {
+  async loadMidi(file, k = 0, { bar, name: givenName } = {}) {
     if (!this._model) return;
-    const name = file && file.name ? file.name : 'the MIDI file';
+    const name = givenName || (file && file.name ? file.name : 'the MIDI file');
     this._error('');
     this._status(`Reading ${name}…`);
-    let input;
+    let input, bytes, bars;
     try {
-      const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer())
+      bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer())
         : ArrayBuffer.isView(file) ? new Uint8Array(file.buffer, file.byteOffset, file.byteLength) : new Uint8Array(file);
       // Parsed in the model's Worker: a large file does not freeze the page.
-      input = await this._model.midi('midiToModelInput', bytes, this.info);
+      input = await this._model.midi('midiToModelInput', bytes, this.info, bar === undefined ? {} : { bar });
+      // Its bars up to the last that a note starts in (where the corner may start).
+      const whole = await this._model.midi('midiToQuantizedSequence', bytes, this.info.stepsPerQuarter || 4);
+      const lastStart = whole.notes.reduce((m, n) => Math.max(m, n.quantizedStartStep), 0);
+      bars = Math.floor(lastStart / (this.info.stepsPerBar || 16)) + 1;
     } catch (e) {
       this._status('');
       this._error(`Cannot use ${name}: ${e.message}.`);
@@ -407,20 +508,30 @@ export class MusicVAEExplorer extends HTMLElement {
       this._status('');
       if (e.code === 'NO_ENCODER') {
         this._error(`This model (${this.entry.name}) cannot encode yet: it has no trained encoder, so it ` +
-          `cannot start from ${name}. Random corners, the pad, “Similar” and “Resample” still work.`);
+          `cannot start from ${name}. Random corners, the pad, “More like this” and “New corners” still work.`);
       } else {
         this._error(`Cannot encode ${name}: ${e.message}`);
       }
       this.dispatchEvent(new CustomEvent('encodeerror', { detail: { code: e.code, message: e.message } }));
       return;
     }
-    const label = `${name}: ${input.description}`;
-    this.corners[k] = { z, label, original: input.sequence };
-    this.cornerList.update(this.corners);
+    this._remember();
+    const tracks = input.description.replace(/^bars? [\d–]+ of /, '');
+    this.corners[k] = {
+      z, label: `${name} — ${tracks}, ${input.description.match(/^bars? [\d–]+/)[0]}`, original: input.sequence,
+      source: { file: { name, bytes, bar: input.bar, bars } },
+    };
     this._uv = CORNER_UV[k].slice();
-    await this._recomputeGrid();
+    await this._cornersChanged();
     this._status(`Encoded ${input.description} from ${name} into corner ${CORNER_NAMES[k]}.`);
     this.dispatchEvent(new CustomEvent('encoded', { detail: { corner: k, file: name, description: input.description } }));
+  }
+
+  /** Corner k's file again, from another bar. */
+  _chooseBar(k, bar) {
+    const c = this.corners[k];
+    if (!c || !c.source || !c.source.file) return;
+    this.loadMidi(c.source.file.bytes, k, { bar, name: c.source.file.name });
   }
 
   // ---- the grid -------------------------------------------------------------------------------
@@ -494,6 +605,7 @@ export class MusicVAEExplorer extends HTMLElement {
       this._readyResolve();
     }
     this.dispatchEvent(new CustomEvent('gridchange', { detail: { sequences: this.sequences, decodeMs: ms } }));
+    this._announceState();
   }
 
   // What the grid's cells are drawn with (each in its own pitch range: grid.mjs).
@@ -662,9 +774,30 @@ export class MusicVAEExplorer extends HTMLElement {
     $.interp.forEach((r) => r.addEventListener('change', () => { if (r.checked) this.setAttribute('interpolation', r.value); }));
     $.temperature.addEventListener('input', () => { $.temperatureOut.textContent = Number($.temperature.value).toFixed(2); });
     $.temperature.addEventListener('change', () => this.setAttribute('temperature', $.temperature.value));
-    $.seed.addEventListener('change', () => {
+    // A seed typed in (Enter, or leaving the box): its four corners, unless they are what is shown.
+    const seedEntered = () => {
       const s = clampNum($.seed.value, 0, 4294967295, NaN);
-      if (Number.isFinite(s)) this.resample(Math.floor(s));
+      if (!Number.isFinite(s)) return;
+      if (Math.floor(s) !== this._seed || !cornersAreSeeds(this.corners, this._seed)) this.resample(Math.floor(s));
+    };
+    $.seed.addEventListener('change', seedEntered);
+    $.seed.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        seedEntered();
+      }
+    });
+    $.undo.addEventListener('click', () => this.undo());
+    $.redo.addEventListener('click', () => this.redo());
+    // Ctrl+Z / Ctrl+Shift+Z (Cmd on a Mac), Ctrl+Y: undo and redo the corners (not in text boxes).
+    this.addEventListener('keydown', (e) => {
+      if (!(e.ctrlKey || e.metaKey) || e.composedPath()[0]?.type === 'number') return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' || key === 'y') {
+        e.preventDefault();
+        if (key === 'y' || e.shiftKey) this.redo();
+        else this.undo();
+      }
     });
     $.resample.addEventListener('click', () => this.resample());
     $.similar.addEventListener('click', () => this.similarToCurrent());

@@ -36,6 +36,8 @@ export const TEMPLATE = `
         <button class="resample" type="button" title="Four new random corners">New corners</button>
         <button class="similar" type="button" title="New corners that sound like what is playing">More like this</button>
         <button class="export" type="button">Save .mid</button>
+        <button class="undo" type="button" disabled title="Back to the corners before (Ctrl+Z)">↶ Undo</button>
+        <button class="redo" type="button" disabled title="Forward again (Ctrl+Shift+Z)">↷ Redo</button>
       </div>
       <ol class="corners" aria-label="Corners"></ol>
       <input class="file" type="file" accept=".mid,.midi,audio/midi,audio/x-midi" hidden>
