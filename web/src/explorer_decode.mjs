@@ -70,7 +70,7 @@ export const DecodingMixin = (Base) => class extends Base {
     if (gen !== this._gen) return;
     this._setBusy(false);
     const ms = performance.now() - t0;
-    this._status(`${n} × ${n} grid decoded in ${Math.round(ms)} ms. Click a cell or drag on the pad to listen.`);
+    this._status(`${n} × ${n} grid decoded in ${Math.round(ms)} ms. Tap a square, or drag on the mixing pad, to listen.`);
     if (this.timings.gridMs === undefined) {
       this.timings.gridMs = performance.now();
       this.timings.firstGridDecodeMs = ms;
