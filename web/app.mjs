@@ -68,8 +68,10 @@ if ('serviceWorker' in navigator && window.isSecureContext && !params.has('nosw'
   });
   document.getElementById('reload').addEventListener('click', () => location.reload());
   // Registered once the first grid is drawn: the default model is then in the HTTP cache, so the
-  // worker's precache revalidates it (a 304) instead of downloading it a second time.
-  explorer.ready.then(() => navigator.serviceWorker.register('sw.js')).then(async (registration) => {
+  // worker's precache revalidates it (a 304) instead of downloading it a second time. (At the
+  // latest after 20 s, so that a page whose model fails still gets its offline copy.)
+  const firstGrid = Promise.race([explorer.ready, new Promise((resolve) => setTimeout(resolve, 20000))]);
+  firstGrid.then(() => navigator.serviceWorker.register('sw.js')).then(async (registration) => {
     await navigator.serviceWorker.ready;
     if (!hadController && navigator.onLine) say('Ready to work offline.');
     document.documentElement.dataset.offlineReady = 'true';
