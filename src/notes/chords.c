@@ -112,14 +112,8 @@ mvae_status mvae_chord_parse(const char *symbol, mvae_chord *chord, char *err, s
     memcpy(type, octave, octave_len);
     memcpy(type + octave_len, rest, strlen(rest) + 1);
   } else {
-    if (octave_len == 1 && *octave == '-')
-      /* A lone '-' octave: tonal reads the root's octave as NaN and its chord notes as no notes,
-       * so magenta.js's pitch encoding comes out wrong; refused rather than reproduced. */
-      return mvae_format_error(
-          err, err_size, MVAE_ERR_BAD_INPUT,
-          "chord symbol '%.64s': a '-' after the root is not a chord type here "
-          "(use m for minor)",
-          symbol);
+    /* So "C-7" is C major (octave -7) and "C-M9" C major 9: tonal takes a '-' after the root as
+     * the start of an octave number, and magenta.js with it. */
     type_len = strlen(rest);
     if (type_len >= sizeof type)
       return mvae_format_error(err, err_size, MVAE_ERR_BAD_INPUT, "chord symbol is too long");
