@@ -46,8 +46,9 @@ CASES = {
                       steps=64, batch=1, random=0),
     "no_encoder": dict(seed=5, encoder=None, z=8, dec=[16, 16, 16], depths=[90], steps=32,
                        batch=3, random=3),
-    # magenta.js's drums_2bar_nade layout: a NADE over the 9 drum classes, the 10-wide roll input.
-    "nade_drums": dict(seed=6, encoder="bidirectional", enc=[16], z=8, dec=[24, 16],
+    # magenta.js's drums_2bar_nade layout: a NADE over the 9 drum classes, the 10-wide roll input
+    # (decoder layers of one size: magenta.js splits the initial state into equal parts).
+    "nade_drums": dict(seed=6, encoder="bidirectional", enc=[16], z=8, dec=[20, 20],
                        depths=[512], steps=16, batch=2, random=1, nade=12, converter="drums"),
     # Chord-conditioned melody (magenta.js's mel_chords: PitchChordEncoder controls).
     "chords_mel": dict(seed=7, encoder="bidirectional", enc=[16], z=12, dec=[20], depths=[38],
