@@ -100,6 +100,9 @@ typedef struct mvae_info {
    * extraControls, in that order). */
   int control_depth;
   mvae_chord_encoding chord_encoding;
+  int control_key_depth; /* 12 when the controls hold magenta.js's key one-hot (after the chords) */
+  const char
+      *control_extra; /* magenta.js's extraControls after those, "name:depth,..." ("" none) */
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */

@@ -4,6 +4,7 @@
  * and conditioned models on every kernel and activation set compiled in. The models are
  * tests/data/{nade_drums,chords_mel,chords_hier}.mvae (tests/reference/make_cases.py). */
 #include "format/model.h"
+#include "format/model_file.h"
 #include "test_util.h"
 
 #include <math.h>
@@ -341,12 +342,180 @@ static void test_nade_options(test_counts *c) {
   mvae_model_free(m);
 }
 
+/* ---- Refused files: a test model rewritten (as a version 1 file) with changed metadata ------- */
+
+typedef struct byte_buf {
+  uint8_t *p;
+  size_t n, cap;
+} byte_buf;
+
+static void put(byte_buf *b, const void *data, size_t n) {
+  if (b->n + n > b->cap) {
+    b->cap = (b->n + n) * 2;
+    b->p = realloc(b->p, b->cap);
+  }
+  memcpy(b->p + b->n, data, n);
+  b->n += n;
+}
+
+static void put_u32(byte_buf *b, uint32_t v) {
+  uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  put(b, le, 4);
+}
+
+static void put_u64(byte_buf *b, uint64_t v) {
+  put_u32(b, (uint32_t)v);
+  put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_str(byte_buf *b, const char *s, size_t n) {
+  put_u32(b, (uint32_t)n);
+  put(b, s, n);
+}
+
+/* A metadata change: key = a string value (str), an i32 (str NULL), or removed (remove). */
+typedef struct meta_edit {
+  const char *key, *str;
+  int32_t i32;
+  int remove;
+} meta_edit;
+
+/* The model `name` with `edit` applied and the tensor `drop` (if not NULL) left out; loads it and
+ * returns the status, the message in err. */
+static mvae_status load_edited(const char *name, meta_edit edit, const char *drop, char *err,
+                               size_t err_size) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/data/%s.mvae", MVAE_SOURCE_DIR, name);
+  size_t size = 0;
+  uint8_t *bytes = (uint8_t *)tv_read_file(path, &size);
+  mvf_file file;
+  if (!bytes || mvf_parse(bytes, size, &file, err, err_size) != MVAE_OK) {
+    free(bytes);
+    return MVAE_ERR_INVALID_ARGUMENT;
+  }
+  byte_buf head = {0}, data = {0};
+  uint32_t n_meta = 0, n_tensors = 0;
+  int replaced = 0;
+  for (uint32_t i = 0; i < file.n_meta; i++) {
+    const mvf_meta *m = &file.meta[i];
+    int edited = strlen(edit.key) == m->key_len && !memcmp(edit.key, m->key, m->key_len);
+    if (edited && (edit.remove || replaced))
+      continue;
+    put_str(&head, m->key, m->key_len);
+    n_meta++;
+    if (edited) {
+      replaced = 1;
+      put_u32(&head, edit.str ? MVF_META_STR : MVF_META_I32);
+      if (edit.str)
+        put_str(&head, edit.str, strlen(edit.str));
+      else
+        put_u32(&head, (uint32_t)edit.i32);
+      continue;
+    }
+    put_u32(&head, m->type);
+    if (m->type == MVF_META_STR)
+      put_str(&head, m->str, m->str_len);
+    else if (m->type == MVF_META_I32_ARRAY) {
+      put_u32(&head, m->count);
+      put(&head, m->array, 4 * (size_t)m->count);
+    } else
+      put(&head, m->type == MVF_META_I32 ? (const void *)&m->i32 : (const void *)&m->f32, 4);
+  }
+  if (!replaced && !edit.remove) {
+    put_str(&head, edit.key, strlen(edit.key));
+    put_u32(&head, edit.str ? MVF_META_STR : MVF_META_I32);
+    if (edit.str)
+      put_str(&head, edit.str, strlen(edit.str));
+    else
+      put_u32(&head, (uint32_t)edit.i32);
+    n_meta++;
+  }
+  for (uint32_t i = 0; i < file.n_tensors; i++) {
+    const mvf_tensor *t = &file.tensors[i];
+    if (drop && strlen(drop) == t->name_len && !memcmp(drop, t->name, t->name_len))
+      continue;
+    static const uint8_t zeros[64] = {0};
+    put(&data, zeros, (MVF_ALIGN - data.n % MVF_ALIGN) % MVF_ALIGN);
+    put_str(&head, t->name, t->name_len);
+    put_u32(&head, t->dtype);
+    put_u32(&head, (uint32_t)t->n_dims);
+    if (t->n_dims == 2)
+      put_u32(&head, (uint32_t)t->rows);
+    put_u32(&head, (uint32_t)t->cols);
+    put_u32(&head, (uint32_t)t->block);
+    put_u64(&head, data.n);
+    put_u64(&head, t->nbytes);
+    put(&data, t->data, t->nbytes);
+    n_tensors++;
+  }
+  byte_buf out = {0};
+  size_t data_offset = (MVF_HEADER_V1 + head.n + MVF_ALIGN - 1) / MVF_ALIGN * MVF_ALIGN;
+  put(&out, "MVAE", 4);
+  put_u32(&out, 1);
+  put_u32(&out, n_meta);
+  put_u32(&out, n_tensors);
+  put_u64(&out, data_offset);
+  put_u64(&out, data.n);
+  put(&out, head.p, head.n);
+  while (out.n < data_offset)
+    put(&out, "", 1);
+  put(&out, data.p, data.n);
+  mvae_model *m = NULL;
+  mvae_status st = mvae_model_load(out.p, out.n, &m, err, err_size);
+  mvae_model_free(m);
+  mvf_release(&file);
+  free(bytes);
+  free(head.p);
+  free(data.p);
+  free(out.p);
+  return st;
+}
+
+static void test_refused_files(test_counts *c) {
+  char err[512];
+  meta_edit none = {"general.description", "unchanged", 0, 0};
+  EXPECT(c, load_edited("chords_hier", none, NULL, err, sizeof err) == MVAE_OK,
+         "a rewritten chords_hier loads: %s", err);
+  EXPECT(c, load_edited("nade_drums", none, NULL, err, sizeof err) == MVAE_OK,
+         "a rewritten nade_drums loads: %s", err);
+  static const struct {
+    const char *name;
+    meta_edit edit;
+    const char *drop, *message;
+  } cases[] = {
+      {"chords_hier", {"controls.chord_encoding", "triad", 0, 0}, NULL, "needs 49"},
+      {"chords_hier", {"controls.chord_encoding", "jazz", 0, 0}, NULL, "does not know"},
+      {"chords_hier", {"controls.extra", "velocity:2", 0, 0}, NULL, "extra 2 columns"},
+      {"chords_hier", {"controls.extra", "velocity", 0, 0}, NULL, "name:depth"},
+      {"chords_hier", {"controls.extra", "a:1,:2", 0, 0}, NULL, "name:depth"},
+      {"chords_hier", {"controls.key_depth", NULL, 7, 0}, NULL, "0 or 12"},
+      {"chords_hier", {"musicvae.control_depth", NULL, 0, 1}, NULL, "needs 25"},
+      {"chords_mel", {"controls.chord_encoding", NULL, 0, 1}, NULL, NULL}, /* still loads */
+      {"chords_mel", {"musicvae.control_depth", NULL, 36, 0}, NULL, "needs 37"},
+      {"nade_drums", {"musicvae.output_layer", "categorical", 0, 0}, NULL, "nade/w_enc"},
+      {"nade_drums", {"musicvae.output_layer", "bernoulli", 0, 0}, NULL, "does not know"},
+      {"nade_drums", {"general.description", "x", 0, 0}, "decoder/nade/w_dec_t", "w_dec_t"},
+      {"chords_mel", {"musicvae.output_layer", "nade", 0, 0}, NULL, "not a power of 2"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mvae_status st = load_edited(cases[i].name, cases[i].edit, cases[i].drop, err, sizeof err);
+    if (!cases[i].message)
+      EXPECT(c, st == MVAE_OK, "%s with %s changed loads: %s", cases[i].name, cases[i].edit.key,
+             err);
+    else
+      EXPECT(c, st == MVAE_ERR_BAD_MODEL && strstr(err, cases[i].message),
+             "%s with %s changed is refused (%d): %s", cases[i].name, cases[i].edit.key, (int)st,
+             err);
+  }
+}
+
 int main(void) {
   test_counts c = {0, 0};
   test_chord_encodings(&c);
   test_progressions(&c);
   test_controls_checks(&c);
   test_nade_options(&c);
+  test_refused_files(&c);
   test_bit_identical(&c, "nade_drums");
   test_bit_identical(&c, "chords_mel");
   test_bit_identical(&c, "chords_hier");

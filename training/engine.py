@@ -46,7 +46,8 @@ class _Info(ctypes.Structure):
                 ('kernels', ctypes.c_char_p), ('activations', ctypes.c_char_p),
                 ('max_notes', ctypes.c_int), ('output_layer', ctypes.c_int),
                 ('nade_hidden', ctypes.c_int), ('control_depth', ctypes.c_int),
-                ('chord_encoding', ctypes.c_int)]
+                ('chord_encoding', ctypes.c_int), ('control_key_depth', ctypes.c_int),
+                ('control_extra', ctypes.c_char_p)]
 
 
 class _Rng(ctypes.Structure):

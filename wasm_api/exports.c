@@ -166,6 +166,8 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(nade_hidden, MVW_INT),
     MVW_FIELD(control_depth, MVW_INT),
     MVW_FIELD(chord_encoding, MVW_INT),
+    MVW_FIELD(control_key_depth, MVW_INT),
+    MVW_FIELD(control_extra, MVW_STRING),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };

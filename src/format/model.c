@@ -72,6 +72,41 @@ static mvae_status meta_choice_or(const mvae_model *m, const char *key, const ch
   return meta_choice(m, key, choices, n_choices, out, err, err_size);
 }
 
+/* controls.key_depth and controls.extra ("name:depth,..."): when either is given, the chord, key
+ * and extra columns must make up control_depth exactly. */
+static mvae_status read_control_layout(mvae_model *m, int chord_depth, char *err, size_t err_size) {
+  mvae_info *info = &m->info;
+  CHECK(meta_i32(m, "controls.key_depth", 0, 0, 0, 12, &info->control_key_depth, err, err_size));
+  if (info->control_key_depth != 0 && info->control_key_depth != 12)
+    return FAIL("metadata 'controls.key_depth' must be 0 or 12");
+  info->control_extra = m->control_extra;
+  const mvf_meta *extra = mvf_find_meta(&m->file, "controls.extra");
+  int extra_depth = 0;
+  if (extra) {
+    if (extra->type != MVF_META_STR || extra->str_len >= sizeof m->control_extra)
+      return FAIL("metadata 'controls.extra' must be a string of at most %zu bytes",
+                  sizeof m->control_extra - 1);
+    memcpy(m->control_extra, extra->str, extra->str_len);
+    m->control_extra[extra->str_len] = '\0';
+    /* name:depth entries separated by commas; names without ':' or ','. */
+    for (const char *p = m->control_extra; *p;) {
+      const char *colon = strchr(p, ':');
+      char *end = NULL;
+      long depth = colon ? strtol(colon + 1, &end, 10) : 0;
+      if (!colon || colon == p || memchr(p, ',', (size_t)(colon - p)) || depth < 1 ||
+          depth > MAX_DIM || (*end != ',' && *end != '\0'))
+        return FAIL("metadata 'controls.extra' is not a list of name:depth entries");
+      extra_depth += (int)depth;
+      p = *end == ',' ? end + 1 : end;
+    }
+  }
+  if ((extra || info->control_key_depth) &&
+      chord_depth + info->control_key_depth + extra_depth != info->control_depth)
+    return FAIL("controls: chords %d + key %d + extra %d columns, but musicvae.control_depth is %d",
+                chord_depth, info->control_key_depth, extra_depth, info->control_depth);
+  return MVAE_OK;
+}
+
 /* The output layer and the controls (both absent in files written before they existed). */
 static mvae_status read_output_and_controls(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
@@ -99,7 +134,7 @@ static mvae_status read_output_and_controls(mvae_model *m, char *err, size_t err
     return FAIL("controls.chord_encoding '%s' needs %d control columns, musicvae.control_depth is "
                 "%d",
                 chord_encodings[chords], chord_depth, info->control_depth);
-  return MVAE_OK;
+  return read_control_layout(m, chord_depth, err, err_size);
 }
 
 static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
@@ -436,6 +471,11 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   dec->has_nade = m->info.output_layer == MVAE_OUTPUT_NADE;
   int output_width = depth;
   dec->input_width = depth;
+  part_name(name, sizeof name, MVS_DECODER_NADE, &f, "w_enc");
+  if (!dec->has_nade && exists(m, name))
+    return FAIL("tensor '%s' is a NADE output layer's, but metadata 'musicvae.output_layer' is not "
+                "'nade'",
+                name);
   if (dec->has_nade) {
     CHECK(bind_nade(m, core, log2_exact(depth), &dec->nade, err, err_size));
     dec->input_width = dec->nade.dims;

@@ -80,6 +80,7 @@ struct mvae_model {
   mvf_file file;
   mvae_info info;
   char name[64];
+  char control_extra[256]; /* controls.extra */
   mvae_compute compute;
 
   int encoder_levels; /* 0: no encoder; 1: bidirectional; 2: hierarchical */
