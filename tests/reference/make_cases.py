@@ -50,6 +50,10 @@ CASES = {
     # (decoder layers of one size: magenta.js splits the initial state into equal parts).
     "nade_drums": dict(seed=6, encoder="bidirectional", enc=[16], z=8, dec=[20, 20],
                        depths=[512], steps=16, batch=2, random=1, nade=12, converter="drums"),
+    # A NADE under a conductor: each segment starts from the last labels of the one before.
+    "hier_nade": dict(seed=9, encoder="bidirectional", enc=[12], z=8, conductor=[12],
+                      segments=2, dec=[16], depths=[512], steps=16, batch=1, random=0, nade=8,
+                      converter="drums"),
     # Chord-conditioned melody (magenta.js's mel_chords: PitchChordEncoder controls).
     "chords_mel": dict(seed=7, encoder="bidirectional", enc=[16], z=12, dec=[20], depths=[38],
                        pitches=(48, 83), steps=32, batch=3, random=1,

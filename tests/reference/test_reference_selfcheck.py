@@ -428,7 +428,7 @@ def lstm_step_matches_naive():
 # ---- stored expectations --------------------------------------------------------------------
 
 CASES = ["flat_small", "flat_2layer_enc", "hier_mel", "hier_trio", "no_encoder", "flat_small_q8",
-         "nade_drums", "chords_mel", "chords_hier"]
+         "nade_drums", "chords_mel", "chords_hier", "hier_nade"]
 
 
 @test
