@@ -4,7 +4,9 @@
  * one-hot, z]. Hierarchical: a conductor LSTM started from z runs once per segment on a zero input;
  * its output e_u starts each track's core decoder for that segment (through the core decoder's own
  * z_to_initial_state) and is its conditioning vector, and a segment's first previous output is the
- * last output of the segment before, as in magenta.js's ConductorDecoder. */
+ * last output of the segment before, as in magenta.js's ConductorDecoder. A conditioned model's
+ * step-t controls are the last part of cell 0's input at step t (the conductor reads none), and a
+ * NADE output layer (nn/nade.c) chooses a set of labels, fed back as their multi-hot. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"

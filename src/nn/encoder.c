@@ -1,4 +1,5 @@
-/* encoder.c: bidirectional LSTM encoders (flat, and hierarchical over segments) and mu / sigma. */
+/* encoder.c: bidirectional LSTM encoders (flat, and hierarchical over segments) and mu / sigma.
+ * A conditioned model's controls follow each input step, as magenta.js concatenates them. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
