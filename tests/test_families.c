@@ -350,6 +350,8 @@ typedef struct byte_buf {
 } byte_buf;
 
 static void put(byte_buf *b, const void *data, size_t n) {
+  if (n == 0)
+    return;
   if (b->n + n > b->cap) {
     b->cap = (b->n + n) * 2;
     b->p = realloc(b->p, b->cap);
