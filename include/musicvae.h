@@ -51,6 +51,25 @@ typedef enum mvae_converter {
 
 typedef struct mvae_model mvae_model;
 
+/* The decoder's output layer (metadata musicvae.output_layer). */
+typedef enum mvae_output_layer {
+  /* A softmax over output_depths[t] classes; the chosen class is fed back as a one-hot. */
+  MVAE_OUTPUT_CATEGORICAL = 0,
+  /* A NADE over log2(output_depths[t]) binary labels (Magenta's MultiLabelRnnNadeDecoder, e.g.
+   * magenta.js's drums_2bar_nade_9_q2): the token is the set of labels as bits (label i = bit i, as
+   * the drum labels), fed back as the multi-hot of those labels. */
+  MVAE_OUTPUT_NADE = 1
+} mvae_output_layer;
+
+/* How a chord-conditioned model encodes a chord symbol (metadata controls.chord_encoding), as
+ * magenta.js's chord encoders (music/src/core/chords.ts). */
+typedef enum mvae_chord_encoding {
+  MVAE_CHORDS_NONE = 0,
+  MVAE_CHORDS_PITCH = 1, /* PitchChordEncoder, 37: [no chord, root (12), pitches (12), bass (12)] */
+  MVAE_CHORDS_MAJOR_MINOR = 2, /* MajorMinorChordEncoder, 25: one-hot of N.C., 12 major, 12 minor */
+  MVAE_CHORDS_TRIAD = 3 /* TriadChordEncoder, 49: one-hot of N.C., 12 each maj, min, aug, dim */
+} mvae_chord_encoding;
+
 typedef struct mvae_info {
   int z_size;
   int num_steps;         /* T, total steps of a sequence */
@@ -72,6 +91,18 @@ typedef struct mvae_info {
   const char *kernels;      /* SIMD set running the matrix kernels: "avx2", "wasm_simd128", ... */
   const char *activations;  /* SIMD set running the LSTM activations */
   int max_notes;            /* most notes mvae_tokens_to_notes can produce for one sequence */
+  mvae_output_layer output_layer; /* of every track */
+  int nade_hidden;                /* NADE hidden units (0 for a categorical output) */
+  /* Conditioned models (magenta.js's chord-conditioned checkpoints, controls): the width of the
+   * per-step control vector every encode and decode needs (mvae_controls), 0 for none. Its first
+   * mvae_chord_encoding_depth(chord_encoding) columns are the encoded chord of the step (see
+   * mvae_chords_to_controls); any other columns are the caller's (magenta.js's key and
+   * extraControls, in that order). */
+  int control_depth;
+  mvae_chord_encoding chord_encoding;
+  int control_key_depth; /* 12 when the controls hold magenta.js's key one-hot (after the chords) */
+  const char
+      *control_extra; /* magenta.js's extraControls after those, "name:depth,..." ("" none) */
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */
@@ -102,20 +133,47 @@ double mvae_rng_normal(mvae_rng *rng);  /* N(0, 1) */
 /* ---- Inference ------------------------------------------------------------------------------ */
 
 /* inputs: float[batch][num_steps][input_depth]. mu (and sigma, if not NULL): float[batch][z_size].
- */
+ * A conditioned model (mvae_info.control_depth > 0) needs mvae_encode_with. */
 mvae_status mvae_encode(mvae_model *model, const float *inputs, int batch, float *mu, float *sigma);
+
+/* Per-step control vectors of a conditioned model, float[n][num_steps][control_depth]. As in
+ * magenta.js they are the last columns of each encoder input step and of each decoder input step
+ * (after the previous output and z, or the conductor's output). */
+typedef struct mvae_controls {
+  const float *values;
+  int per_item; /* 0: n = 1, one control sequence for the whole batch (magenta.js's controlArgs);
+                   1: n = batch, one per sequence */
+} mvae_controls;
+
+/* mvae_encode with controls (required iff the model's control_depth > 0; NULL otherwise). */
+mvae_status mvae_encode_with(mvae_model *model, const float *inputs, int batch,
+                             const mvae_controls *controls, float *mu, float *sigma);
 
 typedef struct mvae_decode_opts {
   float temperature;      /* <= 0: argmax (magenta.js without temperature); > 0: sample */
   mvae_rng *rng;          /* required when temperature > 0 */
   const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
                              previous outputs (teacher forcing) instead of the chosen ones */
-  float *logits;          /* optional out float[batch][num_steps][sum of output_depths] */
+  float *logits;          /* optional out float[batch][num_steps][sum of output_depths]; for a NADE
+                             track the log-probability of each of its tokens (label sets) */
 } mvae_decode_opts;
+
+/* What a decode of a conditioned or NADE model takes beyond mvae_decode_opts (mvae_decode_with,
+ * mvae_sample_with, mvae_similar_with; NULL = no controls, nade_sample 0). */
+typedef struct mvae_decode_extra {
+  const mvae_controls *controls; /* required iff mvae_info.control_depth > 0 */
+  /* NADE output layer at temperature > 0: 0 = each label is on when its conditional probability is
+   * >= 0.5, whatever the temperature (magenta.js's Nade.sample); 1 = each label is drawn from
+   * Bernoulli(sigmoid(logit / temperature)) (Magenta's Nade.sample with a temperature). */
+  int nade_sample;
+} mvae_decode_extra;
 
 /* z: float[batch][z_size]; tokens: int32[batch][num_tracks][num_steps]. opts NULL = argmax. */
 mvae_status mvae_decode(mvae_model *model, const float *z, int batch, const mvae_decode_opts *opts,
                         int32_t *tokens);
+mvae_status mvae_decode_with(mvae_model *model, const float *z, int batch,
+                             const mvae_decode_opts *opts, const mvae_decode_extra *extra,
+                             int32_t *tokens);
 
 /* z ~ N(0, I) from rng, then decode at `temperature` with the same rng. z_out may be NULL. */
 mvae_status mvae_sample(mvae_model *model, int n, float temperature, mvae_rng *rng, float *z_out,
@@ -124,6 +182,13 @@ mvae_status mvae_sample(mvae_model *model, int n, float temperature, mvae_rng *r
 /* z' = similarity * z + (1 - similarity) * N(0, I) for n draws around one z, then decode. */
 mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similarity,
                          float temperature, mvae_rng *rng, float *z_out, int32_t *tokens);
+
+/* mvae_sample and mvae_similar with controls / NADE sampling (extra may be NULL). */
+mvae_status mvae_sample_with(mvae_model *model, int n, float temperature, mvae_rng *rng,
+                             const mvae_decode_extra *extra, float *z_out, int32_t *tokens);
+mvae_status mvae_similar_with(mvae_model *model, const float *z, int n, float similarity,
+                              float temperature, mvae_rng *rng, const mvae_decode_extra *extra,
+                              float *z_out, int32_t *tokens);
 
 /* ---- Latent-space helpers (no model needed) ------------------------------------------------- */
 
@@ -169,6 +234,49 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
  * stores the number needed in *n_notes; MVAE_ERR_BUFFER_TOO_SMALL if it did not fit. */
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes);
+
+/* ---- Chords (magenta.js's chord symbols and chord encoders) ----------------------------------
+ * A chord symbol is read as magenta.js 1.23 reads it (ChordSymbols, through tonal 2.2's
+ * Chord.tokenize and chord dictionary): "N.C." is no chord; otherwise a root letter (A-G, either
+ * case), accidentals (#..., b... or x... = ##), an optional octave number (ignored; but "C5" is
+ * C major in octave 5, while 6, 64, 7, 9, 11 and 13 are chord types: "C7" is dominant), optional
+ * spaces, then a chord type of tonal's dictionary, exactly as spelt there ("", "M", "maj7", "m7",
+ * "m7b5", "dim", "o7", "+", "aug", "sus4", "7#9", ...; 223 names). Slash chords ("C/E") and
+ * unknown types are refused (MVAE_ERR_BAD_INPUT), as magenta.js throws for them. */
+
+typedef enum mvae_chord_quality {
+  MVAE_CHORD_MAJOR = 0,
+  MVAE_CHORD_MINOR = 1,
+  MVAE_CHORD_AUGMENTED = 2,
+  MVAE_CHORD_DIMINISHED = 3,
+  MVAE_CHORD_OTHER = 4
+} mvae_chord_quality;
+
+typedef struct mvae_chord {
+  int no_chord;               /* 1 for "N.C." (the other fields are then 0) */
+  int root;                   /* pitch class 0 (C) .. 11 (B) */
+  int pitches;                /* 12-bit mask of the chord's pitch classes, bit p = pitch class p */
+  mvae_chord_quality quality; /* the one triad its intervals contain, as magenta.js decides it */
+} mvae_chord;
+
+/* These take no model: a refused symbol writes its message to err (if err_size > 0). */
+mvae_status mvae_chord_parse(const char *symbol, mvae_chord *chord, char *err, size_t err_size);
+/* 37, 25 or 49; 0 for MVAE_CHORDS_NONE or an unknown value. */
+int mvae_chord_encoding_depth(mvae_chord_encoding encoding);
+/* One chord -> out[depth], as the encoder's encode(chord). The major/minor encoder refuses chords
+ * that are neither, the triad encoder those that are no standard triad (MVAE_ERR_BAD_INPUT). */
+mvae_status mvae_chord_encode(mvae_chord_encoding encoding, const char *symbol, float *out,
+                              char *err, size_t err_size);
+/* A progression spread over num_steps steps as ChordEncoder.encodeProgression: step s gets chord
+ * floor(s * n_chords / num_steps); row s is out[s * row_stride .. + depth). n_chords >= 1. */
+mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const char *const *chords,
+                                          int n_chords, int num_steps, float *out, int row_stride,
+                                          char *err, size_t err_size);
+/* A chord-conditioned model's controls for a progression (magenta.js's
+ * controlArgs.chordProgression): controls float[num_steps][control_depth], the chord columns
+ * written and any other columns set to 0 (for the caller to fill). */
+mvae_status mvae_chords_to_controls(mvae_model *model, const char *const *chords, int n_chords,
+                                    float *controls);
 
 /* ---- Refinement: gradient steps on z through the frozen decoder ------------------------------
  * The amortized encoder's mu can miss melodies unlike its training data; a few Adam steps on z

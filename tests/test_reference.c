@@ -1,7 +1,9 @@
 /* test_reference.c: the engine against the independent float64 NumPy implementation
  * (tests/reference/mvae_ref.py), on small random models of every architecture: flat and
  * hierarchical decoders, one and three tracks, 1- and 2-layer and hierarchical encoders, q8
- * weights. Expected values were written by tests/reference/make_cases.py into tests/data/. */
+ * weights, a NADE output layer (its logits: the log-probability of every label set), per-step
+ * chord controls on flat and hierarchical decoders. Expected values were written by
+ * tests/reference/make_cases.py into tests/data/. */
 #include "test_util.h"
 
 #include <math.h>
@@ -89,13 +91,21 @@ static void check_case(const char *name, test_counts *c) {
     logit_width += info.output_depths[t];
   size_t n_tokens = (size_t)batch * info.num_tracks * info.num_steps;
   size_t n_logits = (size_t)batch * info.num_steps * logit_width;
+  /* Conditioned cases: one control sequence per row. */
+  const expect_entry *controls_want = entry(&e, "controls");
+  float *control_values = controls_want ? to_floats(controls_want) : NULL;
+  mvae_controls controls = {control_values, 1};
+  mvae_decode_extra extra = {controls_want ? &controls : NULL, 0};
+  size_t seq_controls = (size_t)info.num_steps * info.control_depth;
+  EXPECT(c, (controls_want != NULL) == (info.control_depth > 0),
+         "%s: controls given exactly when the model is conditioned", name);
 
   const expect_entry *mu_want = entry(&e, "mu");
   if (mu_want) {
     float *input = to_floats(entry(&e, "input"));
     float *mu = malloc(sizeof(float) * batch * info.z_size);
     float *sigma = malloc(sizeof(float) * batch * info.z_size);
-    mvae_status st = mvae_encode(m, input, batch, mu, sigma);
+    mvae_status st = mvae_encode_with(m, input, batch, extra.controls, mu, sigma);
     EXPECT(c, st == MVAE_OK, "%s: encode: %s", name, mvae_last_error(m));
     double err_mu = relative_error(mu, mu_want->values, batch * info.z_size);
     double err_sigma = relative_error(sigma, entry(&e, "sigma")->values, batch * info.z_size);
@@ -115,7 +125,7 @@ static void check_case(const char *name, test_counts *c) {
   int32_t *teacher = malloc(sizeof(int32_t) * n_tokens);
   float *logits = malloc(sizeof(float) * n_logits);
   mvae_decode_opts opts = {0, NULL, NULL, logits};
-  mvae_status st = mvae_decode(m, z, batch, &opts, tokens);
+  mvae_status st = mvae_decode_with(m, z, batch, &opts, &extra, tokens);
   EXPECT(c, st == MVAE_OK, "%s: decode: %s", name, mvae_last_error(m));
   const expect_entry *greedy = entry(&e, "greedy_tokens");
   int token_mismatch = 0;
@@ -129,19 +139,22 @@ static void check_case(const char *name, test_counts *c) {
   for (size_t i = 0; i < n_tokens; i++)
     teacher[i] = (int32_t)teacher_want->values[i];
   opts.teacher = teacher;
-  st = mvae_decode(m, z, batch, &opts, tokens);
+  st = mvae_decode_with(m, z, batch, &opts, &extra, tokens);
   EXPECT(c, st == MVAE_OK, "%s: teacher-forced decode: %s", name, mvae_last_error(m));
   err = relative_error(logits, entry(&e, "teacher_logits")->values, (int)n_logits);
   EXPECT(c, err < 1e-4, "%s: teacher-forced logits relative error %.3g", name, err);
 
   /* A sequence decodes to the same bits alone as in a batch. */
   opts.teacher = NULL;
-  mvae_decode(m, z, batch, &opts, tokens);
+  mvae_decode_with(m, z, batch, &opts, &extra, tokens);
   float *one = malloc(sizeof(float) * info.num_steps * logit_width);
   for (int b = 0; b < batch; b++) {
     int32_t *row_tokens = malloc(sizeof(int32_t) * info.num_tracks * info.num_steps);
     mvae_decode_opts single = {0, NULL, NULL, one};
-    mvae_decode(m, z + (size_t)b * info.z_size, 1, &single, row_tokens);
+    /* alone, its controls as the one sequence shared by the batch */
+    mvae_controls row_controls = {control_values ? control_values + b * seq_controls : NULL, 0};
+    mvae_decode_extra row_extra = {control_values ? &row_controls : NULL, 0};
+    mvae_decode_with(m, z + (size_t)b * info.z_size, 1, &single, &row_extra, row_tokens);
     int same = !memcmp(one, logits + (size_t)b * info.num_steps * logit_width,
                        sizeof(float) * info.num_steps * logit_width) &&
                !memcmp(row_tokens, tokens + (size_t)b * info.num_tracks * info.num_steps,
@@ -150,6 +163,7 @@ static void check_case(const char *name, test_counts *c) {
     free(row_tokens);
   }
   free(one);
+  free(control_values);
   free(z);
   free(tokens);
   free(teacher);
@@ -159,8 +173,9 @@ static void check_case(const char *name, test_counts *c) {
 }
 
 int main(void) {
-  static const char *const cases[] = {"flat_small", "flat_small_q8", "flat_2layer_enc",
-                                      "hier_mel",   "hier_trio",     "no_encoder"};
+  static const char *const cases[] = {
+      "flat_small", "flat_small_q8", "flat_2layer_enc", "hier_mel",    "hier_trio",
+      "no_encoder", "nade_drums",    "chords_mel",      "chords_hier", "hier_nade"};
   test_counts c = {0, 0};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     check_case(cases[i], &c);

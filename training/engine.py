@@ -44,7 +44,10 @@ class _Info(ctypes.Structure):
                 ('drums_roll_input', ctypes.c_int), ('quantized', ctypes.c_int),
                 ('weight_bytes', ctypes.c_size_t), ('name', ctypes.c_char_p),
                 ('kernels', ctypes.c_char_p), ('activations', ctypes.c_char_p),
-                ('max_notes', ctypes.c_int)]
+                ('max_notes', ctypes.c_int), ('output_layer', ctypes.c_int),
+                ('nade_hidden', ctypes.c_int), ('control_depth', ctypes.c_int),
+                ('chord_encoding', ctypes.c_int), ('control_key_depth', ctypes.c_int),
+                ('control_extra', ctypes.c_char_p)]
 
 
 class _Rng(ctypes.Structure):

@@ -49,6 +49,12 @@ static const mvw_constant constants[] = {
     MVW_CONSTANT(MVAE_INTERP_LINEAR),
     MVW_CONSTANT(MVAE_INTERP_SLERP),
     MVW_CONSTANT(MVAE_DRUM_CLASSES),
+    MVW_CONSTANT(MVAE_OUTPUT_CATEGORICAL),
+    MVW_CONSTANT(MVAE_OUTPUT_NADE),
+    MVW_CONSTANT(MVAE_CHORDS_NONE),
+    MVW_CONSTANT(MVAE_CHORDS_PITCH),
+    MVW_CONSTANT(MVAE_CHORDS_MAJOR_MINOR),
+    MVW_CONSTANT(MVAE_CHORDS_TRIAD),
     {"MVW_NOTE_INTS", (int32_t)(sizeof(mvae_note) / sizeof(int32_t))}, /* int32 fields of a note */
 };
 #undef MVW_CONSTANT
@@ -156,10 +162,19 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(kernels, MVW_STRING),
     MVW_FIELD(activations, MVW_STRING),
     MVW_FIELD(max_notes, MVW_INT),
+    MVW_FIELD(output_layer, MVW_INT),
+    MVW_FIELD(nade_hidden, MVW_INT),
+    MVW_FIELD(control_depth, MVW_INT),
+    MVW_FIELD(chord_encoding, MVW_INT),
+    MVW_FIELD(control_key_depth, MVW_INT),
+    MVW_FIELD(control_extra, MVW_STRING),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
 _Static_assert(sizeof(mvae_converter) == sizeof(int32_t), "converter is read as an int32");
+_Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
+                   sizeof(mvae_chord_encoding) == sizeof(int32_t),
+               "output_layer and chord_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
 _Static_assert(sizeof(const char *) == sizeof(uint32_t), "wasm32: pointers are read as uint32");
 
@@ -229,6 +244,82 @@ EMSCRIPTEN_KEEPALIVE int mvw_decode(mvae_model *model, const float *z, int batch
                                     int32_t *tokens) {
   mvae_decode_opts opts = {temperature, rng, teacher, logits};
   return (int)mvae_decode(model, z, batch, &opts, tokens);
+}
+
+/* ---- Conditioned and NADE models (mvae_encode_with, mvae_decode_with, mvae_similar_with) ------
+ * controls: float[per_item ? batch : 1][num_steps][control_depth], or NULL for a model without
+ * controls; nade_sample as mvae_decode_extra (0: magenta.js's threshold at any temperature). */
+
+static const mvae_controls *controls_of(mvae_controls *c, const float *values, int per_item) {
+  c->values = values;
+  c->per_item = per_item != 0;
+  return values ? c : NULL;
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_encode_with(mvae_model *model, const float *inputs, int batch,
+                                         const float *controls, int per_item, float *mu,
+                                         float *sigma) {
+  mvae_controls c;
+  return (int)mvae_encode_with(model, inputs, batch, controls_of(&c, controls, per_item), mu,
+                               sigma);
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_decode_with(mvae_model *model, const float *z, int batch,
+                                         float temperature, mvae_rng *rng, const int32_t *teacher,
+                                         float *logits, const float *controls, int per_item,
+                                         int nade_sample, int32_t *tokens) {
+  mvae_decode_opts opts = {temperature, rng, teacher, logits};
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  return (int)mvae_decode_with(model, z, batch, &opts, &extra, tokens);
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_similar_with(mvae_model *model, const float *z, int n,
+                                          float similarity, float temperature, mvae_rng *rng,
+                                          const float *controls, int per_item, int nade_sample,
+                                          float *z_out, int32_t *tokens) {
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
+}
+
+/* ---- Chords (src/notes/chords.c) ------------------------------------------------------------ */
+
+/* The message of the last refused model-free chord call. */
+static char chord_error[256];
+
+EMSCRIPTEN_KEEPALIVE const char *mvw_chord_error(void) {
+  return chord_error;
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_chord_encoding_depth(int encoding) {
+  return mvae_chord_encoding_depth((mvae_chord_encoding)encoding);
+}
+
+/* One chord symbol (UTF-8, NUL-terminated) -> out[depth]; the message in mvw_chord_error. */
+EMSCRIPTEN_KEEPALIVE int mvw_chord_encode(int encoding, const char *symbol, float *out) {
+  return (int)mvae_chord_encode((mvae_chord_encoding)encoding, symbol, out, chord_error,
+                                sizeof chord_error);
+}
+
+/* root, pitch mask and quality of a symbol into out[4] (no_chord, root, pitches, quality). */
+EMSCRIPTEN_KEEPALIVE int mvw_chord_parse(const char *symbol, int32_t *out) {
+  mvae_chord chord;
+  mvae_status status = mvae_chord_parse(symbol, &chord, chord_error, sizeof chord_error);
+  if (status == MVAE_OK && out) {
+    out[0] = chord.no_chord;
+    out[1] = chord.root;
+    out[2] = chord.pitches;
+    out[3] = (int32_t)chord.quality;
+  }
+  return (int)status;
+}
+
+/* A progression (n_chords pointers to NUL-terminated symbols) -> the model's controls
+ * float[num_steps][control_depth] (chord columns, the rest 0); the message in mvae_last_error. */
+EMSCRIPTEN_KEEPALIVE int mvw_chords_to_controls(mvae_model *model, const char *const *chords,
+                                                int n_chords, float *controls) {
+  return (int)mvae_chords_to_controls(model, chords, n_chords, controls);
 }
 
 EMSCRIPTEN_KEEPALIVE int mvw_similar(mvae_model *model, const float *z, int n, float similarity,

@@ -141,11 +141,53 @@ static mvae_status check_sampling(mvae_model *m, float temperature, const mvae_r
   return MVAE_OK;
 }
 
+/* The controls of a call on a conditioned model: present exactly when the model takes them, finite,
+ * and as many as the batch needs; *out tells the passes where they are. */
+static mvae_status check_controls(mvae_model *m, const mvae_controls *controls, int batch,
+                                  step_controls *out) {
+  int depth = m->info.control_depth;
+  memset(out, 0, sizeof *out);
+  if (depth == 0) {
+    if (controls && controls->values)
+      return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
+                       "this model takes no controls (it is not conditioned)");
+    return MVAE_OK;
+  }
+  if (!controls || !controls->values)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
+                     "this model is conditioned: it needs controls of %d values per step%s", depth,
+                     m->info.chord_encoding != MVAE_CHORDS_NONE ? " (a chord progression)" : "");
+  size_t per_seq = (size_t)m->info.num_steps * (size_t)depth, n;
+  mvae_status status =
+      buffer_elements(m, "controls", controls->per_item ? batch : 1, per_seq, sizeof(float), &n);
+  if (status != MVAE_OK || (status = check_finite(m, controls->values, n, "controls")) != MVAE_OK)
+    return status;
+  out->values = controls->values;
+  out->seq_stride = controls->per_item ? per_seq : 0;
+  return MVAE_OK;
+}
+
+/* The controls of the chunk of sequences starting at sequence b. */
+static step_controls controls_from(const step_controls *c, int b) {
+  step_controls chunk = *c;
+  if (chunk.values)
+    chunk.values += (size_t)b * chunk.seq_stride;
+  return chunk;
+}
+
 mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma) {
+  return mvae_encode_with(m, inputs, batch, NULL, mu, sigma);
+}
+
+mvae_status mvae_encode_with(mvae_model *m, const float *inputs, int batch,
+                             const mvae_controls *controls, float *mu, float *sigma) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin_call(m, inputs && mu, "encode: inputs and mu", batch);
   if (status != MVAE_OK)
+    return status;
+  step_controls steps;
+  if ((status = check_controls(m, controls, batch, &steps)) != MVAE_OK)
     return status;
   if (!m->info.has_encoder)
     return mvae_fail(m, MVAE_ERR_NO_ENCODER,
@@ -165,7 +207,8 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
   int chunk = m->encode_chunk, z = m->info.z_size;
   for (int b = 0; b < batch && status == MVAE_OK; b += chunk) {
     int n = batch - b < chunk ? batch - b : chunk;
-    status = encoder_forward(m, inputs + (size_t)b * step_values, n, mu + (size_t)b * z,
+    step_controls chunk = controls_from(&steps, b);
+    status = encoder_forward(m, inputs + (size_t)b * step_values, &chunk, n, mu + (size_t)b * z,
                              sigma ? sigma + (size_t)b * z : NULL);
   }
   return status;
@@ -173,11 +216,20 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
 
 mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                         int32_t *tokens) {
+  return mvae_decode_with(m, z, batch, opts, NULL, tokens);
+}
+
+mvae_status mvae_decode_with(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
+                             const mvae_decode_extra *extra, int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin_call(m, z && tokens, "decode: z and tokens", batch);
   if (status != MVAE_OK)
     return status;
+  step_controls steps;
+  if ((status = check_controls(m, extra ? extra->controls : NULL, batch, &steps)) != MVAE_OK)
+    return status;
+  int nade_sample = extra ? extra->nade_sample != 0 : 0;
   mvae_decode_opts greedy = {0};
   if (!opts)
     opts = &greedy;
@@ -213,17 +265,18 @@ mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_dec
       chunk.teacher = opts->teacher + (size_t)b * seq_tokens;
     if (opts->logits)
       chunk.logits = opts->logits + (size_t)b * info->num_steps * logit_width;
-    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk,
-                             tokens + (size_t)b * seq_tokens);
+    step_controls chunk_controls = controls_from(&steps, b);
+    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk, &chunk_controls,
+                             nade_sample, tokens + (size_t)b * seq_tokens);
   }
   return status;
 }
 
 /* Decodes z_buffer, which is either the caller's z_out or a temporary. */
 static mvae_status decode_drawn(mvae_model *m, float *z, float *z_owned, int n, float temperature,
-                                mvae_rng *rng, int32_t *tokens) {
-  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
-  mvae_status status = mvae_decode(m, z, n, &opts, tokens);
+                                mvae_rng *rng, const mvae_decode_extra *extra, int32_t *tokens) {
+  mvae_decode_opts opts = {.temperature = temperature, .rng = rng};
+  mvae_status status = mvae_decode_with(m, z, n, &opts, extra, tokens);
   free(z_owned);
   return status;
 }
@@ -246,25 +299,40 @@ static mvae_status latent_buffer(mvae_model *m, const char *what, int n, float *
 
 mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, float *z_out,
                         int32_t *tokens) {
+  return mvae_sample_with(m, n, temperature, rng, NULL, z_out, tokens);
+}
+
+mvae_status mvae_sample_with(mvae_model *m, int n, float temperature, mvae_rng *rng,
+                             const mvae_decode_extra *extra, float *z_out, int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin_call(m, rng && tokens, "sample: rng and tokens", n);
-  if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK)
+  step_controls steps; /* checked before any draw, so a refused call leaves rng as it was */
+  if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK ||
+      (status = check_controls(m, extra ? extra->controls : NULL, n, &steps)) != MVAE_OK)
     return status;
   float *owned, *z;
   if ((status = latent_buffer(m, "sample: z", n, z_out, &z, &owned)) != MVAE_OK)
     return status;
   for (size_t i = 0; i < (size_t)n * m->info.z_size; i++)
     z[i] = (float)mvae_rng_normal(rng);
-  return decode_drawn(m, z, owned, n, temperature, rng, tokens);
+  return decode_drawn(m, z, owned, n, temperature, rng, extra, tokens);
 }
 
 mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity, float temperature,
                          mvae_rng *rng, float *z_out, int32_t *tokens) {
+  return mvae_similar_with(m, z0, n, similarity, temperature, rng, NULL, z_out, tokens);
+}
+
+mvae_status mvae_similar_with(mvae_model *m, const float *z0, int n, float similarity,
+                              float temperature, mvae_rng *rng, const mvae_decode_extra *extra,
+                              float *z_out, int32_t *tokens) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin_call(m, z0 && rng && tokens, "similar: z, rng and tokens", n);
-  if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK)
+  step_controls steps; /* checked before any draw, so a refused call leaves rng as it was */
+  if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK ||
+      (status = check_controls(m, extra ? extra->controls : NULL, n, &steps)) != MVAE_OK)
     return status;
   if (!(similarity >= 0.0f && similarity <= 1.0f))
     return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "similarity %g is not in [0, 1]",
@@ -279,5 +347,5 @@ mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity
     for (int d = 0; d < zs; d++)
       z[(size_t)i * zs + d] =
           similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(rng);
-  return decode_drawn(m, z, owned, n, temperature, rng, tokens);
+  return decode_drawn(m, z, owned, n, temperature, rng, extra, tokens);
 }

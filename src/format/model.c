@@ -61,6 +61,82 @@ static mvae_status meta_choice(const mvae_model *m, const char *key, const char 
               (int)(meta->str_len > 64 ? 64 : meta->str_len), meta->str);
 }
 
+/* An optional string choice: `fallback` when the key is absent. */
+static mvae_status meta_choice_or(const mvae_model *m, const char *key, const char *const *choices,
+                                  int n_choices, int fallback, int *out, char *err,
+                                  size_t err_size) {
+  if (!mvf_find_meta(&m->file, key)) {
+    *out = fallback;
+    return MVAE_OK;
+  }
+  return meta_choice(m, key, choices, n_choices, out, err, err_size);
+}
+
+/* controls.key_depth and controls.extra ("name:depth,..."): when either is given, the chord, key
+ * and extra columns must make up control_depth exactly. */
+static mvae_status read_control_layout(mvae_model *m, int chord_depth, char *err, size_t err_size) {
+  mvae_info *info = &m->info;
+  CHECK(meta_i32(m, "controls.key_depth", 0, 0, 0, 12, &info->control_key_depth, err, err_size));
+  if (info->control_key_depth != 0 && info->control_key_depth != 12)
+    return FAIL("metadata 'controls.key_depth' must be 0 or 12");
+  info->control_extra = m->control_extra;
+  const mvf_meta *extra = mvf_find_meta(&m->file, "controls.extra");
+  int extra_depth = 0;
+  if (extra) {
+    if (extra->type != MVF_META_STR || extra->str_len >= sizeof m->control_extra)
+      return FAIL("metadata 'controls.extra' must be a string of at most %zu bytes",
+                  sizeof m->control_extra - 1);
+    memcpy(m->control_extra, extra->str, extra->str_len);
+    m->control_extra[extra->str_len] = '\0';
+    /* name:depth entries separated by commas; names without ':' or ','. */
+    for (const char *p = m->control_extra; *p;) {
+      const char *colon = strchr(p, ':');
+      char *end = NULL;
+      long depth = colon ? strtol(colon + 1, &end, 10) : 0;
+      if (!colon || colon == p || memchr(p, ',', (size_t)(colon - p)) || depth < 1 ||
+          depth > MAX_DIM || (*end != ',' && *end != '\0'))
+        return FAIL("metadata 'controls.extra' is not a list of name:depth entries");
+      extra_depth += (int)depth;
+      p = *end == ',' ? end + 1 : end;
+    }
+  }
+  if ((extra || info->control_key_depth) &&
+      chord_depth + info->control_key_depth + extra_depth != info->control_depth)
+    return FAIL("controls: chords %d + key %d + extra %d columns, but musicvae.control_depth is %d",
+                chord_depth, info->control_key_depth, extra_depth, info->control_depth);
+  return MVAE_OK;
+}
+
+/* The output layer and the controls (both absent in files written before they existed). */
+static mvae_status read_output_and_controls(mvae_model *m, char *err, size_t err_size) {
+  mvae_info *info = &m->info;
+  static const char *const output_layers[] = {"categorical", "nade"};
+  static const char *const chord_encodings[] = {"none", "pitch", "major_minor", "triad"};
+  int layer = 0, chords = 0;
+  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 2, MVAE_OUTPUT_CATEGORICAL,
+                       &layer, err, err_size));
+  info->output_layer = (mvae_output_layer)layer;
+  if (layer == MVAE_OUTPUT_NADE)
+    for (int t = 0; t < info->num_tracks; t++) {
+      int depth = info->output_depths[t];
+      if (depth < 2 || (depth & (depth - 1)) != 0)
+        return FAIL("a NADE output layer decodes sets of labels: output depth %d of track %d is "
+                    "not a power of 2",
+                    depth, t);
+    }
+  CHECK(
+      meta_i32(m, "musicvae.control_depth", 0, 0, 0, MAX_DIM, &info->control_depth, err, err_size));
+  CHECK(meta_choice_or(m, "controls.chord_encoding", chord_encodings, 4, MVAE_CHORDS_NONE, &chords,
+                       err, err_size));
+  info->chord_encoding = (mvae_chord_encoding)chords;
+  int chord_depth = mvae_chord_encoding_depth(info->chord_encoding);
+  if (chord_depth > info->control_depth)
+    return FAIL("controls.chord_encoding '%s' needs %d control columns, musicvae.control_depth is "
+                "%d",
+                chord_encodings[chords], chord_depth, info->control_depth);
+  return read_control_layout(m, chord_depth, err, err_size);
+}
+
 static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
   static const char *const decoders[] = {"flat", "hierarchical"};
@@ -110,6 +186,7 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   }
   if (info->num_tracks > 1 && !info->hierarchical)
     return FAIL("%d output tracks need a hierarchical decoder", info->num_tracks);
+  CHECK(read_output_and_controls(m, err, err_size));
 
   const mvf_meta *name = mvf_find_meta(&m->file, "general.name");
   if (name && name->type == MVF_META_STR) {
@@ -357,6 +434,32 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *tmpl, int level, i
   return MVAE_OK;
 }
 
+/* `{core}nade/w_enc` and `w_dec_t`, [dims][hidden] each, learning hidden from w_enc. */
+static mvae_status bind_nade(mvae_model *m, const char *core, int dims, mvae_nade *nade, char *err,
+                             size_t err_size) {
+  char prefix[320], name[336];
+  part_fields f = {.core = core};
+  part_name(prefix, sizeof prefix, MVS_DECODER_NADE, &f, "");
+  snprintf(name, sizeof name, "%sw_enc", prefix);
+  const mvf_tensor *w_enc = mvf_find_tensor(&m->file, name);
+  if (!w_enc)
+    return FAIL("tensor '%s' is missing (musicvae.output_layer is 'nade')", name);
+  nade->dims = dims;
+  nade->hidden = w_enc->n_dims == 2 ? w_enc->cols : 0;
+  if (nade->hidden < 1 || nade->hidden > MAX_DIM)
+    return FAIL("tensor '%s' must be [%d, hidden]", name, dims);
+  CHECK(bind_matrix(m, name, dims, nade->hidden, &nade->w_enc, err, err_size));
+  snprintf(name, sizeof name, "%sw_dec_t", prefix);
+  return bind_matrix(m, name, dims, nade->hidden, &nade->w_dec_t, err, err_size);
+}
+
+static int log2_exact(int n) {
+  int bits = 0;
+  while ((1 << bits) < n)
+    bits++;
+  return bits;
+}
+
 /* One track's decoder whose names start with `core` (MVS_FLAT_DECODER, MVS_CORE_DECODER, ...). */
 static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth, int cond_size,
                                      mvae_core_decoder *dec, char *err, size_t err_size) {
@@ -364,12 +467,28 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   part_fields f = {.core = core};
   dec->depth = depth;
   dec->cond_size = cond_size;
-  CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f, depth + cond_size, &dec->rnn, err, err_size));
+  dec->control_size = m->info.control_depth;
+  dec->has_nade = m->info.output_layer == MVAE_OUTPUT_NADE;
+  int output_width = depth;
+  dec->input_width = depth;
+  part_name(name, sizeof name, MVS_DECODER_NADE, &f, "w_enc");
+  if (!dec->has_nade && exists(m, name))
+    return FAIL("tensor '%s' is a NADE output layer's, but metadata 'musicvae.output_layer' is not "
+                "'nade'",
+                name);
+  if (dec->has_nade) {
+    CHECK(bind_nade(m, core, log2_exact(depth), &dec->nade, err, err_size));
+    dec->input_width = dec->nade.dims;
+    output_width = dec->nade.hidden + dec->nade.dims;
+    m->info.nade_hidden = dec->nade.hidden;
+  }
+  CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f, dec->input_width + cond_size + dec->control_size,
+                        &dec->rnn, err, err_size));
   part_name(name, sizeof name, MVS_DECODER_INIT, &f, "");
   CHECK(bind_dense(m, name, cond_size, 2 * dec->rnn.state_size, &dec->init, err, err_size));
   part_name(name, sizeof name, MVS_DECODER_OUTPUT, &f, "");
   int top_units = dec->rnn.layers[dec->rnn.n_layers - 1].units;
-  return bind_dense(m, name, top_units, depth, &dec->output, err, err_size);
+  return bind_dense(m, name, top_units, output_width, &dec->output, err, err_size);
 }
 
 static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
@@ -402,7 +521,8 @@ static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
   if (!has_layer(m, tmpl, fw, 0) && !has_layer(m, tmpl, bw, 0)) {
     m->encoder_levels = 0; /* decode-only model, e.g. Magenta's decoder without its encoder */
   } else {
-    CHECK(bind_bidi_stack(m, tmpl, 0, info->input_depth, &m->encoder[0], err, err_size));
+    CHECK(bind_bidi_stack(m, tmpl, 0, info->input_depth + info->control_depth, &m->encoder[0], err,
+                          err_size));
     if (hierarchical)
       CHECK(bind_bidi_stack(m, tmpl, 1, m->encoder[0].output_size, &m->encoder[1], err, err_size));
   }

@@ -52,13 +52,26 @@ typedef struct mvae_bidi_stack {
   int max_units;   /* the widest layer of either direction */
 } mvae_bidi_stack;
 
-/* One track's autoregressive LSTM decoder (the whole flat decoder, or a core decoder). */
+/* A NADE output layer (Magenta's common/nade.py without internal biases): its biases are the
+ * output projection's [hidden encoder bias; dims decoder bias]. */
+typedef struct mvae_nade {
+  mvae_matrix w_enc;   /* [dims][hidden]: row i is added to the hidden pre-activation if label i */
+  mvae_matrix w_dec_t; /* [dims][hidden]: label i's logit is its bias + sigmoid(a) . row i */
+  int dims, hidden;
+} mvae_nade;
+
+/* One track's autoregressive LSTM decoder (the whole flat decoder, or a core decoder). Layer 0
+ * reads [previous output (input_width), conditioning (cond_size), controls (control_size)]. */
 typedef struct mvae_core_decoder {
   mvae_dense init; /* z_to_initial_state: tanh, split c0, h0, c1, h1, ... */
   mvae_lstm_stack rnn;
-  mvae_dense output; /* output_projection */
-  int depth;         /* output classes */
+  mvae_dense output; /* output_projection: depth logits, or the NADE's hidden + dims biases */
+  int depth;         /* output classes (tokens 0..depth-1) */
   int cond_size;     /* conditioning size: z, or the conductor's output */
+  int input_width;   /* previous output: its one-hot (depth), or a NADE's multi-hot (dims) */
+  int control_size;  /* per-step controls (the model's control_depth) */
+  int has_nade;
+  mvae_nade nade;
 } mvae_core_decoder;
 
 struct mvae_model {
@@ -67,6 +80,7 @@ struct mvae_model {
   mvf_file file;
   mvae_info info;
   char name[64];
+  char control_extra[256]; /* controls.extra */
   mvae_compute compute;
 
   int encoder_levels; /* 0: no encoder; 1: bidirectional; 2: hierarchical */

@@ -15,6 +15,7 @@
 #define MVS_DECODER_INIT "{core}z_to_initial_state/"
 #define MVS_DECODER_LSTM "{core}multi_rnn_cell/cell_{layer}/lstm_cell/"
 #define MVS_DECODER_OUTPUT "{core}output_projection/"
+#define MVS_DECODER_NADE "{core}nade/"
 /* clang-format on */
 
 #endif

@@ -4,12 +4,15 @@
  * one-hot, z]. Hierarchical: a conductor LSTM started from z runs once per segment on a zero input;
  * its output e_u starts each track's core decoder for that segment (through the core decoder's own
  * z_to_initial_state) and is its conditioning vector, and a segment's first previous output is the
- * last output of the segment before, as in magenta.js's ConductorDecoder. */
+ * last output of the segment before, as in magenta.js's ConductorDecoder. A conditioned model's
+ * step-t controls are the last part of cell 0's input at step t (the conductor reads none), and a
+ * NADE output layer (nn/nade.c) chooses a set of labels, fed back as their multi-hot. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
 #include "nn/forward.h"
 #include "nn/layers.h"
+#include "nn/nade.h"
 
 #include <string.h>
 
@@ -18,7 +21,8 @@ typedef struct core_state {
   float *c[MVAE_MAX_LAYERS], *h[MVAE_MAX_LAYERS];
   float *gates;      /* [batch][4 * max units] */
   float *cond_gates; /* [batch][4 * units_0]: bias + conditioning * W, fixed for a segment */
-  float *logits;     /* [batch][depth] */
+  float *logits;     /* [batch][output width]: logits, or a NADE's biases */
+  float *nade;       /* NADE scratch (nade.h), one sequence at a time */
   float *init;       /* [batch][2 * state size] */
   int32_t *previous; /* [batch]: previous output class, -1 for none (zeros) */
 } core_state;
@@ -33,10 +37,21 @@ static size_t stack_state_bytes(const mvae_lstm_stack *stack, int batch) {
   return mvae_size_add_sat(n, mvae_arena_floats2(batch, 2 * (size_t)stack->state_size));
 }
 
+/* The output projection's width, and the NADE's scratch (with nade_log_probs's). */
+static int output_width(const mvae_core_decoder *d) {
+  return d->output.kernel.cols;
+}
+
+static size_t nade_floats(const mvae_core_decoder *d) {
+  return d->has_nade ? nade_scratch_floats(&d->nade) + ((size_t)d->nade.dims + 1) * d->nade.hidden
+                     : 0;
+}
+
 static size_t core_state_bytes(const mvae_core_decoder *d, int batch) {
   size_t n = stack_state_bytes(&d->rnn, batch);
   n = mvae_size_add_sat(n, mvae_arena_floats2(batch, 4 * (size_t)d->rnn.layers[0].units));
-  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, d->depth));
+  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, (size_t)output_width(d)));
+  n = mvae_size_add_sat(n, mvae_arena_floats(nade_floats(d)));
   return mvae_size_add_sat(n, mvae_arena_floats(batch)); /* previous, as int32 */
 }
 
@@ -47,7 +62,8 @@ static void core_state_take(core_state *s, const mvae_core_decoder *d, int batch
   }
   s->gates = mvae_arena_take(a, (size_t)batch * 4 * d->rnn.max_units);
   s->cond_gates = mvae_arena_take(a, (size_t)batch * 4 * d->rnn.layers[0].units);
-  s->logits = mvae_arena_take(a, (size_t)batch * d->depth);
+  s->logits = mvae_arena_take(a, (size_t)batch * output_width(d));
+  s->nade = mvae_arena_take(a, nade_floats(d));
   s->init = mvae_arena_take(a, (size_t)batch * 2 * d->rnn.state_size);
   s->previous = (int32_t *)(void *)mvae_arena_take(a, (size_t)batch);
   for (int b = 0; b < batch; b++)
@@ -80,8 +96,49 @@ typedef struct track_output {
   int track;
   int num_tracks, num_steps, logit_width, logit_offset;
   const mvae_decode_opts *opts;
+  const step_controls *controls;
+  int nade_sample;
   int32_t *tokens; /* [batch][num_tracks][num_steps] */
 } track_output;
+
+/* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, or
+ * a NADE's multi-hot label rows in label order. */
+static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d,
+                         const int32_t *previous, float *gates, size_t width, int batch) {
+  const mvae_matrix *kernel = &d->rnn.layers[0].kernel;
+  for (int b = 0; b < batch; b++) {
+    if (previous[b] < 0)
+      continue; /* the first step: zeros */
+    if (!d->has_nade) {
+      mat_axpy_row(cx, kernel, previous[b], 1.0f, gates + b * width);
+      continue;
+    }
+    for (int i = 0; i < d->nade.dims; i++)
+      if (previous[b] >> i & 1)
+        mat_axpy_row(cx, kernel, i, 1.0f, gates + b * width);
+  }
+}
+
+/* Chooses row b's token at step t (writing the logits out if asked). */
+static int32_t choose_token(const mvae_model *m, const mvae_core_decoder *d, core_state *s, int b,
+                            int t, const track_output *out) {
+  const mvae_decode_opts *opts = out->opts;
+  const float *row = s->logits + (size_t)b * output_width(d);
+  float *logits_out =
+      opts->logits
+          ? opts->logits + ((size_t)b * out->num_steps + t) * out->logit_width + out->logit_offset
+          : NULL;
+  if (d->has_nade) {
+    if (logits_out)
+      nade_log_probs(&m->compute, &d->nade, row, logits_out, s->nade);
+    return nade_choose(&m->compute, &d->nade, row, opts->temperature, out->nade_sample, opts->rng,
+                       s->nade);
+  }
+  if (logits_out)
+    memcpy(logits_out, row, sizeof(float) * d->depth);
+  return opts->temperature > 0.0f ? sample_categorical(row, d->depth, opts->temperature, opts->rng)
+                                  : argmax(row, d->depth);
+}
 
 /* Starts a core decoder from the conditioning vectors cond[b] (initial state and the fixed part of
  * layer 0's gates) and runs it for `steps` steps from step t0. */
@@ -90,20 +147,23 @@ static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_st
                         const track_output *out) {
   const mvae_compute *cx = &m->compute;
   const mvae_lstm_layer *first = &d->rnn.layers[0];
-  int top = d->rnn.n_layers - 1, depth = d->depth;
+  int top = d->rnn.n_layers - 1;
   const mvae_decode_opts *opts = out->opts;
+  const step_controls *controls = out->controls;
 
   lstm_initial_state(cx, &d->init, &d->rnn, cond, ldc, batch, s->init, s->c, s->h);
   lstm_gates_from_bias(first, s->cond_gates, batch);
-  mat_gemm(cx, &first->kernel, depth, d->cond_size, cond, ldc, s->cond_gates, 4 * first->units,
-           batch);
+  mat_gemm(cx, &first->kernel, d->input_width, d->cond_size, cond, ldc, s->cond_gates,
+           4 * first->units, batch);
 
   for (int t = t0; t < t0 + steps; t++) {
     size_t width0 = 4 * (size_t)first->units;
     memcpy(s->gates, s->cond_gates, sizeof(float) * batch * width0);
-    for (int b = 0; b < batch; b++)
-      if (s->previous[b] >= 0) /* the one-hot input selects one kernel row */
-        mat_axpy_row(cx, &first->kernel, s->previous[b], 1.0f, s->gates + b * width0);
+    add_previous(cx, d, s->previous, s->gates, width0, batch);
+    if (controls->values) /* step t's controls: the last rows of layer 0's input */
+      mat_gemm_sparse(cx, &first->kernel, d->input_width + d->cond_size, d->control_size,
+                      controls->values + (size_t)t * d->control_size, (int)controls->seq_stride,
+                      s->gates, (int)width0, batch);
     lstm_finish_step(cx, first, s->gates, s->c[0], s->h[0], batch);
     for (int l = 1; l <= top; l++) {
       const mvae_lstm_layer *layer = &d->rnn.layers[l];
@@ -112,20 +172,14 @@ static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_st
                4 * layer->units, batch);
       lstm_finish_step(cx, layer, s->gates, s->c[l], s->h[l], batch);
     }
-    dense_forward(cx, &d->output, s->h[top], d->rnn.layers[top].units, s->logits, depth, batch);
+    dense_forward(cx, &d->output, s->h[top], d->rnn.layers[top].units, s->logits, output_width(d),
+                  batch);
 
     for (int b = 0; b < batch; b++) {
-      const float *logits = s->logits + (size_t)b * depth;
-      int chosen = opts->temperature > 0.0f
-                       ? sample_categorical(logits, depth, opts->temperature, opts->rng)
-                       : argmax(logits, depth);
+      int32_t chosen = choose_token(m, d, s, b, t, out);
       size_t token_index = ((size_t)b * out->num_tracks + out->track) * out->num_steps + t;
       out->tokens[token_index] = chosen;
       s->previous[b] = opts->teacher ? opts->teacher[token_index] : chosen;
-      if (opts->logits)
-        memcpy(opts->logits + ((size_t)b * out->num_steps + t) * out->logit_width +
-                   out->logit_offset,
-               logits, sizeof(float) * depth);
     }
   }
 }
@@ -153,7 +207,7 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
 }
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                            int32_t *tokens) {
+                            const step_controls *controls, int nade_sample, int32_t *tokens) {
   const mvae_info *info = &m->info;
   int z_size = info->z_size, num_tracks = m->n_tracks;
   track_output out[MVAE_MAX_TRACKS];
@@ -161,7 +215,8 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   for (int t = 0; t < num_tracks; t++)
     logit_width += info->output_depths[t];
   for (int t = 0, offset = 0; t < num_tracks; t++) {
-    out[t] = (track_output){t, num_tracks, info->num_steps, logit_width, offset, opts, tokens};
+    out[t] = (track_output){t,    num_tracks, info->num_steps, logit_width, offset,
+                            opts, controls,   nade_sample,     tokens};
     offset += info->output_depths[t];
   }
 

@@ -1,4 +1,5 @@
-/* encoder.c: bidirectional LSTM encoders (flat, and hierarchical over segments) and mu / sigma. */
+/* encoder.c: bidirectional LSTM encoders (flat, and hierarchical over segments) and mu / sigma.
+ * A conditioned model's controls follow each input step, as magenta.js concatenates them. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
@@ -14,6 +15,11 @@ typedef struct step_input {
   size_t seq_stride, step_stride;
   int width;
   int sparse; /* one-hot / multi-hot: skip zeros */
+  /* Controls appended to each step (the next `control_width` rows of the kernel), or NULL:
+   * sequence b's step t at controls + b * control_seq_stride + t * control_width. */
+  const float *controls;
+  size_t control_seq_stride;
+  int control_width;
 } step_input;
 
 /* Scratch bytes bidi_forward takes for `steps` steps of `batch` sequences (saturating). */
@@ -60,6 +66,10 @@ static void bidi_forward(const mvae_model *m, const mvae_bidi_stack *bidi, step_
                             batch);
           else
             mat_gemm(cx, &layer->kernel, 0, in.width, x, (int)in.seq_stride, g, gate_width, batch);
+          if (in.controls)
+            mat_gemm_sparse(cx, &layer->kernel, in.width, in.control_width,
+                            in.controls + (size_t)t * in.control_width, (int)in.control_seq_stride,
+                            g, gate_width, batch);
         }
       } else {
         mat_gemm(cx, &layer->kernel, 0, prev_width, prev, prev_width, gates, gate_width, (int)rows);
@@ -100,8 +110,8 @@ size_t encoder_scratch_bytes(const mvae_model *m, int batch) {
                            embeddings);
 }
 
-mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu,
-                            float *sigma) {
+mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_controls *controls,
+                            int batch, float *mu, float *sigma) {
   const mvae_info *info = &m->info;
   int steps = info->num_steps, depth = info->input_depth;
   int hierarchical = m->encoder_levels == 2, segments = info->num_segments;
@@ -111,7 +121,8 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float
   if (!mvae_arena_reserve(arena, encoder_scratch_bytes(m, batch)))
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory in the encoder");
   float *final_state = mvae_arena_take(arena, (size_t)batch * top->output_size);
-  step_input in = {inputs, (size_t)steps * depth, (size_t)depth, depth, 1};
+  step_input in = {inputs, (size_t)steps * depth, (size_t)depth,        depth,
+                   1,      controls->values,      controls->seq_stride, info->control_depth};
   if (!hierarchical) {
     bidi_forward(m, top, in, steps, batch, final_state, top->output_size, arena);
   } else {
@@ -121,10 +132,13 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float
     for (int u = 0; u < segments; u++) {
       step_input seg = in;
       seg.base = inputs + (size_t)u * seg_steps * depth;
+      if (seg.controls)
+        seg.controls += (size_t)u * seg_steps * info->control_depth;
       bidi_forward(m, &m->encoder[0], seg, seg_steps, batch, embeddings + (size_t)u * width0,
                    segments * width0, arena);
     }
-    step_input level1 = {embeddings, (size_t)segments * width0, (size_t)width0, width0, 0};
+    step_input level1 = {embeddings, (size_t)segments * width0, (size_t)width0, width0, 0, NULL, 0,
+                         0};
     bidi_forward(m, top, level1, segments, batch, final_state, top->output_size, arena);
   }
   dense_forward(&m->compute, &m->mu, final_state, top->output_size, mu, info->z_size, batch);

@@ -9,11 +9,20 @@
 size_t encoder_scratch_bytes(const mvae_model *m, int batch);
 size_t decoder_scratch_bytes(const mvae_model *m, int batch);
 
-/* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size]. */
-mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma);
+/* Per-step controls of a conditioned model: sequence b's step t starts at values + b * seq_stride +
+ * t * control_depth (seq_stride 0: one sequence shared by the batch). values NULL: none. */
+typedef struct step_controls {
+  const float *values;
+  size_t seq_stride;
+} step_controls;
 
-/* z [batch][z_size] -> tokens [batch][num_tracks][num_steps] (+ logits if opts->logits). */
+/* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size]. */
+mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_controls *controls,
+                            int batch, float *mu, float *sigma);
+
+/* z [batch][z_size] -> tokens [batch][num_tracks][num_steps] (+ logits if opts->logits).
+ * nade_sample as mvae_decode_extra. */
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                            int32_t *tokens);
+                            const step_controls *controls, int nade_sample, int32_t *tokens);
 
 #endif

@@ -74,6 +74,14 @@ struct mvae_refiner {
 };
 
 int refiner_supports(const mvae_model *m, const char **why) {
+  if (m->info.output_layer != MVAE_OUTPUT_CATEGORICAL) {
+    *why = "refinement does not support a NADE output layer";
+    return 0;
+  }
+  if (m->info.control_depth > 0) {
+    *why = "refinement does not support conditioned models (controls)";
+    return 0;
+  }
   if (!m->info.hierarchical && m->n_tracks != 1) {
     *why = "refinement supports flat decoders of one track";
     return 0;

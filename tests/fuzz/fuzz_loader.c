@@ -26,16 +26,21 @@ static void exercise(mvae_model *m, uint64_t seed) {
   mvae_note *notes = malloc(sizeof(mvae_note) * (size_t)(info.max_notes > 0 ? info.max_notes : 1));
   float *x = calloc(steps * (size_t)info.input_depth, sizeof(float));
   float *mu = malloc(sizeof(float) * (size_t)info.z_size);
-  if (z && tokens && notes && x && mu) {
+  /* A conditioned model's controls (all zero), and NADE sampling, so those paths run too. */
+  float *control_values = calloc(steps * (size_t)info.control_depth + 1, sizeof(float));
+  mvae_controls controls = {control_values, 0};
+  mvae_decode_extra extra = {info.control_depth > 0 ? &controls : NULL, (int)(seed & 1)};
+  if (z && tokens && notes && x && mu && control_values) {
     mvae_rng rng;
     mvae_rng_seed(&rng, seed);
     mvae_decode_opts opts = {1.0f, &rng, NULL, NULL};
-    mvae_decode(m, z, 1, &opts, tokens);
+    mvae_decode_with(m, z, 1, &opts, &extra, tokens);
     int n_notes = 0;
     if (mvae_tokens_to_notes(m, tokens, notes, info.max_notes, &n_notes) == MVAE_OK &&
         mvae_notes_to_input(m, notes, n_notes, x) == MVAE_OK && info.has_encoder)
-      mvae_encode(m, x, 1, mu, info.has_sigma ? z : NULL);
+      mvae_encode_with(m, x, 1, extra.controls, mu, info.has_sigma ? z : NULL);
   }
+  free(control_values);
   free(z);
   free(tokens);
   free(notes);

@@ -4,6 +4,7 @@ For each case: <case>.mvae (the model) and <case>.expect, text lines `<key> <cou
 (floats are float32 values printed '%.9g', ints as ints). Keys, in order:
     batch            1 int: B
     input            float [B][T][input_depth]  (encoder cases only)
+    controls         float [B][T][control_depth] (conditioned cases only), one sequence per row
     mu, sigma        float [B][Z]               (encoder cases only)
     z                float [B][Z]: the first mu rows, then random N(0, 1) rows
     greedy_tokens    int [B][tracks][T]: argmax decode of z
@@ -11,7 +12,8 @@ For each case: <case>.mvae (the model) and <case>.expect, text lines `<key> <cou
     teacher_tokens   int [B][tracks][T]: random tokens fed back as the previous outputs
     teacher_logits   float [B][T][sum of output_depths] under that teacher forcing
     min_margin       1 float: smallest top-1 minus top-2 logit gap of the greedy decodes (>= 1e-3,
-                     so a float32 engine must reproduce greedy_tokens exactly)
+                     so a float32 engine must reproduce greedy_tokens exactly); for a NADE output
+                     layer the smallest |label logit| along them (the threshold is logit 0)
 Expected values come from mvae_ref in float64 on the weights as stored (dequantized for q8).
 Deterministic: two runs give identical bytes. Run: /usr/bin/python3 tests/reference/make_cases.py
 """
@@ -44,6 +46,22 @@ CASES = {
                       steps=64, batch=1, random=0),
     "no_encoder": dict(seed=5, encoder=None, z=8, dec=[16, 16, 16], depths=[90], steps=32,
                        batch=3, random=3),
+    # magenta.js's drums_2bar_nade layout: a NADE over the 9 drum classes, the 10-wide roll input
+    # (decoder layers of one size: magenta.js splits the initial state into equal parts).
+    "nade_drums": dict(seed=6, encoder="bidirectional", enc=[16], z=8, dec=[20, 20],
+                       depths=[512], steps=16, batch=2, random=1, nade=12, converter="drums"),
+    # A NADE under a conductor: each segment starts from the last labels of the one before.
+    "hier_nade": dict(seed=9, encoder="bidirectional", enc=[12], z=8, conductor=[12],
+                      segments=2, dec=[16], depths=[512], steps=16, batch=1, random=0, nade=8,
+                      converter="drums"),
+    # Chord-conditioned melody (magenta.js's mel_chords: PitchChordEncoder controls).
+    "chords_mel": dict(seed=7, encoder="bidirectional", enc=[16], z=12, dec=[20], depths=[38],
+                       pitches=(48, 83), steps=32, batch=3, random=1,
+                       controls=dict(depth=37, chords="pitch")),
+    # Hierarchical decoder with major/minor chords and 3 more control columns.
+    "chords_hier": dict(seed=8, encoder="bidirectional", enc=[12], z=10, conductor=[16],
+                        segments=4, dec=[16], depths=[38], pitches=(48, 83), steps=32, batch=3,
+                        random=1, controls=dict(depth=28, chords="major_minor")),
 }
 Q8_OF = {"flat_small_q8": "flat_small"}  # q8 variants: same weights, kernels quantized
 
@@ -68,10 +86,17 @@ class WeightMaker:
             n_in = 2 * u
         return n_in
 
-    def core_decoder(self, core, cond, depth, units):
+    def core_decoder(self, core, cond, depth, units, nade=None, controls=0):
+        width = int(np.log2(depth)) if nade else depth  # a NADE reads back its labels' multi-hot
         self.dense(tname("decoder_init", core=core), cond, 2 * sum(units))
-        self.lstm_stack("decoder_lstm", depth + cond, units, core=core)
-        self.dense(tname("decoder_output", core=core), units[-1], depth)
+        self.lstm_stack("decoder_lstm", width + cond + controls, units, core=core)
+        if not nade:
+            self.dense(tname("decoder_output", core=core), units[-1], depth)
+            return
+        self.dense(tname("decoder_output", core=core), units[-1], nade + width)
+        prefix = tname("decoder_nade", core=core)
+        self.tensors[prefix + "w_enc"] = self.rng.normal(0, WEIGHT_STD, (width, nade))
+        self.tensors[prefix + "w_dec_t"] = self.rng.normal(0, WEIGHT_STD, (width, nade))
 
 
 def build_model(name, cfg):
@@ -79,8 +104,10 @@ def build_model(name, cfg):
     w = WeightMaker(np.random.default_rng(cfg["seed"]))
     depths, z = cfg["depths"], cfg["z"]
     hier = "conductor" in cfg
+    control = cfg.get("controls", {}).get("depth", 0)
+    extra = dict(nade=cfg.get("nade"), controls=control)
     if cfg["encoder"] == "bidirectional":
-        final = w.bidirectional("encoder_lstm", sum(depths), cfg["enc"])
+        final = w.bidirectional("encoder_lstm", input_depth(cfg) + control, cfg["enc"])
     elif cfg["encoder"] == "hierarchical":
         level0 = w.bidirectional("hier_encoder_lstm", sum(depths), cfg["enc"][0], level=0)
         final = w.bidirectional("hier_encoder_lstm", level0, cfg["enc"][1], level=1)
@@ -92,11 +119,12 @@ def build_model(name, cfg):
         w.dense(tname("conductor_init"), z, 2 * sum(cond))
         w.lstm_stack("conductor_lstm", 1, cond)
         if len(depths) == 1:
-            w.core_decoder(tname("core_decoder"), cond[-1], depths[0], cfg["dec"])
+            w.core_decoder(tname("core_decoder"), cond[-1], depths[0], cfg["dec"], **extra)
         for i, depth in enumerate(depths if len(depths) > 1 else []):
-            w.core_decoder(tname("core_decoder_track", track=i), cond[-1], depth, cfg["dec"])
+            w.core_decoder(tname("core_decoder_track", track=i), cond[-1], depth, cfg["dec"],
+                           **extra)
     else:
-        w.core_decoder(tname("flat_decoder"), z, depths[0], cfg["dec"])
+        w.core_decoder(tname("flat_decoder"), z, depths[0], cfg["dec"], **extra)
 
     meta = {
         "general.architecture": "musicvae",
@@ -113,12 +141,58 @@ def build_model(name, cfg):
         "musicvae.decoder": "hierarchical" if hier else "flat",
         "musicvae.encoder": cfg["encoder"] or "bidirectional",
         "musicvae.output_depths": depths,
-        "musicvae.input_depth": sum(depths),
-        "converter.type": "trio" if len(depths) == 3 else "melody",
-        "converter.min_pitch": 21,
-        "converter.max_pitch": 108,
+        "musicvae.input_depth": input_depth(cfg),
+        "converter.type": cfg.get("converter", "trio" if len(depths) == 3 else "melody"),
     })
+    if cfg.get("converter") == "drums":
+        meta["converter.drums_roll_input"] = 1
+    else:
+        meta["converter.min_pitch"], meta["converter.max_pitch"] = cfg.get("pitches", (21, 108))
+    if cfg.get("nade"):
+        meta["musicvae.output_layer"] = "nade"
+    if control:
+        meta["musicvae.control_depth"] = control
+        meta["controls.chord_encoding"] = cfg["controls"]["chords"]
     return meta, {k: v.astype(np.float32) for k, v in w.tensors.items()}
+
+
+def input_depth(cfg):
+    """The encoder's input width: the drum roll (9 classes + no hit), else the one-hots."""
+    return 10 if cfg.get("converter") == "drums" else sum(cfg["depths"])
+
+
+def drum_roll_input(labels):
+    """int [B][T] label sets -> float [B][T][10]: the 9 class bits, then 1 on steps without a hit."""
+    bits = (labels[..., None] >> np.arange(9)) & 1
+    return np.concatenate([bits, (labels == 0)[..., None]], axis=2).astype(np.float32)
+
+
+def chord_controls(rng, cfg):
+    """float [B][T][control_depth]: per row a random progression of 1-4 chords (N.C., major and
+    minor triads), encoded as magenta.js's chord encoder of the case, spread over the steps as
+    encodeProgression (step s: chord floor(s * n / T)); columns after the chord are uniform."""
+    spec, batch, steps = cfg["controls"], cfg["batch"], cfg["steps"]
+    out = rng.uniform(-1, 1, (batch, steps, spec["depth"]))
+    for b in range(batch):
+        n = int(rng.integers(1, 5))
+        chords = [(int(rng.integers(0, 12)), int(rng.integers(0, 2)), rng.random() < 0.2)
+                  for _ in range(n)]
+        for s in range(steps):
+            root, minor, no_chord = chords[s * n // steps]
+            if spec["chords"] == "pitch":  # [N.C., root, pitch classes, bass]
+                v = np.zeros(37)
+                if no_chord:
+                    v[0] = 1
+                else:
+                    v[1 + root] = 1
+                    for interval in (0, 3 if minor else 4, 7):
+                        v[13 + (root + interval) % 12] = 1
+                    v[25 + root] = 1
+            else:  # major_minor one-hot: N.C., 12 major, 12 minor
+                v = np.zeros(25)
+                v[0 if no_chord else 1 + 12 * minor + root] = 1
+            out[b, s, :len(v)] = v
+    return out.astype(np.float32)
 
 
 def random_tokens(rng, batch, depths, steps):
@@ -137,16 +211,20 @@ def compute_expect(model, cfg, rng):
     n_mu = batch - cfg["random"]
     tokens_in = random_tokens(rng, batch, depths, steps)
     z = rng.standard_normal((batch, cfg["z"])).astype(np.float32)
+    controls = chord_controls(rng, cfg) if "controls" in cfg else None
     for _ in range(100):
         out = {"batch": [batch]}
         if model.has_encoder:
-            out["input"] = one_hot_input(tokens_in, depths)
-            mu, sigma = model.encode(out["input"])
+            out["input"] = (drum_roll_input(tokens_in[:, 0]) if cfg.get("converter") == "drums"
+                            else one_hot_input(tokens_in, depths))
+            if controls is not None:
+                out["controls"] = controls
+            mu, sigma = model.encode(out["input"], controls)
             out["mu"], out["sigma"] = mu.astype(np.float32), sigma.astype(np.float32)
             z[:n_mu] = out["mu"][:n_mu]
         out["z"] = z.copy()
         # Decode exactly the float32 z an engine will read.
-        greedy, logits, margin = model.decode(out["z"])
+        greedy, logits, margin = model.decode(out["z"], controls=controls)
         low = np.flatnonzero(margin < MIN_MARGIN)
         if len(low) == 0:
             break
@@ -159,7 +237,7 @@ def compute_expect(model, cfg, rng):
         raise RuntimeError("could not find latents with a clear greedy decode")
     out["greedy_tokens"], out["greedy_logits"] = greedy, logits.astype(np.float32)
     out["teacher_tokens"] = random_tokens(rng, batch, depths, steps)
-    _, teacher_logits, _ = model.decode(out["z"], teacher=out["teacher_tokens"])
+    _, teacher_logits, _ = model.decode(out["z"], teacher=out["teacher_tokens"], controls=controls)
     out["teacher_logits"] = teacher_logits.astype(np.float32)
     out["min_margin"] = [np.float32(margin.min())]
     return out

@@ -7,6 +7,13 @@ forget bias +1.0 at run time); tensor names follow docs/model-format.md.
     model = MusicVAERef.from_file("tests/data/flat_small.mvae")
     mu, sigma = model.encode(inputs)              # inputs [B][T][input_depth]
     tokens, logits, margins = model.decode(z)     # tokens [B][tracks][T], logits [B][T][sum depths]
+
+Conditioned models (musicvae.control_depth > 0) take controls [B][T][control_depth] in both calls,
+appended to each encoder input step and each decoder input step, as magenta.js does. A NADE output
+layer (musicvae.output_layer 'nade', Magenta's MultiLabelRnnNadeDecoder) gives as its logits the
+log-probability of every label set (by enumerating them with Magenta's Nade.log_prob), and greedy
+decoding takes label i when its conditional probability is >= 0.5 (Nade.sample without a
+temperature, which is what magenta.js always does).
 """
 import os
 import sys
@@ -33,6 +40,39 @@ def lstm_step(kernel, bias, x, c, h):
     return c, np.tanh(c) * sigmoid(o)
 
 
+def log_sigmoid(x):
+    return -np.logaddexp(0.0, -x)
+
+
+def nade_greedy(w_enc, w_dec_t, b_enc, b_dec):
+    """Nade.sample with temperature None: labels [N, dims] and the smallest |logit| per row."""
+    a = b_enc.copy()
+    labels = np.zeros(b_dec.shape)
+    margin = np.full(b_dec.shape[0], np.inf)
+    for i in range(w_enc.shape[0]):
+        logit = b_dec[:, i] + sigmoid(a) @ w_dec_t[i]
+        labels[:, i] = logit >= 0.0  # sigmoid(logit) >= 0.5
+        margin = np.minimum(margin, np.abs(logit))
+        a = a + labels[:, i:i + 1] * w_enc[i]
+    return labels, margin
+
+
+def nade_log_prob(w_enc, w_dec_t, b_enc, b_dec, x):
+    """Nade.log_prob of observations x [N, dims] (exact log sigmoid, not its 1e-6 safe log)."""
+    a = b_enc.copy()
+    log_p = np.zeros(x.shape[0])
+    for i in range(w_enc.shape[0]):
+        logit = b_dec[:, i] + sigmoid(a) @ w_dec_t[i]
+        log_p += x[:, i] * log_sigmoid(logit) + (1 - x[:, i]) * log_sigmoid(-logit)
+        a = a + x[:, i:i + 1] * w_enc[i]
+    return log_p
+
+
+def label_bits(tokens, dims):
+    """int [N] label sets -> [N, dims] multi-hot, label i = bit i."""
+    return (np.asarray(tokens)[:, None] >> np.arange(dims)) & 1
+
+
 def top2_margin(logits):
     """top-1 minus top-2 of each row of logits [B, depth]."""
     part = np.sort(logits, axis=1)
@@ -50,6 +90,8 @@ class MusicVAERef:
         self.num_segments = metadata.get("musicvae.num_segments", 1)
         self.output_depths = list(metadata["musicvae.output_depths"])
         self.input_depth = metadata["musicvae.input_depth"]
+        self.nade = metadata.get("musicvae.output_layer", "categorical") == "nade"
+        self.control_depth = metadata.get("musicvae.control_depth", 0)
         if self.num_steps % self.num_segments:
             raise ValueError("num_steps must divide by num_segments")
 
@@ -105,9 +147,11 @@ class MusicVAERef:
         # Final fw h is after the last step; final bw h is after consuming step 0.
         return np.concatenate([fw_out[:, -1], bw_out[:, 0]], axis=1)
 
-    def encode(self, inputs):
-        """inputs [B, T, input_depth] -> (mu [B, Z], sigma [B, Z] or None)."""
+    def encode(self, inputs, controls=None):
+        """inputs [B, T, input_depth] (controls [B, T, control_depth]) -> (mu [B, Z], sigma)."""
         x = np.asarray(inputs, dtype=np.float64)
+        if self.control_depth:
+            x = np.concatenate([x, np.asarray(controls, dtype=np.float64)], axis=2)
         if not self.has_encoder:
             raise ValueError("model has no encoder")
         if self.hier_encoder:
@@ -132,35 +176,56 @@ class MusicVAERef:
         parts = np.split(np.tanh(self._dense(prefix, cond)), np.cumsum(sizes)[:-1], axis=1)
         return parts[0::2], parts[1::2]
 
-    def _core_decode(self, prefix, cond, steps, prev, teacher):
+    def _core_decode(self, prefix, cond, steps, prev, teacher, depth, controls=None):
         """One LSTM decoder conditioned on cond [B, C] for `steps` steps.
 
-        prev: [B, depth] one-hot of the previous output (zeros at the very start). teacher:
-        int [B, steps] fed back instead of the argmax, or None. Returns (tokens, logits, margin,
-        last one-hot)."""
+        prev: [B, width] one-hot (or, for a NADE, multi-hot) of the previous output (zeros at the
+        very start). teacher: int [B, steps] fed back instead of the greedy choice, or None.
+        controls: [B, steps, control_depth] or None. Returns (tokens, logits [B, steps, depth],
+        margin, last previous-output vector)."""
         layers = self._layers(prefix + "multi_rnn_cell/cell_{}/lstm_cell/")
         cs, hs = self._initial_state(prefix + "z_to_initial_state/", cond, layers)
-        depth = prev.shape[1]
         batch = cond.shape[0]
         tokens = np.zeros((batch, steps), dtype=np.int64)
         logits = np.zeros((batch, steps, depth))
         margin = np.full(batch, np.inf)
+        if self.nade:
+            w_enc, w_dec_t = self.t[prefix + "nade/w_enc"], self.t[prefix + "nade/w_dec_t"]
+            dims, hidden = w_enc.shape
+            every_set = label_bits(np.arange(depth), dims)
         for s in range(steps):
-            x = np.concatenate([prev, cond], axis=1)
+            parts = [prev, cond] + ([controls[:, s]] if controls is not None else [])
+            x = np.concatenate(parts, axis=1)
             for l, (kernel, bias) in enumerate(layers):
                 cs[l], hs[l] = lstm_step(kernel, bias, x, cs[l], hs[l])
                 x = hs[l]
-            logits[:, s] = self._dense(prefix + "output_projection/", x)
+            out = self._dense(prefix + "output_projection/", x)
+            if self.nade:
+                b_enc, b_dec = out[:, :hidden], out[:, hidden:]
+                for b in range(batch):
+                    logits[b, s] = nade_log_prob(w_enc, w_dec_t, np.tile(b_enc[b], (depth, 1)),
+                                                 np.tile(b_dec[b], (depth, 1)), every_set)
+                labels, m = nade_greedy(w_enc, w_dec_t, b_enc, b_dec)
+                chosen = (labels.astype(np.int64) << np.arange(dims)).sum(axis=1)
+            else:
+                logits[:, s] = out
+                chosen, m = np.argmax(out, axis=1), top2_margin(out)
             if teacher is None:
-                tokens[:, s] = np.argmax(logits[:, s], axis=1)
-                margin = np.minimum(margin, top2_margin(logits[:, s]))
+                tokens[:, s] = chosen
+                margin = np.minimum(margin, m)
             else:
                 tokens[:, s] = teacher[:, s]
-            prev = np.eye(depth)[tokens[:, s]]
+            prev = (label_bits(tokens[:, s], dims).astype(np.float64) if self.nade
+                    else np.eye(depth)[tokens[:, s]])
         return tokens, logits, margin, prev
 
-    def decode(self, z, teacher=None):
-        """z [B, Z]; teacher: optional int [B, tracks, T].
+    def _input_width(self, depth):
+        """Width of a track's previous-output input: its one-hot, or a NADE's label multi-hot."""
+        return int(np.log2(depth)) if self.nade else depth
+
+    def decode(self, z, teacher=None, controls=None):
+        """z [B, Z]; teacher: optional int [B, tracks, T]; controls [B, T, control_depth] for a
+        conditioned model.
 
         Returns tokens int [B, tracks, T], logits [B, T, sum depths] and, per row, the smallest
         top-1 minus top-2 logit gap along the greedy decode (inf when teacher-forced)."""
@@ -169,10 +234,15 @@ class MusicVAERef:
         n_tracks = len(self.output_depths)
         if teacher is not None:
             teacher = np.asarray(teacher, dtype=np.int64)
+        if self.control_depth:
+            controls = np.asarray(controls, dtype=np.float64)
+        else:
+            controls = None
         if not self.hier_decoder:
+            depth = self.output_depths[0]
             tok, logits, margin, _ = self._core_decode(
-                "decoder/", z, self.num_steps, np.zeros((batch, self.output_depths[0])),
-                None if teacher is None else teacher[:, 0])
+                "decoder/", z, self.num_steps, np.zeros((batch, self._input_width(depth))),
+                None if teacher is None else teacher[:, 0], depth, controls)
             return tok[:, None, :], logits, margin
 
         seg = self.num_steps // self.num_segments
@@ -183,7 +253,7 @@ class MusicVAERef:
             core_prefixes = ["core_decoder/decoder/"]
         else:
             core_prefixes = [f"core_decoder/core_decoder_{i}/decoder/" for i in range(n_tracks)]
-        prevs = [np.zeros((batch, d)) for d in self.output_depths]
+        prevs = [np.zeros((batch, self._input_width(d))) for d in self.output_depths]
         tokens = np.zeros((batch, n_tracks, self.num_steps), dtype=np.int64)
         logits = np.zeros((batch, self.num_steps, sum(self.output_depths)))
         margin = np.full(batch, np.inf)
@@ -197,8 +267,10 @@ class MusicVAERef:
             col = 0
             for i, prefix in enumerate(core_prefixes):
                 forced = None if teacher is None else teacher[:, i, span]
-                tok, lg, m, prevs[i] = self._core_decode(prefix, embedding, seg, prevs[i], forced)
                 depth = self.output_depths[i]
+                tok, lg, m, prevs[i] = self._core_decode(
+                    prefix, embedding, seg, prevs[i], forced, depth,
+                    None if controls is None else controls[:, span])
                 tokens[:, i, span] = tok
                 logits[:, span, col:col + depth] = lg
                 margin = np.minimum(margin, m)

@@ -427,7 +427,8 @@ def lstm_step_matches_naive():
 
 # ---- stored expectations --------------------------------------------------------------------
 
-CASES = ["flat_small", "flat_2layer_enc", "hier_mel", "hier_trio", "no_encoder", "flat_small_q8"]
+CASES = ["flat_small", "flat_2layer_enc", "hier_mel", "hier_trio", "no_encoder", "flat_small_q8",
+         "nade_drums", "chords_mel", "chords_hier", "hier_nade"]
 
 
 @test
@@ -438,18 +439,24 @@ def expect_files_match_reference():
         batch = int(exp["batch"][0])
         z = exp["z"].reshape(batch, model.z_size)
         tracks, steps = len(model.output_depths), model.num_steps
+        controls = (exp["controls"].reshape(batch, steps, model.control_depth)
+                    if model.control_depth else None)
+        assert (controls is None) == ("controls" not in exp), name
         if model.has_encoder:
-            mu, sigma = model.encode(exp["input"].reshape(batch, steps, model.input_depth))
+            mu, sigma = model.encode(exp["input"].reshape(batch, steps, model.input_depth),
+                                     controls)
             assert np.allclose(mu.ravel(), exp["mu"], rtol=1e-6, atol=1e-6), name
             assert np.allclose(sigma.ravel(), exp["sigma"], rtol=1e-6, atol=1e-6), name
         else:
             assert "mu" not in exp and "input" not in exp
-        tokens, logits, margin = model.decode(z)
+        tokens, logits, margin = model.decode(z, controls=controls)
         assert np.array_equal(tokens.ravel(), exp["greedy_tokens"]), name
         assert np.allclose(logits.ravel(), exp["greedy_logits"], rtol=1e-6, atol=1e-6), name
         assert margin.min() >= 1e-3 and abs(margin.min() - exp["min_margin"][0]) < 1e-6, name
+        if model.nade:  # the log-probabilities of all label sets: a distribution at every step
+            assert np.allclose(np.exp(logits).sum(axis=-1), 1.0, atol=1e-9), name
         teacher = exp["teacher_tokens"].astype(int).reshape(batch, tracks, steps)
-        forced_tokens, forced_logits, _ = model.decode(z, teacher=teacher)
+        forced_tokens, forced_logits, _ = model.decode(z, teacher=teacher, controls=controls)
         assert np.array_equal(forced_tokens, teacher)
         assert np.allclose(forced_logits.ravel(), exp["teacher_logits"], rtol=1e-6, atol=1e-6)
         size = os.path.getsize(os.path.join(DATA, name + ".mvae"))

@@ -1,0 +1,206 @@
+// The NADE output layer and chord conditioning against magenta.js 1.23.1 itself: the random-weight
+// test models tests/data/nade_drums.mvae (a NADE over the 9 drum classes, as drums_2bar_nade_9_q2)
+// and tests/data/chords_mel.mvae (PitchChordEncoder controls, as mel_chords) are written as tfjs
+// checkpoints in magenta.js's layout (the NADE's w_enc [9, 1, H] and w_dec_t [9, H, 1]), served on
+// 127.0.0.1 and loaded by magenta.js; the engine (its WebAssembly build, through the exports of
+// wasm_api/exports.c) must give the same greedy decodes, at temperature 0 and (NADE: magenta.js
+// thresholds whatever the temperature) 0.5, and the same encodings to 1e-5 relative, with
+// controlArgs.chordProgression on the chord model.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+import { parseModelFile, tensorValues } from '../../models/convert.mjs';
+import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
+
+const require = createRequire(path.join(ROOT, 'package.json'));
+let tf, mm, engine, server;
+const served = {}; // name -> directory
+
+async function quietly(fn) {
+  const { log, warn, info } = console;
+  console.log = console.warn = console.info = () => {};
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, { log, warn, info });
+  }
+}
+
+// Writes a .mvae test model as a magenta.js checkpoint directory.
+function writeCheckpoint(name, config) {
+  const parsed = parseModelFile(fs.readFileSync(path.join(ROOT, 'tests/data', `${name}.mvae`)));
+  const dir = tmpdir(`mvae-${name}-`);
+  const weights = [], shards = [];
+  for (const [tensor, t] of parsed.tensors) {
+    let shape = t.shape;
+    if (tensor.endsWith('nade/w_enc')) shape = [shape[0], 1, shape[1]];
+    if (tensor.endsWith('nade/w_dec_t')) shape = [shape[0], shape[1], 1];
+    weights.push({ name: tensor, shape, dtype: 'float32' });
+    shards.push(Buffer.from(tensorValues(t).buffer));
+  }
+  fs.writeFileSync(path.join(dir, 'group1-shard1of1'), Buffer.concat(shards));
+  fs.writeFileSync(path.join(dir, 'weights_manifest.json'), JSON.stringify([{ paths: ['group1-shard1of1'], weights }]));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  served[name] = dir;
+}
+
+function readExpect(name) {
+  const out = {};
+  for (const line of fs.readFileSync(path.join(ROOT, 'tests/data', `${name}.expect`), 'utf8').split('\n')) {
+    const [key, , ...values] = line.trim().split(/\s+/);
+    if (key) out[key] = values.map(Number);
+  }
+  return out;
+}
+
+before(async () => {
+  writeCheckpoint('nade_drums', {
+    type: 'MusicVAE', dataConverter: { type: 'DrumRollConverter', args: { numSteps: 16 } },
+  });
+  writeCheckpoint('chords_mel', {
+    type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+    dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, minPitch: 48, maxPitch: 83 } },
+  });
+  server = http.createServer((req, res) => {
+    const [, name, file] = new URL(req.url, 'http://x').pathname.split('/');
+    const full = served[name] && path.join(served[name], path.basename(file || ''));
+    if (!full || !fs.existsSync(full)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200);
+    res.end(fs.readFileSync(full));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await quietly(async () => {
+    tf = require('@tensorflow/tfjs');
+    mm = require('@magenta/music/node/music_vae');
+    await tf.setBackend('cpu');
+  });
+  const factory = (await import('../../wasm_api/dist/musicvae_wasm.mjs')).default;
+  engine = await factory({ wasmBinary: fs.readFileSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm')) });
+});
+
+after(() => server && server.close());
+
+async function magentaModel(name) {
+  const vae = new mm.MusicVAE(`http://127.0.0.1:${server.address().port}/${name}`);
+  await quietly(() => vae.initialize());
+  return vae;
+}
+
+// The engine's side: raw exports over the heap.
+function heapFloats(values) {
+  const p = engine._malloc(4 * Math.max(1, values.length));
+  engine.HEAPF32.set(values, p / 4);
+  return p;
+}
+
+function loadOurs(name) {
+  const bytes = fs.readFileSync(path.join(ROOT, 'tests/data', `${name}.mvae`));
+  const data = engine._malloc(bytes.length);
+  engine.HEAPU8.set(bytes, data);
+  const model = engine._mvw_load(data, bytes.length, 0);
+  engine._free(data);
+  assert.ok(model, engine.UTF8ToString(engine._mvw_load_error()));
+  return model;
+}
+
+function ourControls(model, chords, steps, depth) {
+  const ptrs = chords.map((c) => {
+    const b = Buffer.from(`${c}\0`);
+    const p = engine._malloc(b.length);
+    engine.HEAPU8.set(b, p);
+    return p;
+  });
+  const table = engine._malloc(4 * ptrs.length);
+  engine.HEAPU32.set(ptrs, table / 4);
+  const controls = engine._malloc(4 * steps * depth);
+  assert.equal(engine._mvw_chords_to_controls(model, table, chords.length, controls), 0,
+    engine.UTF8ToString(engine._mvae_last_error(model)));
+  [...ptrs, table].forEach((p) => engine._free(p));
+  return controls;
+}
+
+function ourDecode(model, z, batch, steps, temperature, controls, nadeSample = 0) {
+  const zp = heapFloats(z), tokens = engine._malloc(4 * batch * steps);
+  const rng = engine._mvw_rng_new(5, 0);
+  const st = engine._mvw_decode_with(model, zp, batch, temperature, rng, 0, 0, controls || 0, 0, nadeSample, tokens);
+  assert.equal(st, 0, engine.UTF8ToString(engine._mvae_last_error(model)));
+  const out = Array.from(engine.HEAP32.subarray(tokens / 4, tokens / 4 + batch * steps));
+  [zp, tokens, rng].forEach((p) => engine._free(p));
+  return out;
+}
+
+function ourEncode(model, input, batch, zSize, controls) {
+  const ip = heapFloats(input), mu = engine._malloc(4 * batch * zSize);
+  const st = engine._mvw_encode_with(model, ip, batch, controls || 0, 0, mu, 0);
+  assert.equal(st, 0, engine.UTF8ToString(engine._mvae_last_error(model)));
+  const out = Float32Array.from(engine.HEAPF32.subarray(mu / 4, mu / 4 + batch * zSize));
+  [ip, mu].forEach((p) => engine._free(p));
+  return out;
+}
+
+// magenta.js's decode output [B, T, depth] as tokens: the argmax of a one-hot, or a NADE's labels
+// as bits.
+async function theirTokens(tensor, nade) {
+  const [batch, steps, depth] = tensor.shape;
+  const values = await tensor.data();
+  tensor.dispose();
+  const tokens = [];
+  for (let i = 0; i < batch * steps; i++) {
+    const row = values.subarray(i * depth, (i + 1) * depth);
+    tokens.push(nade ? row.reduce((t, v, k) => t | (v ? 1 << k : 0), 0) : row.indexOf(Math.max(...row)));
+  }
+  return tokens;
+}
+
+test('NADE drums: greedy decodes and encodings as magenta.js (drums_2bar_nade layout)', async () => {
+  const exp = readExpect('nade_drums');
+  const [batch, steps, zSize] = [exp.batch[0], 16, 8];
+  const vae = await magentaModel('nade_drums');
+  const model = loadOurs('nade_drums');
+  // Latents: the case's own (its greedy labels have every NADE logit at least 1e-3 from 0) and more.
+  const z = [...exp.z];
+  for (let i = 0; i < 6 * zSize; i++) z.push(Math.sin(0.37 * i + 1));
+  const n = z.length / zSize;
+  const want = await theirTokens(await vae.decodeTensors(tf.tensor2d(z, [n, zSize]), undefined), true);
+  assert.deepEqual(ourDecode(model, z, n, steps, 0), want);
+  assert.deepEqual(exp.greedy_tokens, want.slice(0, batch * steps), 'the NumPy reference agrees');
+  // magenta.js's NADE thresholds at any temperature; so does the engine unless asked to sample.
+  const warm = await theirTokens(await vae.decodeTensors(tf.tensor2d(z, [n, zSize]), 0.5), true);
+  assert.deepEqual(warm, want);
+  assert.deepEqual(ourDecode(model, z, n, steps, 0.5), warm);
+  const mu = await (await vae.encodeTensors(tf.tensor3d(exp.input, [batch, steps, 10]))).data();
+  const ours = ourEncode(model, exp.input, batch, zSize);
+  assert.ok(relativeError(ours, mu) < 1e-5, `encode relative error ${relativeError(ours, mu)}`);
+  vae.dispose();
+  engine._mvae_model_free(model);
+});
+
+test('chord conditioning: decodes and encodings with controlArgs.chordProgression as magenta.js', async () => {
+  const exp = readExpect('chords_mel');
+  const [batch, steps, zSize, depth] = [exp.batch[0], 32, 12, 37];
+  const vae = await magentaModel('chords_mel');
+  const model = loadOurs('chords_mel');
+  const z = [];
+  for (let i = 0; i < 8 * zSize; i++) z.push(Math.sin(0.61 * i + 0.2) * 1.5);
+  const n = z.length / zSize;
+  for (const chordProgression of [['C'], ['Am', 'F', 'C', 'G'], ['Dm7', 'G7', 'Cmaj7'], ['N.C.']]) {
+    const controls = ourControls(model, chordProgression, steps, depth);
+    const want = await theirTokens(await vae.decodeTensors(tf.tensor2d(z, [n, zSize]), undefined, { chordProgression }), false);
+    assert.deepEqual(ourDecode(model, z, n, steps, 0, controls), want, `decode with ${chordProgression}`);
+    const input = exp.input;
+    const mu = await (await vae.encodeTensors(tf.tensor3d(input, [batch, steps, 38]), { chordProgression })).data();
+    const ours = ourEncode(model, input, batch, zSize, controls);
+    assert.ok(relativeError(ours, mu) < 1e-5, `encode with ${chordProgression}: ${relativeError(ours, mu)}`);
+    engine._free(controls);
+  }
+  vae.dispose();
+  engine._mvae_model_free(model);
+});

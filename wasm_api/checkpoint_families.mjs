@@ -1,0 +1,139 @@
+// checkpoint_families.mjs: what the NADE and the chord-conditioned magenta.js checkpoint families add
+// to the magenta.js checkpoint -> MVAE model file mapping (docs/model-format.md), for the converter
+// (wasm_api/checkpoint.mjs / models/convert.mjs) to call beside its own structure walk:
+//
+//   - NADE drums (drums_2bar_nade_9_q2: Magenta's MultiLabelRnnNadeDecoder, magenta.js's NadeDecoder):
+//     `{core}nade/w_enc` [dims, 1, hidden] and `{core}nade/w_dec_t` [dims, hidden, 1], stored 2-D
+//     as [dims, hidden]; the output projection is [top units, hidden + dims]; the decoder's cell 0
+//     reads the previous step's labels as a multi-hot of `dims` (not a 2^dims one-hot); the tokens
+//     stay the label sets 0 .. 2^dims - 1 (musicvae.output_depths [512] for the 9 drum classes).
+//   - Controls (mel_chords and the other chord / key / extraControls models): per-step control
+//     vectors appended to every encoder input step and every decoder cell-0 input, in magenta.js's
+//     order: the encoded chord (config.chordEncoder), the key one-hot (config.conditionOnKey), then
+//     config.extraControls in their order.
+//
+// Only the mapping lives here; the engine computes (src/nn/nade.c, src/nn/decoder.c,
+// src/nn/encoder.c, src/notes/chords.c). The converter, per core decoder `core` (a schema prefix):
+//
+//   const controls = describeControls(config);            // {depth: 0} for an unconditioned model
+//   rejectUnsupportedFamilies(vars);                       // control_preprocessing/ LSTMs
+//   const nade = describeNade(vars, tensorName('decoder_nade', {core}));  // null, or {dims, ...}
+//   // the output projection must be [top units, nade ? nade.outputWidth : depth], and cell 0's
+//   // input coreDecoderInput({depth, nade, condIn, controlDepth: controls.depth}); the track's
+//   // output depth is nade ? nade.tokenDepth : depth; the encoder's input is converter input depth
+//   // + controls.depth;
+//   vars = reshapeFamilyVariables(vars);                   // NADE weights to their 2-D shapes
+//   meta.push(...familyMetadata({nade: anyNade, controls}));
+//   // used tensors: add nade.tensors
+
+export class FamilyError extends Error {}
+const fail = (msg) => {
+  throw new FamilyError(msg);
+};
+
+const fmt = (shape) => `[${shape.join(', ')}]`;
+
+// The engine's chord encodings (controls.chord_encoding) for magenta.js's chordEncoder names, with
+// their widths (include/musicvae.h: mvae_chord_encoding_depth).
+export const CHORD_ENCODINGS = {
+  PitchChordEncoder: { encoding: 'pitch', depth: 37 },
+  MajorMinorChordEncoder: { encoding: 'major_minor', depth: 25 },
+  TriadChordEncoder: { encoding: 'triad', depth: 49 },
+};
+export const KEY_DEPTH = 12; // magenta.js: tf.oneHot(key, 12) at every step
+
+// The control columns a magenta.js config implies: {depth, chords: {encoding, depth, offset} | null,
+// key: {depth, offset} | null, extra: [{name, depth, offset}]}.
+export function describeControls(config) {
+  const out = { depth: 0, chords: null, key: null, extra: [] };
+  if (!config || typeof config !== 'object') return out;
+  if (config.chordEncoder !== undefined) {
+    const c = CHORD_ENCODINGS[config.chordEncoder];
+    if (!c) fail(`unsupported: chordEncoder ${config.chordEncoder} (supported: ${Object.keys(CHORD_ENCODINGS).join(', ')})`);
+    if (config.dataConverter && config.dataConverter.type === 'MultitrackConverter') {
+      fail('unsupported: chord conditioning of a MultitrackConverter model (its chords are per track segment)');
+    }
+    out.chords = { encoding: c.encoding, depth: c.depth, offset: out.depth };
+    out.depth += c.depth;
+  }
+  if (config.conditionOnKey) {
+    out.key = { depth: KEY_DEPTH, offset: out.depth };
+    out.depth += KEY_DEPTH;
+  }
+  for (const spec of config.extraControls || []) {
+    if (!spec || typeof spec.name !== 'string' || !Number.isInteger(spec.depth) || spec.depth < 1) {
+      fail(`configuration: extraControls entry ${JSON.stringify(spec)} needs {name, depth >= 1}`);
+    }
+    out.extra.push({ name: spec.name, depth: spec.depth, offset: out.depth });
+    out.depth += spec.depth;
+  }
+  return out;
+}
+
+// The NADE of one core decoder, or null if it has none. prefix: its schema name,
+// tensorName('decoder_nade', {core}) (e.g. 'decoder/nade/'); vars: Map name -> {shape, data}.
+// Checks magenta.js's shapes.
+export function describeNade(vars, prefix) {
+  const enc = vars.get(`${prefix}w_enc`), dec = vars.get(`${prefix}w_dec_t`);
+  if (!enc && !dec) return null;
+  if (!enc || !dec) fail(`missing variable ${prefix}${enc ? 'w_dec_t' : 'w_enc'} (the NADE has only half its weights)`);
+  const [dims, one, hidden] = enc.shape;
+  if (enc.shape.length !== 3 || one !== 1 || !(dims >= 1) || !(hidden >= 1)) {
+    fail(`shape mismatch in ${prefix}w_enc: ${fmt(enc.shape)} is not [dims, 1, hidden]`);
+  }
+  if (fmt(dec.shape) !== fmt([dims, hidden, 1])) {
+    fail(`shape mismatch in ${prefix}w_dec_t: ${fmt(dec.shape)}, expected ${fmt([dims, hidden, 1])}`);
+  }
+  if (dims > 16) fail(`unsupported: a NADE over ${dims} labels (at most 16)`);
+  return {
+    dims,
+    hidden,
+    tokenDepth: 2 ** dims, // label sets as bits: the drum labels
+    outputWidth: hidden + dims, // output projection: [encoder bias; decoder bias]
+    tensors: [`${prefix}w_enc`, `${prefix}w_dec_t`],
+  };
+}
+
+// Width cell 0 of a core decoder reads: [previous output, conditioning, controls].
+export function coreDecoderInput({ depth, nade, condIn, controlDepth = 0 }) {
+  return (nade ? nade.dims : depth) + condIn + controlDepth;
+}
+
+// Variables the engine cannot run: magenta.js's control_preprocessing bidirectional LSTM.
+export function rejectUnsupportedFamilies(vars) {
+  for (const name of vars.keys()) {
+    if (name.startsWith('control_preprocessing/')) {
+      fail(`unsupported: control preprocessing LSTM (${name})`);
+    }
+  }
+}
+
+// The NADE weights in their MVAE shapes ([dims, hidden]; the values keep their order); every other
+// variable as it is. Returns a new Map.
+export function reshapeFamilyVariables(vars) {
+  const out = new Map();
+  for (const [name, v] of vars) {
+    if (/(^|\/)nade\/w_(enc|dec_t)$/.test(name) && v.shape.length === 3) {
+      const [dims, a, b] = v.shape;
+      out.set(name, { shape: [dims, a * b], data: v.data });
+    } else {
+      out.set(name, v);
+    }
+  }
+  return out;
+}
+
+// Metadata entries [key, type, value] (as models/convert.mjs writes them) for these families.
+export function familyMetadata({ nade = null, controls = { depth: 0 } } = {}) {
+  const meta = [];
+  if (nade) meta.push(['musicvae.output_layer', 'str', 'nade']);
+  if (controls.depth > 0) {
+    meta.push(['musicvae.control_depth', 'i32', controls.depth]);
+    if (controls.chords) meta.push(['controls.chord_encoding', 'str', controls.chords.encoding]);
+    if (controls.key) meta.push(['controls.key_depth', 'i32', controls.key.depth]);
+    if (controls.extra.length) {
+      meta.push(['controls.extra', 'str', controls.extra.map((e) => `${e.name}:${e.depth}`).join(',')]);
+    }
+  }
+  return meta;
+}
