@@ -1,0 +1,81 @@
+// Tests for wasm_api/checkpoint.mjs beyond the layouts (tests/js/convert.test.mjs): checkpoints read
+// over HTTP and from file: URLs give the same bytes as from a folder, download progress, the
+// schema copy the browser reads, and an error for every magenta.js family the engine does not run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { convertCheckpoint, isCheckpoint } from '../../wasm_api/checkpoint.mjs';
+import { UnsupportedError, ConvertError } from '../../wasm_api/errors.mjs';
+import { schemaModule } from '../../wasm_api/gen_schema.mjs';
+import { ROOT } from './wasm_helpers.mjs';
+import { serveDirectory, writeCheckpoint, FAMILIES } from './checkpoint_helpers.mjs';
+
+let server, base, dir;
+before(async () => {
+  dir = writeCheckpoint('flat_mel', { quantization: 'uint8' });
+  ({ server, base } = await serveDirectory(path.dirname(dir)));
+});
+after(() => server && server.close());
+
+test('wasm_api/schema.mjs is up to date with src/format/schema.json (node wasm_api/gen_schema.mjs)', () => {
+  assert.equal(fs.readFileSync(path.join(ROOT, 'wasm_api/schema.mjs'), 'utf8'), schemaModule());
+});
+
+test('a folder, its file: URL and its HTTP URL convert to the same bytes; progress reaches the total', async () => {
+  const fromDir = await convertCheckpoint(dir, { name: 'x', warn: () => {} });
+  const fromFileUrl = await convertCheckpoint(pathToFileURL(dir).href, { name: 'x' });
+  const calls = [];
+  const fromHttp = await convertCheckpoint(`${base}/${path.basename(dir)}/`, {
+    name: 'x', onProgress: (loaded, total) => calls.push([loaded, total]),
+  });
+  assert.deepEqual(fromFileUrl.bytes, fromDir.bytes);
+  assert.deepEqual(fromHttp.bytes, fromDir.bytes);
+  assert.ok(calls.length >= 1);
+  const shardBytes = fs.readdirSync(dir).filter((f) => f.startsWith('group'))
+    .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  assert.deepEqual(calls.at(-1), [shardBytes, shardBytes]);
+  for (let i = 1; i < calls.length; i++) assert.ok(calls[i][0] >= calls[i - 1][0]);
+});
+
+test('isCheckpoint: a folder with config.json, not an .mvae file or a missing URL', async () => {
+  assert.equal(await isCheckpoint(`${base}/${path.basename(dir)}`), true);
+  assert.equal(await isCheckpoint(`${base}/nothing-here`), false);
+  assert.equal(await isCheckpoint(path.join(ROOT, 'models/mel_2bar_small.q8.mvae')), false);
+});
+
+test('HTTP errors name the file', async () => {
+  await assert.rejects(convertCheckpoint(`${base}/nothing-here`), (e) => e instanceof ConvertError &&
+    /nothing-here: no weights_manifest.json \(tfjs\) or manifest.json/.test(e.message));
+});
+
+// The families magenta.js hosts that the engine does not run (README, "magenta.js checkpoints"):
+// each is refused with what it needs, never a shape mismatch.
+const REFUSED = [
+  [{ chordEncoder: 'PitchChordEncoder' }, /chord-conditioned checkpoints \(chordEncoder PitchChordEncoder; mel_chords/],
+  [{ conditionOnKey: true }, /key-conditioned/],
+  [{ extraControls: [{ name: 'rhythm', depth: 2 }] }, /extra controls \(rhythm; mel_2bar_multicontrol/],
+  [{ useBooleanDecoder: true }, /boolean \(multi-label\) decoder/],
+  [{ dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }, /MultitrackConverter: multitrack\*/],
+  [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /GrooVAE \(GrooveConverter: groovae_\*, tap2drum_\*\)/],
+  [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /mel_rhythm_/],
+  [{ dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 8 } } }, /mel_shape_/],
+  [{ dataConverter: { type: 'TrioRhythmConverter', args: { numSteps: 8 } } }, /TrioRhythmConverter/],
+  [{ type: 'MusicRNN' }, /model type MusicRNN/],
+];
+for (const [change, message] of REFUSED) {
+  test(`refused with its reason: ${JSON.stringify(change)}`, async () => {
+    const config = { ...JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), ...change };
+    await assert.rejects(convertCheckpoint(dir, { config }), (e) => e instanceof UnsupportedError &&
+      /^unsupported: /.test(e.message) && message.test(e.message));
+  });
+}
+
+test('every supported family converts from its magenta.js checkpoint', async () => {
+  for (const family of Object.keys(FAMILIES)) {
+    const { bytes } = await convertCheckpoint(writeCheckpoint(family, { quantization: 'uint16' }));
+    assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), 'MVAE', family);
+  }
+});
