@@ -6,8 +6,14 @@ import { InvalidArgumentError } from './errors.mjs';
 export const DEFAULT_STEPS_PER_QUARTER = 4;
 export const DEFAULT_QPM = 120;
 
-/** True if `ns` is quantized relative to the beat (quantizationInfo.stepsPerQuarter > 0). */
+/** True if `ns` is quantized (quantizationInfo.stepsPerQuarter or stepsPerSecond > 0), as magenta.js. */
 export function isQuantizedSequence(ns) {
+  return !!(ns && ns.quantizationInfo &&
+    (ns.quantizationInfo.stepsPerQuarter > 0 || ns.quantizationInfo.stepsPerSecond > 0));
+}
+
+/** True if `ns` is quantized relative to the beat (quantizationInfo.stepsPerQuarter > 0). */
+export function isRelativeQuantizedSequence(ns) {
   return !!(ns && ns.quantizationInfo && ns.quantizationInfo.stepsPerQuarter > 0);
 }
 
@@ -96,12 +102,20 @@ export function buildSequence(records, count, numSteps, stepsPerQuarter, qpm) {
   };
 }
 
-const intField = (value, fallback) => (value === undefined || value === null ? fallback : value);
+// An integer field: a number, or a string of digits, as protobuf's JSON writes int64 fields
+// (quantizedStartStep, quantizedEndStep, totalQuantizedSteps); absent = `fallback`.
+const intField = (value, fallback) => {
+  if (value === undefined || value === null) return fallback;
+  return typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+};
 
 /**
- * Engine note records (Int32Array, 7 per note) for one quantized input sequence. Checks what the
- * engine cannot report well from JavaScript: quantization, the step grid, integer fields, and notes
- * that start past the model's length (magenta.js would drop them silently).
+ * Engine note records (Int32Array, 7 per note) for one quantized input sequence, read as magenta.js
+ * reads its inputs: the first numSteps steps (notes starting later are left out), steps as they are
+ * whatever the sequence's stepsPerQuarter (magenta.js does not rescale them either), a note without
+ * quantizedEndStep held until the next note or the end, missing ints 0 (protobuf's defaults), int64
+ * fields as numbers or strings. Checks what the engine cannot report well from JavaScript:
+ * quantization and integer fields.
  */
 export function sequenceToRecords(ns, index, numSteps, stepsPerQuarter) {
   const where = `sequence ${index}`;
@@ -113,18 +127,15 @@ export function sequenceToRecords(ns, index, numSteps, stepsPerQuarter) {
       `${where} is not quantized (missing quantizationInfo.stepsPerQuarter): quantize it first, e.g. ` +
         `quantizeNoteSequence(ns, ${stepsPerQuarter}), as magenta.js requires`);
   }
-  if (ns.quantizationInfo.stepsPerQuarter !== stepsPerQuarter) {
-    throw new InvalidArgumentError(
-      `${where} is quantized at ${ns.quantizationInfo.stepsPerQuarter} steps per quarter; this model ` +
-        `takes ${stepsPerQuarter}`);
-  }
   const records = new Int32Array(ns.notes.length * 7);
+  let count = 0;
   ns.notes.forEach((note, i) => {
+    if (!note || typeof note !== 'object') throw new InvalidArgumentError(`${where}, note ${i} is not a note object`);
     const values = [
-      note.pitch,
+      intField(note.pitch, 0),
       intField(note.velocity, 0),
       intField(note.quantizedStartStep, 0),
-      note.quantizedEndStep,
+      intField(note.quantizedEndStep, numSteps),
       intField(note.program, 0),
       note.isDrum ? 1 : 0,
       intField(note.instrument, 0),
@@ -135,12 +146,8 @@ export function sequenceToRecords(ns, index, numSteps, stepsPerQuarter) {
         throw new InvalidArgumentError(`${where}, note ${i}: ${names[k]} ${v} is not an integer`);
       }
     });
-    if (values[2] >= numSteps) {
-      throw new InvalidArgumentError(
-        `${where} is longer than the model's ${numSteps} steps (note ${i} starts at step ${values[2]}): ` +
-          `split or trim it to ${numSteps} steps`);
-    }
-    records.set(values, i * 7);
+    if (values[2] >= numSteps) return; // past the model's length: magenta.js leaves it out too
+    records.set(values, 7 * count++);
   });
-  return records;
+  return records.subarray(0, 7 * count);
 }
