@@ -79,3 +79,30 @@ test('every supported family converts from its magenta.js checkpoint', async () 
     assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), 'MVAE', family);
   }
 });
+
+test('musicvae convert URL|DIR OUT: the converter\'s bytes, written whole or not at all', async () => {
+  const { spawn } = await import('node:child_process');
+  const run = (args) => new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(ROOT, 'wasm_api/cli.mjs'), 'convert', ...args]);
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+  const out = path.join(path.dirname(dir), 'out.mvae');
+  const url = `${base}/${path.basename(dir)}`;
+  let r = await run([url, out, '--quantize', 'q8', '--name', 'x']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /downloading: .* MB\n[^]*out\.mvae: \d+ bytes/);
+  const want = await convertCheckpoint(dir, { quantize: 'q8', name: 'x', source: url });
+  assert.deepEqual(new Uint8Array(fs.readFileSync(out)), want.bytes);
+  // A failure (a family the engine does not run) leaves the existing file as it was, and no temporary.
+  const bad = path.join(path.dirname(dir), 'chords.json');
+  fs.writeFileSync(bad, JSON.stringify({ ...FAMILIES.flat_mel.config, chordEncoder: 'PitchChordEncoder' }));
+  r = await run([dir, out, '--config', bad]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /unsupported: chord-conditioned checkpoints .* \[UNSUPPORTED\]/);
+  assert.deepEqual(new Uint8Array(fs.readFileSync(out)), want.bytes);
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)).filter((f) => f.endsWith('.tmp')), []);
+  r = await run([dir]);
+  assert.equal(r.code, 2);
+});
