@@ -59,14 +59,18 @@ function conductor(shapes, z, units) {
 
 const MEL = { minPitch: 21, maxPitch: 108 }; // depth 90, as Magenta's melody models
 
-/** The families: name -> {config, shapes()}; sizes are small, the structure Magenta's. */
+/**
+ * The families: name -> {config, shapes()}; sizes are small, the structure Magenta's. The layers of
+ * one LSTM stack have equal units, as in Magenta's models (magenta.js splits the initial state into
+ * equal parts).
+ */
 export const FAMILIES = {
   flat_mel: {
     config: { type: 'MusicVAE', dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } } },
     shapes() {
       const s = {};
       encoder(s, 90, 8, 12, false);
-      coreDecoder(s, 'decoder/', 90, 8, [16, 12]);
+      coreDecoder(s, 'decoder/', 90, 8, [16, 16]);
       return s;
     },
   },
@@ -78,8 +82,8 @@ export const FAMILIES = {
     shapes() {
       const s = {};
       encoder(s, 90, 8, 10, true);
-      conductor(s, 8, [12, 10]);
-      coreDecoder(s, 'core_decoder/decoder/', 90, 10, [14]);
+      conductor(s, 8, [12, 12]);
+      coreDecoder(s, 'core_decoder/decoder/', 90, 12, [14]);
       return s;
     },
   },
