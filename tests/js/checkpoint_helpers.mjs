@@ -167,3 +167,14 @@ export async function serveDirectory(root) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, base: `http://127.0.0.1:${server.address().port}` };
 }
+
+/** Runs fn with console.log / warn / info silenced (magenta.js and TF.js greet on the console). */
+export async function quietly(fn) {
+  const { log, warn, info } = console;
+  console.log = console.warn = console.info = () => {};
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, { log, warn, info });
+  }
+}

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
 import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
-import { rng, serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
+import { quietly, rng, serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const CASES = [
@@ -25,17 +25,6 @@ const BATCH = 6;
 
 let server, base, tf, mm;
 const root = tmpdir('mvae-families-');
-
-// magenta.js and TF.js greet on the console; keep the test output readable.
-export async function quietly(fn) {
-  const { log, warn, info } = console;
-  console.log = console.warn = console.info = () => {};
-  try {
-    return await fn();
-  } finally {
-    Object.assign(console, { log, warn, info });
-  }
-}
 
 before(async () => {
   CASES.forEach((c, i) => writeCheckpoint(c.family, { quantization: c.quantization, seed: 100 + i, root }));
