@@ -1,5 +1,5 @@
 // An @magenta/music-shaped namespace for what MusicVAE users call beside MusicVAE:
-//   import * as mm from 'musicvae-wasm/mm';   // in place of: import * as mm from '@magenta/music';
+//   import * as mm from "musicvae-wasm/mm";   // in place of: import * as mm from "@magenta/music";
 // MusicVAE, sequences (magenta.js's helpers on plain NoteSequence objects), midiToSequenceProto,
 // sequenceProtoToMidi, blobToNoteSequence, urlToNoteSequence (wasm_api/midi.mjs: magenta.js's MIDI
 // rules), Player (the explorer's built-in WebAudio synth; nothing is fetched) and MIDIPlayer (Web
