@@ -96,6 +96,16 @@ export const FAMILIES = {
       return s;
     },
   },
+  hier_drums: { // as drums_4bar_med_q2: a conductor over the bars
+    config: { type: 'MusicVAE', dataConverter: { type: 'DrumsConverter', args: { numSteps: 64, numSegments: 4 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 10, 8, 10, true);
+      conductor(s, 8, [12]);
+      coreDecoder(s, 'core_decoder/decoder/', 512, 12, [14, 14]);
+      return s;
+    },
+  },
   trio: {
     config: {
       type: 'MusicVAE',
