@@ -106,3 +106,19 @@ test('musicvae convert URL|DIR OUT: the converter\'s bytes, written whole or not
   r = await run([dir]);
   assert.equal(r.code, 2);
 });
+
+test('float16 weights (tfjs quantization dtype float16) decode as IEEE halves', async () => {
+  const { readCheckpoint } = await import('../../wasm_api/checkpoint.mjs');
+  // Hand-worked halves: sign, exponent, mantissa -> value.
+  const halves = [[0x3c00, 1], [0xc000, -2], [0x3800, 0.5], [0x3555, 0.333251953125], [0x0001, 2 ** -24],
+    [0x8000, -0], [0x7bff, 65504], [0x3e00, 1.5]];
+  const f16 = path.join(path.dirname(dir), 'f16');
+  fs.mkdirSync(f16, { recursive: true });
+  const shard = Buffer.alloc(2 * halves.length);
+  halves.forEach(([h], i) => shard.writeUInt16LE(h, 2 * i));
+  fs.writeFileSync(path.join(f16, 'group1-shard1of1'), shard);
+  fs.writeFileSync(path.join(f16, 'weights_manifest.json'), JSON.stringify([{ paths: ['group1-shard1of1'],
+    weights: [{ name: 'encoder/mu/bias', shape: [halves.length], dtype: 'float32', quantization: { dtype: 'float16' } }] }]));
+  const { vars } = await readCheckpoint(f16);
+  assert.deepEqual(Array.from(vars.get('encoder/mu/bias').data), halves.map(([, v]) => v));
+});
