@@ -219,7 +219,8 @@ const isModelFile = (bytes) => bytes.length >= 4 && bytes[0] === 0x4d && bytes[1
 async function checkpointBytes(where, options) {
   const { convertCheckpoint } = await import('./checkpoint.mjs');
   const { bytes } = await convertCheckpoint(where, {
-    onProgress: options.onProgress, cache: options.cache, quantize: options.quantize, warn: () => {},
+    onProgress: options.onProgress, cache: options.cache, quantize: options.quantize, config: options.config,
+    warn: () => {},
   });
   return toBytes(bytes, `the model converted from ${where}`);
 }
@@ -250,7 +251,7 @@ async function modelBytes(source, options = {}) {
   }
   if (/^(data|blob):/i.test(text) || /\.mvae([?#].*)?$/i.test(text)) return fetchBytes(text);
   const { isCheckpoint } = await import('./checkpoint.mjs');
-  if (await isCheckpoint(text, { cache: options.cache })) return checkpointBytes(text, options);
+  if (options.config || await isCheckpoint(text, { cache: options.cache })) return checkpointBytes(text, options);
   const bytes = await fetchBytes(text);
   if (!isModelFile(bytes)) {
     throw new BadModelError(`${text} is neither an MVAE model file nor a magenta.js checkpoint folder ` +
@@ -466,13 +467,18 @@ const gcd = (a, b) => (b ? gcd(b, a % b) : a);
  * an MVAE file (docs/model-format.md: a URL or path to one, or its bytes); none = the bundled
  * models/mel_2bar_small.q8.mvae. `options`: {wasmBinary, wasmUrl} for the engine (see loadEngine);
  * for checkpoints {onProgress(loadedBytes, totalBytes), cache (false: not in the Cache API; a
- * name: that cache), quantize ('q8': int8 kernels)}. A magenta.js spec object in this place is
- * ignored: the checkpoint's config.json (or the model file) carries the configuration.
+ * name: that cache), quantize ('q8': int8 kernels)}. A magenta.js MusicVAESpec in this place
+ * (an object with dataConverter) is used in place of the checkpoint's config.json, as magenta.js
+ * does; an MVAE file carries its own configuration.
  */
 export class MusicVAE {
   constructor(modelUrlOrBytes, options = {}) {
     this.source = modelUrlOrBytes;
-    this.options = options && !options.dataConverter ? options : {};
+    // magenta.js's second argument is a MusicVAESpec (config.json's content): it then stands in for
+    // the checkpoint's config.json.
+    const isSpec = !!(options && options.dataConverter);
+    this.options = options && !isSpec ? options : {};
+    this._spec = isSpec ? options : null;
     this.initialized = false;
     this.disposed = false;
     this.zDims = undefined;
@@ -500,7 +506,8 @@ export class MusicVAE {
 
   async _load() {
     const generation = this._generation;
-    const [engine, bytes] = await Promise.all([loadEngine(this.options), modelBytes(this.source, this.options)]);
+    const [engine, bytes] = await Promise.all([loadEngine(this.options),
+      modelBytes(this.source, this._spec ? { ...this.options, config: this._spec } : this.options)]);
     if (this.disposed || generation !== this._generation) throw new DisposedError();
     const M = engine.M;
     const model = engine.withMemory((alloc) => {

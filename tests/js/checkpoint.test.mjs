@@ -122,3 +122,23 @@ test('float16 weights (tfjs quantization dtype float16) decode as IEEE halves', 
   const { vars } = await readCheckpoint(f16);
   assert.deepEqual(Array.from(vars.get('encoder/mu/bias').data), halves.map(([, v]) => v));
 });
+
+test('new MusicVAE(url): a checkpoint folder, a spec in place of config.json, a URL that is neither', async () => {
+  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
+  const { BadModelError } = await import('../../wasm_api/errors.mjs');
+  const z = [new Float32Array(8).fill(0.5)];
+  const viaUrl = new MusicVAE(`${base}/${path.basename(dir)}/`);
+  const want = (await viaUrl.decodeTokens(z)).tokens;
+  viaUrl.dispose();
+  // magenta.js's second argument, a MusicVAESpec, stands in for config.json.
+  const noConfig = path.join(path.dirname(dir), 'no_config');
+  fs.cpSync(dir, noConfig, { recursive: true });
+  fs.rmSync(path.join(noConfig, 'config.json'));
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const viaSpec = new MusicVAE(`${base}/no_config`, spec);
+  assert.deepEqual((await viaSpec.decodeTokens(z)).tokens, want);
+  viaSpec.dispose();
+  const neither = new MusicVAE(`${base}/${path.basename(dir)}/weights_manifest.json`);
+  await assert.rejects(neither.initialize(), (e) => e instanceof BadModelError &&
+    /is neither an MVAE model file nor a magenta.js checkpoint folder \(no .*weights_manifest.json\/config.json\)/.test(e.message));
+});
