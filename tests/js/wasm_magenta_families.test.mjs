@@ -88,6 +88,10 @@ for (const c of CASES) {
       });
       const { tokens } = await ours.decodeTokens(zs);
       const sequences = await ours.decode(zs);
+      // A real tf.Tensor2D goes in as well.
+      const tfZ = tf.tensor2d(zs);
+      assert.deepEqual((await ours.decodeTokens(tfZ)).tokens, tokens);
+      tfZ.dispose();
       const steps = ours.info.numSteps;
       for (let b = 0; b < BATCH; b++) {
         c.tracks.forEach((_, t) => assert.deepEqual(Array.from(tokens[b].subarray(t * steps, (t + 1) * steps)),
