@@ -343,11 +343,15 @@ export async function readCheckpoint(where, options = {}) {
   return { vars, config, layout, dropped, missing, label: source.label };
 }
 
-/** True if `where` (as for readCheckpoint) holds a config.json: a magenta.js checkpoint folder. */
+/**
+ * True if `where` (as for readCheckpoint) holds a config.json that is a JSON object: a magenta.js
+ * checkpoint folder (a server's HTML page for a missing path is not one).
+ */
 export async function isCheckpoint(where, options = {}) {
   try {
     const source = await checkpointSource(where, { ...options, onProgress: undefined });
-    return (await source.bytes('config.json', { optional: true })) !== null;
+    const config = await source.json('config.json', { optional: true });
+    return !!config && typeof config === 'object' && !Array.isArray(config);
   } catch {
     return false;
   }

@@ -34,7 +34,8 @@ const decoding = {
   tokens: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 };
-const modelHelp = `  -m, --model FILE     model file (.mvae); default: the bundled mel_2bar_small.q8.mvae`;
+const modelHelp = `  -m, --model FILE     model file (.mvae), or a magenta.js checkpoint (URL or folder, converted in
+                       memory); default: the bundled mel_2bar_small.q8.mvae`;
 const decodeHelp = `  -t, --temperature T  sampling temperature (> 0); 0 or none = argmax
   -s, --seed N         random seed (0..2^64-1): the same seed gives the same music, here and in
                        the native build; default: a random one

@@ -44,6 +44,11 @@ test('isCheckpoint: a folder with config.json, not an .mvae file or a missing UR
   assert.equal(await isCheckpoint(`${base}/${path.basename(dir)}`), true);
   assert.equal(await isCheckpoint(`${base}/nothing-here`), false);
   assert.equal(await isCheckpoint(path.join(ROOT, 'models/mel_2bar_small.q8.mvae')), false);
+  // A server that answers every path with its HTML page (a single-page app's fallback).
+  const html = path.join(path.dirname(dir), 'html');
+  fs.mkdirSync(html, { recursive: true });
+  fs.writeFileSync(path.join(html, 'config.json'), '<!doctype html><html></html>');
+  assert.equal(await isCheckpoint(`${base}/html`), false);
 });
 
 test('HTTP errors name the file', async () => {
@@ -141,4 +146,13 @@ test('new MusicVAE(url): a checkpoint folder, a spec in place of config.json, a 
   const neither = new MusicVAE(`${base}/${path.basename(dir)}/weights_manifest.json`);
   await assert.rejects(neither.initialize(), (e) => e instanceof BadModelError &&
     /is neither an MVAE model file nor a magenta.js checkpoint folder \(no .*weights_manifest.json\/config.json\)/.test(e.message));
+});
+
+test('the CLI takes a checkpoint URL as --model', async () => {
+  const { spawnSync } = await import('node:child_process');
+  // spawnSync would block this process's server: the CLI runs on a folder here, over HTTP above.
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'wasm_api/cli.mjs'), 'info', '-m', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /name\s+flat_mel_uint8\n/);
+  assert.match(r.stdout, /z size\s+8\n/);
 });
