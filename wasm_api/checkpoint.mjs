@@ -213,8 +213,13 @@ async function readDeeplearn(source, manifest, allowMissingEncoder) {
   return { vars, missing };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+// n little-endian float32 values at bytes[offset...], as a new (aligned) Float32Array.
 function float32s(bytes, offset, n) {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, 4 * n);
+  const start = bytes.byteOffset + offset;
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer.slice(start, start + 4 * n));
+  const dv = new DataView(bytes.buffer, start, 4 * n);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = dv.getFloat32(4 * i, true);
   return data;

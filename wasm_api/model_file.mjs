@@ -7,6 +7,7 @@ const fail = (msg) => {
   throw new ConvertError(msg);
 };
 const fmt = (shape) => `[${shape.join(', ')}]`;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** IEEE half -> number (f16 tensors and tfjs float16 quantization). */
 export function halfToFloat(h) {
@@ -134,6 +135,8 @@ export function writeModelFile(meta, tensorList, { quantize, block = 32 } = {}) 
       dtype = 'q8';
       blk = Math.min(block, shape[1]);
       bytes = quantizeQ8(data, shape[0], shape[1], blk);
+    } else if (LITTLE_ENDIAN) {
+      bytes = new Uint8Array(Float32Array.from(data).buffer);
     } else {
       bytes = new Uint8Array(4 * data.length);
       const dv = new DataView(bytes.buffer);
