@@ -438,9 +438,11 @@ export const UNSUPPORTED_CONVERTERS = {
 };
 
 /**
- * magenta.js model features beyond the data converter, recognised in config.json (spec) or in the
- * variables (a prefix). Each without `convert` is refused with its message; a family that adds one
- * gives it `convert(spec, vars) => metadata entries` instead.
+ * magenta.js model features beyond the data converter, recognised in config.json (spec: inSpec) or
+ * in the variables (inVars, a name pattern). Each without `convert` is refused with its message. A
+ * family the engine runs gives its entry `convert({spec, converter, vars})` instead, returning
+ * {meta: [[key, type, value]] (added to the file's metadata), tensors: [variable names it writes]}
+ * (its variables are then not "unexpected"; the rest of the structure is still checked).
  */
 export const CHECKPOINT_FEATURES = [
   {
@@ -477,16 +479,20 @@ export const CHECKPOINT_FEATURES = [
   },
 ];
 
-// Refuses what the engine cannot run, with its reason (before any shape is compared).
-function checkFeatures(spec, vars) {
+// The features a checkpoint has: refuses those the engine cannot run, with their reason (before any
+// shape is compared); returns the conversions of the others: [{meta, tensors}].
+function checkFeatures(spec, converter, vars) {
+  const converted = [];
   for (const f of CHECKPOINT_FEATURES) {
-    if (f.convert) continue;
-    if (f.inSpec && spec && f.inSpec(spec)) unsupported(f.message(spec));
-    if (f.inVars) {
-      const name = [...vars.keys()].find((n) => f.inVars.test(n));
-      if (name) unsupported(f.message(spec, name));
-    }
+    const inSpec = !!(f.inSpec && spec && f.inSpec(spec));
+    const name = f.inVars ? [...vars.keys()].find((n) => f.inVars.test(n)) : undefined;
+    if (!inSpec && name === undefined) continue;
+    if (!f.convert) unsupported(f.message(spec, name));
+    const { meta = [], tensors = [] } = f.convert({ spec, converter, vars }) || {};
+    for (const t of tensors) if (!vars.has(t)) fail(`missing variable ${t} (${f.name})`);
+    converted.push({ meta, tensors });
   }
+  return converted;
 }
 
 // Accepts magenta.js's config.json ({type: 'MusicVAE', dataConverter, ...}) or a bare converter spec
@@ -527,7 +533,7 @@ function describeConverter(converter) {
 // Walks the variables the way magenta.js builds the model from them, checking every shape; returns the
 // derived metadata. Every variable must be used: anything left over means a model this engine would
 // silently run wrong.
-function describeModel(vars, converter, warn) {
+function describeModel(vars, converter, warn, claimed = new Set()) {
   const used = new Set();
   const get = (name) => {
     const v = vars.get(name);
@@ -692,6 +698,7 @@ function describeModel(vars, converter, warn) {
       'or hierarchical encoder');
   }
 
+  for (const name of claimed) used.add(name);
   for (const name of vars.keys()) {
     if (used.has(name)) continue;
     if (TRAINING_ONLY.test(name)) {
@@ -734,8 +741,8 @@ export function buildModelFile(vars, config, opts = {}) {
     if (bad >= 0) fail(`variable ${name}: non-finite weight ${v.data[bad]} at index ${bad}`);
   }
   const { spec, converter } = splitConfig(config);
-  checkFeatures(spec, varMap);
-  const m = describeModel(varMap, converter, warn);
+  const features = checkFeatures(spec, converter, varMap);
+  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)));
   const c = m.converter;
   const meta = [
     ['general.architecture', 'str', 'musicvae'],
@@ -756,6 +763,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.min_pitch', 'i32', c.minPitch],
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
+    ...features.flatMap((f) => f.meta),
   ];
   const tensors = m.tensors.map((name) => ({ name, ...varMap.get(name) }));
   return writeModelFile(meta, tensors, { quantize: opts.quantize, block: opts.block });

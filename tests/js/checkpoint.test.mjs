@@ -156,3 +156,26 @@ test('the CLI takes a checkpoint URL as --model', async () => {
   assert.match(r.stdout, /name\s+flat_mel_uint8\n/);
   assert.match(r.stdout, /z size\s+8\n/);
 });
+
+test('a feature with convert() adds its metadata and tensors (where a new family plugs in)', async () => {
+  const { CHECKPOINT_FEATURES, parseModelFile } = await import('../../wasm_api/checkpoint.mjs');
+  const extra = path.join(path.dirname(dir), 'extra');
+  fs.cpSync(dir, extra, { recursive: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join(extra, 'weights_manifest.json'), 'utf8'));
+  manifest.push({ paths: ['extra.bin'], weights: [{ name: 'decoder/test_feature/w', shape: [2], dtype: 'float32' }] });
+  fs.writeFileSync(path.join(extra, 'weights_manifest.json'), JSON.stringify(manifest));
+  fs.writeFileSync(path.join(extra, 'extra.bin'), Buffer.from(new Float32Array([1.5, -2]).buffer));
+  await assert.rejects(convertCheckpoint(extra), /unsupported: unexpected variable decoder\/test_feature\/w/);
+  const feature = {
+    name: 'test feature', inVars: /\/test_feature\//,
+    convert: ({ vars }) => ({ meta: [['test.width', 'i32', vars.get('decoder/test_feature/w').shape[0]]], tensors: ['decoder/test_feature/w'] }),
+  };
+  CHECKPOINT_FEATURES.push(feature);
+  try {
+    const { meta, tensors } = parseModelFile((await convertCheckpoint(extra)).bytes);
+    assert.equal(meta['test.width'], 2);
+    assert.ok(tensors.has('decoder/test_feature/w'));
+  } finally {
+    CHECKPOINT_FEATURES.pop();
+  }
+});
