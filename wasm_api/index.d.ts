@@ -154,24 +154,6 @@ export const MAX_MODEL_BYTES: number;
 export function quantizeNoteSequence(ns: NoteSequence, stepsPerQuarter?: number): NoteSequence;
 export function isQuantizedSequence(ns: NoteSequence): boolean;
 
-export interface ConvertOptions {
-  onProgress?: (loaded: number, total: number) => void;
-  cache?: boolean | string;
-  fetch?: typeof fetch;
-  quantize?: 'q8';
-  block?: number;
-  name?: string;
-  description?: string;
-  license?: string;
-  source?: string;
-  config?: object;
-  allowMissingEncoder?: boolean;
-  warn?: (message: string) => void;
-}
-/** The MVAE bytes of a magenta.js checkpoint folder (URL, or under Node a folder or file: URL). */
-export function convertCheckpoint(where: string | URL, options?: ConvertOptions):
-  Promise<{ bytes: Uint8Array; layout: 'tfjs' | 'deeplearn'; dropped: string[]; missing: string[] }>;
-
 export class MusicVAEError extends Error {
   constructor(message: string, code?: string);
   code: string;

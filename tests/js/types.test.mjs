@@ -33,3 +33,12 @@ test('package.json points at the declarations', () => {
     assert.ok(fs.existsSync(path.join(ROOT, types)));
   }
 });
+
+test('checkpoint.d.ts declares functions checkpoint.mjs exports', async () => {
+  const exported = Object.keys(await import('../../wasm_api/checkpoint.mjs'));
+  const declared = declaredValues('checkpoint.d.ts');
+  assert.deepEqual(declared, ['convertCheckpoint', 'isCheckpoint']);
+  for (const name of declared) assert.ok(exported.includes(name), name);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(pkg.exports['./checkpoint'].types, './wasm_api/checkpoint.d.ts');
+});
