@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // musicvae: the command-line tool on the WebAssembly build (Node >= 20).
-//   musicvae sample|encode|decode|interpolate|info [options]      (musicvae COMMAND --help)
+//   musicvae sample|encode|decode|interpolate|info|convert [options]      (musicvae COMMAND --help)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import { MusicVAE } from './musicvae.mjs';
 import { MusicVAEError } from './errors.mjs';
 import { FileError, readFile, writeFiles } from './files.mjs';
 import { MAX_MIDI_BYTES, MidiFileError, midiToModelInput, sequencesToMidi } from './midi.mjs';
+import { convertCheckpoint, parseModelFile } from './checkpoint.mjs';
 
 const MIN_QPM = 4; // a MIDI tempo is at most 2^24-1 microseconds per quarter (3.6 qpm)
 const MAX_QPM = 1000;
@@ -33,7 +34,8 @@ const decoding = {
   tokens: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 };
-const modelHelp = `  -m, --model FILE     model file (.mvae); default: the bundled mel_2bar_small.q8.mvae`;
+const modelHelp = `  -m, --model FILE     model file (.mvae), or a magenta.js checkpoint (URL or folder, converted in
+                       memory); default: the bundled mel_2bar_small.q8.mvae`;
 const decodeHelp = `  -t, --temperature T  sampling temperature (> 0); 0 or none = argmax
   -s, --seed N         random seed (0..2^64-1): the same seed gives the same music, here and in
                        the native build; default: a random one
@@ -108,6 +110,29 @@ ${decodeHelp}
       --z-out FILE     write the interpolated latent vectors as JSON
 ${modelHelp}`,
     run: cmdInterpolate,
+  },
+  convert: {
+    summary: 'convert a magenta.js checkpoint (URL or folder) to an MVAE model file',
+    usage: 'musicvae convert URL|DIR OUT.mvae [--quantize q8] [--name NAME] [options]',
+    options: { help: common.help, quantize: { type: 'string' }, block: { type: 'string' }, name: { type: 'string' },
+      description: { type: 'string' }, license: { type: 'string' }, source: { type: 'string' },
+      config: { type: 'string' }, 'allow-missing-encoder': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+    help: `  URL|DIR              a magenta.js checkpoint folder: its URL (as magenta.js takes it, e.g.
+                       https://storage.googleapis.com/magentadata/js/checkpoints/music_vae/mel_2bar_small),
+                       a local folder or a file: URL; config.json + weights_manifest.json + shards
+                       (float32, or quantized uint8 / uint16 / float16), or the older manifest.json layout
+  OUT.mvae             the model file to write, whole or not at all (an existing file stays as it
+                       was on failure)
+      --quantize q8    int8 kernels with one f32 scale per block of columns (about 0.28 of the size)
+      --block N        columns per q8 scale block (default 32)
+      --name, --description, --license, --source TEXT   metadata stored in the file
+      --config FILE    the model configuration, in place of the checkpoint's config.json
+      --allow-missing-encoder   convert a checkpoint whose encoder LSTM files are missing (the model
+                       then only decodes)
+  -q, --quiet          no progress or summary on stderr
+A checkpoint of a family the engine does not run yet (chords, NADE, multitrack, GrooVAE, ...) is
+refused with what it needs.`,
+    run: cmdConvert,
   },
   info: {
     summary: "print the model's configuration and the engine's kernels",
@@ -355,6 +380,43 @@ async function cmdInterpolate(values, positionals) {
   const extra = values['z-out'] ? [latentsOutput(values['z-out'], model, z)] : [];
   writeMusic(values, 'interpolation', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm, extra);
   model.dispose();
+}
+
+async function cmdConvert(values, positionals) {
+  if (positionals.length !== 2) throw new UsageError('convert takes a checkpoint (URL or folder) and an output file');
+  const [from, out] = positionals;
+  const quantize = values.quantize;
+  if (quantize !== undefined && quantize !== 'q8') throw new UsageError(`--quantize must be q8, got '${quantize}'`);
+  const block = intOption(values.block, 'block', { min: 1, max: 1 << 20, fallback: 32 });
+  let config;
+  if (values.config !== undefined) {
+    try {
+      config = JSON.parse(readFile(values.config, 'utf8'));
+    } catch (e) {
+      if (e instanceof FileError) throw e;
+      throw new UsageError(`--config ${values.config}: invalid JSON: ${e.message}`);
+    }
+  }
+  const report = values.quiet ? () => {} : (m) => process.stderr.write(m);
+  let last = 0;
+  const { bytes, layout, dropped } = await convertCheckpoint(from, {
+    quantize, block, config, name: values.name, description: values.description, license: values.license,
+    source: values.source ?? (/^https?:/i.test(from) ? from : undefined), allowMissingEncoder: values['allow-missing-encoder'],
+    cache: false,
+    warn: (m) => report(`musicvae convert: warning: ${m}\n`),
+    onProgress: (loaded, total) => {
+      const now = Date.now();
+      if (loaded === total || now - last > 200) {
+        last = now;
+        report(`downloading: ${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB${loaded === total || !process.stderr.isTTY ? '\n' : '\r'}`);
+      }
+    },
+  });
+  if (dropped.length) report(`musicvae convert: warning: encoder files missing: the model will not encode\n`);
+  writeFiles([{ file: out, data: bytes }]);
+  const { meta, tensors } = parseModelFile(bytes);
+  report(`${out}: ${bytes.length} bytes, ${tensors.size} tensors (${layout} layout); z ${meta['musicvae.z_size']}, ` +
+    `${meta['musicvae.num_steps']} steps, ${meta['musicvae.decoder']} decoder, ${meta['converter.type']}\n`);
 }
 
 // ---- main ----

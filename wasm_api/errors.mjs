@@ -23,6 +23,12 @@ export class BadModelError extends MusicVAEError {
   }
 }
 
+/**
+ * A magenta.js checkpoint (or MVAE file being written) that cannot be converted: the message says
+ * what is wrong with it. A checkpoint of a family the engine does not run gives UnsupportedError.
+ */
+export class ConvertError extends BadModelError {}
+
 /** A well-formed request this engine or model does not support (chords, a model feature, ...). */
 export class UnsupportedError extends MusicVAEError {
   constructor(message) {

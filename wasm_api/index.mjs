@@ -4,4 +4,7 @@ export {
 } from './musicvae.mjs';
 export { MusicVAEWorker } from './worker_client.mjs';
 export { quantizeNoteSequence, isQuantizedSequence } from './sequences.mjs';
+export { LatentTensor } from './tensor.mjs';
+// The @magenta/music-shaped namespace (also its own entry point, 'musicvae-wasm/mm').
+export * as mm from './mm.mjs';
 export * from './errors.mjs';

@@ -1,6 +1,9 @@
 // MusicVAE on the WebAssembly engine, with magenta.js's `MusicVAE` API (@magenta/music 1.23.1):
-// porting code from magenta.js is an import change. Latent vectors are Float32Arrays (a batch is an
-// array of them) instead of TF.js tensors; NoteSequences are plain objects of magenta.js's shape.
+// porting code from magenta.js is an import change. A model is a magenta.js checkpoint folder (its
+// URL, converted in memory by checkpoint.mjs) or an MVAE file. Latent vectors come back as
+// LatentTensor (tensor.mjs: tf.Tensor2D's surface, and an array of Float32Array rows); every call
+// takes those, real TF.js tensors, nested arrays or Float32Arrays. NoteSequences are plain objects
+// of magenta.js's shape (or its JSON, int64 fields as strings).
 // Runs in browsers, Web Workers and Node >= 20 (see README.md beside this file).
 import {
   BadModelError, DisposedError, EngineError, InvalidArgumentError, OutOfMemoryError, UnsupportedError, errorForCode,
@@ -8,6 +11,7 @@ import {
 import {
   DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, buildSequence, sequenceToRecords,
 } from './sequences.mjs';
+import { LatentTensor, isTensorLike, tensorRows } from './tensor.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const CHUNK = 64; // the engine decodes 64 at a time; chunks of a multiple of 64 draw the same randoms
@@ -208,22 +212,52 @@ async function fetchBytes(url) {
   return toBytes(await response.arrayBuffer(), `the model ${url}`);
 }
 
-async function modelBytes(source) {
+const isModelFile = (bytes) => bytes.length >= 4 && bytes[0] === 0x4d && bytes[1] === 0x56 && bytes[2] === 0x41 &&
+  bytes[3] === 0x45; // 'MVAE'
+
+// A magenta.js checkpoint folder converted to MVAE bytes (checkpoint.mjs, loaded only when needed).
+async function checkpointBytes(where, options) {
+  const { convertCheckpoint } = await import('./checkpoint.mjs');
+  const { bytes } = await convertCheckpoint(where, {
+    onProgress: options.onProgress, cache: options.cache, quantize: options.quantize, config: options.config,
+    warn: () => {},
+  });
+  return toBytes(bytes, `the model converted from ${where}`);
+}
+
+/**
+ * The MVAE bytes of a model source: bytes as given; under Node a local path or file: URL to an MVAE
+ * file or a checkpoint folder; a URL ending in .mvae (or data:, blob:) fetched; any other URL is a
+ * checkpoint folder if it holds config.json (as magenta.js loads it), else fetched as a model file.
+ */
+async function modelBytes(source, options = {}) {
   if (source === undefined || source === null) {
     source = new URL('../models/mel_2bar_small.q8.mvae', import.meta.url);
   }
   if (typeof source !== 'string' && !(source instanceof URL)) return toBytes(source, 'the model');
   const text = String(source);
   if (isNode && !/^(https?|data|blob):/i.test(text)) {
+    const [fs, { fileURLToPath }] = await Promise.all([nodeImport('node:fs/promises'), nodeImport('node:url')]);
+    const file = text.startsWith('file:') ? fileURLToPath(text) : text;
     let bytes;
     try {
-      bytes = await readLocalFile(text.startsWith('file:') ? new URL(text) : text);
+      if ((await fs.stat(file)).isDirectory()) return checkpointBytes(file, options);
+      bytes = await readLocalFile(file);
     } catch (e) {
+      if (e instanceof BadModelError || e instanceof UnsupportedError) throw e;
       throw new BadModelError(`cannot read the model file ${text}: ${e.message}`);
     }
     return toBytes(bytes, `the model file ${text}`);
   }
-  return fetchBytes(text);
+  if (/^(data|blob):/i.test(text) || /\.mvae([?#].*)?$/i.test(text)) return fetchBytes(text);
+  const { isCheckpoint } = await import('./checkpoint.mjs');
+  if (options.config || await isCheckpoint(text, { cache: options.cache })) return checkpointBytes(text, options);
+  const bytes = await fetchBytes(text);
+  if (!isModelFile(bytes)) {
+    throw new BadModelError(`${text} is neither an MVAE model file nor a magenta.js checkpoint folder ` +
+      `(no ${text.replace(/\/+$/, '')}/config.json)`);
+  }
+  return bytes;
 }
 
 function checkControlArgs(controlArgs) {
@@ -311,16 +345,16 @@ function checkCount(n, what, limit) {
 }
 
 function isLatentLike(x) {
-  return ArrayBuffer.isView(x) || (Array.isArray(x) && (x.length === 0 || typeof x[0] === 'number'));
+  return ArrayBuffer.isView(x) || (Array.isArray(x) && (x.length === 0 || typeof x[0] === 'number')) ||
+    (isTensorLike(x) && x.shape.length === 1);
 }
 
 /** A batch of at most `limit` latent vectors as one Float32Array [batch * zDims], checked. */
 function latentBatch(z, zDims, limit, what = 'z') {
-  if (z && typeof z === 'object' && !ArrayBuffer.isView(z) && !Array.isArray(z) &&
-      typeof z.dataSync === 'function' && Array.isArray(z.shape)) {
-    // A TF.js-like 2-D tensor (duck-typed; TF.js is not needed).
+  if (isTensorLike(z)) {
+    // A LatentTensor or a TF.js 2-D tensor (duck-typed; TF.js is not needed).
     if (z.shape.length !== 2) throw new InvalidArgumentError(`${what} tensor must be 2-D [batch, ${zDims}]`);
-    z = Float32Array.from(z.dataSync());
+    z = tensorRows(z, what);
   }
   let rows;
   if (ArrayBuffer.isView(z) || (Array.isArray(z) && z.length > 0 && typeof z[0] === 'number')) {
@@ -339,6 +373,7 @@ function latentBatch(z, zDims, limit, what = 'z') {
   checkCount(rows.length, `${what}: the number of latent vectors`, limit);
   const out = new Float32Array(rows.length * zDims);
   rows.forEach((row, b) => {
+    if (isTensorLike(row) && row.shape.length === 1) row = tensorRows(row, `${what}[${b}]`)[0];
     if (!isLatentLike(row)) throw new InvalidArgumentError(`${what}[${b}] is not a Float32Array or number array`);
     if (row.length !== zDims) {
       throw new InvalidArgumentError(`${what}[${b}] has length ${row.length}; this model's zDims is ${zDims}`);
@@ -384,6 +419,9 @@ function splitRows(flat, width, count) {
   return rows;
 }
 
+// Latent vectors as callers get them: a LatentTensor [count, width].
+const latentRows = (flat, width, count) => LatentTensor.fromRows(splitRows(flat, width, count), width);
+
 function interpolationShape(count, numInterps, limit) {
   const dims = typeof numInterps === 'number' ? [numInterps] : numInterps;
   if (!Array.isArray(dims) || (dims.length !== 1 && dims.length !== 2)) {
@@ -423,16 +461,24 @@ const gcd = (a, b) => (b ? gcd(b, a % b) : a);
 // ---- MusicVAE -----------------------------------------------------------------------------------
 
 /**
- * A MusicVAE model, as magenta.js's `mm.MusicVAE`: `new MusicVAE(modelUrlOrBytes)`, then
- * `initialize()` (or let the first call do it). The model is an MVAE file (docs/model-format.md):
- * a URL or path (Node) to one, or its bytes; none = the bundled models/mel_2bar_small.q8.mvae.
- * `options`: {wasmBinary, wasmUrl} for the engine (see loadEngine). A magenta.js spec object in
- * this place is ignored: the model file carries its configuration.
+ * A MusicVAE model, as magenta.js's `mm.MusicVAE`: `new MusicVAE(checkpointURL)`, then
+ * `initialize()` (or let the first call do it). The model is a magenta.js checkpoint folder (its
+ * URL as magenta.js takes it; under Node also a local folder or file: URL), converted in memory, or
+ * an MVAE file (docs/model-format.md: a URL or path to one, or its bytes); none = the bundled
+ * models/mel_2bar_small.q8.mvae. `options`: {wasmBinary, wasmUrl} for the engine (see loadEngine);
+ * for checkpoints {onProgress(loadedBytes, totalBytes), cache (false: not in the Cache API; a
+ * name: that cache), quantize ('q8': int8 kernels)}. A magenta.js MusicVAESpec in this place
+ * (an object with dataConverter) is used in place of the checkpoint's config.json, as magenta.js
+ * does; an MVAE file carries its own configuration.
  */
 export class MusicVAE {
   constructor(modelUrlOrBytes, options = {}) {
     this.source = modelUrlOrBytes;
-    this.options = options && !options.dataConverter ? options : {};
+    // magenta.js's second argument is a MusicVAESpec (config.json's content): it then stands in for
+    // the checkpoint's config.json.
+    const isSpec = !!(options && options.dataConverter);
+    this.options = options && !isSpec ? options : {};
+    this._spec = isSpec ? options : null;
     this.initialized = false;
     this.disposed = false;
     this.zDims = undefined;
@@ -440,11 +486,15 @@ export class MusicVAE {
     this._engine = null;
     this._model = 0;
     this._initPromise = null;
+    this._generation = 0; // dispose() starts a new one: a load begun before it does not land after
   }
 
-  /** Loads the engine and the model. Safe to call more than once. */
+  /** Loads the engine and the model. Safe to call more than once; after dispose() it loads again. */
   async initialize() {
-    if (this.disposed) throw new DisposedError();
+    if (this.disposed) {
+      this.disposed = false;
+      this._initPromise = null;
+    }
     if (!this._initPromise) {
       this._initPromise = this._load().catch((e) => {
         this._initPromise = null;
@@ -455,8 +505,10 @@ export class MusicVAE {
   }
 
   async _load() {
-    const [engine, bytes] = await Promise.all([loadEngine(this.options), modelBytes(this.source)]);
-    if (this.disposed) throw new DisposedError();
+    const generation = this._generation;
+    const [engine, bytes] = await Promise.all([loadEngine(this.options),
+      modelBytes(this.source, this._spec ? { ...this.options, config: this._spec } : this.options)]);
+    if (this.disposed || generation !== this._generation) throw new DisposedError();
     const M = engine.M;
     const model = engine.withMemory((alloc) => {
       const data = alloc(bytes.length);
@@ -482,10 +534,15 @@ export class MusicVAE {
     return this.initialized;
   }
 
-  /** Frees the model's WebAssembly memory. Every later call throws DisposedError. */
+  /**
+   * Frees the model's WebAssembly memory. Later calls throw DisposedError until initialize() loads
+   * the model again (magenta.js re-initializes on the next call by itself).
+   */
   dispose() {
     if (this._model) this._engine.M._mvae_model_free(this._model);
     this._model = 0;
+    this._generation++;
+    this._initPromise = null;
     this.initialized = false;
     this.disposed = true;
   }
@@ -524,7 +581,8 @@ export class MusicVAE {
   // ---- encode ----
 
   /**
-   * Latent means (mu) of quantized NoteSequences: an array of Float32Array(zDims).
+   * Latent means (mu) of quantized NoteSequences: a LatentTensor [n, zDims] (tf.Tensor2D's surface,
+   * and an array of Float32Array(zDims)).
    * controlArgs.refine (our addition): true, or {steps, learningRate, timeBudgetMs, priorWeight},
    * then each z is mu improved by Adam steps on the decoder's loss of its own sequence (the
    * engine's mvae_encode_refined: 30 steps by default, ~160 ms per 2-bar melody in WebAssembly),
@@ -534,7 +592,7 @@ export class MusicVAE {
     return (await this._encode(inputSequences, controlArgs, false)).mu;
   }
 
-  /** {mu, sigma}: arrays of Float32Array(zDims). */
+  /** {mu, sigma}: LatentTensors [n, zDims]. */
   async encodeWithSigma(inputSequences, controlArgs) {
     if (controlArgs && controlArgs.refine) {
       throw new InvalidArgumentError('refine applies to encode(): a refined z has no sigma');
@@ -584,8 +642,8 @@ export class MusicVAE {
       } else {
         this._check(M._mvae_encode(this._model, inputs, batch, mu, sigma));
       }
-      const result = { mu: splitRows(engine.f32(mu, batch * z), z, batch) };
-      if (withSigma) result.sigma = splitRows(engine.f32(sigma, batch * z), z, batch);
+      const result = { mu: latentRows(engine.f32(mu, batch * z), z, batch) };
+      if (withSigma) result.sigma = latentRows(engine.f32(sigma, batch * z), z, batch);
       return result;
     });
   }
@@ -718,7 +776,7 @@ export class MusicVAE {
   /** {z: Float32Array[], tokens: Int32Array[]} of a sample (same arguments as sample). */
   async sampleTokens(numSamples, temperature = 0.5, controlArgsOrSeed) {
     const { z, tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
-    return { z: splitRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+    return { z: latentRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
   }
 
   /**
@@ -729,7 +787,7 @@ export class MusicVAE {
     const engine = await this._ready();
     checkCount(numSamples, 'numSamples', this._limit);
     const z = engine.withRng(seed, (rng) => this._normals(engine, rng, numSamples * this.zDims));
-    return splitRows(z, this.zDims, numSamples);
+    return latentRows(z, this.zDims, numSamples);
   }
 
   // n draws of N(0, 1) from rng, as mvae_sample draws its z.
@@ -766,7 +824,7 @@ export class MusicVAE {
   /** {z: Float32Array[], tokens: Int32Array[]} of similar (same arguments): the z' and their decodes. */
   async similarTokens(inputSequence, numSamples, similarity, temperature, controlArgs) {
     const { z, tokens } = await this._similar(inputSequence, numSamples, similarity, temperature, controlArgs);
-    return { z: splitRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+    return { z: latentRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
   }
 
   async _similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
@@ -777,8 +835,8 @@ export class MusicVAE {
     temperature = checkTemperature(temperature, 0);
     const engine = await this._ready();
     checkCount(numSamples, 'numSamples', this._limit);
-    const z0 = isLatentLike(inputSequence)
-      ? latentBatch([inputSequence], this.zDims, 1)
+    const z0 = isTensorLike(inputSequence) || isLatentLike(inputSequence)
+      ? latentBatch(isTensorLike(inputSequence) ? inputSequence : [inputSequence], this.zDims, 1)
       : (await this.encode([inputSequence]))[0];
     const zs = this.zDims, seqTokens = this._seqTokens;
     return engine.withMemory((alloc) => {
@@ -806,6 +864,7 @@ export class MusicVAE {
   /** The latent vectors interpolate() decodes (array of Float32Array). */
   async interpolateLatents(inputs, numInterps, controlArgs) {
     const args = checkControlArgs(controlArgs);
+    if (isTensorLike(inputs)) inputs = tensorRows(inputs, 'inputs');
     if (!Array.isArray(inputs)) throw new InvalidArgumentError('interpolate takes an array of 2 or 4 inputs');
     const engine = await this._ready();
     const method = interpolationMethod(engine, args);
@@ -820,7 +879,7 @@ export class MusicVAE {
       this._check(inputs.length === 2
         ? engine.M._mvae_interpolate(c, c + zs * 4, zs, cols, method, out)
         : engine.M._mvae_interpolate_grid(c, zs, cols, rows, method, out), 'interpolation');
-      return splitRows(engine.f32(out, count * zs), zs, count);
+      return latentRows(engine.f32(out, count * zs), zs, count);
     });
   }
 
@@ -833,6 +892,7 @@ export class MusicVAE {
    */
   async latentAt(inputs, u, v = 0, controlArgs) {
     const args = checkControlArgs(controlArgs);
+    if (isTensorLike(inputs)) inputs = tensorRows(inputs, 'inputs');
     if (!Array.isArray(inputs) || (inputs.length !== 2 && inputs.length !== 4)) {
       throw new InvalidArgumentError('latentAt takes an array of 2 or 4 inputs');
     }

@@ -11,6 +11,7 @@
 // as a node:worker_threads Worker. Pass {worker} to use one you started yourself.
 import { DisposedError, EngineError, deserializeError } from './errors.mjs';
 import { MODEL_METHODS, swapProgress } from './protocol.mjs';
+import { LatentTensor } from './tensor.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 
@@ -156,10 +157,24 @@ export class MusicVAEWorker {
   heapUsed() { return this._invoke('heapUsed', []); }
 }
 
+// Latent vectors cross the thread as arrays of Float32Array; callers get them as MusicVAE returns
+// them, LatentTensors: method -> the fields of its result that hold them ('' = the result itself).
+const LATENT_RESULTS = {
+  encode: [''], encodeWithSigma: ['mu', 'sigma'], sampleLatents: [''], interpolateLatents: [''],
+  sampleTokens: ['z'], similarTokens: ['z'],
+};
+function latentResult(method, result) {
+  for (const field of LATENT_RESULTS[method] || []) {
+    if (field === '') return LatentTensor.fromRows(result);
+    if (result && Array.isArray(result[field])) result[field] = LatentTensor.fromRows(result[field]);
+  }
+  return result;
+}
+
 // The MusicVAE methods, forwarded to the worker: the same arguments and results as MusicVAE's.
 for (const method of Object.keys(MODEL_METHODS)) {
   Object.defineProperty(MusicVAEWorker.prototype, method, {
-    value: function forward(...args) { return this._invoke(method, args); },
+    value: async function forward(...args) { return latentResult(method, await this._invoke(method, args)); },
     writable: true,
     configurable: true,
   });

@@ -116,7 +116,7 @@ describe('sample, decode, interpolate (the bundled model)', () => {
     assert.deepEqual(JSON.parse(fs.readFileSync(json, 'utf8')), await api.sample(4, 0.5, 7));
     const z = JSON.parse(fs.readFileSync(path.join(dir, 'z.json'), 'utf8'));
     assert.equal(z.zDims, 256);
-    assert.deepEqual(z.z.map((v) => Float32Array.from(v)), (await api.sampleTokens(4, 0.5, 7)).z);
+    assert.deepEqual(z.z.map((v) => Float32Array.from(v)), Array.from((await api.sampleTokens(4, 0.5, 7)).z)); // a LatentTensor
   });
 
   test('sample --split writes one file per sequence; long batches report progress', () => {
@@ -183,8 +183,8 @@ describe('encode and interpolate from MIDI (random-encoder bench model)', () => 
     assert.equal(e.code, 0, e.stderr);
     const json = JSON.parse(fs.readFileSync(out, 'utf8'));
     const { mu, sigma } = await bench.encodeWithSigma(sequences);
-    assert.deepEqual(json.z.map((v) => Float32Array.from(v)), mu);
-    assert.deepEqual(json.sigma.map((v) => Float32Array.from(v)), sigma);
+    assert.deepEqual(json.z.map((v) => Float32Array.from(v)), Array.from(mu)); // LatentTensors: their rows
+    assert.deepEqual(json.sigma.map((v) => Float32Array.from(v)), Array.from(sigma));
     assert.deepEqual(json.inputs, files);
 
     // stdout by default; --bar picks a window, one past the notes is refused (nothing encoded).

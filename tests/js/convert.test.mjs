@@ -1,4 +1,5 @@
-// Tests for models/convert.mjs: run with `node --test tests/js/`.
+// Tests for the checkpoint converter (wasm_api/checkpoint.mjs, through its CLI models/convert.mjs):
+// run with `node --test tests/js/`.
 // Synthetic checkpoints are written in both magenta.js layouts; expected values are computed here from
 // the raw numbers written, independently of the converter's decoding.
 import { test } from 'node:test';
@@ -121,8 +122,8 @@ function writeTfjs(dir, shapes, config, seed) {
   return expected;
 }
 
-function convert(dir, opts = {}, readOpts = {}) {
-  const ck = readCheckpoint(dir, readOpts);
+async function convert(dir, opts = {}, readOpts = {}) {
+  const ck = await readCheckpoint(dir, readOpts);
   return parseModelFile(buildModelFile(ck.vars, ck.config, { ...quiet, ...opts }));
 }
 
@@ -150,10 +151,10 @@ function assertValuesEqual(file, expected) {
   }
 }
 
-test('tfjs layout: two shards, float32 + uint8 + uint16 weights', () => {
+test('tfjs layout: two shards, float32 + uint8 + uint16 weights', async () => {
   const dir = tmpdir();
   const expected = writeTfjs(dir, flatMelodyShapes(), MELODY_CONFIG, 7);
-  const file = convert(dir, { name: 'tiny' });
+  const file = await convert(dir, { name: 'tiny' });
   assert.equal(file.meta['general.name'], 'tiny');
   assertFlatMelodyMeta(file.meta);
   assertValuesEqual(file, expected);
@@ -162,22 +163,22 @@ test('tfjs layout: two shards, float32 + uint8 + uint16 weights', () => {
   assert.equal(k.offset % 64, 0);
 });
 
-test('deeplearn.js layout with converter.json', () => {
+test('deeplearn.js layout with converter.json', async () => {
   const dir = tmpdir();
   const shapes = flatMelodyShapes();
   const values = randomValues(shapes, 3);
   writeDeeplearn(dir, shapes, values, MELODY_CONFIG);
-  const file = convert(dir);
+  const file = await convert(dir);
   assertFlatMelodyMeta(file.meta);
   assertValuesEqual(file, values);
 });
 
-test('q8: per-block scales, |w - deq| <= scale / 2, biases stay f32', () => {
+test('q8: per-block scales, |w - deq| <= scale / 2, biases stay f32', async () => {
   const dir = tmpdir();
   const shapes = flatMelodyShapes();
   const values = randomValues(shapes, 11);
   writeDeeplearn(dir, shapes, values, MELODY_CONFIG);
-  const file = convert(dir, { quantize: 'q8', block: 4 });
+  const file = await convert(dir, { quantize: 'q8', block: 4 });
   for (const [name, shape] of Object.entries(shapes)) {
     const t = file.tensors.get(name);
     if (shape.length === 1) {
@@ -209,11 +210,11 @@ test('q8: per-block scales, |w - deq| <= scale / 2, biases stay f32', () => {
     }
   }
   // Default block 32 clamps to the row width where rows are narrower.
-  const wide = convert(dir, { quantize: 'q8' });
+  const wide = await convert(dir, { quantize: 'q8' });
   assert.equal(wide.tensors.get('decoder/output_projection/kernel').block, 6);
 });
 
-test('q8 rounds ties to even, as docs/model-format.md says', () => {
+test('q8 rounds ties to even, as docs/model-format.md says', async () => {
   // max 127 gives scale 1, so each value is its own w / scale.
   const w = Float32Array.from([127, 2.5, -2.5, 3.5, -3.5, 0.5, -0.5, 1.4, -1.6]);
   const out = quantizeQ8(w, 1, w.length, w.length);
@@ -221,7 +222,7 @@ test('q8 rounds ties to even, as docs/model-format.md says', () => {
   assert.deepEqual([...new Int8Array(out.buffer, 4)], [127, 2, -2, 4, -4, 0, 0, 1, -2]);
 });
 
-test('hierarchical trio: conductor, three core decoders, hierarchical encoder', () => {
+test('hierarchical trio: conductor, three core decoders, hierarchical encoder', async () => {
   const dir = tmpdir();
   // Pitches 60..61: depth 4 for melody and bass; drums 512. z 3, conductor [2], cores [2], encoder [2].
   const shapes = {
@@ -258,7 +259,7 @@ test('hierarchical trio: conductor, three core decoders, hierarchical encoder', 
     },
   };
   writeTfjs(dir, shapes, config, 5);
-  const { meta, tensors } = convert(dir);
+  const { meta, tensors } = await convert(dir);
   assert.equal(meta['musicvae.z_size'], 3);
   assert.equal(meta['musicvae.num_steps'], 16);
   assert.equal(meta['musicvae.num_segments'], 4);
@@ -271,10 +272,10 @@ test('hierarchical trio: conductor, three core decoders, hierarchical encoder', 
   assert.equal(tensors.size, Object.keys(shapes).length);
 });
 
-test('the shared mel_2bar_small checkpoint converts; f32 tensors equal the raw files', (t) => {
+test('the shared mel_2bar_small checkpoint converts; f32 tensors equal the raw files', async (t) => {
   if (!fs.existsSync(path.join(REAL, 'manifest.json'))) return t.skip(`no checkpoint at ${REAL}`);
-  assert.throws(() => readCheckpoint(REAL), /missing file .*lstm_cell_kernel.*--allow-missing-encoder/);
-  const ck = readCheckpoint(REAL, { allowMissingEncoder: true });
+  await assert.rejects(readCheckpoint(REAL), /missing file .*lstm_cell_kernel.*--allow-missing-encoder/);
+  const ck = await readCheckpoint(REAL, { allowMissingEncoder: true });
   assert.equal(ck.layout, 'deeplearn');
   assert.equal(ck.dropped.length, 4); // both encoder LSTM kernels and their biases
   const { meta, tensors } = parseModelFile(buildModelFile(ck.vars, ck.config, { ...quiet, name: 'mel_2bar_small' }));
@@ -297,7 +298,7 @@ test('the shared mel_2bar_small checkpoint converts; f32 tensors equal the raw f
   }
 });
 
-test('models/build.sh\'s q8 conversion of mel_2bar_small matches the shared checkpoint', (t) => {
+test('models/build.sh\'s q8 conversion of mel_2bar_small matches the shared checkpoint', async (t) => {
   if (!fs.existsSync(path.join(REAL, 'manifest.json'))) return t.skip(`no checkpoint at ${REAL}`);
   const converted = path.join(ROOT, 'build/magenta/mel_2bar_small_decoder.q8.mvae');
   if (!fs.existsSync(converted)) return t.skip('run models/build.sh first');
@@ -334,38 +335,40 @@ test('models/build.sh\'s q8 conversion of mel_2bar_small matches the shared chec
   }
 });
 
-test('clear errors for broken checkpoints', () => {
+test('clear errors for broken checkpoints', async () => {
   const shapes = flatMelodyShapes();
   const setup = () => {
     const dir = tmpdir();
     writeDeeplearn(dir, shapes, randomValues(shapes, 1), MELODY_CONFIG);
     return dir;
   };
-  const build = (dir, config) => {
-    const ck = readCheckpoint(dir);
+  const build = async (dir, config) => {
+    const ck = await readCheckpoint(dir);
     return buildModelFile(ck.vars, config || ck.config, quiet);
   };
 
   let dir = setup();
   fs.unlinkSync(path.join(dir, 'decoder_output_projection_kernel'));
-  assert.throws(() => build(dir), /missing or unreadable file .*decoder_output_projection_kernel/);
+  await assert.rejects(() => build(dir), /missing or unreadable file .*decoder_output_projection_kernel/);
 
   dir = setup();
   fs.truncateSync(path.join(dir, 'decoder_multi_rnn_cell_cell_1_lstm_cell_kernel'), 100);
-  assert.throws(() => build(dir), /100 bytes, but decoder\/multi_rnn_cell\/cell_1\/lstm_cell\/kernel of shape \[5, 8\] needs 160/);
+  await assert.rejects(() => build(dir), /100 bytes, but decoder\/multi_rnn_cell\/cell_1\/lstm_cell\/kernel of shape \[5, 8\] needs 160/);
 
   dir = setup(); // declared shape consistent with the file size, inconsistent with the model
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json')));
   manifest['decoder/output_projection/kernel'].shape = [3, 4];
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-  assert.throws(() => build(dir), /shape mismatch in decoder\/output_projection\//);
+  await assert.rejects(() => build(dir), /shape mismatch in decoder\/output_projection\//);
 
   dir = setup();
-  assert.throws(() => build(dir, { type: 'MusicVAE', dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }),
-    /unsupported: converter type MultitrackConverter/);
-  assert.throws(() => build(dir, { type: 'GrooveConverter', args: { numSteps: 8 } }), /unsupported: converter type GrooveConverter/);
-  assert.throws(() => build(dir, { ...MELODY_CONFIG, chordEncoder: 'PitchChordEncoder' }), /unsupported: chord-conditioned/);
-  assert.throws(() => build(dir, { type: 'MelodyConverter', args: { numSteps: 8, minPitch: 60, maxPitch: 70 } }),
+  await assert.rejects(() => build(dir, { type: 'MusicVAE', dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }),
+    /unsupported: multi-instrument event sequences \(MultitrackConverter/);
+  await assert.rejects(() => build(dir, { type: 'GrooveConverter', args: { numSteps: 8 } }), /unsupported: GrooVAE \(GrooveConverter/);
+  await assert.rejects(() => build(dir, { ...MELODY_CONFIG, chordEncoder: 'PitchChordEncoder' }), /unsupported: chord-conditioned checkpoints \(chordEncoder PitchChordEncoder; mel_chords/);
+  await assert.rejects(() => build(dir, { type: 'PerformanceConverter', args: { numSteps: 8 } }),
+    /unsupported: converter type PerformanceConverter \(supported: MelodyConverter, /);
+  await assert.rejects(() => build(dir, { type: 'MelodyConverter', args: { numSteps: 8, minPitch: 60, maxPitch: 70 } }),
     /output depths \[6\] do not match the melody converter's \[13\]/);
 
   dir = setup();
@@ -373,21 +376,21 @@ test('clear errors for broken checkpoints', () => {
   manifest['decoder/nade/w_enc'] = { filename: 'nade', shape: [2] };
   manifest['decoder/output_projection/kernel'].shape = [2, 6];
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-  assert.throws(() => build(dir), /unsupported: NADE/);
+  await assert.rejects(() => build(dir), /unsupported: NADE/);
 
   dir = setup();
   const nan = new Float32Array(12);
   nan[5] = NaN;
   fs.writeFileSync(path.join(dir, 'decoder_output_projection_kernel'), f32bytes(nan));
-  assert.throws(() => build(dir), /non-finite weight NaN at index 5/);
+  await assert.rejects(() => build(dir), /non-finite weight NaN at index 5/);
 
   dir = tmpdir(); // tfjs: a shard cut short
   writeTfjs(dir, shapes, MELODY_CONFIG, 2);
   fs.truncateSync(path.join(dir, 'group1-shard2of2'), 10);
-  assert.throws(() => build(dir), /too few for weight|truncated/);
+  await assert.rejects(() => build(dir), /too few for weight|truncated/);
 });
 
-test('command line: writes the same bytes as buildModelFile, fails with a message', () => {
+test('command line: writes the same bytes as buildModelFile, fails with a message', async () => {
   const dir = tmpdir();
   const shapes = flatMelodyShapes();
   const values = randomValues(shapes, 4);
@@ -396,7 +399,7 @@ test('command line: writes the same bytes as buildModelFile, fails with a messag
   const cli = path.join(ROOT, 'models/convert.mjs');
   let r = spawnSync(process.execPath, [cli, dir, out, '--quantize', 'q8', '--block', '4', '--name', 'x', '--license', 'MIT']);
   assert.equal(r.status, 0, r.stderr.toString());
-  const ck = readCheckpoint(dir);
+  const ck = await readCheckpoint(dir);
   const want = buildModelFile(ck.vars, ck.config, { ...quiet, quantize: 'q8', block: 4, name: 'x', license: 'MIT' });
   assert.ok(Buffer.from(want).equals(fs.readFileSync(out)));
 

@@ -323,10 +323,7 @@ describe('errors', () => {
     assert.deepEqual(q.notes[0].quantizedStartStep, 0);
     assert.deepEqual(q.notes[0].quantizedEndStep, 4); // 0.5 s at 120 qpm = 1 quarter
     assert.equal((await bench.encode([q]))[0].length, 256);
-    const long = { ...ns, notes: [...ns.notes, { pitch: 60, quantizedStartStep: 40, quantizedEndStep: 41 }] };
-    await assert.rejects(bench.encode([long]), invalid(/longer than the model's 32 steps/));
-    await assert.rejects(bench.encode([{ ...ns, quantizationInfo: { stepsPerQuarter: 8 } }]), invalid(/8 steps per quarter/));
-    const low = eventsToSequence([2, ...new Array(31).fill(0)]);
+        const low = eventsToSequence([2, ...new Array(31).fill(0)]);
     low.notes[0].pitch = 10;
     await assert.rejects(bench.encode([low]), (e) => e instanceof BadInputError && /pitch/.test(e.message));
     await assert.rejects(bench.encode([]), invalid(/non-empty/));
@@ -336,17 +333,88 @@ describe('errors', () => {
     await assert.rejects(bench.encode([frac]), invalid(/quantizedEndStep 2.5 is not an integer/));
   });
 
-  test('calls after dispose throw DisposedError', async () => {
+  test('calls after dispose throw DisposedError; initialize() loads the model again', async () => {
     const d = new MusicVAE(Q8_MODEL);
     await d.initialize();
+    const z = [new Float32Array(256).fill(0.25)];
+    const before = await d.decodeTokens(z);
     d.dispose();
     d.dispose();
     assert.equal(d.isInitialized(), false);
-    const z = [new Float32Array(256)];
-    for (const call of [() => d.initialize(), () => d.sample(1), () => d.decode(z), () => d.encode([]),
+    for (const call of [() => d.sample(1), () => d.decode(z), () => d.encode([]),
       () => d.similar(z[0], 1, 0.5), () => d.interpolate([z[0], z[0]], 2), () => d.decodeTokens(z)]) {
       await assert.rejects(call(), (e) => e instanceof DisposedError && e.code === 'DISPOSED');
     }
+    await d.initialize(); // as magenta.js: a disposed model can be initialized again
+    assert.equal(d.isInitialized(), true);
+    assert.deepEqual(await d.decodeTokens(z), before);
+    // dispose() while a load is under way: that load does not land, the next initialize() does.
+    const e = new MusicVAE(Q8_MODEL);
+    const loading = e.initialize();
+    e.dispose();
+    await assert.rejects(loading, DisposedError);
+    await e.initialize();
+    assert.deepEqual(await e.decodeTokens(z), before);
+    e.dispose();
+    d.dispose();
+  });
+
+  test('inputs as magenta.js reads them: longer sequences, any stepsPerQuarter, JSON int64 strings, no end step', async () => {
+    // Expected values: the same melody written the plain way, by hand.
+    const ns = eventsToSequence([60 - 19, 0, 1, 0, 64 - 19, ...new Array(27).fill(0)]);
+    const [want] = await bench.encode([ns]);
+    const same = async (seq, what) => assert.deepEqual(Array.from((await bench.encode([seq]))[0]), Array.from(want), what);
+    // magenta.js reads the first numSteps steps: notes starting later are left out.
+    await same({ ...ns, notes: [...ns.notes, { pitch: 60, quantizedStartStep: 40, quantizedEndStep: 41 }],
+      totalQuantizedSteps: 64 }, 'longer');
+    // magenta.js does not rescale steps: a sequence at 8 steps per quarter is read step for step.
+    await same({ ...ns, quantizationInfo: { stepsPerQuarter: 8 } }, 'stepsPerQuarter 8');
+    // protobuf's toJSON: int64 fields as strings, zero fields left out.
+    const json = JSON.parse(JSON.stringify(ns, (k, v) => (['quantizedStartStep', 'quantizedEndStep', 'totalQuantizedSteps'].includes(k)
+      ? (v === 0 ? undefined : String(v)) : v)));
+    assert.equal(json.notes[0].quantizedStartStep, undefined);
+    assert.equal(json.notes[0].quantizedEndStep, '2');
+    await same(json, 'JSON');
+    // No quantizedEndStep: magenta.js writes no note-off, so the note lasts until the next one.
+    const open = eventsToSequence([60 - 19, 0, 0, 0, 64 - 19, ...new Array(27).fill(0)]);
+    const [held] = await bench.encode([open]);
+    const noEnd = structuredClone(open);
+    delete noEnd.notes[0].quantizedEndStep;
+    delete noEnd.notes[1].quantizedEndStep;
+    assert.deepEqual(Array.from((await bench.encode([noEnd]))[0]), Array.from(held));
+  });
+
+  test('encode returns a tensor with tf.Tensor2D\'s surface that every call takes back', async () => {
+    const seqs = [eventsToSequence([60 - 19, ...new Array(31).fill(0)]), eventsToSequence([72 - 19, ...new Array(31).fill(0)])];
+    const z = await bench.encode(seqs);
+    assert.deepEqual(z.shape, [2, 256]);
+    assert.equal(z.rank, 2);
+    assert.equal(z.dtype, 'float32');
+    assert.equal(z.size, 512);
+    assert.equal(z.length, 2); // and still an array of Float32Array rows
+    assert.ok(z[0] instanceof Float32Array);
+    const nested = await z.array();
+    assert.deepEqual(nested, z.arraySync());
+    assert.deepEqual(nested[1], Array.from(z[1]));
+    const flat = await z.data();
+    assert.deepEqual(flat, z.dataSync());
+    assert.deepEqual(flat.subarray(256), z[1]);
+    const want = (await bench.decodeTokens([z[0], z[1]])).tokens;
+    // A LatentTensor, nested arrays, one flat Float32Array, a tf-like object: the same decode.
+    const tfLike = { shape: [2, 256], dataSync: () => flat };
+    for (const input of [z, nested, flat, tfLike, z.clone()]) {
+      assert.deepEqual((await bench.decodeTokens(input)).tokens, want);
+    }
+    const { sigma } = await bench.encodeWithSigma(seqs);
+    assert.deepEqual(sigma.shape, [2, 256]);
+    const grid = await bench.interpolateLatents(z, 3);
+    assert.deepEqual(grid.shape, [3, 256]);
+    assert.deepEqual(grid[0], z[0]);
+    assert.equal((await bench.similar(await bench.encode([seqs[0]]), 2, 0.9, 0, { seed: 1 })).length, 2); // a [1, z] tensor
+    z.dispose();
+    assert.equal(z.isDisposed, true);
+    assert.throws(() => z.arraySync(), /disposed/);
+    await assert.rejects(bench.decode(z), invalid(/disposed/));
   });
 });
 

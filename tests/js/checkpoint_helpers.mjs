@@ -1,0 +1,190 @@
+// Random-weight magenta.js checkpoints (tfjs layout: config.json, weights_manifest.json, shards) with
+// Magenta's layer structure, one per model family the engine runs, at small sizes; and a static HTTP
+// server for them (magenta.js loads checkpoints by URL only). Used by checkpoint.test.mjs and
+// wasm_magenta_families.test.mjs.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import { tmpdir } from './wasm_helpers.mjs';
+
+// Deterministic pseudo-random numbers (mulberry32).
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const lstm = (shapes, prefix, input, units) => {
+  shapes[`${prefix}kernel`] = [input + units, 4 * units];
+  shapes[`${prefix}bias`] = [4 * units];
+};
+const dense = (shapes, prefix, input, output) => {
+  shapes[`${prefix}kernel`] = [input, output];
+  shapes[`${prefix}bias`] = [output];
+};
+
+// A bidirectional encoder (magenta.js: one layer per direction; hierarchical: two levels of one)
+// and mu / sigma.
+function encoder(shapes, inputDepth, z, units, hierarchical) {
+  const levels = hierarchical ? [inputDepth, 2 * units] : [inputDepth];
+  levels.forEach((input, level) => {
+    for (const d of ['fw', 'bw']) {
+      const cell = hierarchical
+        ? `encoder/hierarchical_level_${level}/cell_0/bidirectional_rnn/${d}/multi_rnn_cell/cell_0/lstm_cell/`
+        : `encoder/cell_0/bidirectional_rnn/${d}/multi_rnn_cell/cell_0/lstm_cell/`;
+      lstm(shapes, cell, input, units);
+    }
+  });
+  dense(shapes, 'encoder/mu/', 2 * units, z);
+  dense(shapes, 'encoder/sigma/', 2 * units, z);
+}
+
+// A core decoder: z_to_initial_state, an LSTM stack, output_projection.
+function coreDecoder(shapes, prefix, depth, cond, units) {
+  dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
+  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond, u));
+  dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
+}
+
+function conductor(shapes, z, units) {
+  dense(shapes, 'decoder/hierarchical_level_0/initial_state/', z, 2 * units.reduce((a, b) => a + b, 0));
+  units.forEach((u, l) => lstm(shapes, `decoder/hierarchical_level_0/cell_${l}/lstm_cell/`, l ? units[l - 1] : 1, u));
+}
+
+const MEL = { minPitch: 21, maxPitch: 108 }; // depth 90, as Magenta's melody models
+
+/**
+ * The families: name -> {config, shapes()}; sizes are small, the structure Magenta's. The layers of
+ * one LSTM stack have equal units, as in Magenta's models (magenta.js splits the initial state into
+ * equal parts).
+ */
+export const FAMILIES = {
+  flat_mel: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } } },
+    shapes() {
+      const s = {};
+      encoder(s, 90, 8, 12, false);
+      coreDecoder(s, 'decoder/', 90, 8, [16, 16]);
+      return s;
+    },
+  },
+  hier_mel: {
+    config: {
+      type: 'MusicVAE',
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 64, numSegments: 4, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90, 8, 10, true);
+      conductor(s, 8, [12, 12]);
+      coreDecoder(s, 'core_decoder/decoder/', 90, 12, [14]);
+      return s;
+    },
+  },
+  drums: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'DrumsConverter', args: { numSteps: 32 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 10, 8, 12, false);
+      coreDecoder(s, 'decoder/', 512, 8, [16]);
+      return s;
+    },
+  },
+  hier_drums: { // as drums_4bar_med_q2: a conductor over the bars
+    config: { type: 'MusicVAE', dataConverter: { type: 'DrumsConverter', args: { numSteps: 64, numSegments: 4 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 10, 8, 10, true);
+      conductor(s, 8, [12]);
+      coreDecoder(s, 'core_decoder/decoder/', 512, 12, [14, 14]);
+      return s;
+    },
+  },
+  trio: {
+    config: {
+      type: 'MusicVAE',
+      dataConverter: {
+        type: 'TrioConverter',
+        args: { numSteps: 64, numSegments: 4, melArgs: MEL, bassArgs: MEL, drumsArgs: {} },
+      },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 90 + 512, 8, 10, true);
+      conductor(s, 8, [12]);
+      [90, 90, 512].forEach((depth, i) => coreDecoder(s, `core_decoder/core_decoder_${i}/decoder/`, depth, 12, [10]));
+      return s;
+    },
+  },
+};
+
+/**
+ * Writes FAMILIES[family] as a tfjs checkpoint in a new folder (named family_quantization) and returns
+ * its path. quantization: 'float32' | 'uint8' | 'uint16' (every weight, as tfjs's converter writes
+ * with --quantization_bytes 1 / 2: {dtype, scale, min} per weight); weights are uniform in
+ * [-range, range), `seed` picks them. Shards are cut every 4096 bytes, mid-weight, as tfjs does.
+ */
+export function writeCheckpoint(family, { quantization = 'float32', seed = 1, range = 0.5, root } = {}) {
+  const { config, shapes } = FAMILIES[family];
+  const dir = path.join(root || tmpdir('mvae-ckpt-'), `${family}_${quantization}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const r = rng(seed);
+  const weights = [];
+  const chunks = [];
+  for (const [name, shape] of Object.entries(shapes())) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (quantization === 'float32') {
+      chunks.push(Buffer.from(Float32Array.from({ length: n }, () => (2 * r() - 1) * range).buffer));
+      weights.push({ name, shape, dtype: 'float32' });
+    } else {
+      const levels = quantization === 'uint8' ? 255 : 65535;
+      const q = (quantization === 'uint8' ? Uint8Array : Uint16Array).from({ length: n }, () => Math.floor(r() * (levels + 1)));
+      chunks.push(Buffer.from(q.buffer));
+      weights.push({ name, shape, dtype: 'float32', quantization: { dtype: quantization, min: -range, scale: (2 * range) / levels } });
+    }
+  }
+  const all = Buffer.concat(chunks);
+  const paths = [];
+  for (let p = 0, k = 1; p < all.length; p += 4096, k++) {
+    const file = `group1-shard${k}of${Math.ceil(all.length / 4096)}`;
+    fs.writeFileSync(path.join(dir, file), all.subarray(p, p + 4096));
+    paths.push(file);
+  }
+  fs.writeFileSync(path.join(dir, 'weights_manifest.json'), JSON.stringify([{ paths, weights }]));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  return dir;
+}
+
+/** Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base}. */
+export async function serveDirectory(root) {
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+    const file = path.resolve(root, rel);
+    if (!file.startsWith(path.resolve(root) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** Runs fn with console.log / warn / info silenced (magenta.js and TF.js greet on the console). */
+export async function quietly(fn) {
+  const { log, warn, info } = console;
+  console.log = console.warn = console.info = () => {};
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, { log, warn, info });
+  }
+}

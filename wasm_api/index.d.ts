@@ -1,0 +1,174 @@
+// Types of musicvae-wasm (wasm_api/index.mjs). tests/js/types.test.mjs checks that every value
+// declared here is exported and every export is declared.
+
+/** A note of a NoteSequence, as magenta.js's INoteSequence.INote (int64 fields may be strings). */
+export interface Note {
+  pitch?: number;
+  velocity?: number;
+  instrument?: number;
+  program?: number;
+  isDrum?: boolean;
+  startTime?: number;
+  endTime?: number;
+  quantizedStartStep?: number | string;
+  quantizedEndStep?: number | string;
+}
+
+/** A NoteSequence as a plain object of magenta.js's shape (or protobuf's JSON of one). */
+export interface NoteSequence {
+  notes: Note[];
+  quantizationInfo?: { stepsPerQuarter?: number; stepsPerSecond?: number };
+  totalQuantizedSteps?: number | string;
+  totalTime?: number;
+  tempos?: { time?: number; qpm: number }[];
+  timeSignatures?: { time?: number; numerator: number; denominator: number }[];
+  ticksPerQuarter?: number;
+  [field: string]: unknown;
+}
+
+/** Anything with a 2-D tensor's surface: a LatentTensor, a tf.Tensor2D. */
+export interface TensorLike {
+  shape: number[];
+  dataSync?(): ArrayLike<number>;
+  arraySync?(): unknown;
+}
+
+/** Latent vectors as every call takes them. */
+export type Latents = LatentTensor | TensorLike | ArrayLike<number>[] | number[][] | Float32Array;
+
+/** A batch of latent vectors with tf.Tensor2D's surface, and an array of Float32Array rows. */
+export class LatentTensor extends Array<Float32Array> {
+  static fromRows(rows: Float32Array[], cols?: number): LatentTensor;
+  readonly shape: [number, number];
+  readonly dtype: 'float32';
+  readonly rank: 2;
+  readonly size: number;
+  readonly isDisposed: boolean;
+  dataSync(): Float32Array;
+  data(): Promise<Float32Array>;
+  arraySync(): number[][];
+  array(): Promise<number[][]>;
+  dispose(): void;
+  clone(): LatentTensor;
+  print(): void;
+}
+
+export interface ModelInfo {
+  zSize: number;
+  numSteps: number;
+  numSegments: number;
+  stepsPerQuarter: number;
+  stepsPerBar: number;
+  hierarchical: boolean;
+  hasEncoder: boolean;
+  hasSigma: boolean;
+  inputDepth: number;
+  numTracks: number;
+  outputDepths: number[];
+  converter: string;
+  minPitch: number;
+  maxPitch: number;
+  drumsRollInput: boolean;
+  quantized: boolean;
+  weightBytes: number;
+  name: string;
+  kernels: string;
+  activations: string;
+  maxNotes: number;
+  drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
+}
+
+export interface EngineOptions {
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  wasmUrl?: string | URL;
+}
+
+export interface ModelOptions extends EngineOptions {
+  /** Download progress of a checkpoint's weights, in bytes. */
+  onProgress?: (loaded: number, total: number) => void;
+  /** Keep a checkpoint's files in the Cache API (default true where there is one), or a cache name. */
+  cache?: boolean | string;
+  /** 'q8': convert a checkpoint with int8 kernels. */
+  quantize?: 'q8';
+}
+
+export interface ControlArgs {
+  seed?: number | bigint | string;
+  onProgress?: (done: number, total: number) => void;
+  method?: 'linear' | 'slerp';
+  refine?: boolean | { steps?: number; learningRate?: number; timeBudgetMs?: number; priorWeight?: number };
+  chordProgression?: string[];
+  key?: number;
+  extraControls?: Record<string, unknown>;
+}
+
+export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | null | undefined;
+
+export class MusicVAE {
+  constructor(checkpointURL?: ModelSource, options?: ModelOptions | object);
+  readonly source: ModelSource;
+  zDims: number | undefined;
+  info: ModelInfo | undefined;
+  initialized: boolean;
+  disposed: boolean;
+  initialize(): Promise<void>;
+  isInitialized(): boolean;
+  dispose(): void;
+  encode(inputSequences: NoteSequence[], controlArgs?: ControlArgs): Promise<LatentTensor>;
+  encodeWithSigma(inputSequences: NoteSequence[], controlArgs?: ControlArgs): Promise<{ mu: LatentTensor; sigma: LatentTensor }>;
+  decode(z: Latents, temperature?: number, controlArgs?: ControlArgs, stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
+  decodeTokens(z: Latents, options?: ControlArgs & { temperature?: number; teacher?: ArrayLike<number>[]; logits?: boolean }):
+    Promise<{ tokens: Int32Array[]; logits?: Float32Array[] }>;
+  tokensToSequences(tokens: ArrayLike<number>[], stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
+  sample(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string,
+    stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
+  sampleTokens(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string):
+    Promise<{ z: LatentTensor; tokens: Int32Array[] }>;
+  sampleLatents(numSamples: number, seed?: number | bigint | string): Promise<LatentTensor>;
+  similar(inputSequence: NoteSequence | Latents, numSamples: number, similarity: number, temperature?: number,
+    controlArgs?: ControlArgs): Promise<NoteSequence[]>;
+  similarTokens(inputSequence: NoteSequence | Latents, numSamples: number, similarity: number, temperature?: number,
+    controlArgs?: ControlArgs): Promise<{ z: LatentTensor; tokens: Int32Array[] }>;
+  interpolate(inputSequences: (NoteSequence | ArrayLike<number>)[] | TensorLike, numInterps: number | number[],
+    temperature?: number, controlArgs?: ControlArgs): Promise<NoteSequence[]>;
+  interpolateLatents(inputs: (NoteSequence | ArrayLike<number>)[] | TensorLike, numInterps: number | number[],
+    controlArgs?: ControlArgs): Promise<LatentTensor>;
+  latentAt(inputs: (NoteSequence | ArrayLike<number>)[] | TensorLike, u: number, v?: number, controlArgs?: ControlArgs):
+    Promise<Float32Array>;
+}
+
+/** MusicVAE's methods, with the engine in a Worker. */
+export class MusicVAEWorker extends MusicVAE {
+  constructor(checkpointURL?: ModelSource, options?: ModelOptions & { worker?: unknown; workerUrl?: string | URL; midiModule?: string | URL });
+  midi(name: string, ...args: unknown[]): Promise<unknown>;
+  engineInfo(): Promise<{ kernels: string; activations: string }>;
+  heapUsed(): Promise<number>;
+}
+
+export function loadEngine(options?: EngineOptions): Promise<unknown>;
+export function engineInfo(options?: EngineOptions): Promise<{ kernels: string; activations: string }>;
+export function engineHeapUsed(): Promise<number>;
+export const MAX_INPUT_NOTES: number;
+export const MAX_BUFFER_BYTES: number;
+export const MAX_MODEL_BYTES: number;
+export function quantizeNoteSequence(ns: NoteSequence, stepsPerQuarter?: number): NoteSequence;
+export function isQuantizedSequence(ns: NoteSequence): boolean;
+
+export class MusicVAEError extends Error {
+  constructor(message: string, code?: string);
+  code: string;
+}
+export class InvalidArgumentError extends MusicVAEError { constructor(message: string); }
+export class BadModelError extends MusicVAEError { constructor(message: string); }
+export class ConvertError extends BadModelError {}
+export class UnsupportedError extends MusicVAEError { constructor(message: string); }
+export class NoEncoderError extends MusicVAEError { constructor(message: string); }
+export class BadInputError extends MusicVAEError { constructor(message: string); }
+export class OutOfMemoryError extends MusicVAEError { constructor(message: string); }
+export class DisposedError extends MusicVAEError { constructor(message?: string); }
+export class EngineError extends MusicVAEError { constructor(message: string); }
+export function errorForCode(code: string, message?: string): MusicVAEError;
+export function serializeError(e: unknown): { name?: string; code?: string; message: string };
+export function deserializeError(data: { code?: string; message: string }): MusicVAEError;
+
+export * as mm from './mm.js';
