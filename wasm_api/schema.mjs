@@ -10,5 +10,6 @@ export const TENSOR_NAMES = Object.freeze({
   "core_decoder_track": "core_decoder/core_decoder_{track}/decoder/",
   "decoder_init": "{core}z_to_initial_state/",
   "decoder_lstm": "{core}multi_rnn_cell/cell_{layer}/lstm_cell/",
-  "decoder_output": "{core}output_projection/"
+  "decoder_output": "{core}output_projection/",
+  "decoder_nade": "{core}nade/"
 });
