@@ -99,6 +99,16 @@ uint32_t mvae_rng_u32(mvae_rng *rng);
 double mvae_rng_uniform(mvae_rng *rng); /* [0, 1), 53 random bits */
 double mvae_rng_normal(mvae_rng *rng);  /* N(0, 1) */
 
+/* Per-row streams. A call that draws randoms for a batch (mvae_decode at a temperature,
+ * mvae_sample, mvae_similar, mvae_latent_sample, the grid and interpolation decodes) gives row b
+ * its own generator: the caller's rng skipped b rows (rows are 2^32 draws apart in one PCG32
+ * sequence). So a row's result depends only on the rng it started from and its row index, never on
+ * the other rows or the batch size, and the call then skips the caller's rng by `batch` rows, so
+ * that consecutive calls with one rng draw exactly what one batched call would: four decodes of one
+ * sequence each equal the rows of one decode of four. A single decode of row k alone: seed, then
+ * mvae_rng_skip_rows(rng, k). */
+void mvae_rng_skip_rows(mvae_rng *rng, uint32_t rows);
+
 /* ---- Inference ------------------------------------------------------------------------------ */
 
 /* inputs: float[batch][num_steps][input_depth]. mu (and sigma, if not NULL): float[batch][z_size].
@@ -106,8 +116,9 @@ double mvae_rng_normal(mvae_rng *rng);  /* N(0, 1) */
 mvae_status mvae_encode(mvae_model *model, const float *inputs, int batch, float *mu, float *sigma);
 
 typedef struct mvae_decode_opts {
-  float temperature;      /* <= 0: argmax (magenta.js without temperature); > 0: sample */
-  mvae_rng *rng;          /* required when temperature > 0 */
+  float temperature; /* <= 0: argmax (magenta.js without temperature); > 0: sample */
+  mvae_rng *rng;     /* required when temperature > 0; row b samples from rng skipped b rows, and
+                        rng (if not NULL) is skipped batch rows when the call succeeds */
   const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
                              previous outputs (teacher forcing) instead of the chosen ones */
   float *logits;          /* optional out float[batch][num_steps][sum of output_depths] */
@@ -117,11 +128,13 @@ typedef struct mvae_decode_opts {
 mvae_status mvae_decode(mvae_model *model, const float *z, int batch, const mvae_decode_opts *opts,
                         int32_t *tokens);
 
-/* z ~ N(0, I) from rng, then decode at `temperature` with the same rng. z_out may be NULL. */
+/* z ~ N(0, I), then decode at `temperature`: row b draws its z and then its samples from its own
+ * generator (rng skipped b rows); rng is then skipped n rows. z_out may be NULL. */
 mvae_status mvae_sample(mvae_model *model, int n, float temperature, mvae_rng *rng, float *z_out,
                         int32_t *tokens);
 
-/* z' = similarity * z + (1 - similarity) * N(0, I) for n draws around one z, then decode. */
+/* z' = similarity * z + (1 - similarity) * N(0, I) for n draws around one z, then decode (row b
+ * from its own generator, as mvae_sample). */
 mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similarity,
                          float temperature, mvae_rng *rng, float *z_out, int32_t *tokens);
 
@@ -147,6 +160,21 @@ mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, 
                              float *out);
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out);
+
+/* n latent vectors z ~ N(0, I) (out float[n][z_size]), row b from its own generator: the z that
+ * mvae_sample with this rng decodes. rng is then skipped n rows. */
+mvae_status mvae_latent_sample(mvae_rng *rng, int z_size, int n, float *out, char *err,
+                               size_t err_size);
+
+/* One batched call for what the explorer shows: the latent grid (mvae_latent_grid: cols x rows,
+ * row-major) or the n-point interpolation from a to b (mvae_latent_interpolate), decoded as one
+ * batch with opts as mvae_decode (cell i is row i). z_out (float[count][z_size]) may be NULL. */
+mvae_status mvae_decode_grid(mvae_model *model, const float *corners, int cols, int rows,
+                             mvae_interp method, const mvae_decode_opts *opts, float *z_out,
+                             int32_t *tokens);
+mvae_status mvae_decode_interpolation(mvae_model *model, const float *a, const float *b, int n,
+                                      mvae_interp method, const mvae_decode_opts *opts,
+                                      float *z_out, int32_t *tokens);
 
 /* ---- Note sequences ------------------------------------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
 #include "api/errors.h"
+#include "api/rng.h"
 #include "format/model.h"
 #include "format/size_math.h"
 #include "nn/forward.h"
@@ -171,17 +172,23 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
   return status;
 }
 
-mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                        int32_t *tokens) {
-  if (!m)
-    return MVAE_ERR_INVALID_ARGUMENT;
+/* The generators of rows 0..n-1 (rng skipped b rows), or NULL without an rng; freed by the caller.
+ */
+static mvae_status row_generators(mvae_model *m, const mvae_rng *rng, int n, mvae_rng **rows) {
+  *rows = NULL;
+  if (!rng)
+    return MVAE_OK;
+  if (!(*rows = malloc(sizeof **rows * (size_t)n)))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory for %d random streams", n);
+  mvae_rng_rows(rng, n, *rows);
+  return MVAE_OK;
+}
+
+/* mvae_decode's checks and chunks, with row b sampling from rows[b] (NULL: argmax only). */
+static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
+                               const mvae_decode_opts *opts, mvae_rng *rows, int32_t *tokens) {
   mvae_status status = begin_call(m, z && tokens, "decode: z and tokens", batch);
-  if (status != MVAE_OK)
-    return status;
-  mvae_decode_opts greedy = {0};
-  if (!opts)
-    opts = &greedy;
-  if ((status = check_sampling(m, opts->temperature, opts->rng)) != MVAE_OK)
+  if (status != MVAE_OK || (status = check_sampling(m, opts->temperature, opts->rng)) != MVAE_OK)
     return status;
   const mvae_info *info = &m->info;
   size_t seq_tokens = (size_t)info->num_tracks * info->num_steps, logit_width = 0;
@@ -213,19 +220,39 @@ mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_dec
       chunk.teacher = opts->teacher + (size_t)b * seq_tokens;
     if (opts->logits)
       chunk.logits = opts->logits + (size_t)b * info->num_steps * logit_width;
-    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk,
+    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk, rows ? rows + b : NULL,
                              tokens + (size_t)b * seq_tokens);
   }
   return status;
 }
 
-/* Decodes z_buffer, which is either the caller's z_out or a temporary. */
-static mvae_status decode_drawn(mvae_model *m, float *z, float *z_owned, int n, float temperature,
-                                mvae_rng *rng, int32_t *tokens) {
-  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
-  mvae_status status = mvae_decode(m, z, n, &opts, tokens);
+/* Decodes z with rows (or argmax), frees rows and the owned z, and on success moves the caller's
+ * rng past the n rows used. */
+static mvae_status decode_and_skip(mvae_model *m, const float *z, int n,
+                                   const mvae_decode_opts *opts, mvae_rng *rows, float *z_owned,
+                                   int32_t *tokens) {
+  mvae_status status = decode_rows(m, z, n, opts, rows, tokens);
+  if (status == MVAE_OK)
+    mvae_rng_skip_rows(opts->rng, (uint32_t)n);
+  free(rows);
   free(z_owned);
   return status;
+}
+
+mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
+                        int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_decode_opts greedy = {0};
+  if (!opts)
+    opts = &greedy;
+  mvae_rng *rows = NULL;
+  mvae_status status = begin_call(m, z && tokens, "decode: z and tokens", batch);
+  if (status == MVAE_OK && opts->temperature > 0.0f)
+    status = row_generators(m, opts->rng, batch, &rows);
+  if (status != MVAE_OK)
+    return status;
+  return decode_and_skip(m, z, batch, opts, rows, NULL, tokens);
 }
 
 /* The n latent vectors to decode: the caller's z_out, or a temporary (*owned, freed by
@@ -252,11 +279,20 @@ mvae_status mvae_sample(mvae_model *m, int n, float temperature, mvae_rng *rng, 
   if (status != MVAE_OK || (status = check_sampling(m, temperature, rng)) != MVAE_OK)
     return status;
   float *owned, *z;
+  mvae_rng *rows;
   if ((status = latent_buffer(m, "sample: z", n, z_out, &z, &owned)) != MVAE_OK)
     return status;
-  for (size_t i = 0; i < (size_t)n * m->info.z_size; i++)
-    z[i] = (float)mvae_rng_normal(rng);
-  return decode_drawn(m, z, owned, n, temperature, rng, tokens);
+  if ((status = row_generators(m, rng, n, &rows)) != MVAE_OK) {
+    free(owned);
+    return status;
+  }
+  /* Each row draws its z, then (in the decode) its samples, from its own generator. */
+  int zs = m->info.z_size;
+  for (int b = 0; b < n; b++)
+    for (int d = 0; d < zs; d++)
+      z[(size_t)b * zs + d] = (float)mvae_rng_normal(&rows[b]);
+  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
+  return decode_and_skip(m, z, n, &opts, rows, owned, tokens);
 }
 
 mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity, float temperature,
@@ -273,11 +309,64 @@ mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity
   if ((status = check_finite(m, z0, (size_t)zs, "z")) != MVAE_OK)
     return status;
   float *owned, *z;
+  mvae_rng *rows;
   if ((status = latent_buffer(m, "similar: z", n, z_out, &z, &owned)) != MVAE_OK)
     return status;
-  for (int i = 0; i < n; i++)
+  if ((status = row_generators(m, rng, n, &rows)) != MVAE_OK) {
+    free(owned);
+    return status;
+  }
+  for (int b = 0; b < n; b++)
     for (int d = 0; d < zs; d++)
-      z[(size_t)i * zs + d] =
-          similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(rng);
-  return decode_drawn(m, z, owned, n, temperature, rng, tokens);
+      z[(size_t)b * zs + d] =
+          similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(&rows[b]);
+  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
+  return decode_and_skip(m, z, n, &opts, rows, owned, tokens);
+}
+
+/* Decodes the latent vectors a model-free call made in z (its status `made`, its message in
+ * made_err): the batched grid and interpolation decodes. */
+static mvae_status decode_made(mvae_model *m, mvae_status made, const char *made_err, float *z,
+                               float *owned, int count, const mvae_decode_opts *opts,
+                               int32_t *tokens) {
+  mvae_status status =
+      made == MVAE_OK ? mvae_decode(m, z, count, opts, tokens) : mvae_fail(m, made, "%s", made_err);
+  free(owned);
+  return status;
+}
+
+mvae_status mvae_decode_grid(mvae_model *m, const float *corners, int cols, int rows,
+                             mvae_interp method, const mvae_decode_opts *opts, float *z_out,
+                             int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  if (cols < 1 || rows < 1 || (int64_t)cols * rows > MVAE_MAX_BATCH)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "decode grid: %d x %d is not 1..%d cells", cols,
+                     rows, MVAE_MAX_BATCH);
+  int count = cols * rows;
+  mvae_status status = begin_call(m, corners && tokens, "decode grid: corners and tokens", count);
+  float *owned, *z;
+  if (status != MVAE_OK ||
+      (status = latent_buffer(m, "decode grid: z", count, z_out, &z, &owned)) != MVAE_OK)
+    return status;
+  char err[256];
+  mvae_status made =
+      mvae_latent_grid(corners, m->info.z_size, cols, rows, method, z, err, sizeof err);
+  return decode_made(m, made, err, z, owned, count, opts, tokens);
+}
+
+mvae_status mvae_decode_interpolation(mvae_model *m, const float *a, const float *b, int n,
+                                      mvae_interp method, const mvae_decode_opts *opts,
+                                      float *z_out, int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_status status = begin_call(m, a && b && tokens, "decode interpolation: a, b and tokens", n);
+  float *owned, *z;
+  if (status != MVAE_OK ||
+      (status = latent_buffer(m, "decode interpolation: z", n, z_out, &z, &owned)) != MVAE_OK)
+    return status;
+  char err[256];
+  mvae_status made = mvae_latent_interpolate(a, b, m->info.z_size, n, method, z, err, sizeof err);
+  return decode_made(m, made, err, z, owned, n, opts, tokens);
 }

@@ -81,6 +81,7 @@ typedef struct track_output {
   int num_tracks, num_steps, logit_width, logit_offset;
   const mvae_decode_opts *opts;
   int32_t *tokens; /* [batch][num_tracks][num_steps] */
+  mvae_rng *rows;  /* [batch]: each row's generator, when sampling */
 } track_output;
 
 /* Starts a core decoder from the conditioning vectors cond[b] (initial state and the fixed part of
@@ -117,7 +118,7 @@ static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_st
     for (int b = 0; b < batch; b++) {
       const float *logits = s->logits + (size_t)b * depth;
       int chosen = opts->temperature > 0.0f
-                       ? sample_categorical(logits, depth, opts->temperature, opts->rng)
+                       ? sample_categorical(logits, depth, opts->temperature, &out->rows[b])
                        : argmax(logits, depth);
       size_t token_index = ((size_t)b * out->num_tracks + out->track) * out->num_steps + t;
       out->tokens[token_index] = chosen;
@@ -153,7 +154,7 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
 }
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                            int32_t *tokens) {
+                            mvae_rng *rows, int32_t *tokens) {
   const mvae_info *info = &m->info;
   int z_size = info->z_size, num_tracks = m->n_tracks;
   track_output out[MVAE_MAX_TRACKS];
@@ -161,7 +162,8 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   for (int t = 0; t < num_tracks; t++)
     logit_width += info->output_depths[t];
   for (int t = 0, offset = 0; t < num_tracks; t++) {
-    out[t] = (track_output){t, num_tracks, info->num_steps, logit_width, offset, opts, tokens};
+    out[t] =
+        (track_output){t, num_tracks, info->num_steps, logit_width, offset, opts, tokens, rows};
     offset += info->output_depths[t];
   }
 

@@ -12,8 +12,9 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch);
 /* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size]. */
 mvae_status encoder_forward(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma);
 
-/* z [batch][z_size] -> tokens [batch][num_tracks][num_steps] (+ logits if opts->logits). */
+/* z [batch][z_size] -> tokens [batch][num_tracks][num_steps] (+ logits if opts->logits). When
+ * opts->temperature > 0, row b samples from rows[b] (opts->rng is not used). */
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                            int32_t *tokens);
+                            mvae_rng *rows, int32_t *tokens);
 
 #endif
