@@ -82,6 +82,15 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
                             size_t err_size);
 void mvae_model_free(mvae_model *model);
 mvae_status mvae_model_info(const mvae_model *model, mvae_info *info);
+/* Kernel sets. A model runs on the widest set this library holds and the CPU runs (natively AVX2,
+ * else SSE2, else scalar; "wasm_simd128" in WebAssembly), unless the environment variable
+ * MVAE_KERNELS names another one when it loads (an unknown name fails the load with
+ * MVAE_ERR_UNSUPPORTED). Every set gives bit-identical results; only the speed differs.
+ * mvae_kernel_set_name(i): the i-th set available here, scalar first, NULL past the last. */
+const char *mvae_kernel_set_name(int index);
+/* Switches a loaded model to the set `name` (NULL or "auto": the default); MVAE_ERR_UNSUPPORTED if
+ * this build or CPU has no such set. mvae_info's kernels and activations then name it. */
+mvae_status mvae_model_set_kernels(mvae_model *model, const char *name);
 /* The message for the last failed call on this model ("" if none). Owned by the model. */
 const char *mvae_last_error(const mvae_model *model);
 const char *mvae_status_string(mvae_status status);

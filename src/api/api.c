@@ -58,9 +58,19 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
                              "out of memory loading a %zu-byte model", size);
   }
   memcpy(m->blob, data, size);
-  m->compute.kernels = mvk_active();
-  m->compute.activations = mva_active();
-  mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
+#if defined(__EMSCRIPTEN__)
+  const char *forced = NULL; /* WebAssembly has one set (and no environment to read) */
+#else
+  const char *forced = getenv("MVAE_KERNELS");
+#endif
+  mvae_status status = MVAE_OK;
+  if (!mvk_select(forced, &m->compute.kernels, &m->compute.activations))
+    status = mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                               "MVAE_KERNELS=%s names no kernel set this build and CPU run "
+                               "(see mvae_kernel_set_name)",
+                               forced);
+  if (status == MVAE_OK)
+    status = mvf_parse(m->blob, size, &m->file, err, err_size);
   if (status == MVAE_OK)
     status = mvae_model_build(m, err, err_size);
   if (status == MVAE_OK)
@@ -78,6 +88,24 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
     return status;
   }
   *out = m;
+  return MVAE_OK;
+}
+
+const char *mvae_kernel_set_name(int index) {
+  const mvk_impl *k = mvk_get(index);
+  return k ? k->name : NULL;
+}
+
+mvae_status mvae_model_set_kernels(mvae_model *m, const char *name) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  if (!mvk_select(name, &m->compute.kernels, &m->compute.activations))
+    return mvae_fail(m, MVAE_ERR_UNSUPPORTED,
+                     "no kernel set '%s' in this build on this CPU (see mvae_kernel_set_name)",
+                     name);
+  m->info.kernels = m->compute.kernels->name;
+  m->info.activations = m->compute.activations->name;
   return MVAE_OK;
 }
 

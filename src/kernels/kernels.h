@@ -32,11 +32,17 @@ typedef struct mvk_impl {
   void (*axpy_q8)(float *y, float alpha, const int8_t *q, const float *scales, int block, int n);
 } mvk_impl;
 
-/* The implementation chosen at compile time (the widest SIMD the build targets). */
+/* The default set: the widest this build holds and this CPU runs (scalar if the build says
+ * MVAE_USE_SCALAR). */
 const mvk_impl *mvk_active(void);
-/* Every implementation compiled into this build, scalar first; for tests and benchmarks. */
+/* Every set this build holds and this CPU runs, scalar first, narrowest to widest. */
 int mvk_count(void);
 const mvk_impl *mvk_get(int index);
+
+/* The kernel and activation sets named `name` ("scalar", "sse2", "avx2", "wasm_simd128"; NULL, ""
+ * or "auto": the default). 0 if this build or CPU has no such set. */
+struct mva_impl;
+int mvk_select(const char *name, const mvk_impl **kernels, const struct mva_impl **activations);
 
 /* The scalar twin, always present. */
 extern const mvk_impl mvk_scalar;
