@@ -432,8 +432,10 @@ const gcd = (a, b) => (b ? gcd(b, a % b) : a);
  * A MusicVAE model, as magenta.js's `mm.MusicVAE`: `new MusicVAE(modelUrlOrBytes)`, then
  * `initialize()` (or let the first call do it). The model is an MVAE file (docs/model-format.md):
  * a URL or path (Node) to one, or its bytes; none = the bundled models/mel_2bar_small.q8.mvae.
- * `options`: {wasmBinary, wasmUrl} for the engine (see loadEngine). A magenta.js spec object in
- * this place is ignored: the model file carries its configuration.
+ * `options`: {wasmBinary, wasmUrl} for the engine (see loadEngine); int8Compute: false runs an
+ * int8 model's matrix products in float on its int8 values (the engine's integer compute is the
+ * default, mvae_model_set_int8_compute). A magenta.js spec object in this place is ignored: the
+ * model file carries its configuration.
  */
 export class MusicVAE {
   constructor(modelUrlOrBytes, options = {}) {
@@ -470,6 +472,7 @@ export class MusicVAE {
       const status = alloc(4);
       const ptr = M._mvw_load(data, bytes.length, status);
       if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(M._mvw_load_error())}`);
+      if (this.options.int8Compute === false) M._mvae_model_set_int8_compute(ptr, 0);
       return ptr;
     });
     try {

@@ -4,6 +4,7 @@
 #include "format/model.h"
 #include "format/size_math.h"
 #include "nn/forward.h"
+#include "nn/int8_compute.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -75,6 +76,10 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
     status = mvae_model_build(m, err, err_size);
   if (status == MVAE_OK)
     status = reserve_scratch(m, err, err_size);
+  /* int8 models compute in integers by default (mvae_model_set_int8_compute). */
+  if (status == MVAE_OK && m->info.quantized && int8_compute_set(m, 1) != MVAE_OK)
+    status = mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
+                               "out of memory for the integer weights");
   if (status == MVAE_OK) {
     mvae_info *info = &m->info;
     info->kernels = m->compute.kernels->name;
@@ -109,11 +114,19 @@ mvae_status mvae_model_set_kernels(mvae_model *m, const char *name) {
   return MVAE_OK;
 }
 
+mvae_status mvae_model_set_int8_compute(mvae_model *m, int on) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  return int8_compute_set(m, on != 0);
+}
+
 void mvae_model_free(mvae_model *model) {
   if (!model)
     return;
   mvf_release(&model->file);
   mvae_arena_free(&model->scratch);
+  free(model->integer_weights);
   free(model->widened_f16);
   free(model->blob);
   free(model);

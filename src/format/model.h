@@ -24,6 +24,11 @@ typedef struct mvae_matrix {
   const int8_t *q8;    /* q8 values [rows][cols] */
   const float *scales; /* q8 scales [rows][nblk] */
   int block, nblk;
+  /* Integer compute (src/nn/int8_compute.c), NULL when off: W[r][c] ~ row_scales[r] *
+   * col_scales[c] * pairs[r / 2][c][r % 2], the int8 values stored rows two by two. */
+  const int8_t *pairs;
+  const float *col_scales; /* [cols] */
+  const float *row_scales; /* [rows] */
 } mvae_matrix;
 
 typedef struct mvae_dense {
@@ -85,6 +90,8 @@ struct mvae_model {
   int encode_chunk; /* sequences the encoder runs together (fits the scratch) */
 
   char last_error[512];
+  void
+      *integer_weights; /* owned: every matrix's pairs and col_scales while integer compute is on */
 };
 
 mvae_status mvae_model_build(mvae_model *model, char *err, size_t err_size);

@@ -16,6 +16,15 @@
  *             i.e. acc = acc + ((x * s) * q), nblk = ceil(cols / block).
  *   axpy_f32: y[c] = y[c] + alpha * w[c]                  for c < n
  *   axpy_q8:  y[c] = y[c] + (alpha * s[c/block]) * (float)q[c]   for c < n
+ *
+ * Integer compute (int8 weights x int16 activations, layers.c quantizes the activations):
+ *   gemm_q8i: for each b < batch, c < cols:
+ *               acc = sum over p < npairs of  xq[b*ldxq + 2p] * pairs[(p*cols + c)*2]
+ *                                           + xq[b*ldxq + 2p + 1] * pairs[(p*cols + c)*2 + 1]
+ *                     in int32 (exact, so in any order; the caller keeps |acc| < 2^31)
+ *               y[b*ldy + c] = y[b*ldy + c] + (float)acc * (xscale[b] * cscale[c])
+ *             pairs holds weight rows two by two, interleaved per column (AVX2 vpmaddwd, SSE2
+ *             pmaddwd and WASM i32x4.dot_i16x8_s multiply such int16 pairs and add them exactly).
  */
 #ifndef MVAE_KERNELS_H
 #define MVAE_KERNELS_H
@@ -30,6 +39,8 @@ typedef struct mvk_impl {
                   int block, int rows, int cols, int batch);
   void (*axpy_f32)(float *y, float alpha, const float *w, int n);
   void (*axpy_q8)(float *y, float alpha, const int8_t *q, const float *scales, int block, int n);
+  void (*gemm_q8i)(float *y, int ldy, const int16_t *xq, int ldxq, const float *xscale,
+                   const int8_t *pairs, const float *cscale, int npairs, int cols, int batch);
 } mvk_impl;
 
 /* The default set: the widest this build holds and this CPU runs (scalar if the build says
