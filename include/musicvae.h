@@ -42,6 +42,7 @@ typedef enum mvae_status {
 #define MVAE_MAX_STEPS 4096  /* num_steps of a model */
 #define MVAE_MAX_DEPTH 65536 /* input depth, output depth, units of one layer */
 #define MVAE_MAX_INPUT_NOTES 1048576 /* notes passed to mvae_notes_to_input */
+#define MVAE_MAX_THREADS 64          /* mvae_model_set_threads */
 
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
@@ -98,6 +99,12 @@ mvae_status mvae_model_set_kernels(mvae_model *model, const char *name);
  * values, as before. Bit-identical across scalar, SSE2, AVX2 and WebAssembly either way; a no-op
  * on fp32 models. */
 mvae_status mvae_model_set_int8_compute(mvae_model *model, int on);
+/* Threads (natively; the WebAssembly build runs one and refuses more with MVAE_ERR_UNSUPPORTED):
+ * decode, sample, similar and encode split a call's batch rows across `threads` threads
+ * (1..MVAE_MAX_THREADS, default 1), each with scratch of its own reserved here. Every row is
+ * computed on its own and samples from its own stream, so the results are bit-identical for any
+ * thread count. The model is still used by one caller at a time. */
+mvae_status mvae_model_set_threads(mvae_model *model, int threads);
 /* The message for the last failed call on this model ("" if none). Owned by the model. */
 const char *mvae_last_error(const mvae_model *model);
 const char *mvae_status_string(mvae_status status);

@@ -1,6 +1,7 @@
 /* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
 #include "api/errors.h"
 #include "api/rng.h"
+#include "api/threads.h"
 #include "format/model.h"
 #include "format/size_math.h"
 #include "nn/forward.h"
@@ -59,6 +60,7 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
                              "out of memory loading a %zu-byte model", size);
   }
   memcpy(m->blob, data, size);
+  m->threads = 1;
 #if defined(__EMSCRIPTEN__)
   const char *forced = NULL; /* WebAssembly has one set (and no environment to read) */
 #else
@@ -114,6 +116,14 @@ mvae_status mvae_model_set_kernels(mvae_model *m, const char *name) {
   return MVAE_OK;
 }
 
+mvae_status mvae_model_set_threads(mvae_model *m, int threads) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  /* What the model's own scratch holds: the largest chunk of any pass. */
+  return mvae_threads_set(m, threads, m->scratch.size);
+}
+
 mvae_status mvae_model_set_int8_compute(mvae_model *m, int on) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
@@ -127,6 +137,7 @@ void mvae_model_free(mvae_model *model) {
   mvf_release(&model->file);
   mvae_arena_free(&model->scratch);
   free(model->integer_weights);
+  mvae_threads_free(model);
   free(model->widened_f16);
   free(model->blob);
   free(model);
@@ -183,6 +194,25 @@ static mvae_status check_sampling(mvae_model *m, float temperature, const mvae_r
   return MVAE_OK;
 }
 
+typedef struct encode_job {
+  const float *inputs;
+  float *mu, *sigma;
+  size_t step_values;
+} encode_job;
+
+/* Encodes rows [first, first + count) in chunks of the model's encode_chunk. */
+static mvae_status run_encode(mvae_model *m, int first, int count, void *arg) {
+  const encode_job *j = arg;
+  int chunk = m->encode_chunk, z = m->info.z_size;
+  mvae_status status = MVAE_OK;
+  for (int b = first; b < first + count && status == MVAE_OK; b += chunk) {
+    int n = first + count - b < chunk ? first + count - b : chunk;
+    status = encoder_forward(m, j->inputs + (size_t)b * j->step_values, n, j->mu + (size_t)b * z,
+                             j->sigma ? j->sigma + (size_t)b * z : NULL);
+  }
+  return status;
+}
+
 mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
@@ -204,13 +234,8 @@ mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu
       (status = check_finite(m, inputs, n_inputs, "inputs")) != MVAE_OK)
     return status;
 
-  int chunk = m->encode_chunk, z = m->info.z_size;
-  for (int b = 0; b < batch && status == MVAE_OK; b += chunk) {
-    int n = batch - b < chunk ? batch - b : chunk;
-    status = encoder_forward(m, inputs + (size_t)b * step_values, n, mu + (size_t)b * z,
-                             sigma ? sigma + (size_t)b * z : NULL);
-  }
-  return status;
+  encode_job job = {inputs, mu, sigma, step_values};
+  return mvae_run_rows(m, batch, run_encode, &job);
 }
 
 /* The generators of rows 0..n-1 (rng skipped b rows), or NULL without an rng; freed by the caller.
@@ -223,6 +248,32 @@ static mvae_status row_generators(mvae_model *m, const mvae_rng *rng, int n, mva
     return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory for %d random streams", n);
   mvae_rng_rows(rng, n, *rows);
   return MVAE_OK;
+}
+
+typedef struct decode_job {
+  const float *z;
+  const mvae_decode_opts *opts;
+  mvae_rng *rows;
+  int32_t *tokens;
+  size_t seq_tokens, logit_width;
+} decode_job;
+
+/* Decodes rows [first, first + count) in chunks of DECODE_CHUNK. */
+static mvae_status run_decode(mvae_model *m, int first, int count, void *arg) {
+  const decode_job *j = arg;
+  const mvae_decode_opts *opts = j->opts;
+  mvae_status status = MVAE_OK;
+  for (int b = first; b < first + count && status == MVAE_OK; b += DECODE_CHUNK) {
+    int n = first + count - b < DECODE_CHUNK ? first + count - b : DECODE_CHUNK;
+    mvae_decode_opts chunk = *opts;
+    if (opts->teacher)
+      chunk.teacher = opts->teacher + (size_t)b * j->seq_tokens;
+    if (opts->logits)
+      chunk.logits = opts->logits + (size_t)b * m->info.num_steps * j->logit_width;
+    status = decoder_forward(m, j->z + (size_t)b * m->info.z_size, n, &chunk,
+                             j->rows ? j->rows + b : NULL, j->tokens + (size_t)b * j->seq_tokens);
+  }
+  return status;
 }
 
 /* mvae_decode's checks and chunks, with row b sampling from rows[b] (NULL: argmax only). */
@@ -254,17 +305,8 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
                          info->output_depths[track] - 1);
     }
 
-  for (int b = 0; b < batch && status == MVAE_OK; b += DECODE_CHUNK) {
-    int n = batch - b < DECODE_CHUNK ? batch - b : DECODE_CHUNK;
-    mvae_decode_opts chunk = *opts;
-    if (opts->teacher)
-      chunk.teacher = opts->teacher + (size_t)b * seq_tokens;
-    if (opts->logits)
-      chunk.logits = opts->logits + (size_t)b * info->num_steps * logit_width;
-    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk, rows ? rows + b : NULL,
-                             tokens + (size_t)b * seq_tokens);
-  }
-  return status;
+  decode_job job = {z, opts, rows, tokens, seq_tokens, logit_width};
+  return mvae_run_rows(m, batch, run_decode, &job);
 }
 
 /* Decodes z with rows (or argmax), frees rows and the owned z, and on success moves the caller's

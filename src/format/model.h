@@ -90,8 +90,10 @@ struct mvae_model {
   int encode_chunk; /* sequences the encoder runs together (fits the scratch) */
 
   char last_error[512];
-  void
-      *integer_weights; /* owned: every matrix's pairs and col_scales while integer compute is on */
+  /* owned: every matrix's pairs and scales while integer compute is on */
+  void *integer_weights;
+  int threads;                /* a call's rows split across this many threads (api/threads.c) */
+  mvae_arena *worker_scratch; /* owned: [threads - 1], the extra threads' scratch */
 };
 
 mvae_status mvae_model_build(mvae_model *model, char *err, size_t err_size);
