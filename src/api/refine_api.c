@@ -91,8 +91,8 @@ static mvae_status targets_from_inputs(mvae_model *m, const float *inputs, int b
   return MVAE_OK;
 }
 
-mvae_status mvae_decoder_loss(mvae_model *m, const float *z, const int32_t *targets, int batch,
-                              float *loss, float *grad) {
+static mvae_status decoder_loss(mvae_model *m, const float *z, const int32_t *targets, int batch,
+                                float *loss, float *grad) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin(m, z && targets && loss, "decoder_loss: z, targets and loss", batch);
@@ -179,8 +179,8 @@ static double objective(float loss, const float *z, int z_size, float prior_weig
   return (double)loss + 0.5 * prior_weight * sq;
 }
 
-mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
-                                const mvae_refine_opts *opts, float *z_out) {
+static mvae_status encode_refined(mvae_model *m, const float *inputs, int batch,
+                                  const mvae_refine_opts *opts, float *z_out) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin(m, z_out != NULL, "encode_refined: z_out", batch);
@@ -274,4 +274,29 @@ mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
   refiner_free(r);
   free(owned);
   return MVAE_OK;
+}
+
+/* Refinement runs an int8 model's products in float on its int8 values, as the backward pass
+ * differentiates them: the gradient is then that of the loss computed (integer compute would
+ * round the forward pass differently from what the backward pass assumes). */
+mvae_status mvae_decoder_loss(mvae_model *m, const float *z, const int32_t *targets, int batch,
+                              float *loss, float *grad) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  int saved = m->compute.float_int8;
+  m->compute.float_int8 = 1;
+  mvae_status status = decoder_loss(m, z, targets, batch, loss, grad);
+  m->compute.float_int8 = saved;
+  return status;
+}
+
+mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
+                                const mvae_refine_opts *opts, float *z_out) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  int saved = m->compute.float_int8;
+  m->compute.float_int8 = 1;
+  mvae_status status = encode_refined(m, inputs, batch, opts, z_out);
+  m->compute.float_int8 = saved;
+  return status;
 }

@@ -14,6 +14,7 @@
 typedef struct mvae_compute {
   const mvk_impl *kernels;
   const mva_impl *activations;
+  int float_int8; /* 1: int8 matrices in float even where integer compute is on (refinement) */
 } mvae_compute;
 
 /* A weight matrix [rows][cols] (TF kernel [in][out]), f32 or q8, pointing into the model's memory.

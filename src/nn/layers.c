@@ -38,7 +38,7 @@ static void quantize_rows(const float *x, const float *row_scales, int row0, int
     const float xu = x[k + shift] * u[k];
     float v = round_even(xu * inv);
     v = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
-    xq[k] = (int16_t)v;
+    xq[k] = v == v ? (int16_t)v : 0; /* NaN (activations overflowed to infinity): 0, not UB */
   }
   for (int k = hi; k < n; k++)
     xq[k] = 0;
@@ -68,7 +68,7 @@ void mat_gemm(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows,
     return;
   if (m->f32)
     cx->kernels->gemm_f32(y, ldy, x, ldx, m->f32 + (size_t)row0 * m->cols, nrows, m->cols, batch);
-  else if (m->pairs)
+  else if (m->pairs && !cx->float_int8)
     gemm_integer(cx, m, row0, nrows, x, ldx, y, ldy, batch);
   else
     cx->kernels->gemm_q8(y, ldy, x, ldx, m->q8 + (size_t)row0 * m->cols,
