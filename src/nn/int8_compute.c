@@ -71,7 +71,8 @@ static void requantize(const mvae_matrix *w, float *col_scales, float *row_scale
     for (size_t c = 0; c < cols; c++) {
       float v = nearbyintf((weight(w, r, (int)c) / row_scales[r]) / col_scales[c]);
       v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
-      pairs[((size_t)(r / 2) * cols + c) * 2 + (size_t)(r % 2)] = (int8_t)v;
+      /* NaN only from weights whose products overflow float (a hostile file): 0, not UB */
+      pairs[((size_t)(r / 2) * cols + c) * 2 + (size_t)(r % 2)] = v == v ? (int8_t)v : 0;
     }
 }
 
