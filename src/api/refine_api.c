@@ -179,6 +179,16 @@ static double objective(float loss, const float *z, int z_size, float prior_weig
   return (double)loss + 0.5 * prior_weight * sq;
 }
 
+/* The start is mvae_encode's mu, bit for bit, with the model's own int8 compute setting (the
+ * refinement steps around it run int8 products in float, see mvae_encode_refined). */
+static mvae_status encode_as_mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu) {
+  int refining = m->compute.float_int8;
+  m->compute.float_int8 = 0;
+  mvae_status status = mvae_encode(m, inputs, batch, mu, NULL);
+  m->compute.float_int8 = refining;
+  return status;
+}
+
 static mvae_status encode_refined(mvae_model *m, const float *inputs, int batch,
                                   const mvae_refine_opts *opts, float *z_out) {
   if (!m)
@@ -227,7 +237,7 @@ static mvae_status encode_refined(mvae_model *m, const float *inputs, int batch,
     if (o->z_init)
       memcpy(s.z, o->z_init, sizeof(float) * zn);
     else
-      status = mvae_encode(m, inputs, batch, s.z, NULL);
+      status = encode_as_mvae_encode(m, inputs, batch, s.z);
   }
   if (status != MVAE_OK) {
     refiner_free(r);
