@@ -25,9 +25,16 @@ for fuzzer in build-asan/fuzz_*; do
   name=$(basename "$fuzzer")
   corpus=tests/fuzz/corpus/${name#fuzz_}
   mkdir -p "build-asan/corpus-$name"
+  # The fuzzer's own status decides (a crash must fail the run); its log is kept for reading.
+  status=0
   "$fuzzer" -max_total_time="${MVAE_FUZZ_SECONDS:-30}" -print_final_stats=1 \
-    "build-asan/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) 2>&1 | grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|ERROR|SUMMARY" || true
-  test "${PIPESTATUS[0]}" -eq 0
+    "build-asan/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) >"build-asan/$name.log" 2>&1 || status=$?
+  grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|ERROR|SUMMARY" "build-asan/$name.log" || true
+  if [ "$status" -ne 0 ]; then
+    tail -n 60 "build-asan/$name.log"
+    echo "$name failed (exit status $status); its log: build-asan/$name.log" >&2
+    exit 1
+  fi
 done
 
 echo "== Python tests"

@@ -88,7 +88,8 @@ def expected_shapes(cfg):
         top = bi('encoder', cfg.input_depth, cfg.enc_rnn_size)
     else:
         top = bi('encoder/hierarchical_level_0', cfg.input_depth, cfg.enc_rnn_size)
-        top = bi('encoder/hierarchical_level_1', top, cfg.enc_rnn_size)
+        # Level 1 as level 0 (Magenta's one enc_rnn_size), unless our enc_level1_rnn_size says.
+        top = bi('encoder/hierarchical_level_1', top, cfg.enc_level1_rnn_size or cfg.enc_rnn_size)
     dense('encoder/mu', top, cfg.z_size)
     dense('encoder/sigma', top, cfg.z_size)
     if cfg.decoder == 'flat':
