@@ -8,12 +8,12 @@ import { chromium } from 'playwright-core';
 const cfg = JSON.parse(process.argv[2]);
 
 // Runs in the page (playwright sends its source): no closure over this module.
-async function inPage({ base, model, runs, warmup }) {
+async function inPage({ base, model, options, runs, warmup }) {
   const api = await import(`${base}/wasm_api/index.mjs`);
   const { oursOps, timeOps } = await import(`${base}/bench/ops.mjs`);
   const inputs = await (await fetch(`${base}/build/bench/inputs.json`)).json();
   const t0 = performance.now();
-  const m = new api.MusicVAE(`${base}/build/bench/${model}`);
+  const m = new api.MusicVAE(`${base}/build/bench/${model}`, options);
   await m.initialize();
   const loadMs = performance.now() - t0;
   const { ms, errors } = await timeOps(oursOps(m, inputs), { runs, warmup });
@@ -30,12 +30,14 @@ const browser = await chromium.launch({
 });
 try {
   const result = { version: `Chromium ${browser.version()}` };
-  for (const [key, model] of [['fp32', 'mel_2bar_small.fp32.mvae'], ['q8', 'mel_2bar_small.q8.mvae']]) {
+  const runs = [['fp32', 'mel_2bar_small.fp32.mvae', {}], ['q8', 'mel_2bar_small.q8.mvae', {}],
+    ['q8float', 'mel_2bar_small.q8.mvae', { int8Compute: false }]];
+  for (const [key, model, options] of runs) {
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(0);
     await page.goto(`${cfg.base}/`);
-    result[key] = await page.evaluate(inPage, { base: cfg.base, model, runs: cfg.runs, warmup: cfg.warmup });
+    result[key] = await page.evaluate(inPage, { base: cfg.base, model, options, runs: cfg.runs, warmup: cfg.warmup });
     await context.close();
   }
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -10,7 +10,8 @@ const inputs = JSON.parse(fs.readFileSync(cfg.inputs, 'utf8'));
 
 // Load = fetch the model over HTTP (as magenta.js fetches its checkpoint) + start the engine + parse.
 const t0 = performance.now();
-const m = new MusicVAE(cfg.model);
+// int8Compute false: an int8 model's products in float on its int8 values (before integer compute).
+const m = new MusicVAE(cfg.model, cfg.int8Compute === false ? { int8Compute: false } : {});
 await m.initialize();
 const loadMs = performance.now() - t0;
 

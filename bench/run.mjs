@@ -171,11 +171,13 @@ function agreement(fp32, q8, cases) {
 const f1 = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 function report({ results, sz, agree, machine, chromium }) {
-  const { oursFp32, oursQ8, magCpu, magWasm, browser } = results;
+  const { oursFp32, oursQ8, oursQ8Float, magCpu, magWasm, browser } = results;
   const cols = [
     ['ours fp32, Node', oursFp32], ['ours int8, Node', oursQ8],
     ['ours fp32, Chromium', browser && browser.fp32], ['ours int8, Chromium', browser && browser.q8],
     ['magenta.js tfjs-cpu', magCpu], ['magenta.js tfjs-wasm', magWasm],
+    // int8 without integer compute (its products in float on the int8 values): the engine before it
+    ['ours int8 float compute, Node', oursQ8Float], ['ours int8 float compute, Chromium', browser && browser.q8float],
   ];
   // ms of an op, or the marked equivalent where magenta.js fails on that backend.
   const cell = (r, key) => {
@@ -189,14 +191,16 @@ function report({ results, sz, agree, machine, chromium }) {
   const lines = [];
   lines.push(`| ms (median) | ${cols.map((c) => c[0]).join(' | ')} | ${ratioHeads.join(' | ')} |`);
   lines.push(`| --- | ${cols.map(() => '---:').join(' | ')} | ${ratioHeads.map(() => '---:').join(' | ')} |`);
-  const worst = { cpu: [Infinity, ''], wasm: [Infinity, ''], cpuQ8: [Infinity, ''], wasmQ8: [Infinity, ''] };
+  const worst = { cpu: [Infinity, ''], wasm: [Infinity, ''], cpuQ8: [Infinity, ''], wasmQ8: [Infinity, ''],
+    q8Node: [Infinity, ''], q8Chromium: [Infinity, ''] };
   const track = (k, v, label) => { if (v !== null && v < worst[k][0]) worst[k] = [v, label]; };
   for (const { key, label } of OPS) {
     const cells = cols.map(([, r]) => cell(r, key));
-    const [a, b, , , cpu, wasm] = cells.map((c) => c.ms);
+    const [a, b, c, d, cpu, wasm] = cells.map((x) => x.ms);
     const q = (x, y) => (x === null || y === null ? null : x / y);
     track('cpu', q(cpu, a), label); track('wasm', q(wasm, a), label);
     track('cpuQ8', q(cpu, b), label); track('wasmQ8', q(wasm, b), label);
+    track('q8Node', q(a, b), label); track('q8Chromium', q(c, d), label);
     lines.push(`| ${label} | ${cells.map((c) => c.text).join(' | ')} | ${[ratio(cpu, a), ratio(wasm, a), ratio(cpu, b), ratio(wasm, b)].join(' | ')} |`);
   }
   const load = cols.map(([, r]) => (r ? r.loadMs : null));
@@ -204,9 +208,9 @@ function report({ results, sz, agree, machine, chromium }) {
   const rss = cols.map(([, r]) => (r && r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : 'n/a'));
   lines.push(`| peak RSS of the process | ${rss.join(' | ')} | | | | |`);
   const kb = (x) => `${x.toFixed(1)} KB`;
-  lines.push(`| JS + WASM, gzipped | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.cpuKB)} | ${kb(sz.wasmKB)} | ${f1(sz.cpuKB / sz.oursKB)}x | ${f1(sz.wasmKB / sz.oursKB)}x | | |`);
+  lines.push(`| JS + WASM, gzipped | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${kb(sz.cpuKB)} | ${kb(sz.wasmKB)} | ${kb(sz.oursKB)} | ${kb(sz.oursKB)} | ${f1(sz.cpuKB / sz.oursKB)}x | ${f1(sz.wasmKB / sz.oursKB)}x | | |`);
   const mb = (x) => `${(x / 1e6).toFixed(2)} MB`;
-  lines.push(`| model file | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.checkpointBytes)} | ${mb(sz.checkpointBytes)} | | | | |`);
+  lines.push(`| model file | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.checkpointBytes)} | ${mb(sz.checkpointBytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.q8Bytes)} | | | | |`);
 
   const notes = [];
   for (const r of [magCpu, magWasm]) {
@@ -222,6 +226,8 @@ function report({ results, sz, agree, machine, chromium }) {
     `- ${speed('wasm', TARGETS.wasm, 'vs tfjs-wasm, ours fp32')}`,
     `- ${speed('cpuQ8', TARGETS.cpu, 'vs tfjs-cpu, ours int8')}`,
     `- ${speed('wasmQ8', TARGETS.wasm, 'vs tfjs-wasm, ours int8')}`,
+    `- ${pass(worst.q8Node[0] > 1)} — int8 faster than fp32 on every op row, Node: slowest fp32 / int8 ratio ${f1(worst.q8Node[0])}x (${worst.q8Node[1]})`,
+    `- ${pass(worst.q8Chromium[0] > 1)} — int8 faster than fp32 on every op row, Chromium: slowest fp32 / int8 ratio ${f1(worst.q8Chromium[0])}x (${worst.q8Chromium[1]})`,
     `- ${pass(sz.oursKB <= TARGETS.glueKB)} — engine + glue <= ${TARGETS.glueKB} KB gzipped: ${kb(sz.oursKB)} (${sz.oursFiles.join(', ')})`,
     `- ${pass(q8Ratio <= TARGETS.q8Ratio)} — int8 model <= 1/4 of fp32: ${sz.q8Bytes} / ${sz.fp32Bytes} bytes = ${q8Ratio.toFixed(4)}`,
     `- ${pass(agree.percent >= TARGETS.agreement)} — int8 vs fp32 greedy tokens >= ${TARGETS.agreement}% (WASM engine, ${agree.cases} shared test vectors): ${agree.percent.toFixed(3)}% of steps, ${agree.exact}/${agree.cases} sequences identical (fp32 reproduces ${agree.fp32Reference}/${agree.cases} reference greedy_events)`,
@@ -250,6 +256,7 @@ async function main() {
     const ours = (m) => ({ model: `${base}/build/bench/${path.basename(MODELS[m])}`, inputs, testvectors: TESTVECTORS, ...RUNS.fast });
     results.oursFp32 = await child('ours.mjs', ours('fp32'), 'ours fp32 (Node)');
     results.oursQ8 = await child('ours.mjs', ours('q8'), 'ours int8 (Node)');
+    results.oursQ8Float = await child('ours.mjs', { ...ours('q8'), int8Compute: false }, 'ours int8, float compute (Node)');
     const mag = (backend, runs) => ({ backend, checkpoint: `${base}/build/bench/tfjs`, inputs, ...runs });
     results.magWasm = await child('magenta.mjs', mag('wasm', RUNS.fast), 'magenta.js tfjs-wasm');
     results.magCpu = await child('magenta.mjs', mag('cpu', RUNS.slow), 'magenta.js tfjs-cpu');

@@ -42,6 +42,7 @@ typedef enum mvae_status {
 #define MVAE_MAX_STEPS 4096  /* num_steps of a model */
 #define MVAE_MAX_DEPTH 65536 /* input depth, output depth, units of one layer */
 #define MVAE_MAX_INPUT_NOTES 1048576 /* notes passed to mvae_notes_to_input */
+#define MVAE_MAX_THREADS 64          /* mvae_model_set_threads */
 
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
@@ -113,6 +114,28 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
                             size_t err_size);
 void mvae_model_free(mvae_model *model);
 mvae_status mvae_model_info(const mvae_model *model, mvae_info *info);
+/* Kernel sets. A model runs on the widest set this library holds and the CPU runs (natively AVX2,
+ * else SSE2, else scalar; "wasm_simd128" in WebAssembly), unless the environment variable
+ * MVAE_KERNELS names another one when it loads (an unknown name fails the load with
+ * MVAE_ERR_UNSUPPORTED). Every set gives bit-identical results; only the speed differs.
+ * mvae_kernel_set_name(i): the i-th set available here, scalar first, NULL past the last. */
+const char *mvae_kernel_set_name(int index);
+/* Switches a loaded model to the set `name` (NULL or "auto": the default); MVAE_ERR_UNSUPPORTED if
+ * this build or CPU has no such set. mvae_info's kernels and activations then name it. */
+mvae_status mvae_model_set_kernels(mvae_model *model, const char *name);
+/* Integer compute for int8 models: on (1, what a model loads with), every int8 weight matrix is
+ * requantized once with one scale per output column (about 1 byte per weight more memory), and the
+ * matrix products run as int8 weights x int16 activations (quantized per chunk of 256 inputs at
+ * run time) with exact int32 sums: 2-3x faster. Off (0), they run in float on the stored int8
+ * values, as before. Bit-identical across scalar, SSE2, AVX2 and WebAssembly either way; a no-op
+ * on fp32 models. */
+mvae_status mvae_model_set_int8_compute(mvae_model *model, int on);
+/* Threads (natively; the WebAssembly build runs one and refuses more with MVAE_ERR_UNSUPPORTED):
+ * decode, sample, similar and encode split a call's batch rows across `threads` threads
+ * (1..MVAE_MAX_THREADS, default 1), each with scratch of its own reserved here. Every row is
+ * computed on its own and samples from its own stream, so the results are bit-identical for any
+ * thread count. The model is still used by one caller at a time. */
+mvae_status mvae_model_set_threads(mvae_model *model, int threads);
 /* The message for the last failed call on this model ("" if none). Owned by the model. */
 const char *mvae_last_error(const mvae_model *model);
 const char *mvae_status_string(mvae_status status);
@@ -129,6 +152,16 @@ void mvae_rng_seed(mvae_rng *rng, uint64_t seed);
 uint32_t mvae_rng_u32(mvae_rng *rng);
 double mvae_rng_uniform(mvae_rng *rng); /* [0, 1), 53 random bits */
 double mvae_rng_normal(mvae_rng *rng);  /* N(0, 1) */
+
+/* Per-row streams. A call that draws randoms for a batch (mvae_decode at a temperature,
+ * mvae_sample, mvae_similar, mvae_latent_sample, the grid and interpolation decodes) gives row b
+ * its own generator: the caller's rng skipped b rows (rows are 2^32 draws apart in one PCG32
+ * sequence). So a row's result depends only on the rng it started from and its row index, never on
+ * the other rows or the batch size, and the call then skips the caller's rng by `batch` rows, so
+ * that consecutive calls with one rng draw exactly what one batched call would: four decodes of one
+ * sequence each equal the rows of one decode of four. A single decode of row k alone: seed, then
+ * mvae_rng_skip_rows(rng, k). */
+void mvae_rng_skip_rows(mvae_rng *rng, uint32_t rows);
 
 /* ---- Inference ------------------------------------------------------------------------------ */
 
@@ -150,8 +183,9 @@ mvae_status mvae_encode_with(mvae_model *model, const float *inputs, int batch,
                              const mvae_controls *controls, float *mu, float *sigma);
 
 typedef struct mvae_decode_opts {
-  float temperature;      /* <= 0: argmax (magenta.js without temperature); > 0: sample */
-  mvae_rng *rng;          /* required when temperature > 0 */
+  float temperature; /* <= 0: argmax (magenta.js without temperature); > 0: sample */
+  mvae_rng *rng;     /* required when temperature > 0; row b samples from rng skipped b rows, and
+                        rng (if not NULL) is skipped batch rows when the call succeeds */
   const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
                              previous outputs (teacher forcing) instead of the chosen ones */
   float *logits;          /* optional out float[batch][num_steps][sum of output_depths]; for a NADE
@@ -175,11 +209,13 @@ mvae_status mvae_decode_with(mvae_model *model, const float *z, int batch,
                              const mvae_decode_opts *opts, const mvae_decode_extra *extra,
                              int32_t *tokens);
 
-/* z ~ N(0, I) from rng, then decode at `temperature` with the same rng. z_out may be NULL. */
+/* z ~ N(0, I), then decode at `temperature`: row b draws its z and then its samples from its own
+ * generator (rng skipped b rows); rng is then skipped n rows. z_out may be NULL. */
 mvae_status mvae_sample(mvae_model *model, int n, float temperature, mvae_rng *rng, float *z_out,
                         int32_t *tokens);
 
-/* z' = similarity * z + (1 - similarity) * N(0, I) for n draws around one z, then decode. */
+/* z' = similarity * z + (1 - similarity) * N(0, I) for n draws around one z, then decode (row b
+ * from its own generator, as mvae_sample). */
 mvae_status mvae_similar(mvae_model *model, const float *z, int n, float similarity,
                          float temperature, mvae_rng *rng, float *z_out, int32_t *tokens);
 
@@ -212,6 +248,21 @@ mvae_status mvae_interpolate(const float *a, const float *b, int z_size, int n, 
                              float *out);
 mvae_status mvae_interpolate_grid(const float *corners, int z_size, int cols, int rows,
                                   mvae_interp method, float *out);
+
+/* n latent vectors z ~ N(0, I) (out float[n][z_size]), row b from its own generator: the z that
+ * mvae_sample with this rng decodes. rng is then skipped n rows. */
+mvae_status mvae_latent_sample(mvae_rng *rng, int z_size, int n, float *out, char *err,
+                               size_t err_size);
+
+/* One batched call for what the explorer shows: the latent grid (mvae_latent_grid: cols x rows,
+ * row-major) or the n-point interpolation from a to b (mvae_latent_interpolate), decoded as one
+ * batch with opts as mvae_decode (cell i is row i). z_out (float[count][z_size]) may be NULL. */
+mvae_status mvae_decode_grid(mvae_model *model, const float *corners, int cols, int rows,
+                             mvae_interp method, const mvae_decode_opts *opts, float *z_out,
+                             int32_t *tokens);
+mvae_status mvae_decode_interpolation(mvae_model *model, const float *a, const float *b, int n,
+                                      mvae_interp method, const mvae_decode_opts *opts,
+                                      float *z_out, int32_t *tokens);
 
 /* ---- Note sequences ------------------------------------------------------------------------- */
 

@@ -8,6 +8,8 @@
 #   bash models/retrain.sh hierdec_trio_16bar_small  16-bar trio, conductor + 3 core decoders (Freedoom)
 #   bash models/retrain.sh mel_16bar_on_2bar   16-bar melody on mel_2bar_small (Magenta's decoder as
 #                                              the core decoder; training/conductor.py)
+#   bash models/retrain.sh trio_16bar_on_2bar  16-bar trio on mel_2bar_small (melody, bass) and
+#                                              drums_2bar_small (drums) (training/conductor.py)
 # The *_small 16-bar models are scaled down to train on 2 CPU cores; on a GPU pass e.g.
 #   --set dec_rnn_size=[1024,1024] ... or use the full configs (training/configs.py).
 # STEPS=N sets the total steps; EXPORT_ONLY=1 exports the run's latest checkpoint without training;
@@ -20,39 +22,63 @@
 #     hierdec_mel_16bar_small --batch 512
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = mel_16bar_on_2bar ]; then
-  # Its own trainer (training/conductor.py): a latent stage, then end to end; the 2-bar model
-  # (encoder v2 + Magenta's decoder) must exist first.
+if [ "${1:-}" = mel_16bar_on_2bar ] || [ "${1:-}" = trio_16bar_on_2bar ]; then
+  # Their own trainer (training/conductor.py): a latent stage, then end to end; the 2-bar model
+  # (encoder v2 + Magenta's decoder) must exist first. The trio's drums part is drums_2bar_small,
+  # of which only the int8 file exists (its fp32 run is not kept): it is read dequantized.
+  name=$1
   shift
-  run=${RUN:-training/runs/mel_16bar_on_2bar}
+  run=${RUN:-training/runs/$name}
   two_bar=models/mel_2bar_small.mvae
   [ -f "$two_bar" ] || bash scripts/build.sh
-  latent=(--two-bar "$two_bar" --data melody_wide --windows "${WINDOWS:-12000}" --seed 1)
-  if [ -n "${CHECK:-}" ]; then
+  if [ "$name" = mel_16bar_on_2bar ]; then
+    parts=(--two-bar "$two_bar")
+    common=(--config hier-mel_16bar-on-2bar --data melody_wide --seed 1)
+    windows=${WINDOWS:-12000}
     first_loss=8747.50  # step 1 on 64 windows, seed 1 (CHECK=1 reproduces it)
+    latent_minutes=${LATENT_MINUTES:-21} finetune_minutes=${FINETUNE_MINUTES:-25}
+    finetune=(--threads 2)
+    description="16-bar melodies (8 segments of 2 bars) on Magenta's mel_2bar_small: its decoder is the \
+core decoder (recurrent and output weights bit-identical), the 2-bar encoder v2 the level-0 encoder; \
+level-1 encoder, z 512, conductor and the core decoder's conditioning weights trained here \
+(training/conductor.py) on POP909 + Nottingham 16-bar windows."
+    license=Apache-2.0
+  else
+    parts=(--two-bar "$two_bar" --drums models/drums_2bar_small.q8.mvae)
+    common=(--config hier-trio_16bar-on-2bar --data trio --mix 0.5 --seed 1)
+    windows=${WINDOWS:-0}  # 0: all of Freedoom's 1,959 training windows
+    first_loss=23337.40  # step 1 on 64 windows, seed 1 (CHECK=1 reproduces it)
+    latent_minutes=${LATENT_MINUTES:-20} finetune_minutes=${FINETUNE_MINUTES:-30}
+    finetune=(--threads 1 --batch 16)
+    description="16-bar trios (melody, bass, drums; 8 segments of 2 bars) on 2-bar models: melody and \
+bass core decoders are Magenta's mel_2bar_small decoder (recurrent and output weights bit-identical), \
+drums our drums_2bar_small's; level 0 of the encoder is their encoders (encoder v2 for melody and \
+bass) side by side; level-1 encoder, z 512, conductor and the core decoders' conditioning weights \
+trained here (training/conductor.py) on Freedoom's trios."
+    license="Apache-2.0 (Magenta's mel_2bar_small decoder); drums part trained on the Groove MIDI \
+Dataset (CC BY 4.0); trained on Freedoom music (BSD-3-Clause); see models/README.md"
+  fi
+  if [ -n "${CHECK:-}" ]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    /usr/bin/python3 -m training.conductor train --out "$tmp" --two-bar "$two_bar" --data melody_wide \
-      --windows 64 --seed 1 --steps 1 --log-every 1 >/dev/null
+    /usr/bin/python3 -m training.conductor train --out "$tmp" "${parts[@]}" "${common[@]}" \
+      --windows 64 --steps 1 --log-every 1 >/dev/null
     got=$(sed -n 's/^step 1 loss \([0-9.]*\) .*/\1/p' "$tmp/train.log")
-    echo "mel_16bar_on_2bar: first-step loss $got, recorded $first_loss"
+    echo "$name: first-step loss $got, recorded $first_loss"
     exec /usr/bin/python3 -c 'import sys; a, b = map(float, sys.argv[1:]); sys.exit(abs(a - b) > 1e-5 * abs(b))' \
       "$got" "$first_loss"
   fi
   if [ -z "${EXPORT_ONLY:-}" ]; then
-    /usr/bin/python3 -m training.conductor train --out "$run" "${latent[@]}" --minutes "${LATENT_MINUTES:-21}" "$@"
-    /usr/bin/python3 -m training.conductor finetune --run "$run" --minutes "${FINETUNE_MINUTES:-25}" --threads 2
+    /usr/bin/python3 -m training.conductor train --out "$run" "${parts[@]}" "${common[@]}" \
+      --windows "$windows" --minutes "$latent_minutes" "$@"
+    /usr/bin/python3 -m training.conductor finetune --run "$run" --minutes "$finetune_minutes" "${finetune[@]}"
   fi
-  description="16-bar melodies (8 segments of 2 bars) on Magenta's mel_2bar_small: its decoder is the \
-core decoder (recurrent and output weights bit-identical), the 2-bar encoder v2 the level-0 encoder; \
-level-1 encoder, z 512, conductor and the core decoder's conditioning weights trained here \
-(training/conductor.py) on POP909 + Nottingham 16-bar windows."
   for q in "" q8; do
-    /usr/bin/python3 -m training.conductor export --run "$run" --out "models/mel_16bar_on_2bar${q:+.$q}.mvae" \
-      ${q:+--quantize $q} --name mel_16bar_on_2bar --description "$description" --license Apache-2.0 \
-      ${q:+--config-json models/mel_16bar_on_2bar.config.json}
+    /usr/bin/python3 -m training.conductor export --run "$run" --out "models/$name${q:+.$q}.mvae" \
+      ${q:+--quantize $q} --name "$name" --description "$description" --license "$license" \
+      ${q:+--config-json models/$name.config.json}
   done
-  cp "$run/train.log" models/mel_16bar_on_2bar.train.log
+  cp "$run/train.log" "models/$name.train.log"
   exit 0
 fi
 name=${1:?usage: models/retrain.sh mel_2bar_small|drums_2bar_small|hierdec_mel_16bar_small|flat_mel_16bar_small|hierdec_trio_16bar_small [train options]}

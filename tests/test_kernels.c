@@ -251,6 +251,66 @@ static void test_axpy(rng *g, stats *st, int quantized) {
   free(y_impl);
 }
 
+/* gemm_q8i: every set must give exactly the contract of kernels.h, with the sums done here in
+ * int64 (up to 128 pairs of full-range int16 x int8: |sum| < 2^31). */
+static void test_gemm_q8i(rng *g, stats *st) {
+  const int npairs = rng_int(g, 0, 3) == 0 ? rng_int(g, 0, 4) : rng_int(g, 1, 128);
+  const int cols = rng_int(g, 0, 1) ? rng_int(g, 1, 70) : rng_int(g, 1, 1100);
+  const int batch = rng_int(g, 1, 17);
+  const int ldxq = 2 * npairs + (rng_int(g, 0, 2) == 0 ? rng_int(g, 1, 9) : 0);
+  const int ldy = cols + (rng_int(g, 0, 2) == 0 ? rng_int(g, 1, 9) : 0);
+  const size_t ny = (size_t)ldy * (size_t)batch;
+  int16_t *xq = xmalloc(((size_t)ldxq * (size_t)batch + 1) * sizeof *xq);
+  int8_t *pairs = xmalloc((size_t)npairs * (size_t)cols * 2 + 1);
+  float *xs = xmalloc((size_t)batch * sizeof *xs), *cs = xmalloc((size_t)cols * sizeof *cs);
+  float *y0 = xmalloc(ny * sizeof *y0), *y = xmalloc(ny * sizeof *y);
+  float *expect = xmalloc(ny * sizeof *expect);
+  const int extreme = rng_int(g, 0, 4) == 0; /* every value at the end of its range */
+  for (size_t i = 0; i < (size_t)ldxq * (size_t)batch; i++)
+    xq[i] = (int16_t)(extreme ? 32767 : rng_int(g, -32767, 32767));
+  for (size_t i = 0; i < (size_t)npairs * (size_t)cols * 2; i++)
+    pairs[i] = (int8_t)(extreme ? 127 : rng_int(g, -127, 127));
+  for (int b = 0; b < batch; b++)
+    xs[b] = rng_float(g, 1e-6f, 1e-3f);
+  for (int c = 0; c < cols; c++)
+    cs[c] = rng_float(g, 1e-4f, 1e-2f);
+  for (size_t i = 0; i < ny; i++)
+    y0[i] = rng_float(g, -2.0f, 2.0f);
+  memcpy(expect, y0, ny * sizeof *y0);
+  for (int b = 0; b < batch; b++)
+    for (int c = 0; c < cols; c++) {
+      int64_t acc = 0;
+      for (int p = 0; p < npairs; p++)
+        for (int k = 0; k < 2; k++)
+          acc += (int64_t)xq[(size_t)b * ldxq + 2 * p + k] * pairs[((size_t)p * cols + c) * 2 + k];
+      const float scale = xs[b] * cs[c];
+      const float product = (float)(int32_t)acc * scale;
+      float *e = &expect[(size_t)b * ldy + c];
+      *e = *e + product;
+    }
+  for (int k = 0; k < mvk_count(); k++) {
+    const mvk_impl *impl = mvk_get(k);
+    memcpy(y, y0, ny * sizeof *y);
+    impl->gemm_q8i(y, ldy, xq, ldxq, xs, pairs, cs, npairs, cols, batch);
+    int same = 1;
+    for (int b = 0; b < batch; b++)
+      same &= !memcmp(y + (size_t)b * ldy, expect + (size_t)b * ldy, (size_t)cols * sizeof *y) &&
+              !memcmp(y + (size_t)b * ldy + cols, y0 + (size_t)b * ldy + cols,
+                      (size_t)(ldy - cols) * sizeof *y);
+    if (!same)
+      fail(st, "gemm_q8i", impl->name, 2 * npairs, cols, batch, 0,
+           "differs from the exact integer sums");
+  }
+  st->cases++;
+  free(xq);
+  free(pairs);
+  free(xs);
+  free(cs);
+  free(y0);
+  free(y);
+  free(expect);
+}
+
 /* rows = 0 or batch = 0 must leave y untouched. */
 static void test_empty(stats *st) {
   float y[3] = {1.0f, 2.0f, 3.0f};
@@ -293,6 +353,8 @@ int main(void) {
     test_gemm(&g, &st, 0);
     test_gemm(&g, &st, 1);
   }
+  for (int i = 0; i < 200; i++)
+    test_gemm_q8i(&g, &st);
   for (int i = 0; i < 300; i++) {
     test_axpy(&g, &st, 0);
     test_axpy(&g, &st, 1);

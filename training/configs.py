@@ -144,6 +144,20 @@ MEL_16BAR_ON_2BAR = _add(Config(
     notes='Ours: level-0 encoder and core decoder from mel_2bar_small (2-bar segments); '
           'trained on latent sequences first (training/conductor.py).'))
 
+# Ours: the 16-bar trio the same way (training/conductor.py): 8 segments of 2 bars; the melody
+# and bass core decoders are Magenta's mel_2bar_small decoder, the drums core decoder our
+# drums_2bar_small's; level 0 of the encoder is the three 2-bar encoders side by side (one LSTM of
+# 3 x 512 units with a block-diagonal kernel: the engine's level 0 is one LSTM over the
+# concatenated 692-wide trio input, so per-track encoders are held as its diagonal blocks).
+TRIO_16BAR_ON_2BAR = _add(Config(
+    name='hier-trio_16bar-on-2bar', converter='trio', encoder='hierarchical',
+    decoder='hierarchical', num_segments=8, bars=16, z_size=512, enc_rnn_size=[1536],
+    enc_level1_rnn_size=[256], conductor_rnn_size=[256, 256], dec_rnn_size=[256, 256],
+    free_bits=1024, max_beta=0.2, batch_size=64, train_steps=20000,
+    notes='Ours: melody and bass core decoders from mel_2bar_small, drums from drums_2bar_small; '
+          'level 0 = their encoders (block-diagonal); free bits 1024: z carries 24 segment '
+          'latents (training/conductor.py).'))
+
 # Scaled-down variants (ours). Free bits stay at Magenta's values: they bound the information in
 # bits per sequence, which does not depend on the network's width.
 _CPU = 'Scaled down (ours) to train on 2 CPU cores.'

@@ -17,7 +17,7 @@ import numpy as np
 from training import engine as engine_mod
 from training import mvae_format
 from training.data import load_windows
-from training.evaluate import encoder_inputs
+from training.evaluate import encoder_inputs, split_argmax
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = sorted(glob.glob(os.path.join(ROOT, 'models', '*.mvae')))
@@ -54,6 +54,10 @@ HIER, FLAT = (os.path.join(ROOT, 'models', f'{n}_mel_16bar_small.q8.mvae')
               for n in ('hierdec', 'flat'))
 MEL_2BAR = os.path.join(ROOT, 'models', 'mel_2bar_small.q8.mvae')
 MEL_16BAR = os.path.join(ROOT, 'models', 'mel_16bar_on_2bar.q8.mvae')
+TRIO = os.path.join(ROOT, 'models', 'trio_16bar_on_2bar.q8.mvae')
+DRUMS_2BAR = os.path.join(ROOT, 'models', 'drums_2bar_small.q8.mvae')
+MAGENTA_DECODER = os.path.join(ROOT, 'build', 'magenta', 'mel_2bar_small_decoder.q8.mvae')
+TRIO_MARGIN = 0.20  # issue 12: each track's teacher-forced accuracy >= its "no event" share + 20 points
 
 
 def longest_same_pitch(events):
@@ -75,10 +79,38 @@ def longest_same_pitch(events):
 
 # Models that miss an issue's target, with the figures and why; the tests check they still do.
 KNOWN_SHORTFALLS = {
+    'trio_16bar_on_2bar': '64 minutes of training on one CPU thread (latent stage 1,501 x 64, end to '
+                          'end 1,972 x 16) on 1,959 Freedoom windows; shipped: melody 54.2% (no '
+                          'event 47.7%), bass 59.0% (53.9%), drums 56.9% (45.4%); the drums part '
+                          'reaches only 69.5% from its own 2-bar latents',
+    'trio_16bar_on_2bar bass range': 'shipped: 87.1% of sampled bass notes in 23..50, median '
+                                     '36 (melody 53)',
     'mel_16bar_on_2bar': '46 minutes of training on one CPU core (the latent stage, then end to '
                          'end); shipped: 6 of 100 samples hold a pitch over 2 bars, 66% have a note '
                          'in every bar (the from-scratch hierarchical model: 53 and 20%)',
 }
+
+
+def same_q8_rows(test, a, b, rows, name):
+    """Tensors a and b (read_model_raw) hold the same stored values in `rows` (all: None): dtype,
+    width and block, and for q8 the same scales and int8 values row for row."""
+    test.assertEqual((a.dtype, a.dims[-1], a.block), (b.dtype, b.dims[-1], b.block), name)
+    pick = (lambda d: d) if rows is None else (lambda d: d[rows] if d.ndim == 2 else d)
+    parts = lambda d: d if isinstance(d, tuple) else (d,)  # q8: (scales, values)
+    for x, y in zip(parts(a.data), parts(b.data)):
+        test.assertTrue(np.array_equal(pick(x), pick(y)), name)
+
+
+def teacher_forced_by_track(path, split='test'):
+    """C engine, z = mu of every window of the trio split: per-track teacher-forced accuracy and
+    the share of each track's steps that are "no event" (class 0: the always-no-event baseline)."""
+    x = np.asarray(load_windows('trio', 16, split), dtype=np.int32)
+    with engine_mod.Engine(path) as eng:
+        mu, _ = eng.encode(encoder_inputs(eng.info, x))
+        _, logits = eng.decode(mu, teacher=x, logits=True)
+        depths = eng.info['output_depths']
+    pred = split_argmax(logits, depths)
+    return (pred == x).mean(axis=(0, 2)), (x == 0).mean(axis=(0, 2))
 
 
 def musicality(path, n=100):
@@ -210,6 +242,81 @@ class ShippedModels(unittest.TestCase):
             self.assertEqual(len(parts(a.data)), len(parts(b.data)), name)
             for x, y in zip(parts(a.data), parts(b.data)):
                 self.assertTrue(np.array_equal(x, y), name)
+
+    def test_trio_core_decoders_are_the_2bar_ones(self):
+        """trio_16bar_on_2bar's melody and bass core decoders are Magenta's mel_2bar_small decoder
+        (compared with the int8 conversion of the published checkpoint, models/build.sh) and its
+        drums core decoder drums_2bar_small's: cell 1, the output projection and cell 0's
+        previous-output and h rows hold the same stored values; only the conditioning weights
+        (z_to_initial_state, cell 0's conditioning rows and bias) were trained here."""
+        if not (os.path.exists(TRIO) and os.path.exists(MAGENTA_DECODER)):
+            self.skipTest("needs models/trio_16bar_on_2bar.q8.mvae and models/build.sh's output")
+        _, ours = mvae_format.read_model_raw(TRIO)
+        cond = 256  # the conductor's output width, the 2-bar models' z size
+        for track, source in enumerate((MAGENTA_DECODER, MAGENTA_DECODER, DRUMS_2BAR)):
+            _, theirs = mvae_format.read_model_raw(source)
+            core = f'core_decoder/core_decoder_{track}/'
+            for name in ('decoder/multi_rnn_cell/cell_1/lstm_cell/kernel',
+                         'decoder/multi_rnn_cell/cell_1/lstm_cell/bias',
+                         'decoder/output_projection/kernel', 'decoder/output_projection/bias'):
+                same_q8_rows(self, ours[core + name], theirs[name], None, f'{core}{name}')
+            name = 'decoder/multi_rnn_cell/cell_0/lstm_cell/kernel'
+            a, b = ours[core + name], theirs[name]
+            self.assertEqual(tuple(a.dims), tuple(b.dims), name)
+            depth = a.dims[0] - cond - a.dims[1] // 4
+            keep = np.r_[0:depth, depth + cond:a.dims[0]]  # previous output and h rows
+            same_q8_rows(self, a, b, keep, f'{core}{name} (previous-output and h rows)')
+
+    def test_trio_tracks_beat_no_event(self):
+        """Issue 12's trio target on all held-out 16-bar trio windows (C engine, z = mu, teacher
+        forcing): each track's accuracy >= its "always no event" share + 20 points. A shortfall
+        is recorded in KNOWN_SHORTFALLS with the figures; the test checks it still misses (and
+        that every track is still above its baseline)."""
+        reason = library_missing()
+        if reason:
+            self.skipTest(reason)
+        if not os.path.exists(TRIO):
+            self.skipTest('trio_16bar_on_2bar is not in models/')
+        acc, no_event = teacher_forced_by_track(TRIO)
+        figures = ', '.join(f'{n} {a:.1%} (no event {b:.1%})'
+                            for n, a, b in zip(('melody', 'bass', 'drums'), acc, no_event))
+        self.assertTrue((acc > no_event).all(), figures)
+        meets = bool((acc >= no_event + TRIO_MARGIN).all())
+        name = 'trio_16bar_on_2bar'
+        if name not in KNOWN_SHORTFALLS:
+            self.assertTrue(meets, figures)
+            return
+        self.assertFalse(meets, f'{figures}: now meets the target, remove it from KNOWN_SHORTFALLS')
+        print(f'\nknown shortfall, {name}: {figures}; {KNOWN_SHORTFALLS[name]}')
+
+    def test_trio_bass_in_the_bass_range(self):
+        """Sampled bass (32 random z, T = 0.5) sits in the bass range: 90% of its notes within the
+        1st..99th percentile of the training windows' bass pitches, and its median pitch an
+        octave or more under the sampled melody's."""
+        reason = library_missing()
+        if reason:
+            self.skipTest(reason)
+        if not os.path.exists(TRIO):
+            self.skipTest('trio_16bar_on_2bar is not in models/')
+        train = training_windows('trio', 16)[:, 1]
+        with engine_mod.Engine(TRIO) as eng:
+            lowest = eng.info['min_pitch'] - 2
+            z = np.random.default_rng(5).standard_normal((32, eng.info['z_size'])).astype(np.float32)
+            tokens = eng.decode(z, temperature=0.5, seed=5)
+        lo, hi = np.percentile(train[train >= 2] + lowest, [1, 99])
+        bass, melody = (tokens[:, t][tokens[:, t] >= 2] + lowest for t in (1, 0))
+        self.assertGreater(len(bass), 0, 'the bass plays')
+        inside = ((bass >= lo) & (bass <= hi)).mean()
+        self.assertLessEqual(np.median(bass) + 12, np.median(melody),
+                             f'bass median {np.median(bass)}, melody {np.median(melody)}')
+        msg = f'{inside:.3f} of bass notes in {lo:.0f}..{hi:.0f}'
+        key = 'trio_16bar_on_2bar bass range'
+        if key not in KNOWN_SHORTFALLS:
+            self.assertGreater(inside, 0.9, msg)
+            return
+        self.assertLessEqual(inside, 0.9, f'{msg}: now passes, remove it from KNOWN_SHORTFALLS')
+        self.assertGreater(inside, 0.8, msg)
+        print(f'\nknown shortfall, {key}: {msg}; {KNOWN_SHORTFALLS[key]}')
 
     def test_longest_same_pitch(self):
         # Hand-worked: a note held 3 steps then re-struck twice (5 steps of one pitch), a rest,

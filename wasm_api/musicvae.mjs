@@ -137,12 +137,14 @@ class Engine {
       for (const p of pointers) M._free(p);
     }
   }
-  // Runs fn(rng) with a new engine rng seeded from `seed` (a random one if none), freed after.
-  withRng(seed, fn) {
+  // Runs fn(rng) with a new engine rng seeded from `seed` (a random one if none) and skipped
+  // `firstRow` rows (the first sequence then draws what row firstRow of a batch would), freed after.
+  withRng(seed, fn, firstRow = 0) {
     const [lo, hi] = seedHalves(seed);
     const rng = this.M._mvw_rng_new(lo, hi);
     if (!rng) throw new OutOfMemoryError('out of WebAssembly memory for a random number generator');
     try {
+      this.M._mvae_rng_skip_rows(rng, firstRow);
       return fn(rng);
     } finally {
       this.M._free(rng);
@@ -268,6 +270,10 @@ function checkControlArgs(controlArgs) {
   if (controlArgs.onProgress !== undefined && controlArgs.onProgress !== null &&
       typeof controlArgs.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function (done, total)');
+  }
+  const row = controlArgs.firstRow;
+  if (row !== undefined && row !== null && !(Number.isInteger(row) && row >= 0 && row <= 0xffffffff)) {
+    throw new InvalidArgumentError(`firstRow ${row} is not an integer in 0..2^32-1`);
   }
   return controlArgs;
 }
@@ -460,7 +466,9 @@ const gcd = (a, b) => (b ? gcd(b, a % b) : a);
  * for checkpoints {onProgress(loadedBytes, totalBytes), cache (false: not in the Cache API; a
  * name: that cache), quantize ('q8': int8 kernels)}. A magenta.js MusicVAESpec in this place
  * (an object with dataConverter) is used in place of the checkpoint's config.json, as magenta.js
- * does; an MVAE file carries its own configuration.
+ * does; an MVAE file carries its own configuration. int8Compute: false runs an int8 model's matrix
+ * products in float on its int8 values (the engine's integer compute is the default,
+ * mvae_model_set_int8_compute).
  */
 export class MusicVAE {
   constructor(modelUrlOrBytes, options = {}) {
@@ -507,6 +515,7 @@ export class MusicVAE {
       const status = alloc(4);
       const ptr = M._mvw_load(data, bytes.length, status);
       if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(M._mvw_load_error())}`);
+      if (this.options.int8Compute === false) M._mvae_model_set_int8_compute(ptr, 0);
       return ptr;
     });
     try {
@@ -660,7 +669,8 @@ export class MusicVAE {
     const flat = latentBatch(z, this.zDims, this._limit);
     const controls = this._controls(engine, args);
     const tokens = engine.withRng(args.seed,
-      (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress, null, null, controls));
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress, null, null, controls),
+      args.firstRow);
     return this._toSequences(engine, tokens, flat.length / this.zDims, stepsPerQuarter, qpm);
   }
 
@@ -693,14 +703,15 @@ export class MusicVAE {
     }
     const controls = this._controls(engine, options);
     const tokens = engine.withRng(options.seed,
-      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits, controls));
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits, controls),
+      options.firstRow);
     const result = { tokens: splitRows(tokens, seqTokens, batch) };
     if (logits) result.logits = splitRows(logits, logitWidth, batch);
     return result;
   }
 
-  // Decodes flat z in chunks (multiples of 64: the same randoms as one call) with `rng` (unused at
-  // temperature 0), returns all tokens.
+  // Decodes flat z in chunks with `rng` (unused at temperature 0; each row has its own stream and
+  // every call moves rng past its rows, so chunks draw what one call would), returns all tokens.
   _decodeFlat(engine, flat, temperature, rng, onProgress, teacher = null, logitsOut = null, controls = null) {
     const M = engine.M;
     const zs = this.zDims;
@@ -790,17 +801,13 @@ export class MusicVAE {
   async sampleLatents(numSamples, seed) {
     const engine = await this._ready();
     checkCount(numSamples, 'numSamples', this._limit);
-    const z = engine.withRng(seed, (rng) => this._normals(engine, rng, numSamples * this.zDims));
-    return latentRows(z, this.zDims, numSamples);
-  }
-
-  // n draws of N(0, 1) from rng, as mvae_sample draws its z.
-  _normals(engine, rng, n) {
-    return engine.withMemory((alloc) => {
-      const zPtr = alloc(n * 4);
-      engine.M._mvw_normal(rng, zPtr, n);
-      return engine.f32(zPtr, n).slice();
-    });
+    const zs = this.zDims;
+    const z = engine.withRng(seed, (rng) => engine.withMemory((alloc) => {
+      const zPtr = alloc(numSamples * zs * 4);
+      this._check(engine.M._mvae_latent_sample(rng, zs, numSamples, zPtr, 0, 0), 'latent sample');
+      return engine.f32(zPtr, numSamples * zs).slice();
+    }));
+    return latentRows(z, zs, numSamples);
   }
 
   async _sampleTokens(numSamples, temperature, controlArgsOrSeed) {
@@ -810,11 +817,27 @@ export class MusicVAE {
     const engine = await this._ready();
     checkCount(numSamples, 'numSamples', this._limit);
     const controls = this._controls(engine, args);
-    // As mvae_sample: every z from the rng first, then the decode with the same rng.
-    return engine.withRng(args.seed, (rng) => {
-      const z = this._normals(engine, rng, numSamples * this.zDims);
-      return { z, tokens: this._decodeFlat(engine, z, temperature, rng, args.onProgress, null, null, controls) };
-    });
+    // mvae_sample in chunks: each row draws its z, then its samples, from its own stream, so chunks
+    // give what one call would.
+    const zs = this.zDims, seqTokens = this._seqTokens;
+    const chunk = args.onProgress ? CHUNK * 4 : this._limit - (this._limit % CHUNK);
+    const z = new Float32Array(numSamples * zs), tokens = new Int32Array(numSamples * seqTokens);
+    engine.withRng(args.seed, (rng) => engine.withMemory((alloc) => {
+      const n = Math.min(chunk, numSamples);
+      const zPtr = alloc(n * zs * 4), tPtr = alloc(n * seqTokens * 4);
+      const c = controls ? alloc(controls.length * 4) : 0;
+      if (controls) engine.f32(c, controls.length).set(controls);
+      for (let b = 0; b < numSamples; b += chunk) {
+        const m = Math.min(chunk, numSamples - b);
+        this._check(controls
+          ? engine.M._mvw_sample_with(this._model, m, temperature, rng, c, 0, 0, zPtr, tPtr)
+          : engine.M._mvae_sample(this._model, m, temperature, rng, zPtr, tPtr));
+        z.set(engine.f32(zPtr, m * zs), b * zs);
+        tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
+        this._progress(args.onProgress, b + m, numSamples);
+      }
+    }), args.firstRow);
+    return { z, tokens };
   }
 
   /**
@@ -855,7 +878,8 @@ export class MusicVAE {
       engine.withRng(args.seed,
         (rng) => this._check(controls
           ? engine.M._mvw_similar_with(this._model, zPtr, numSamples, similarity, temperature, rng, c, 0, 0, zOut, tPtr)
-          : engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)));
+          : engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)),
+        args.firstRow);
       return { z: engine.f32(zOut, numSamples * zs).slice(), tokens: engine.i32(tPtr, numSamples * seqTokens).slice() };
     });
   }

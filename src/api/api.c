@@ -1,8 +1,11 @@
 /* api.c: the public entry points: argument checks, batching, sampling around the forward pass. */
 #include "api/errors.h"
+#include "api/rng.h"
+#include "api/threads.h"
 #include "format/model.h"
 #include "format/size_math.h"
 #include "nn/forward.h"
+#include "nn/int8_compute.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -57,13 +60,28 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
                              "out of memory loading a %zu-byte model", size);
   }
   memcpy(m->blob, data, size);
-  m->compute.kernels = mvk_active();
-  m->compute.activations = mva_active();
-  mvae_status status = mvf_parse(m->blob, size, &m->file, err, err_size);
+  m->threads = 1;
+#if defined(__EMSCRIPTEN__)
+  const char *forced = NULL; /* WebAssembly has one set (and no environment to read) */
+#else
+  const char *forced = getenv("MVAE_KERNELS");
+#endif
+  mvae_status status = MVAE_OK;
+  if (!mvk_select(forced, &m->compute.kernels, &m->compute.activations))
+    status = mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                               "MVAE_KERNELS=%s names no kernel set this build and CPU run "
+                               "(see mvae_kernel_set_name)",
+                               forced);
+  if (status == MVAE_OK)
+    status = mvf_parse(m->blob, size, &m->file, err, err_size);
   if (status == MVAE_OK)
     status = mvae_model_build(m, err, err_size);
   if (status == MVAE_OK)
     status = reserve_scratch(m, err, err_size);
+  /* int8 models compute in integers by default (mvae_model_set_int8_compute). */
+  if (status == MVAE_OK && m->info.quantized && int8_compute_set(m, 1) != MVAE_OK)
+    status = mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
+                               "out of memory for the integer weights");
   if (status == MVAE_OK) {
     mvae_info *info = &m->info;
     info->kernels = m->compute.kernels->name;
@@ -80,11 +98,46 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
   return MVAE_OK;
 }
 
+const char *mvae_kernel_set_name(int index) {
+  const mvk_impl *k = mvk_get(index);
+  return k ? k->name : NULL;
+}
+
+mvae_status mvae_model_set_kernels(mvae_model *m, const char *name) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  if (!mvk_select(name, &m->compute.kernels, &m->compute.activations))
+    return mvae_fail(m, MVAE_ERR_UNSUPPORTED,
+                     "no kernel set '%s' in this build on this CPU (see mvae_kernel_set_name)",
+                     name);
+  m->info.kernels = m->compute.kernels->name;
+  m->info.activations = m->compute.activations->name;
+  return MVAE_OK;
+}
+
+mvae_status mvae_model_set_threads(mvae_model *m, int threads) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  /* What the model's own scratch holds: the largest chunk of any pass. */
+  return mvae_threads_set(m, threads, m->scratch.size);
+}
+
+mvae_status mvae_model_set_int8_compute(mvae_model *m, int on) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  return int8_compute_set(m, on != 0);
+}
+
 void mvae_model_free(mvae_model *model) {
   if (!model)
     return;
   mvf_release(&model->file);
   mvae_arena_free(&model->scratch);
+  free(model->integer_weights);
+  mvae_threads_free(model);
   free(model->widened_f16);
   free(model->blob);
   free(model);
@@ -175,6 +228,27 @@ static step_controls controls_from(const step_controls *c, int b) {
   return chunk;
 }
 
+typedef struct encode_job {
+  const float *inputs;
+  const step_controls *controls;
+  float *mu, *sigma;
+  size_t step_values;
+} encode_job;
+
+/* Encodes rows [first, first + count) in chunks of the model's encode_chunk. */
+static mvae_status run_encode(mvae_model *m, int first, int count, void *arg) {
+  const encode_job *j = arg;
+  int chunk = m->encode_chunk, z = m->info.z_size;
+  mvae_status status = MVAE_OK;
+  for (int b = first; b < first + count && status == MVAE_OK; b += chunk) {
+    int n = first + count - b < chunk ? first + count - b : chunk;
+    step_controls controls = controls_from(j->controls, b);
+    status = encoder_forward(m, j->inputs + (size_t)b * j->step_values, &controls, n,
+                             j->mu + (size_t)b * z, j->sigma ? j->sigma + (size_t)b * z : NULL);
+  }
+  return status;
+}
+
 mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma) {
   return mvae_encode_with(m, inputs, batch, NULL, mu, sigma);
 }
@@ -204,36 +278,61 @@ mvae_status mvae_encode_with(mvae_model *m, const float *inputs, int batch,
       (status = check_finite(m, inputs, n_inputs, "inputs")) != MVAE_OK)
     return status;
 
-  int chunk = m->encode_chunk, z = m->info.z_size;
-  for (int b = 0; b < batch && status == MVAE_OK; b += chunk) {
-    int n = batch - b < chunk ? batch - b : chunk;
-    step_controls chunk = controls_from(&steps, b);
-    status = encoder_forward(m, inputs + (size_t)b * step_values, &chunk, n, mu + (size_t)b * z,
-                             sigma ? sigma + (size_t)b * z : NULL);
+  encode_job job = {inputs, &steps, mu, sigma, step_values};
+  return mvae_run_rows(m, batch, run_encode, &job);
+}
+
+/* The generators of rows 0..n-1 (rng skipped b rows), or NULL without an rng; freed by the caller.
+ */
+static mvae_status row_generators(mvae_model *m, const mvae_rng *rng, int n, mvae_rng **rows) {
+  *rows = NULL;
+  if (!rng)
+    return MVAE_OK;
+  if (!(*rows = malloc(sizeof **rows * (size_t)n)))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory for %d random streams", n);
+  mvae_rng_rows(rng, n, *rows);
+  return MVAE_OK;
+}
+
+typedef struct decode_job {
+  const float *z;
+  const mvae_decode_opts *opts;
+  const step_controls *controls;
+  int nade_sample;
+  mvae_rng *rows;
+  int32_t *tokens;
+  size_t seq_tokens, logit_width;
+} decode_job;
+
+/* Decodes rows [first, first + count) in chunks of DECODE_CHUNK. */
+static mvae_status run_decode(mvae_model *m, int first, int count, void *arg) {
+  const decode_job *j = arg;
+  const mvae_decode_opts *opts = j->opts;
+  mvae_status status = MVAE_OK;
+  for (int b = first; b < first + count && status == MVAE_OK; b += DECODE_CHUNK) {
+    int n = first + count - b < DECODE_CHUNK ? first + count - b : DECODE_CHUNK;
+    mvae_decode_opts chunk = *opts;
+    if (opts->teacher)
+      chunk.teacher = opts->teacher + (size_t)b * j->seq_tokens;
+    if (opts->logits)
+      chunk.logits = opts->logits + (size_t)b * m->info.num_steps * j->logit_width;
+    step_controls controls = controls_from(j->controls, b);
+    status =
+        decoder_forward(m, j->z + (size_t)b * m->info.z_size, n, &chunk, &controls, j->nade_sample,
+                        j->rows ? j->rows + b : NULL, j->tokens + (size_t)b * j->seq_tokens);
   }
   return status;
 }
 
-mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                        int32_t *tokens) {
-  return mvae_decode_with(m, z, batch, opts, NULL, tokens);
-}
-
-mvae_status mvae_decode_with(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                             const mvae_decode_extra *extra, int32_t *tokens) {
-  if (!m)
-    return MVAE_ERR_INVALID_ARGUMENT;
+/* mvae_decode_with's checks and chunks, with row b sampling from rows[b] (NULL: argmax only). */
+static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
+                               const mvae_decode_opts *opts, const mvae_decode_extra *extra,
+                               mvae_rng *rows, int32_t *tokens) {
   mvae_status status = begin_call(m, z && tokens, "decode: z and tokens", batch);
-  if (status != MVAE_OK)
+  if (status != MVAE_OK || (status = check_sampling(m, opts->temperature, opts->rng)) != MVAE_OK)
     return status;
   step_controls steps;
   if ((status = check_controls(m, extra ? extra->controls : NULL, batch, &steps)) != MVAE_OK)
-    return status;
-  int nade_sample = extra ? extra->nade_sample != 0 : 0;
-  mvae_decode_opts greedy = {0};
-  if (!opts)
-    opts = &greedy;
-  if ((status = check_sampling(m, opts->temperature, opts->rng)) != MVAE_OK)
     return status;
   const mvae_info *info = &m->info;
   size_t seq_tokens = (size_t)info->num_tracks * info->num_steps, logit_width = 0;
@@ -258,31 +357,47 @@ mvae_status mvae_decode_with(mvae_model *m, const float *z, int batch, const mva
                          info->output_depths[track] - 1);
     }
 
-  for (int b = 0; b < batch && status == MVAE_OK; b += DECODE_CHUNK) {
-    int n = batch - b < DECODE_CHUNK ? batch - b : DECODE_CHUNK;
-    mvae_decode_opts chunk = *opts;
-    if (opts->teacher)
-      chunk.teacher = opts->teacher + (size_t)b * seq_tokens;
-    if (opts->logits)
-      chunk.logits = opts->logits + (size_t)b * info->num_steps * logit_width;
-    step_controls chunk_controls = controls_from(&steps, b);
-    status = decoder_forward(m, z + (size_t)b * info->z_size, n, &chunk, &chunk_controls,
-                             nade_sample, tokens + (size_t)b * seq_tokens);
-  }
-  return status;
+  decode_job job = {z,    opts,   &steps,     extra ? extra->nade_sample != 0 : 0,
+                    rows, tokens, seq_tokens, logit_width};
+  return mvae_run_rows(m, batch, run_decode, &job);
 }
 
-/* Decodes z_buffer, which is either the caller's z_out or a temporary. */
-static mvae_status decode_drawn(mvae_model *m, float *z, float *z_owned, int n, float temperature,
-                                mvae_rng *rng, const mvae_decode_extra *extra, int32_t *tokens) {
-  mvae_decode_opts opts = {.temperature = temperature, .rng = rng};
-  mvae_status status = mvae_decode_with(m, z, n, &opts, extra, tokens);
+/* Decodes z with rows (or argmax), frees rows and the owned z, and on success moves the caller's
+ * rng past the n rows used. */
+static mvae_status decode_and_skip(mvae_model *m, const float *z, int n,
+                                   const mvae_decode_opts *opts, const mvae_decode_extra *extra,
+                                   mvae_rng *rows, float *z_owned, int32_t *tokens) {
+  mvae_status status = decode_rows(m, z, n, opts, extra, rows, tokens);
+  if (status == MVAE_OK)
+    mvae_rng_skip_rows(opts->rng, (uint32_t)n);
+  free(rows);
   free(z_owned);
   return status;
 }
 
+mvae_status mvae_decode(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
+                        int32_t *tokens) {
+  return mvae_decode_with(m, z, batch, opts, NULL, tokens);
+}
+
+mvae_status mvae_decode_with(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
+                             const mvae_decode_extra *extra, int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_decode_opts greedy = {0};
+  if (!opts)
+    opts = &greedy;
+  mvae_rng *rows = NULL;
+  mvae_status status = begin_call(m, z && tokens, "decode: z and tokens", batch);
+  if (status == MVAE_OK && opts->temperature > 0.0f)
+    status = row_generators(m, opts->rng, batch, &rows);
+  if (status != MVAE_OK)
+    return status;
+  return decode_and_skip(m, z, batch, opts, extra, rows, NULL, tokens);
+}
+
 /* The n latent vectors to decode: the caller's z_out, or a temporary (*owned, freed by
- * decode_drawn). */
+ * decode_and_skip). */
 static mvae_status latent_buffer(mvae_model *m, const char *what, int n, float *z_out, float **z,
                                  float **owned) {
   size_t count;
@@ -312,11 +427,20 @@ mvae_status mvae_sample_with(mvae_model *m, int n, float temperature, mvae_rng *
       (status = check_controls(m, extra ? extra->controls : NULL, n, &steps)) != MVAE_OK)
     return status;
   float *owned, *z;
+  mvae_rng *rows;
   if ((status = latent_buffer(m, "sample: z", n, z_out, &z, &owned)) != MVAE_OK)
     return status;
-  for (size_t i = 0; i < (size_t)n * m->info.z_size; i++)
-    z[i] = (float)mvae_rng_normal(rng);
-  return decode_drawn(m, z, owned, n, temperature, rng, extra, tokens);
+  if ((status = row_generators(m, rng, n, &rows)) != MVAE_OK) {
+    free(owned);
+    return status;
+  }
+  /* Each row draws its z, then (in the decode) its samples, from its own generator. */
+  int zs = m->info.z_size;
+  for (int b = 0; b < n; b++)
+    for (int d = 0; d < zs; d++)
+      z[(size_t)b * zs + d] = (float)mvae_rng_normal(&rows[b]);
+  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
+  return decode_and_skip(m, z, n, &opts, extra, rows, owned, tokens);
 }
 
 mvae_status mvae_similar(mvae_model *m, const float *z0, int n, float similarity, float temperature,
@@ -341,11 +465,64 @@ mvae_status mvae_similar_with(mvae_model *m, const float *z0, int n, float simil
   if ((status = check_finite(m, z0, (size_t)zs, "z")) != MVAE_OK)
     return status;
   float *owned, *z;
+  mvae_rng *rows;
   if ((status = latent_buffer(m, "similar: z", n, z_out, &z, &owned)) != MVAE_OK)
     return status;
-  for (int i = 0; i < n; i++)
+  if ((status = row_generators(m, rng, n, &rows)) != MVAE_OK) {
+    free(owned);
+    return status;
+  }
+  for (int b = 0; b < n; b++)
     for (int d = 0; d < zs; d++)
-      z[(size_t)i * zs + d] =
-          similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(rng);
-  return decode_drawn(m, z, owned, n, temperature, rng, extra, tokens);
+      z[(size_t)b * zs + d] =
+          similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(&rows[b]);
+  mvae_decode_opts opts = {temperature, rng, NULL, NULL};
+  return decode_and_skip(m, z, n, &opts, extra, rows, owned, tokens);
+}
+
+/* Decodes the latent vectors a model-free call made in z (its status `made`, its message in
+ * made_err): the batched grid and interpolation decodes. */
+static mvae_status decode_made(mvae_model *m, mvae_status made, const char *made_err, float *z,
+                               float *owned, int count, const mvae_decode_opts *opts,
+                               int32_t *tokens) {
+  mvae_status status =
+      made == MVAE_OK ? mvae_decode(m, z, count, opts, tokens) : mvae_fail(m, made, "%s", made_err);
+  free(owned);
+  return status;
+}
+
+mvae_status mvae_decode_grid(mvae_model *m, const float *corners, int cols, int rows,
+                             mvae_interp method, const mvae_decode_opts *opts, float *z_out,
+                             int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(m);
+  if (cols < 1 || rows < 1 || (int64_t)cols * rows > MVAE_MAX_BATCH)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT, "decode grid: %d x %d is not 1..%d cells", cols,
+                     rows, MVAE_MAX_BATCH);
+  int count = cols * rows;
+  mvae_status status = begin_call(m, corners && tokens, "decode grid: corners and tokens", count);
+  float *owned, *z;
+  if (status != MVAE_OK ||
+      (status = latent_buffer(m, "decode grid: z", count, z_out, &z, &owned)) != MVAE_OK)
+    return status;
+  char err[256];
+  mvae_status made =
+      mvae_latent_grid(corners, m->info.z_size, cols, rows, method, z, err, sizeof err);
+  return decode_made(m, made, err, z, owned, count, opts, tokens);
+}
+
+mvae_status mvae_decode_interpolation(mvae_model *m, const float *a, const float *b, int n,
+                                      mvae_interp method, const mvae_decode_opts *opts,
+                                      float *z_out, int32_t *tokens) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_status status = begin_call(m, a && b && tokens, "decode interpolation: a, b and tokens", n);
+  float *owned, *z;
+  if (status != MVAE_OK ||
+      (status = latent_buffer(m, "decode interpolation: z", n, z_out, &z, &owned)) != MVAE_OK)
+    return status;
+  char err[256];
+  mvae_status made = mvae_latent_interpolate(a, b, m->info.z_size, n, method, z, err, sizeof err);
+  return decode_made(m, made, err, z, owned, n, opts, tokens);
 }

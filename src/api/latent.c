@@ -1,6 +1,7 @@
 /* latent.c: interpolation in latent space (linear as magenta.js, or spherical as Magenta Python).
  */
 #include "api/errors.h"
+#include "api/rng.h"
 #include "musicvae.h"
 
 #include <math.h>
@@ -115,5 +116,26 @@ mvae_status mvae_latent_grid(const float *corners, int z_size, int cols, int row
     for (int col = 1; col < cols - 1; col++)
       blend(row, right, z_size, fraction(col, cols), method, row + (size_t)col * z_size);
   }
+  return MVAE_OK;
+}
+
+mvae_status mvae_latent_sample(mvae_rng *rng, int z_size, int n, float *out, char *err,
+                               size_t err_size) {
+  if (err && err_size)
+    err[0] = '\0';
+  if (!rng || !out)
+    return REFUSE("latent sample: rng or the output is NULL");
+  if (z_size < 1 || z_size > MVAE_MAX_Z_SIZE)
+    return REFUSE("latent sample: z_size %d is not in 1..%d", z_size, MVAE_MAX_Z_SIZE);
+  if (n < 1 || n > MVAE_MAX_BATCH)
+    return REFUSE("latent sample: %d points is not in 1..%d", n, MVAE_MAX_BATCH);
+  /* As mvae_sample draws each row's z: from rng skipped b rows. */
+  for (int b = 0; b < n; b++) {
+    mvae_rng row = *rng;
+    mvae_rng_skip_rows(&row, (uint32_t)b);
+    for (int d = 0; d < z_size; d++)
+      out[(size_t)b * z_size + d] = (float)mvae_rng_normal(&row);
+  }
+  mvae_rng_skip_rows(rng, (uint32_t)n);
   return MVAE_OK;
 }

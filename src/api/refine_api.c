@@ -91,8 +91,8 @@ static mvae_status targets_from_inputs(mvae_model *m, const float *inputs, int b
   return MVAE_OK;
 }
 
-mvae_status mvae_decoder_loss(mvae_model *m, const float *z, const int32_t *targets, int batch,
-                              float *loss, float *grad) {
+static mvae_status decoder_loss(mvae_model *m, const float *z, const int32_t *targets, int batch,
+                                float *loss, float *grad) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin(m, z && targets && loss, "decoder_loss: z, targets and loss", batch);
@@ -179,8 +179,18 @@ static double objective(float loss, const float *z, int z_size, float prior_weig
   return (double)loss + 0.5 * prior_weight * sq;
 }
 
-mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
-                                const mvae_refine_opts *opts, float *z_out) {
+/* The start is mvae_encode's mu, bit for bit, with the model's own int8 compute setting (the
+ * refinement steps around it run int8 products in float, see mvae_encode_refined). */
+static mvae_status encode_as_mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu) {
+  int refining = m->compute.float_int8;
+  m->compute.float_int8 = 0;
+  mvae_status status = mvae_encode(m, inputs, batch, mu, NULL);
+  m->compute.float_int8 = refining;
+  return status;
+}
+
+static mvae_status encode_refined(mvae_model *m, const float *inputs, int batch,
+                                  const mvae_refine_opts *opts, float *z_out) {
   if (!m)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_status status = begin(m, z_out != NULL, "encode_refined: z_out", batch);
@@ -227,7 +237,7 @@ mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
     if (o->z_init)
       memcpy(s.z, o->z_init, sizeof(float) * zn);
     else
-      status = mvae_encode(m, inputs, batch, s.z, NULL);
+      status = encode_as_mvae_encode(m, inputs, batch, s.z);
   }
   if (status != MVAE_OK) {
     refiner_free(r);
@@ -274,4 +284,29 @@ mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
   refiner_free(r);
   free(owned);
   return MVAE_OK;
+}
+
+/* Refinement runs an int8 model's products in float on its int8 values, as the backward pass
+ * differentiates them: the gradient is then that of the loss computed (integer compute would
+ * round the forward pass differently from what the backward pass assumes). */
+mvae_status mvae_decoder_loss(mvae_model *m, const float *z, const int32_t *targets, int batch,
+                              float *loss, float *grad) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  int saved = m->compute.float_int8;
+  m->compute.float_int8 = 1;
+  mvae_status status = decoder_loss(m, z, targets, batch, loss, grad);
+  m->compute.float_int8 = saved;
+  return status;
+}
+
+mvae_status mvae_encode_refined(mvae_model *m, const float *inputs, int batch,
+                                const mvae_refine_opts *opts, float *z_out) {
+  if (!m)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  int saved = m->compute.float_int8;
+  m->compute.float_int8 = 1;
+  mvae_status status = encode_refined(m, inputs, batch, opts, z_out);
+  m->compute.float_int8 = saved;
+  return status;
 }

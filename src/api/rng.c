@@ -1,8 +1,13 @@
 /* rng.c: PCG32 (O'Neill, pcg-random.org, XSH-RR 64/32) and normals by Marsaglia's polar method.
  * Only integer arithmetic, IEEE-exact double operations and the deterministic mvm_log, so a seed
- * gives the same stream natively and in WebAssembly. */
+ * gives the same stream natively and in WebAssembly.
+ *
+ * Row streams: row k of a batch draws from the generator's sequence jumped ahead by k * 2^32 draws
+ * (block splitting of one PCG sequence; a row draws far fewer than 2^32 numbers), so a row's
+ * randoms depend on the seed and its row index only, never on the other rows. */
+#include "api/rng.h"
+
 #include "kernels/mathfn.h"
-#include "musicvae.h"
 
 #include <math.h>
 
@@ -17,6 +22,34 @@ void mvae_rng_seed(mvae_rng *rng, uint64_t seed) {
   mvae_rng_u32(rng);
   rng->state += seed;
   mvae_rng_u32(rng);
+}
+
+void mvae_rng_advance(mvae_rng *rng, uint64_t delta) {
+  /* Brown, "Random number generation with arbitrary strides" (1994), as pcg_advance_lcg_64: the
+   * LCG's affine map applied delta times, by squaring. */
+  uint64_t acc_mult = 1, acc_plus = 0, cur_mult = PCG_MULTIPLIER, cur_plus = rng->inc;
+  while (delta > 0) {
+    if (delta & 1u) {
+      acc_mult *= cur_mult;
+      acc_plus = acc_plus * cur_mult + cur_plus;
+    }
+    cur_plus = (cur_mult + 1) * cur_plus;
+    cur_mult *= cur_mult;
+    delta >>= 1u;
+  }
+  rng->state = acc_mult * rng->state + acc_plus;
+}
+
+void mvae_rng_skip_rows(mvae_rng *rng, uint32_t rows) {
+  if (rng)
+    mvae_rng_advance(rng, (uint64_t)rows << MVAE_RNG_ROW_BITS);
+}
+
+void mvae_rng_rows(const mvae_rng *base, int n, mvae_rng *rows) {
+  for (int b = 0; b < n; b++) {
+    rows[b] = *base;
+    mvae_rng_skip_rows(&rows[b], (uint32_t)b);
+  }
 }
 
 uint32_t mvae_rng_u32(mvae_rng *rng) {

@@ -14,6 +14,7 @@
 typedef struct mvae_compute {
   const mvk_impl *kernels;
   const mva_impl *activations;
+  int float_int8; /* 1: int8 matrices in float even where integer compute is on (refinement) */
 } mvae_compute;
 
 /* A weight matrix [rows][cols] (TF kernel [in][out]), f32 or q8, pointing into the model's memory.
@@ -24,6 +25,11 @@ typedef struct mvae_matrix {
   const int8_t *q8;    /* q8 values [rows][cols] */
   const float *scales; /* q8 scales [rows][nblk] */
   int block, nblk;
+  /* Integer compute (src/nn/int8_compute.c), NULL when off: W[r][c] ~ row_scales[r] *
+   * col_scales[c] * pairs[r / 2][c][r % 2], the int8 values stored rows two by two. */
+  const int8_t *pairs;
+  const float *col_scales; /* [cols] */
+  const float *row_scales; /* [rows] */
 } mvae_matrix;
 
 typedef struct mvae_dense {
@@ -99,6 +105,10 @@ struct mvae_model {
   int encode_chunk; /* sequences the encoder runs together (fits the scratch) */
 
   char last_error[512];
+  /* owned: every matrix's pairs and scales while integer compute is on */
+  void *integer_weights;
+  int threads;                /* a call's rows split across this many threads (api/threads.c) */
+  mvae_arena *worker_scratch; /* owned: [threads - 1], the extra threads' scratch */
 };
 
 mvae_status mvae_model_build(mvae_model *model, char *err, size_t err_size);

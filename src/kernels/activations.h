@@ -54,6 +54,7 @@ typedef struct mva_impl {
   void (*tanh_inplace)(float *x, int n);
 } mva_impl;
 
+/* As mvk_active, mvk_count, mvk_get (kernels.c): entry i is the activations of kernel set i. */
 const mva_impl *mva_active(void);
 int mva_count(void);
 const mva_impl *mva_get(int index);

@@ -16,6 +16,15 @@
  *             i.e. acc = acc + ((x * s) * q), nblk = ceil(cols / block).
  *   axpy_f32: y[c] = y[c] + alpha * w[c]                  for c < n
  *   axpy_q8:  y[c] = y[c] + (alpha * s[c/block]) * (float)q[c]   for c < n
+ *
+ * Integer compute (int8 weights x int16 activations, layers.c quantizes the activations):
+ *   gemm_q8i: for each b < batch, c < cols:
+ *               acc = sum over p < npairs of  xq[b*ldxq + 2p] * pairs[(p*cols + c)*2]
+ *                                           + xq[b*ldxq + 2p + 1] * pairs[(p*cols + c)*2 + 1]
+ *                     in int32 (exact, so in any order; the caller keeps |acc| < 2^31)
+ *               y[b*ldy + c] = y[b*ldy + c] + (float)acc * (xscale[b] * cscale[c])
+ *             pairs holds weight rows two by two, interleaved per column (AVX2 vpmaddwd, SSE2
+ *             pmaddwd and WASM i32x4.dot_i16x8_s multiply such int16 pairs and add them exactly).
  */
 #ifndef MVAE_KERNELS_H
 #define MVAE_KERNELS_H
@@ -30,13 +39,21 @@ typedef struct mvk_impl {
                   int block, int rows, int cols, int batch);
   void (*axpy_f32)(float *y, float alpha, const float *w, int n);
   void (*axpy_q8)(float *y, float alpha, const int8_t *q, const float *scales, int block, int n);
+  void (*gemm_q8i)(float *y, int ldy, const int16_t *xq, int ldxq, const float *xscale,
+                   const int8_t *pairs, const float *cscale, int npairs, int cols, int batch);
 } mvk_impl;
 
-/* The implementation chosen at compile time (the widest SIMD the build targets). */
+/* The default set: the widest this build holds and this CPU runs (scalar if the build says
+ * MVAE_USE_SCALAR). */
 const mvk_impl *mvk_active(void);
-/* Every implementation compiled into this build, scalar first; for tests and benchmarks. */
+/* Every set this build holds and this CPU runs, scalar first, narrowest to widest. */
 int mvk_count(void);
 const mvk_impl *mvk_get(int index);
+
+/* The kernel and activation sets named `name` ("scalar", "sse2", "avx2", "wasm_simd128"; NULL, ""
+ * or "auto": the default). 0 if this build or CPU has no such set. */
+struct mva_impl;
+int mvk_select(const char *name, const mvk_impl **kernels, const struct mva_impl **activations);
 
 /* The scalar twin, always present. */
 extern const mvk_impl mvk_scalar;

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 /* Tiles are instantiated with constant shapes; forced inlining lets their loops unroll into
@@ -41,7 +42,10 @@ enum {
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
   SINGLE_ROW_VECS = 4,
-  Q8_SINGLE_ROW_VECS = 4
+  Q8_SINGLE_ROW_VECS = 4,
+  Q8I_TILE_BATCH = 4,
+  Q8I_TILE_VECS = 2,
+  Q8I_SINGLE_ROW_VECS = 4
 };
 
 #define VF_OP(op) _mm256_##op##_ps
@@ -70,10 +74,35 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
   return _mm256_i32gather_ps(row_scales, index, 4);
 }
 
+/* Integer lanes: vpmovsxbw widens 8 columns x 2 rows of int8 to int16, vpmaddwd multiplies them
+ * by one (even row, odd row) activation pair and adds each column's two products into int32. */
+typedef __m256i vi;
+static inline vi vi_zero(void) {
+  return _mm256_setzero_si256();
+}
+static inline vi vi_add(vi a, vi b) {
+  return _mm256_add_epi32(a, b);
+}
+static inline vi vi_load_pairs(const int8_t *p) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+static inline vi vi_set1_pair(const int16_t *x) {
+  int32_t pair;
+  memcpy(&pair, x, sizeof pair);
+  return _mm256_set1_epi32(pair);
+}
+static inline vi vi_madd(vi w, vi x) {
+  return _mm256_madd_epi16(w, x);
+}
+static inline vf vi_to_vf(vi a) {
+  return _mm256_cvtepi32_ps(a);
+}
+
 /* The blocked kernels themselves, written once over the primitives above. */
 #include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_avx2 = {"avx2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
+const mvk_impl mvk_avx2 = {"avx2",        simd_gemm_f32, simd_gemm_q8,
+                           simd_axpy_f32, simd_axpy_q8,  simd_gemm_q8i};
 
 /* ---- Activations (activations_body.h). */
 static inline vf vf_abs(vf a) {

@@ -65,5 +65,24 @@ static void scalar_axpy_q8(float *y, float alpha, const int8_t *q, const float *
   }
 }
 
-const mvk_impl mvk_scalar = {"scalar", scalar_gemm_f32, scalar_gemm_q8, scalar_axpy_f32,
-                             scalar_axpy_q8};
+static void scalar_gemm_q8i(float *y, int ldy, const int16_t *xq, int ldxq, const float *xscale,
+                            const int8_t *pairs, const float *cscale, int npairs, int cols,
+                            int batch) {
+  for (int b = 0; b < batch; b++) {
+    float *yb = y + (size_t)b * (size_t)ldy;
+    const int16_t *xb = xq + (size_t)b * (size_t)ldxq;
+    for (int c = 0; c < cols; c++) {
+      int32_t acc = 0;
+      for (int p = 0; p < npairs; p++) {
+        const int8_t *w = pairs + ((size_t)p * (size_t)cols + (size_t)c) * 2;
+        acc += (int32_t)xb[2 * p] * w[0] + (int32_t)xb[2 * p + 1] * w[1];
+      }
+      const float scale = xscale[b] * cscale[c];
+      const float product = (float)acc * scale;
+      yb[c] = yb[c] + product;
+    }
+  }
+}
+
+const mvk_impl mvk_scalar = {"scalar",        scalar_gemm_f32, scalar_gemm_q8,
+                             scalar_axpy_f32, scalar_axpy_q8,  scalar_gemm_q8i};

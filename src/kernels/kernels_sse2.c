@@ -42,7 +42,10 @@ enum {
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
   SINGLE_ROW_VECS = 8,
-  Q8_SINGLE_ROW_VECS = 8
+  Q8_SINGLE_ROW_VECS = 8,
+  Q8I_TILE_BATCH = 4,
+  Q8I_TILE_VECS = 2,
+  Q8I_SINGLE_ROW_VECS = 4
 };
 
 #define VF_OP(op) _mm_##op##_ps
@@ -88,10 +91,37 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
                      row_scales[lane_block[2]], row_scales[lane_block[3]]);
 }
 
+/* Integer lanes: 4 columns x 2 rows of int8 widened to int16 (each byte duplicated, then an
+ * arithmetic shift by 8), pmaddwd multiplies them by one activation pair and adds the two
+ * products of each column into int32. */
+typedef __m128i vi;
+static inline vi vi_zero(void) {
+  return _mm_setzero_si128();
+}
+static inline vi vi_add(vi a, vi b) {
+  return _mm_add_epi32(a, b);
+}
+static inline vi vi_load_pairs(const int8_t *p) {
+  const __m128i bytes = _mm_loadl_epi64((const __m128i *)(const void *)p);
+  return _mm_srai_epi16(_mm_unpacklo_epi8(bytes, bytes), 8);
+}
+static inline vi vi_set1_pair(const int16_t *x) {
+  int32_t pair;
+  memcpy(&pair, x, sizeof pair);
+  return _mm_set1_epi32(pair);
+}
+static inline vi vi_madd(vi w, vi x) {
+  return _mm_madd_epi16(w, x);
+}
+static inline vf vi_to_vf(vi a) {
+  return _mm_cvtepi32_ps(a);
+}
+
 /* The blocked kernels themselves, written once over the primitives above. */
 #include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_sse2 = {"sse2", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32, simd_axpy_q8};
+const mvk_impl mvk_sse2 = {"sse2",        simd_gemm_f32, simd_gemm_q8,
+                           simd_axpy_f32, simd_axpy_q8,  simd_gemm_q8i};
 
 /* ---- Activations (activations_body.h): SSE2 has no floor or blend instructions; both are built
  * from exact operations. */

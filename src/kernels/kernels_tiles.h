@@ -2,7 +2,10 @@
  *
  * Included by kernels_sse2.c, kernels_avx2.c and kernels_wasm.c after each defines its vector type
  * `vf`, its primitives (vf_load, vf_store, vf_set1, vf_add, vf_mul, q8_load_vecs,
- * vf_gather_scales), LANES and the tile shapes; each then lists the simd_* functions below in its
+ * vf_gather_scales), its integer vector `vi` of LANES int32 lanes with vi_zero, vi_add,
+ * vi_load_pairs (LANES columns x 2 rows of int8 pairs, sign-extended to int16), vi_set1_pair (one
+ * int16 pair in every lane), vi_madd (pairwise int16 products summed to int32) and vi_to_vf, LANES
+ * and the tile shapes; each then lists the simd_* functions below in its
  * mvk_impl. Not a public header: it defines static functions. */
 #ifndef MVAE_KERNELS_TILES_H
 #define MVAE_KERNELS_TILES_H
@@ -272,6 +275,100 @@ static void simd_gemm_q8(float *y, int ldy, const float *x, int ldx, const int8_
       }
     }
   }
+}
+
+/* ---- gemm_q8i: int8 weight pairs x int16 activation pairs, int32 sums ---- */
+
+/* y[0..nb)[0..nv*LANES) += (float)acc * (xs[i] * cs[c]), acc over npairs row pairs. */
+MVK_TILE void q8i_tile(float *y, int ldy, const int16_t *xq, int ldxq, const float *xs,
+                       const int8_t *pairs, size_t ldp, const float *cs, int npairs, const int nb,
+                       const int nv) {
+  vi acc[Q8I_TILE_BATCH][Q8I_SINGLE_ROW_VECS];
+  for (int i = 0; i < nb; i++)
+    for (int j = 0; j < nv; j++)
+      acc[i][j] = vi_zero();
+  for (int p = 0; p < npairs; p++) {
+    vi w[Q8I_SINGLE_ROW_VECS];
+    for (int j = 0; j < nv; j++)
+      w[j] = vi_load_pairs(pairs + (size_t)p * ldp + (size_t)j * 2 * LANES);
+    for (int i = 0; i < nb; i++) {
+      const vi xp = vi_set1_pair(xq + (size_t)i * (size_t)ldxq + 2 * (size_t)p);
+      for (int j = 0; j < nv; j++)
+        acc[i][j] = vi_add(acc[i][j], vi_madd(w[j], xp));
+    }
+  }
+  for (int i = 0; i < nb; i++) {
+    const vf xsv = vf_set1(xs[i]);
+    for (int j = 0; j < nv; j++) {
+      float *yc = y + (size_t)i * (size_t)ldy + j * LANES;
+      const vf scale = vf_mul(xsv, vf_load(cs + j * LANES));
+      vf_store(yc, vf_add(vf_load(yc), vf_mul(vi_to_vf(acc[i][j]), scale)));
+    }
+  }
+}
+
+MVK_TILE void q8i_strip(float *y, int ldy, const int16_t *xq, int ldxq, const float *xs,
+                        const int8_t *pairs, size_t ldp, const float *cs, int npairs, int batch,
+                        const int nv) {
+  int b = 0;
+  for (; b + Q8I_TILE_BATCH <= batch; b += Q8I_TILE_BATCH)
+    q8i_tile(y + (size_t)b * (size_t)ldy, ldy, xq + (size_t)b * (size_t)ldxq, ldxq, xs + b, pairs,
+             ldp, cs, npairs, Q8I_TILE_BATCH, nv);
+  float *yb = y + (size_t)b * (size_t)ldy;
+  const int16_t *xb = xq + (size_t)b * (size_t)ldxq;
+  const int rest = batch - b;
+  if (Q8I_TILE_BATCH > 3 && rest == 3)
+    q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 3, nv);
+  else if (Q8I_TILE_BATCH > 2 && rest == 2)
+    q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 2, nv);
+  else if (Q8I_TILE_BATCH > 1 && rest == 1)
+    q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 1, nv);
+}
+
+static void q8i_strip_single_row(float *y, const int16_t *xq, const float *xs, const int8_t *pairs,
+                                 size_t ldp, const float *cs, int npairs) {
+  q8i_tile(y, 0, xq, 0, xs, pairs, ldp, cs, npairs, 1, Q8I_SINGLE_ROW_VECS);
+}
+
+static void q8i_strip_wide(float *y, int ldy, const int16_t *xq, int ldxq, const float *xs,
+                           const int8_t *pairs, size_t ldp, const float *cs, int npairs,
+                           int batch) {
+  q8i_strip(y, ldy, xq, ldxq, xs, pairs, ldp, cs, npairs, batch, Q8I_TILE_VECS);
+}
+
+static void q8i_strip_narrow(float *y, int ldy, const int16_t *xq, int ldxq, const float *xs,
+                             const int8_t *pairs, size_t ldp, const float *cs, int npairs,
+                             int batch) {
+  q8i_strip(y, ldy, xq, ldxq, xs, pairs, ldp, cs, npairs, batch, 1);
+}
+
+static void simd_gemm_q8i(float *y, int ldy, const int16_t *xq, int ldxq, const float *xscale,
+                          const int8_t *pairs, const float *cscale, int npairs, int cols,
+                          int batch) {
+  const size_t ldp = 2 * (size_t)cols;
+  int c = 0;
+  if (batch == 1)
+    for (; c + Q8I_SINGLE_ROW_VECS * LANES <= cols; c += Q8I_SINGLE_ROW_VECS * LANES)
+      q8i_strip_single_row(y + c, xq, xscale, pairs + 2 * (size_t)c, ldp, cscale + c, npairs);
+  for (; c + Q8I_TILE_VECS * LANES <= cols; c += Q8I_TILE_VECS * LANES)
+    q8i_strip_wide(y + c, ldy, xq, ldxq, xscale, pairs + 2 * (size_t)c, ldp, cscale + c, npairs,
+                   batch);
+  for (; c + LANES <= cols; c += LANES)
+    q8i_strip_narrow(y + c, ldy, xq, ldxq, xscale, pairs + 2 * (size_t)c, ldp, cscale + c, npairs,
+                     batch);
+  for (; c < cols; c++)
+    for (int b = 0; b < batch; b++) {
+      const int16_t *xb = xq + (size_t)b * (size_t)ldxq;
+      int32_t acc = 0;
+      for (int p = 0; p < npairs; p++) {
+        const int8_t *w = pairs + ((size_t)p * (size_t)cols + (size_t)c) * 2;
+        acc += (int32_t)xb[2 * p] * w[0] + (int32_t)xb[2 * p + 1] * w[1];
+      }
+      float *yc = y + (size_t)b * (size_t)ldy + c;
+      const float scale = xscale[b] * cscale[c];
+      const float product = (float)acc * scale;
+      *yc = *yc + product;
+    }
 }
 
 /* ---- axpy ---- */

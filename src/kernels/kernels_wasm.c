@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <wasm_simd128.h>
 
 #if defined(__GNUC__)
@@ -42,7 +43,10 @@ enum {
   Q8_TILE_BATCH = 4,
   Q8_TILE_VECS = 4,
   SINGLE_ROW_VECS = 4,
-  Q8_SINGLE_ROW_VECS = 8
+  Q8_SINGLE_ROW_VECS = 8,
+  Q8I_TILE_BATCH = 4,
+  Q8I_TILE_VECS = 2,
+  Q8I_SINGLE_ROW_VECS = 4
 };
 
 #define VF_OP(op) wasm_f32x4_##op
@@ -87,11 +91,36 @@ static inline vf vf_gather_scales(const float *row_scales, const int *lane_block
                          row_scales[lane_block[2]], row_scales[lane_block[3]]);
 }
 
+/* Integer lanes: 4 columns x 2 rows of int8 widened to int16 by a sign-extending load,
+ * i32x4.dot_i16x8_s multiplies them by one activation pair and adds each column's two products
+ * into int32. */
+typedef v128_t vi;
+static inline vi vi_zero(void) {
+  return wasm_i32x4_splat(0);
+}
+static inline vi vi_add(vi a, vi b) {
+  return wasm_i32x4_add(a, b);
+}
+static inline vi vi_load_pairs(const int8_t *p) {
+  return wasm_i16x8_load8x8(p);
+}
+static inline vi vi_set1_pair(const int16_t *x) {
+  int32_t pair;
+  memcpy(&pair, x, sizeof pair);
+  return wasm_i32x4_splat(pair);
+}
+static inline vi vi_madd(vi w, vi x) {
+  return wasm_i32x4_dot_i16x8(w, x);
+}
+static inline vf vi_to_vf(vi a) {
+  return wasm_f32x4_convert_i32x4(a);
+}
+
 /* The blocked kernels themselves, written once over the primitives above. */
 #include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8, simd_axpy_f32,
-                                   simd_axpy_q8};
+const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8,
+                                   simd_axpy_f32,  simd_axpy_q8,  simd_gemm_q8i};
 
 /* ---- Activations (activations_body.h). f32x4 min/max propagate NaN, as the scalar comparisons
  * leave it in place. */

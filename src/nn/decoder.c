@@ -99,6 +99,7 @@ typedef struct track_output {
   const step_controls *controls;
   int nade_sample;
   int32_t *tokens; /* [batch][num_tracks][num_steps] */
+  mvae_rng *rows;  /* [batch]: each row's generator, when sampling */
 } track_output;
 
 /* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, or
@@ -131,13 +132,14 @@ static int32_t choose_token(const mvae_model *m, const mvae_core_decoder *d, cor
   if (d->has_nade) {
     if (logits_out)
       nade_log_probs(&m->compute, &d->nade, row, logits_out, s->nade);
-    return nade_choose(&m->compute, &d->nade, row, opts->temperature, out->nade_sample, opts->rng,
-                       s->nade);
+    return nade_choose(&m->compute, &d->nade, row, opts->temperature, out->nade_sample,
+                       out->rows ? &out->rows[b] : NULL, s->nade);
   }
   if (logits_out)
     memcpy(logits_out, row, sizeof(float) * d->depth);
-  return opts->temperature > 0.0f ? sample_categorical(row, d->depth, opts->temperature, opts->rng)
-                                  : argmax(row, d->depth);
+  return opts->temperature > 0.0f
+             ? sample_categorical(row, d->depth, opts->temperature, &out->rows[b])
+             : argmax(row, d->depth);
 }
 
 /* Starts a core decoder from the conditioning vectors cond[b] (initial state and the fixed part of
@@ -207,7 +209,8 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
 }
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
-                            const step_controls *controls, int nade_sample, int32_t *tokens) {
+                            const step_controls *controls, int nade_sample, mvae_rng *rows,
+                            int32_t *tokens) {
   const mvae_info *info = &m->info;
   int z_size = info->z_size, num_tracks = m->n_tracks;
   track_output out[MVAE_MAX_TRACKS];
@@ -216,7 +219,7 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
     logit_width += info->output_depths[t];
   for (int t = 0, offset = 0; t < num_tracks; t++) {
     out[t] = (track_output){t,    num_tracks, info->num_steps, logit_width, offset,
-                            opts, controls,   nade_sample,     tokens};
+                            opts, controls,   nade_sample,     tokens,      rows};
     offset += info->output_depths[t];
   }
 

@@ -1,7 +1,66 @@
 /* layers.c: matrices, dense layers and the TF LSTMBlockCell on batches. */
 #include "nn/layers.h"
 
+#include <math.h>
 #include <string.h>
+
+/* Integer compute: activations times the matrix's row scales are quantized to int16 per batch row
+ * and per chunk of INT_CHUNK_PAIRS row pairs (the largest |x * u| of the chunk becomes 32767), so a
+ * chunk's int32 sum stays below 256 * 32767 * 127 < 2^31. The chunks start at even matrix rows (the
+ * weights are stored in pairs); a row outside [row0, row0 + nrows) gets 0. This code is shared by
+ * every kernel set, and the kernels' integer sums are exact, so every set gives the same bits. */
+enum { INT_CHUNK_PAIRS = 128, INT_BATCH = 16 };
+
+/* Round to nearest, ties to even, for |v| < 2^22: adding and subtracting 1.5 * 2^23 leaves v
+ * rounded to an integer (IEEE float addition rounds so); no libm call. */
+static float round_even(float v) {
+  const float magic = 12582912.0f;
+  return (v + magic) - magic;
+}
+
+static void quantize_rows(const float *x, const float *row_scales, int row0, int nrows,
+                          int first_row, int n, int16_t *xq, float *scale) {
+  /* xq[k] is matrix row first_row + k, i.e. x[first_row + k - row0]; [lo, hi) of k are in range. */
+  const int lo = row0 > first_row ? row0 - first_row : 0;
+  const int hi = row0 + nrows - first_row < n ? row0 + nrows - first_row : n;
+  const int shift = first_row - row0; /* x index of k: k + shift, >= 0 for k >= lo */
+  const float *u = row_scales + first_row;
+  float top = 0.0f;
+  for (int k = lo; k < hi; k++) {
+    const float v = x[k + shift] * u[k];
+    top = fabsf(v) > top ? fabsf(v) : top;
+  }
+  const float inv = top > 0.0f ? 32767.0f / top : 0.0f;
+  *scale = top / 32767.0f;
+  for (int k = 0; k < lo; k++)
+    xq[k] = 0;
+  for (int k = lo; k < hi; k++) {
+    const float xu = x[k + shift] * u[k];
+    float v = round_even(xu * inv);
+    v = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
+    xq[k] = v == v ? (int16_t)v : 0; /* NaN (activations overflowed to infinity): 0, not UB */
+  }
+  for (int k = hi; k < n; k++)
+    xq[k] = 0;
+}
+
+static void gemm_integer(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows,
+                         const float *x, int ldx, float *y, int ldy, int batch) {
+  int16_t xq[INT_BATCH * 2 * INT_CHUNK_PAIRS];
+  float xs[INT_BATCH];
+  const int first = row0 / 2, end = (row0 + nrows + 1) / 2;
+  for (int p0 = first; p0 < end; p0 += INT_CHUNK_PAIRS) {
+    const int np = end - p0 < INT_CHUNK_PAIRS ? end - p0 : INT_CHUNK_PAIRS;
+    for (int b0 = 0; b0 < batch; b0 += INT_BATCH) {
+      const int nb = batch - b0 < INT_BATCH ? batch - b0 : INT_BATCH;
+      for (int i = 0; i < nb; i++)
+        quantize_rows(x + (size_t)(b0 + i) * ldx, m->row_scales, row0, nrows, 2 * p0, 2 * np,
+                      xq + (size_t)i * 2 * INT_CHUNK_PAIRS, &xs[i]);
+      cx->kernels->gemm_q8i(y + (size_t)b0 * ldy, ldy, xq, 2 * INT_CHUNK_PAIRS, xs,
+                            m->pairs + (size_t)p0 * 2 * m->cols, m->col_scales, np, m->cols, nb);
+    }
+  }
+}
 
 void mat_gemm(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows, const float *x,
               int ldx, float *y, int ldy, int batch) {
@@ -9,6 +68,8 @@ void mat_gemm(const mvae_compute *cx, const mvae_matrix *m, int row0, int nrows,
     return;
   if (m->f32)
     cx->kernels->gemm_f32(y, ldy, x, ldx, m->f32 + (size_t)row0 * m->cols, nrows, m->cols, batch);
+  else if (m->pairs && !cx->float_int8)
+    gemm_integer(cx, m, row0, nrows, x, ldx, y, ldy, batch);
   else
     cx->kernels->gemm_q8(y, ldy, x, ldx, m->q8 + (size_t)row0 * m->cols,
                          m->scales + (size_t)row0 * m->nblk, m->block, nrows, m->cols, batch);

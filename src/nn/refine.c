@@ -116,7 +116,7 @@ static mvae_matrix transpose_rows(const mvae_matrix *w, int row0, int nrows, bum
                    : w->scales[row * w->nblk + c / w->block] * (float)w->q8[row * w->cols + c];
       }
   }
-  return (mvae_matrix){w->cols, nrows, out, NULL, NULL, 0, 0};
+  return (mvae_matrix){w->cols, nrows, out, NULL, NULL, 0, 0, NULL, NULL, NULL};
 }
 
 /* Layer 0's input rows [x0_row, x0_row + x0_rows) get a transposed copy (none if x0_rows is 0). */

@@ -1,0 +1,17 @@
+/* rng.h: the generator's internals that the batch calls and the tests use (the public part is in
+ * musicvae.h). */
+#ifndef MVAE_RNG_H
+#define MVAE_RNG_H
+
+#include "musicvae.h"
+
+/* log2 of the draws between two row streams. */
+#define MVAE_RNG_ROW_BITS 32
+
+/* Jumps rng ahead by delta draws of mvae_rng_u32, in O(log delta). */
+void mvae_rng_advance(mvae_rng *rng, uint64_t delta);
+
+/* rows[b] = base skipped b rows (mvae_rng_skip_rows), for b < n: each batch row's generator. */
+void mvae_rng_rows(const mvae_rng *base, int n, mvae_rng *rows);
+
+#endif
