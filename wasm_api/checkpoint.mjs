@@ -11,11 +11,16 @@
 //
 // Where a model family plugs in: its data converter goes in CONVERTER_FAMILIES (what the converter
 // implies: metadata, input width, output depths), a magenta.js feature beyond the converter
-// (chords, NADE, controls) in CHECKPOINT_FEATURES (it lists what it recognises; entries without
-// `convert` are refused with their reason), new layers in describeModel.
+// in CHECKPOINT_FEATURES (it lists what it recognises; entries without `convert` are refused with their
+// reason), new layers in describeModel. The NADE output layer and the per-step controls (chords, key,
+// extraControls) are mapped by checkpoint_families.mjs, which describeModel calls.
 import { ConvertError, UnsupportedError } from './errors.mjs';
 import { TENSOR_NAMES } from './schema.mjs';
 import { halfToFloat, writeModelFile } from './model_file.mjs';
+import {
+  coreDecoderInput, describeControls, describeNade, familyMetadata, rejectUnsupportedFamilies,
+  reshapeFamilyVariables,
+} from './checkpoint_families.mjs';
 
 export { ConvertError };
 export {
@@ -446,36 +451,9 @@ export const UNSUPPORTED_CONVERTERS = {
  */
 export const CHECKPOINT_FEATURES = [
   {
-    name: 'chord conditioning',
-    inSpec: (spec) => !!spec.chordEncoder,
-    message: (spec) => `chord-conditioned checkpoints (chordEncoder ${spec.chordEncoder}; mel_chords, ` +
-      'multitrack_chords*) need chord conditioning (controlArgs.chordProgression), not supported yet',
-  },
-  {
-    name: 'key conditioning',
-    inSpec: (spec) => !!spec.conditionOnKey,
-    message: () => 'key-conditioned checkpoints (conditionOnKey) need the key control, not supported yet',
-  },
-  {
-    name: 'extra controls',
-    inSpec: (spec) => Array.isArray(spec.extraControls) && spec.extraControls.length > 0,
-    message: (spec) => `checkpoints with extra controls (${spec.extraControls.map((c) => c && c.name).join(', ')}; ` +
-      'mel_2bar_multicontrol_*) need controlArgs.extraControls, not supported yet',
-  },
-  {
     name: 'boolean decoder',
     inSpec: (spec) => !!spec.useBooleanDecoder,
     message: () => 'checkpoints with a boolean (multi-label) decoder (useBooleanDecoder) are not supported yet',
-  },
-  {
-    name: 'NADE',
-    inVars: /(^|\/)nade\//,
-    message: (_, name) => `NADE output layer (${name}; drums_2bar_nade_*) is not supported yet`,
-  },
-  {
-    name: 'control preprocessing',
-    inVars: /(^|\/)control_preprocessing\//,
-    message: (_, name) => `control preprocessing layers (${name}) are not supported yet`,
   },
 ];
 
@@ -533,7 +511,7 @@ function describeConverter(converter) {
 // Walks the variables the way magenta.js builds the model from them, checking every shape; returns the
 // derived metadata. Every variable must be used: anything left over means a model this engine would
 // silently run wrong.
-function describeModel(vars, converter, warn, claimed = new Set()) {
+function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }) {
   const used = new Set();
   const get = (name) => {
     const v = vars.get(name);
@@ -573,8 +551,9 @@ function describeModel(vars, converter, warn, claimed = new Set()) {
   };
   const sum = (a) => a.reduce((x, y) => x + y, 0);
 
-  // A core decoder: z_to_initial_state, the LSTM stack, output_projection. Conditioning is z (flat) or
-  // the conductor output (hierarchical); cell 0 reads [previous output, conditioning].
+  // A core decoder: z_to_initial_state, the LSTM stack, output_projection, and maybe a NADE.
+  // Conditioning is z (flat) or the conductor output (hierarchical); cell 0 reads
+  // [previous output, conditioning, controls] (coreDecoderInput).
   const coreDecoder = (core, cond) => {
     const init = tensorName('decoder_init', { core });
     const output = tensorName('decoder_output', { core });
@@ -588,18 +567,28 @@ function describeModel(vars, converter, warn, claimed = new Set()) {
     if (stateWidth !== 2 * sum(s.units)) {
       shapeError(init, `width ${stateWidth}, LSTM units ${fmt(s.units)}`);
     }
-    const [h, depth] = dense(output);
+    const nade = describeNade(vars, tensorName('decoder_nade', { core }));
+    if (nade) for (const t of nade.tensors) used.add(t);
+    const [h, width] = dense(output);
     if (h !== s.units.at(-1)) {
       shapeError(output, `input ${h}, top LSTM has ${s.units.at(-1)} units`);
     }
-    if (s.inputs[0] !== depth + condIn) {
-      shapeError(cell(0), `input ${s.inputs[0]}, expected output ${depth} + conditioning ${condIn}`);
+    if (nade && width !== nade.outputWidth) {
+      shapeError(output, `width ${width}, the NADE needs hidden ${nade.hidden} + labels ${nade.dims}`);
     }
-    return { depth, condIn };
+    const depth = nade ? nade.tokenDepth : width;
+    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: controls.depth });
+    if (s.inputs[0] !== expected) {
+      const parts = [`${nade ? 'labels' : 'output'} ${nade ? nade.dims : depth}`, `conditioning ${condIn}`];
+      if (controls.depth) parts.push(`controls ${controls.depth}`);
+      shapeError(cell(0), `input ${s.inputs[0]}, expected ${parts.join(' + ')}`);
+    }
+    return { depth, condIn, nade };
   };
 
   let zSize;
   const outputDepths = [];
+  const nades = [];
   const conductorInit = tensorName('conductor_init');
   const conductorCell = (layer) => tensorName('conductor_lstm', { layer });
   const hierarchical = vars.has(`${conductorInit}kernel`) || vars.has(`${conductorCell(0)}kernel`);
@@ -610,6 +599,7 @@ function describeModel(vars, converter, warn, claimed = new Set()) {
     const d = coreDecoder(core);
     zSize = d.condIn;
     outputDepths.push(d.depth);
+    nades.push(d.nade);
   } else {
     const [z, stateWidth] = dense(conductorInit);
     zSize = z;
@@ -630,7 +620,11 @@ function describeModel(vars, converter, warn, claimed = new Set()) {
     if (!cores.length) {
       fail(`missing variable ${initKernel(tensorName('core_decoder'))} (no core decoder)`);
     }
-    for (const core of cores) outputDepths.push(coreDecoder(core, c.units.at(-1)).depth);
+    for (const core of cores) {
+      const d = coreDecoder(core, c.units.at(-1));
+      outputDepths.push(d.depth);
+      nades.push(d.nade);
+    }
   }
 
   // Encoder: bidirectional LSTM layers (one level, or two hierarchical levels), then mu / sigma.
@@ -686,9 +680,14 @@ function describeModel(vars, converter, warn, claimed = new Set()) {
     unsupported(`the checkpoint's output depths ${fmt(outputDepths)} do not match the ` +
       `${conv.type} converter's ${fmt(conv.depths)}`);
   }
-  if (encoder && encoder.input !== conv.inputDepth) {
+  if (encoder && encoder.input !== conv.inputDepth + controls.depth) {
+    const given = controls.depth ? `${conv.inputDepth} + controls ${controls.depth}` : `${conv.inputDepth}`;
     unsupported(`the encoder reads ${encoder.input} values per step, the ${conv.type} ` +
-      `converter gives ${conv.inputDepth}`);
+      `converter gives ${given}`);
+  }
+  // The engine's output layer is one per model (musicvae.output_layer).
+  if (nades.some(Boolean) && !nades.every(Boolean)) {
+    unsupported('a NADE output layer on some tracks only');
   }
   if ((hierarchical || hierEncoder) && conv.numSegments === undefined) {
     fail('converter: numSegments is required for a hierarchical decoder or encoder');
@@ -720,6 +719,7 @@ function describeModel(vars, converter, warn, claimed = new Set()) {
     outputDepths,
     inputDepth: conv.inputDepth,
     converter: conv,
+    nade: nades.find(Boolean) || null,
     tensors: [...used].sort(),
   };
 }
@@ -742,7 +742,10 @@ export function buildModelFile(vars, config, opts = {}) {
   }
   const { spec, converter } = splitConfig(config);
   const features = checkFeatures(spec, converter, varMap);
-  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)));
+  rejectUnsupportedFamilies(varMap);
+  const controls = describeControls(spec);
+  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls);
+  const written = reshapeFamilyVariables(varMap);
   const c = m.converter;
   const meta = [
     ['general.architecture', 'str', 'musicvae'],
@@ -763,8 +766,9 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.min_pitch', 'i32', c.minPitch],
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
+    ...familyMetadata({ nade: m.nade, controls }),
     ...features.flatMap((f) => f.meta),
   ];
-  const tensors = m.tensors.map((name) => ({ name, ...varMap.get(name) }));
+  const tensors = m.tensors.map((name) => ({ name, ...written.get(name) }));
   return writeModelFile(meta, tensors, { quantize: opts.quantize, block: opts.block });
 }

@@ -1,6 +1,6 @@
 // checkpoint_families.mjs: what the NADE and the chord-conditioned magenta.js checkpoint families add
 // to the magenta.js checkpoint -> MVAE model file mapping (docs/model-format.md), for the converter
-// (wasm_api/checkpoint.mjs / models/convert.mjs) to call beside its own structure walk:
+// (wasm_api/checkpoint.mjs, buildModelFile and describeModel) to call in its structure walk:
 //
 //   - NADE drums (drums_2bar_nade_9_q2: Magenta's MultiLabelRnnNadeDecoder, magenta.js's NadeDecoder):
 //     `{core}nade/w_enc` [dims, 1, hidden] and `{core}nade/w_dec_t` [dims, hidden, 1], stored 2-D
@@ -26,9 +26,12 @@
 //   meta.push(...familyMetadata({nade: anyNade, controls}));
 //   // used tensors: add nade.tensors
 
-export class FamilyError extends Error {}
+import { ConvertError, UnsupportedError } from './errors.mjs';
+
+// A malformed checkpoint: ConvertError; a family the engine does not run: UnsupportedError (the
+// converter's own error kinds).
 const fail = (msg) => {
-  throw new FamilyError(msg);
+  throw msg.startsWith('unsupported: ') ? new UnsupportedError(msg) : new ConvertError(msg);
 };
 
 const fmt = (shape) => `[${shape.join(', ')}]`;

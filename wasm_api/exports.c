@@ -283,6 +283,14 @@ EMSCRIPTEN_KEEPALIVE int mvw_similar_with(mvae_model *model, const float *z, int
   return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
 }
 
+EMSCRIPTEN_KEEPALIVE int mvw_sample_with(mvae_model *model, int n, float temperature, mvae_rng *rng,
+                                         const float *controls, int per_item, int nade_sample,
+                                         float *z_out, int32_t *tokens) {
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  return (int)mvae_sample_with(model, n, temperature, rng, &extra, z_out, tokens);
+}
+
 /* ---- Chords (src/notes/chords.c) ------------------------------------------------------------ */
 
 /* The message of the last refused model-free chord call. */

@@ -267,15 +267,6 @@ function checkControlArgs(controlArgs) {
   if (typeof controlArgs !== 'object') {
     throw new InvalidArgumentError('controlArgs must be an object ({seed, onProgress, method, ...})');
   }
-  if (controlArgs.chordProgression) {
-    throw new UnsupportedError('Unexpected chord progression provided: this model takes no chord conditioning.');
-  }
-  if (controlArgs.key !== undefined && controlArgs.key !== null) {
-    throw new UnsupportedError('Unexpected key provided: this model takes no key conditioning.');
-  }
-  if (controlArgs.extraControls && Object.keys(controlArgs.extraControls).length) {
-    throw new UnsupportedError('this model takes no extra control signals');
-  }
   if (controlArgs.onProgress !== undefined && controlArgs.onProgress !== null &&
       typeof controlArgs.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function (done, total)');
@@ -624,10 +615,12 @@ export class MusicVAE {
       return sequenceToRecords(ns, i, numSteps, stepsPerQuarter);
     });
     const refine = checkRefine(controlArgs && controlArgs.refine);
-    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine);
+    const controls = this._controls(engine, controlArgs || {});
+    if (refine && controls) throw new UnsupportedError('refine: not supported on a model with controls');
+    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls);
   }
 
-  _encodeRecords(engine, records, stepValues, withSigma, refine = null) {
+  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null) {
     const M = engine.M;
     const batch = records.length;
     const z = this.zDims;
@@ -648,6 +641,10 @@ export class MusicVAE {
       if (refine) {
         this._check(M._mvw_encode_refined(this._model, inputs, batch, refine.steps, refine.learningRate,
           refine.timeBudgetMs, refine.priorWeight, mu, 0));
+      } else if (controls) {
+        const c = alloc(controls.length * 4);
+        engine.f32(c, controls.length).set(controls);
+        this._check(M._mvw_encode_with(this._model, inputs, batch, c, 0, mu, sigma));
       } else {
         this._check(M._mvae_encode(this._model, inputs, batch, mu, sigma));
       }
@@ -670,7 +667,9 @@ export class MusicVAE {
     checkOutputTiming(stepsPerQuarter, qpm);
     const engine = await this._ready();
     const flat = latentBatch(z, this.zDims, this._limit);
-    const tokens = engine.withRng(args.seed, (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress),
+    const controls = this._controls(engine, args);
+    const tokens = engine.withRng(args.seed,
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress, null, null, controls),
       args.firstRow);
     return this._toSequences(engine, tokens, flat.length / this.zDims, stepsPerQuarter, qpm);
   }
@@ -702,8 +701,10 @@ export class MusicVAE {
       checkBufferBytes(batch * logitWidth * 4, `the logits of ${batch} sequences`);
       logits = new Float32Array(batch * logitWidth);
     }
+    const controls = this._controls(engine, options);
     const tokens = engine.withRng(options.seed,
-      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits), options.firstRow);
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits, controls),
+      options.firstRow);
     const result = { tokens: splitRows(tokens, seqTokens, batch) };
     if (logits) result.logits = splitRows(logits, logitWidth, batch);
     return result;
@@ -711,7 +712,7 @@ export class MusicVAE {
 
   // Decodes flat z in chunks with `rng` (unused at temperature 0; each row has its own stream and
   // every call moves rng past its rows, so chunks draw what one call would), returns all tokens.
-  _decodeFlat(engine, flat, temperature, rng, onProgress, teacher = null, logitsOut = null) {
+  _decodeFlat(engine, flat, temperature, rng, onProgress, teacher = null, logitsOut = null, controls = null) {
     const M = engine.M;
     const zs = this.zDims;
     const batch = flat.length / zs;
@@ -725,11 +726,15 @@ export class MusicVAE {
       const tPtr = alloc(n * seqTokens * 4);
       const teacherPtr = teacher ? alloc(n * seqTokens * 4) : 0;
       const logitsPtr = logitsOut ? alloc(n * logitWidth * 4) : 0;
+      const controlsPtr = controls ? alloc(controls.length * 4) : 0;
+      if (controls) engine.f32(controlsPtr, controls.length).set(controls);
       for (let b = 0; b < batch; b += chunk) {
         const m = Math.min(chunk, batch - b);
         engine.f32(zPtr, m * zs).set(flat.subarray(b * zs, (b + m) * zs));
         if (teacher) engine.i32(teacherPtr, m * seqTokens).set(teacher.subarray(b * seqTokens, (b + m) * seqTokens));
-        this._check(M._mvw_decode(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, tPtr));
+        this._check(controls
+          ? M._mvw_decode_with(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, controlsPtr, 0, 0, tPtr)
+          : M._mvw_decode(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, tPtr));
         tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
         if (logitsOut) logitsOut.set(engine.f32(logitsPtr, m * logitWidth), b * logitWidth);
         this._progress(onProgress, b + m, batch);
@@ -811,6 +816,7 @@ export class MusicVAE {
     temperature = checkTemperature(temperature, 0.5);
     const engine = await this._ready();
     checkCount(numSamples, 'numSamples', this._limit);
+    const controls = this._controls(engine, args);
     // mvae_sample in chunks: each row draws its z, then its samples, from its own stream, so chunks
     // give what one call would.
     const zs = this.zDims, seqTokens = this._seqTokens;
@@ -819,9 +825,13 @@ export class MusicVAE {
     engine.withRng(args.seed, (rng) => engine.withMemory((alloc) => {
       const n = Math.min(chunk, numSamples);
       const zPtr = alloc(n * zs * 4), tPtr = alloc(n * seqTokens * 4);
+      const c = controls ? alloc(controls.length * 4) : 0;
+      if (controls) engine.f32(c, controls.length).set(controls);
       for (let b = 0; b < numSamples; b += chunk) {
         const m = Math.min(chunk, numSamples - b);
-        this._check(engine.M._mvae_sample(this._model, m, temperature, rng, zPtr, tPtr));
+        this._check(controls
+          ? engine.M._mvw_sample_with(this._model, m, temperature, rng, c, 0, 0, zPtr, tPtr)
+          : engine.M._mvae_sample(this._model, m, temperature, rng, zPtr, tPtr));
         z.set(engine.f32(zPtr, m * zs), b * zs);
         tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
         this._progress(args.onProgress, b + m, numSamples);
@@ -855,15 +865,20 @@ export class MusicVAE {
     checkCount(numSamples, 'numSamples', this._limit);
     const z0 = isTensorLike(inputSequence) || isLatentLike(inputSequence)
       ? latentBatch(isTensorLike(inputSequence) ? inputSequence : [inputSequence], this.zDims, 1)
-      : (await this.encode([inputSequence]))[0];
+      : (await this.encode([inputSequence], args))[0];
+    const controls = this._controls(engine, args);
     const zs = this.zDims, seqTokens = this._seqTokens;
     return engine.withMemory((alloc) => {
+      const c = controls ? alloc(controls.length * 4) : 0;
+      if (controls) engine.f32(c, controls.length).set(controls);
       const zPtr = alloc(zs * 4);
       engine.f32(zPtr, zs).set(z0);
       const zOut = alloc(numSamples * zs * 4);
       const tPtr = alloc(numSamples * seqTokens * 4);
       engine.withRng(args.seed,
-        (rng) => this._check(engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)),
+        (rng) => this._check(controls
+          ? engine.M._mvw_similar_with(this._model, zPtr, numSamples, similarity, temperature, rng, c, 0, 0, zOut, tPtr)
+          : engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)),
         args.firstRow);
       return { z: engine.f32(zOut, numSamples * zs).slice(), tokens: engine.i32(tPtr, numSamples * seqTokens).slice() };
     });
@@ -888,7 +903,7 @@ export class MusicVAE {
     const engine = await this._ready();
     const method = interpolationMethod(engine, args);
     const { cols, rows } = interpolationShape(inputs.length, numInterps, this._limit);
-    const corners = await this._latents(inputs);
+    const corners = await this._latents(inputs, controlArgs);
     const zs = this.zDims;
     const count = cols * rows;
     return engine.withMemory((alloc) => {
@@ -920,7 +935,7 @@ export class MusicVAE {
     }
     const engine = await this._ready();
     const method = interpolationMethod(engine, args);
-    const corners = await this._latents(inputs);
+    const corners = await this._latents(inputs, controlArgs);
     const zs = this.zDims;
     return engine.withMemory((alloc) => {
       const c = alloc(corners.length * 4);
@@ -948,7 +963,82 @@ export class MusicVAE {
 
   // Latent vectors of inputs as one Float32Array [inputs.length * zDims]: latent vectors as given,
   // sequences encoded (together, in one batch).
-  async _latents(inputs) {
+  /**
+   * magenta.js's controlArgs {chordProgression, key, extraControls} as the model's per-step controls
+   * (Float32Array [numSteps][controlDepth], one for the whole batch), or null for a model without
+   * them; refused as magenta.js refuses them (missing, unexpected, wrong depth). The chord columns
+   * come from the engine (mvw_chords_to_controls: magenta.js's chord encoders and spreading), then
+   * the key one-hot, then extraControls in the model's order (metadata controls.extra).
+   */
+  _controls(engine, args) {
+    const { controlDepth = 0, chordEncoding = 0, controlKeyDepth = 0, controlExtra = '', numSteps } = this.info;
+    const chords = args.chordProgression;
+    const key = args.key === undefined ? null : args.key;
+    const extra = args.extraControls || {};
+    const hasChords = controlDepth > 0 && chordEncoding > 0;
+    if (hasChords && !chords) throw new InvalidArgumentError('Chord progression expected but not provided.');
+    if (!hasChords && chords) throw new UnsupportedError('Unexpected chord progression provided.');
+    if (controlKeyDepth && key === null) throw new InvalidArgumentError('Key expected but not provided.');
+    if (!controlKeyDepth && key !== null) throw new UnsupportedError('Unexpected key provided.');
+    const specs = controlExtra ? controlExtra.split(',').map((e) => {
+      const [name, depth] = e.split(':');
+      return { name, depth: Number(depth) };
+    }) : [];
+    const extraRows = specs.map(({ name, depth }) => {
+      if (!(name in extra)) throw new InvalidArgumentError(`Missing control signal: ${name}`);
+      const rows = isTensorLike(extra[name]) ? tensorRows(extra[name], name) : extra[name];
+      if (!Array.isArray(rows) || rows.length !== numSteps) {
+        throw new InvalidArgumentError(`Control signal ${name} must have ${numSteps} steps`);
+      }
+      rows.forEach((r) => {
+        if (!r || r.length !== depth) {
+          throw new InvalidArgumentError(`Control signal ${name} has invalid depth: ${r && r.length} != ${depth}`);
+        }
+      });
+      return rows;
+    });
+    if (!controlDepth) {
+      if (Object.keys(extra).length) throw new UnsupportedError('this model takes no extra control signals');
+      return null;
+    }
+    const values = new Float32Array(numSteps * controlDepth);
+    let offset = 0;
+    if (hasChords) {
+      if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
+        throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
+      }
+      engine.withMemory((alloc) => {
+        const ptrs = chords.map((c) => {
+          const bytes = new TextEncoder().encode(`${c}\0`);
+          const p = alloc(bytes.length);
+          engine.M.HEAPU8.set(bytes, p);
+          return p;
+        });
+        const table = alloc(4 * ptrs.length);
+        engine.i32(table, ptrs.length).set(ptrs);
+        const out = alloc(values.length * 4);
+        this._check(engine.M._mvw_chords_to_controls(this._model, table, ptrs.length, out));
+        values.set(engine.f32(out, values.length));
+      });
+      offset = engine.M._mvw_chord_encoding_depth(chordEncoding);
+    }
+    if (controlKeyDepth) {
+      if (!Number.isInteger(key) || key < 0 || key >= controlKeyDepth) {
+        throw new InvalidArgumentError(`key must be an integer 0..${controlKeyDepth - 1}, got ${key}`);
+      }
+      for (let t = 0; t < numSteps; t++) values[t * controlDepth + offset + key] = 1;
+      offset += controlKeyDepth;
+    }
+    specs.forEach(({ depth }, k) => {
+      for (let t = 0; t < numSteps; t++) {
+        for (let d = 0; d < depth; d++) values[t * controlDepth + offset + d] = Number(extraRows[k][t][d]);
+      }
+      offset += depth;
+    });
+    return values;
+  }
+
+  async _latents(inputs, controlArgs) {
     const zs = this.zDims;
     const out = new Float32Array(inputs.length * zs);
     const toEncode = [];
@@ -957,7 +1047,7 @@ export class MusicVAE {
       else toEncode.push(i);
     });
     if (toEncode.length) {
-      const mu = await this.encode(toEncode.map((i) => inputs[i]));
+      const mu = await this.encode(toEncode.map((i) => inputs[i]), controlArgs);
       toEncode.forEach((i, k) => out.set(mu[k], i * zs));
     }
     if (this.disposed) throw new DisposedError();

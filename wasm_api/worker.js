@@ -29,7 +29,7 @@ async function handle(method, args, progress) {
       }
       midiModuleUrl = url.href;
     }
-    model = new MusicVAE(source, options);
+    model = new MusicVAE(source, { ...options, onProgress: options.onProgress ? progress : undefined });
     await model.initialize();
     return { info: model.info, zDims: model.zDims };
   }

@@ -116,9 +116,13 @@ export class MusicVAEWorker {
     if (!this._initPromise) {
       this._initPromise = (async () => {
         await this._start();
-        const { wasmUrl, wasmBinary, midiModule } = this.options;
-        const { info, zDims } = await this._call('init', [this.source,
-          { wasmUrl: wasmUrl && String(wasmUrl), wasmBinary, midiModule: midiModule && String(midiModule) }]);
+        const { wasmUrl, wasmBinary, midiModule, onProgress, cache, quantize } = this.options;
+        // A checkpoint's download progress: the worker posts it, onProgress stays on this thread.
+        const progress = typeof onProgress === 'function' ? onProgress : null;
+        const { info, zDims } = await this._call('init', [this.source, {
+          wasmUrl: wasmUrl && String(wasmUrl), wasmBinary, midiModule: midiModule && String(midiModule),
+          cache, quantize, onProgress: progress ? true : undefined,
+        }], progress);
         this.info = info;
         this.zDims = zDims;
         this.initialized = true;

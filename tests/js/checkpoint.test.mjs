@@ -59,9 +59,7 @@ test('HTTP errors name the file', async () => {
 // The families magenta.js hosts that the engine does not run (README, "magenta.js checkpoints"):
 // each is refused with what it needs, never a shape mismatch.
 const REFUSED = [
-  [{ chordEncoder: 'PitchChordEncoder' }, /chord-conditioned checkpoints \(chordEncoder PitchChordEncoder; mel_chords/],
-  [{ conditionOnKey: true }, /key-conditioned/],
-  [{ extraControls: [{ name: 'rhythm', depth: 2 }] }, /extra controls \(rhythm; mel_2bar_multicontrol/],
+  [{ chordEncoder: 'JazzChordEncoder' }, /chordEncoder JazzChordEncoder \(supported: PitchChordEncoder, MajorMinorChordEncoder, TriadChordEncoder\)/],
   [{ useBooleanDecoder: true }, /boolean \(multi-label\) decoder/],
   [{ dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }, /MultitrackConverter: multitrack\*/],
   [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /GrooVAE \(GrooveConverter: groovae_\*, tap2drum_\*\)/],
@@ -77,6 +75,13 @@ for (const [change, message] of REFUSED) {
       /^unsupported: /.test(e.message) && message.test(e.message));
   });
 }
+
+// Controls the checkpoint's weights were not trained with: its cell 0 and encoder are too narrow.
+test('a chord config on an unconditioned checkpoint is a shape mismatch that names the controls', async () => {
+  const config = { ...JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), chordEncoder: 'PitchChordEncoder' };
+  await assert.rejects(convertCheckpoint(dir, { config }), (e) => e instanceof ConvertError &&
+    /shape mismatch in decoder\/multi_rnn_cell\/cell_0\/lstm_cell\/: input \d+, expected output \d+ \+ conditioning \d+ \+ controls 37/.test(e.message));
+});
 
 test('every supported family converts from its magenta.js checkpoint', async () => {
   for (const family of Object.keys(FAMILIES)) {
@@ -102,10 +107,10 @@ test('musicvae convert URL|DIR OUT: the converter\'s bytes, written whole or not
   assert.deepEqual(new Uint8Array(fs.readFileSync(out)), want.bytes);
   // A failure (a family the engine does not run) leaves the existing file as it was, and no temporary.
   const bad = path.join(path.dirname(dir), 'chords.json');
-  fs.writeFileSync(bad, JSON.stringify({ ...FAMILIES.flat_mel.config, chordEncoder: 'PitchChordEncoder' }));
+  fs.writeFileSync(bad, JSON.stringify({ ...FAMILIES.flat_mel.config, useBooleanDecoder: true }));
   r = await run([dir, out, '--config', bad]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /unsupported: chord-conditioned checkpoints .* \[UNSUPPORTED\]/);
+  assert.match(r.stderr, /unsupported: checkpoints with a boolean .* \[UNSUPPORTED\]/);
   assert.deepEqual(new Uint8Array(fs.readFileSync(out)), want.bytes);
   assert.deepEqual(fs.readdirSync(path.dirname(dir)).filter((f) => f.endsWith('.tmp')), []);
   r = await run([dir]);

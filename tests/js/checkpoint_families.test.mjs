@@ -9,9 +9,10 @@ import path from 'node:path';
 
 import { parseModelFile, tensorName, tensorValues } from '../../models/convert.mjs';
 import {
-  FamilyError, describeControls, describeNade, coreDecoderInput, reshapeFamilyVariables,
+  describeControls, describeNade, coreDecoderInput, reshapeFamilyVariables,
   familyMetadata, rejectUnsupportedFamilies,
 } from '../../wasm_api/checkpoint_families.mjs';
+import { ConvertError, UnsupportedError } from '../../wasm_api/errors.mjs';
 import { ROOT } from './wasm_helpers.mjs';
 
 const load = (name) => parseModelFile(fs.readFileSync(path.join(ROOT, 'tests/data', `${name}.mvae`)));
@@ -50,7 +51,7 @@ test('NADE: shapes, widths and metadata of drums_2bar_nade-style checkpoints', (
   // Half a NADE, or magenta.js shapes that do not fit, are refused by name.
   const half = new Map(vars);
   half.delete('decoder/nade/w_dec_t');
-  assert.throws(() => describeNade(half, 'decoder/nade/'), (e) => e instanceof FamilyError && /w_dec_t/.test(e.message));
+  assert.throws(() => describeNade(half, 'decoder/nade/'), (e) => e instanceof ConvertError && /w_dec_t/.test(e.message));
   const bad = new Map(vars);
   bad.set('decoder/nade/w_dec_t', { shape: [9, 11, 1], data: new Float32Array(99) });
   assert.throws(() => describeNade(bad, 'decoder/nade/'), /shape mismatch in decoder\/nade\/w_dec_t/);
@@ -77,8 +78,64 @@ test('controls: chord encoders, key and extraControls in magenta.js\'s order', (
   ]);
   assert.equal(describeControls({ dataConverter: { type: 'MelodyConverter' } }).depth, 0);
   assert.deepEqual(familyMetadata({}), []);
-  assert.throws(() => describeControls({ chordEncoder: 'JazzChordEncoder' }), FamilyError);
+  assert.throws(() => describeControls({ chordEncoder: 'JazzChordEncoder' }), UnsupportedError);
   assert.throws(() => describeControls({ chordEncoder: 'PitchChordEncoder', dataConverter: { type: 'MultitrackConverter' } }), /MultitrackConverter/);
   assert.throws(() => describeControls({ extraControls: [{ name: 'x' }] }), /name, depth/);
   assert.throws(() => rejectUnsupportedFamilies(new Map([['control_preprocessing/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel', {}]])), /control preprocessing/);
+});
+
+// The converter end to end (wasm_api/checkpoint.mjs): the magenta.js layout of the test models,
+// with the config.json magenta.js reads for them, gives back the MVAE files they came from.
+const FAMILY_CONFIGS = {
+  nade_drums: { type: 'MusicVAE', dataConverter: { type: 'DrumRollConverter', args: { numSteps: 16 } } },
+  chords_mel: {
+    type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+    dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, minPitch: 48, maxPitch: 83 } },
+  },
+};
+
+for (const [name, config] of Object.entries(FAMILY_CONFIGS)) {
+  test(`buildModelFile converts the magenta.js checkpoint of ${name} to its MVAE file`, async () => {
+    const { buildModelFile } = await import('../../wasm_api/checkpoint.mjs');
+    const model = load(name);
+    const built = parseModelFile(buildModelFile(checkpointVars(model), config, { name }));
+    for (const [key, value] of Object.entries(model.meta)) {
+      if (!key.startsWith('general.')) assert.deepEqual(built.meta[key], value, key);
+    }
+    for (const key of Object.keys(built.meta)) {
+      if (!key.startsWith('general.')) assert.ok(key in model.meta, `extra metadata ${key}`);
+    }
+    assert.deepEqual([...built.tensors.keys()].sort(), [...model.tensors.keys()].sort());
+    for (const [tensor, t] of model.tensors) {
+      assert.deepEqual(built.tensors.get(tensor).shape, t.shape, tensor);
+      assert.deepEqual(Array.from(tensorValues(built.tensors.get(tensor))), Array.from(tensorValues(t)), tensor);
+    }
+  });
+}
+
+test('buildModelFile: key and extraControls widen the inputs; the wrong widths are named', async () => {
+  const { buildModelFile } = await import('../../wasm_api/checkpoint.mjs');
+  const vars = checkpointVars(load('chords_mel'));
+  // chords_mel has 37 control columns: a MajorMinor chord (25) + the key (12) fill them too.
+  const keyed = { ...FAMILY_CONFIGS.chords_mel, chordEncoder: 'MajorMinorChordEncoder', conditionOnKey: true };
+  const meta = parseModelFile(buildModelFile(vars, keyed)).meta;
+  assert.equal(meta['musicvae.control_depth'], 37);
+  assert.equal(meta['controls.chord_encoding'], 'major_minor');
+  assert.equal(meta['controls.key_depth'], 12);
+  const extra = { ...FAMILY_CONFIGS.chords_mel, chordEncoder: 'TriadChordEncoder' }; // 49 columns
+  assert.throws(() => buildModelFile(vars, extra), (e) => e instanceof ConvertError &&
+    /shape mismatch in decoder\/multi_rnn_cell\/cell_0\/lstm_cell\/: input 87, expected output 38 \+ conditioning 12 \+ controls 49/.test(e.message));
+  const noChords = { ...FAMILY_CONFIGS.chords_mel, chordEncoder: undefined };
+  assert.throws(() => buildModelFile(vars, noChords), /shape mismatch in decoder\/multi_rnn_cell\/cell_0/);
+  const preprocessed = new Map(vars);
+  preprocessed.set('control_preprocessing/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel', { shape: [1], data: new Float32Array(1) });
+  assert.throws(() => buildModelFile(preprocessed, FAMILY_CONFIGS.chords_mel), (e) => e instanceof UnsupportedError && /control preprocessing LSTM/.test(e.message));
+});
+
+test('buildModelFile: a NADE whose output projection does not fit is named', async () => {
+  const { buildModelFile } = await import('../../wasm_api/checkpoint.mjs');
+  const vars = checkpointVars(load('nade_drums'));
+  vars.set('decoder/nade/w_enc', { shape: [9, 1, 11], data: new Float32Array(99) });
+  vars.set('decoder/nade/w_dec_t', { shape: [9, 11, 1], data: new Float32Array(99) });
+  assert.throws(() => buildModelFile(vars, FAMILY_CONFIGS.nade_drums), /shape mismatch in decoder\/output_projection\/: width 21, the NADE needs hidden 11 \+ labels 9/);
 });

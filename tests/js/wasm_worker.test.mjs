@@ -107,3 +107,27 @@ test('the engine loads from an http URL (browser path), in a fresh process', asy
   const { tokens } = await direct.sampleTokens(2, 0.5, 123);
   assert.deepEqual(out.tokens, tokens.map((t) => Array.from(t)));
 });
+
+test('MusicVAEWorker on a checkpoint URL: the download progress comes back from the worker', async () => {
+  const { serveDirectory, writeCheckpoint } = await import('./checkpoint_helpers.mjs');
+  const dir = writeCheckpoint('flat_mel');
+  const { server, base } = await serveDirectory(path.dirname(dir));
+  try {
+    const calls = [];
+    const url = `${base}/${path.basename(dir)}`;
+    const w = new MusicVAEWorker(url, { onProgress: (loaded, total) => calls.push([loaded, total]) });
+    await w.initialize();
+    const direct = new MusicVAE(url);
+    await direct.initialize();
+    assert.ok(calls.length >= 1, 'progress was reported');
+    const weightBytes = fs.readdirSync(dir).filter((f) => !f.endsWith('.json'))
+      .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    assert.deepEqual(calls.at(-1), [weightBytes, weightBytes]);
+    for (let i = 1; i < calls.length; i++) assert.ok(calls[i][0] >= calls[i - 1][0]);
+    assert.deepEqual(await w.sampleTokens(2, 0.5, 7), await direct.sampleTokens(2, 0.5, 7));
+    w.dispose();
+    direct.dispose();
+  } finally {
+    server.close();
+  }
+});
