@@ -27,7 +27,7 @@ fi
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 mkdir -p "$out"
 
-exports='_malloc,_free,_mvw_kernels,_mvw_activations,_mvw_load,_mvw_load_error,_mvw_info'
+exports='_malloc,_free,_mvw_kernels,_mvw_activations,_mvw_load,_mvw_info'
 exports+=',_mvw_constant_count,_mvw_constant_name,_mvw_constant_value,_mvw_status_code'
 exports+=',_mvw_info_size,_mvw_info_field_count,_mvw_info_field_name,_mvw_info_field_offset,_mvw_info_field_kind'
 exports+=',_mvw_converter_name,_mvw_drum_class_name,_mvae_drum_class_of_pitch,_mvae_drum_class_pitch'

@@ -20,6 +20,7 @@
 #include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,22 +98,18 @@ EMSCRIPTEN_KEEPALIVE const char *mvw_status_code(int status) {
 
 /* ---- Loading -------------------------------------------------------------------------------- */
 
-/* The message of the last failed mvw_load (loading has no model to hold it). */
-static char load_error[512];
-
-EMSCRIPTEN_KEEPALIVE const char *mvw_load_error(void) {
-  return load_error;
-}
-
-/* Loads a model from bytes; *status_out gets the status. Returns the model or NULL. */
-EMSCRIPTEN_KEEPALIVE mvae_model *mvw_load(const void *data, int size, int *status_out) {
+/* Loads a model from bytes; *status_out gets the status and err[err_size] (the caller's buffer:
+ * the module keeps no state of its own) a refusal's message. Returns the model or NULL. */
+EMSCRIPTEN_KEEPALIVE mvae_model *mvw_load(const void *data, int size, int *status_out, char *err,
+                                          int err_size) {
   mvae_model *model = NULL;
-  load_error[0] = '\0';
-  mvae_status status =
-      size > 0 ? mvae_model_load(data, (size_t)size, &model, load_error, sizeof load_error)
-               : MVAE_ERR_INVALID_ARGUMENT;
-  if (size <= 0)
-    strcpy(load_error, "model data is empty");
+  size_t err_bytes = err && err_size > 0 ? (size_t)err_size : 0;
+  if (err_bytes)
+    err[0] = '\0';
+  mvae_status status = size > 0 ? mvae_model_load(data, (size_t)size, &model, err, err_bytes)
+                                : MVAE_ERR_INVALID_ARGUMENT;
+  if (size <= 0 && err_bytes)
+    snprintf(err, err_bytes, "model data is empty");
   if (status_out)
     *status_out = (int)status;
   return status == MVAE_OK ? model : NULL;
@@ -293,27 +290,24 @@ EMSCRIPTEN_KEEPALIVE int mvw_sample_with(mvae_model *model, int n, float tempera
 
 /* ---- Chords (src/notes/chords.c) ------------------------------------------------------------ */
 
-/* The message of the last refused model-free chord call. */
-static char chord_error[256];
-
-EMSCRIPTEN_KEEPALIVE const char *mvw_chord_error(void) {
-  return chord_error;
-}
-
 EMSCRIPTEN_KEEPALIVE int mvw_chord_encoding_depth(int encoding) {
   return mvae_chord_encoding_depth((mvae_chord_encoding)encoding);
 }
 
-/* One chord symbol (UTF-8, NUL-terminated) -> out[depth]; the message in mvw_chord_error. */
-EMSCRIPTEN_KEEPALIVE int mvw_chord_encode(int encoding, const char *symbol, float *out) {
-  return (int)mvae_chord_encode((mvae_chord_encoding)encoding, symbol, out, chord_error,
-                                sizeof chord_error);
+/* One chord symbol (UTF-8, NUL-terminated) -> out[depth]; a refusal's message in err[err_size]
+ * (the caller's buffer: the module keeps no state of its own). */
+EMSCRIPTEN_KEEPALIVE int mvw_chord_encode(int encoding, const char *symbol, float *out, char *err,
+                                          int err_size) {
+  return (int)mvae_chord_encode((mvae_chord_encoding)encoding, symbol, out, err,
+                                err_size > 0 ? (size_t)err_size : 0);
 }
 
-/* root, pitch mask and quality of a symbol into out[4] (no_chord, root, pitches, quality). */
-EMSCRIPTEN_KEEPALIVE int mvw_chord_parse(const char *symbol, int32_t *out) {
+/* root, pitch mask and quality of a symbol into out[4] (no_chord, root, pitches, quality); a
+ * refusal's message in err[err_size]. */
+EMSCRIPTEN_KEEPALIVE int mvw_chord_parse(const char *symbol, int32_t *out, char *err,
+                                         int err_size) {
   mvae_chord chord;
-  mvae_status status = mvae_chord_parse(symbol, &chord, chord_error, sizeof chord_error);
+  mvae_status status = mvae_chord_parse(symbol, &chord, err, err_size > 0 ? (size_t)err_size : 0);
   if (status == MVAE_OK && out) {
     out[0] = chord.no_chord;
     out[1] = chord.root;

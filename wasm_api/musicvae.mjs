@@ -512,9 +512,9 @@ export class MusicVAE {
     const model = engine.withMemory((alloc) => {
       const data = alloc(bytes.length);
       engine.u8(data, bytes.length).set(bytes);
-      const status = alloc(4);
-      const ptr = M._mvw_load(data, bytes.length, status);
-      if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(M._mvw_load_error())}`);
+      const status = alloc(4), err = alloc(512);
+      const ptr = M._mvw_load(data, bytes.length, status, err, 512);
+      if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(err)}`);
       if (this.options.int8Compute === false) M._mvae_model_set_int8_compute(ptr, 0);
       return ptr;
     });

@@ -61,13 +61,14 @@ function withString(s, fn) {
 // Ours: {values} or {error}.
 function ourEncoding(encoder, symbol) {
   const depth = engine._mvw_chord_encoding_depth(encoder);
-  const out = engine._malloc(4 * depth);
+  const out = engine._malloc(4 * depth), err = engine._malloc(256);
   try {
-    const status = withString(symbol, (p) => engine._mvw_chord_encode(encoder, p, out));
-    if (status !== 0) return { error: engine.UTF8ToString(engine._mvw_chord_error()) };
+    const status = withString(symbol, (p) => engine._mvw_chord_encode(encoder, p, out, err, 256));
+    if (status !== 0) return { error: engine.UTF8ToString(err) };
     return { values: Array.from(engine.HEAPF32.subarray(out / 4, out / 4 + depth)) };
   } finally {
     engine._free(out);
+    engine._free(err);
   }
 }
 
@@ -118,10 +119,11 @@ test('chord progressions over a model\'s steps: as magenta.js\'s encodeChordProg
     const bytes = fs.readFileSync(path.join(ROOT, 'tests/data', `${name}.mvae`));
     const data = engine._malloc(bytes.length);
     engine.HEAPU8.set(bytes, data);
-    const status = engine._malloc(4);
-    const model = engine._mvw_load(data, bytes.length, status);
+    const status = engine._malloc(4), err = engine._malloc(512);
+    const model = engine._mvw_load(data, bytes.length, status, err, 512);
     engine._free(data);
-    assert.ok(model, engine.UTF8ToString(engine._mvw_load_error()));
+    assert.ok(model, engine.UTF8ToString(err));
+    engine._free(err);
     const vae = magentaModel(encoder, 32);
     const chordDepth = engine._mvw_chord_encoding_depth(encoder);
     for (const chords of progressions) {

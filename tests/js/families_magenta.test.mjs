@@ -105,9 +105,12 @@ function loadOurs(name) {
   const bytes = fs.readFileSync(path.join(ROOT, 'tests/data', `${name}.mvae`));
   const data = engine._malloc(bytes.length);
   engine.HEAPU8.set(bytes, data);
-  const model = engine._mvw_load(data, bytes.length, 0);
+  const err = engine._malloc(512);
+  const model = engine._mvw_load(data, bytes.length, 0, err, 512);
   engine._free(data);
-  assert.ok(model, engine.UTF8ToString(engine._mvw_load_error()));
+  const message = engine.UTF8ToString(err);
+  engine._free(err);
+  assert.ok(model, message);
   return model;
 }
 
