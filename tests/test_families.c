@@ -11,9 +11,9 @@
 #include <string.h>
 
 static mvae_model *load_case(const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/tests/data/%s.mvae", MVAE_SOURCE_DIR, name);
-  return test_load_model(path);
+  char file[256];
+  snprintf(file, sizeof file, "%s.mvae", name);
+  return test_load_data_model(file);
 }
 
 /* The indices of the 1s of out[depth] (all other values 0), as a string "1 13 17 20". */

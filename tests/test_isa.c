@@ -77,9 +77,7 @@ static int same_outputs(const outputs *a, const outputs *b) {
 }
 
 static void test_model(test_counts *c, const char *file) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/tests/data/%s", MVAE_SOURCE_DIR, file);
-  mvae_model *m = test_load_model(path);
+  mvae_model *m = test_load_data_model(file);
   EXPECT(c, m != NULL, "%s loads", file);
   if (!m)
     return;
@@ -126,9 +124,7 @@ int main(void) {
     printf(" %s", mvae_kernel_set_name(k));
   printf("\n");
 
-  char path[512];
-  snprintf(path, sizeof path, "%s/tests/data/flat_small.mvae", MVAE_SOURCE_DIR);
-  mvae_model *m = test_load_model(path);
+  mvae_model *m = test_load_data_model("flat_small.mvae");
   EXPECT(&c, m != NULL, "flat_small loads");
   if (m) {
     mvae_info info;

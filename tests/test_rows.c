@@ -65,9 +65,7 @@ static mvae_status run_op(mvae_model *m, int op, const float *z, int n, mvae_rng
 }
 
 static void test_model(test_counts *c, const char *file) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/tests/data/%s", MVAE_SOURCE_DIR, file);
-  mvae_model *m = test_load_model(path);
+  mvae_model *m = test_load_data_model(file);
   EXPECT(c, m != NULL, "%s loads", file);
   if (!m)
     return;

@@ -24,9 +24,7 @@ static int run(mvae_model *m, const mvae_info *info, const float *input, results
 }
 
 static void test_model(test_counts *c, const char *file) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/tests/data/%s", MVAE_SOURCE_DIR, file);
-  mvae_model *m = test_load_model(path);
+  mvae_model *m = test_load_data_model(file);
   EXPECT(c, m != NULL, "%s loads", file);
   if (!m)
     return;

@@ -45,4 +45,13 @@ static inline mvae_model *test_load_model(const char *path) {
   return m;
 }
 
+#ifdef MVAE_SOURCE_DIR
+/* Loads tests/data/FILE (FILE with its extension) of the source tree, as test_load_model. */
+static inline mvae_model *test_load_data_model(const char *file) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/data/%s", MVAE_SOURCE_DIR, file);
+  return test_load_model(path);
+}
+#endif
+
 #endif
