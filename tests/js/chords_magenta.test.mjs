@@ -12,20 +12,12 @@ import { createRequire } from 'node:module';
 
 import { ROOT } from './wasm_helpers.mjs';
 import { chordTableText } from '../reference/gen_chord_table.mjs';
+import { quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const ENCODERS = { 1: 'PitchChordEncoder', 2: 'MajorMinorChordEncoder', 3: 'TriadChordEncoder' };
 let mm, engine;
 
-async function quietly(fn) {
-  const { log, warn, info } = console;
-  console.log = console.warn = console.info = () => {};
-  try {
-    return await fn();
-  } finally {
-    Object.assign(console, { log, warn, info });
-  }
-}
 
 before(async () => {
   await quietly(async () => {

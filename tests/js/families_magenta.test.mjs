@@ -15,20 +15,12 @@ import { createRequire } from 'node:module';
 
 import { parseModelFile, tensorValues } from '../../models/convert.mjs';
 import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
+import { quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 let tf, mm, engine, server;
 const served = {}; // name -> directory
 
-async function quietly(fn) {
-  const { log, warn, info } = console;
-  console.log = console.warn = console.info = () => {};
-  try {
-    return await fn();
-  } finally {
-    Object.assign(console, { log, warn, info });
-  }
-}
 
 // Writes a .mvae test model as a magenta.js checkpoint directory.
 function writeCheckpoint(name, config) {

@@ -15,6 +15,7 @@ import { parseModelFile, tensorValues } from '../../wasm_api/checkpoint.mjs';
 import {
   ROOT, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents, relativeError, tmpdir,
 } from './wasm_helpers.mjs';
+import { quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const cases = loadTestVectors();
@@ -25,16 +26,6 @@ const ENCODE_CASES = cases.filter((_, i) => i % 67 === 3); // 8 melodies
 
 let server, mm, tf, magenta, ours, fromFile;
 
-// magenta.js and TF.js greet on the console; keep the test output readable.
-async function quietly(fn) {
-  const { log, warn, info } = console;
-  console.log = console.warn = console.info = () => {};
-  try {
-    return await fn();
-  } finally {
-    Object.assign(console, { log, warn, info });
-  }
-}
 
 before(async () => {
   const modelFile = benchModels().fp32;
