@@ -47,24 +47,21 @@ export const DecodingMixin = (Base) => class extends Base {
     return [this.temperature, { seed: this._seed || 0 }];
   }
 
-  // Each point is decoded on its own with the same seed, so a point's music does not depend on
-  // what else is decoded: the pad on a cell's position plays exactly that cell.
+  // The whole grid is one batched decode: cell i is row i of the batch, and every row samples from
+  // its own random stream (the seed's row i), so a cell's music does not depend on what else is
+  // decoded, and the pad on cell i plays exactly that cell ({firstRow: i}, _padLoop).
   async _decodeCells(gen) {
     const [temperature, args] = this._decodeOptions();
     const t0 = performance.now();
     const n = this.cols;
-    const pending = this.cells.map(async (cell, i) => {
+    const decoded = await this._model.decode(this.cells.map((cell) => cell.z), temperature, args);
+    if (gen !== this._gen) return;
+    this.cells.forEach((cell, i) => {
       const corner = this.grid.cornerOf(cell);
       const original = corner >= 0 && this.corners[corner].original;
-      const seq = original || (await this._model.decode([cell.z], temperature, args))[0];
-      if (gen !== this._gen) return;
-      this.grid.setSequence(i, seq, this.lanes);
-      // Drawn at once, each cell in its own pitch range.
-      if (this._theme) this.grid.drawCell(cell, this._roll());
+      this.grid.setSequence(i, original || decoded[i], this.lanes);
     });
     const padDone = this._decodePad();
-    await Promise.all(pending);
-    if (gen !== this._gen) return;
     this._drawCells();
     await padDone;
     if (gen !== this._gen) return;
@@ -147,12 +144,14 @@ export const DecodingMixin = (Base) => class extends Base {
         const cornerIndex = cornerAt(u, v);
         const original = cornerIndex >= 0 ? this.corners[cornerIndex].original : null;
         // On a cell, the cell's own latent vector (the engine's grid); elsewhere the engine's blend.
-        const cell = this.cells.find((c) => c.z && c.u === u && c.v === v);
+        const cellIndex = this.cells.findIndex((c) => c.z && c.u === u && c.v === v);
+        const cell = cellIndex >= 0 ? this.cells[cellIndex] : null;
         const [temperature, args] = this._decodeOptions();
         let seq, z;
         try {
           z = cell ? cell.z : await this._model.latentAt(this.corners.map((c) => c.z), u, v, { method: this.method });
-          seq = original || (await this._model.decode([z], temperature, args))[0];
+          // On cell i, row i of the grid's batch (the same music); elsewhere row 0.
+          seq = original || (await this._model.decode([z], temperature, { ...args, firstRow: Math.max(cellIndex, 0) }))[0];
         } catch (e) {
           if (gen === this._gen) this._error(`Decoding failed: ${e.message}`);
           continue;
