@@ -16,10 +16,20 @@ export const TESTVECTORS = path.join(SHARED, 'testvectors/mel_2bar_small_decode.
 export const CLI = path.join(ROOT, 'wasm_api/cli.mjs');
 
 const made = [];
+// A browser that is still closing may write into its profile directory while it is removed
+// (ENOTEMPTY): retry, and never let a leftover temporary directory fail the test process.
+function removeQuietly(dir) {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  } catch (e) {
+    console.error(`# could not remove ${dir}: ${e.code || e.message}`);
+  }
+}
+
 /** A temporary directory, removed when the test process exits. */
 export function tmpdir(prefix = 'mvae-wasm-') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  if (made.length === 0) process.on('exit', () => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  if (made.length === 0) process.on('exit', () => made.forEach(removeQuietly));
   made.push(dir);
   return dir;
 }
