@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +32,26 @@ export function tmpdir(prefix = 'mvae-wasm-') {
   if (made.length === 0) process.on('exit', () => made.forEach(removeQuietly));
   made.push(dir);
   return dir;
+}
+
+/** The headless browser the page tests use, if one is installed. */
+export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+  .find((f) => fs.existsSync(f));
+
+/** Opens url in headless Chromium (a fresh profile) and awaits `result` (what the page reports
+ * back), for at most timeoutMs; the browser is closed either way. */
+export async function resultFromChromium(url, result, timeoutMs = 90000) {
+  const browser = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+    `--user-data-dir=${tmpdir('mvae-chromium-')}`, url], { stdio: 'ignore' });
+  let timer;
+  try {
+    return await Promise.race([result, new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no result from the page within ${timeoutMs / 1000} s`)), timeoutMs);
+    })]);
+  } finally {
+    clearTimeout(timer);
+    browser.kill();
+  }
 }
 
 export function requireFile(file, how) {
