@@ -27,6 +27,7 @@
 //   // used tensors: add nade.tensors
 
 import { ConvertError, UnsupportedError } from './errors.mjs';
+import { SIZES } from './schema.mjs';
 
 // A malformed checkpoint: ConvertError; a family the engine does not run: UnsupportedError (the
 // converter's own error kinds).
@@ -92,14 +93,15 @@ export function describeNade(vars, prefix) {
     dims,
     hidden,
     tokenDepth: 2 ** dims, // label sets as bits: the drum labels
-    outputWidth: hidden + dims, // output projection: [encoder bias; decoder bias]
+    outputWidth: SIZES.nade_output({ hidden, dims }), // output projection: [encoder bias; decoder bias]
     tensors: [`${prefix}w_enc`, `${prefix}w_dec_t`],
   };
 }
 
 // Width cell 0 of a core decoder reads: [previous output, conditioning, controls].
 export function coreDecoderInput({ depth, nade, condIn, controlDepth = 0 }) {
-  return (nade ? nade.dims : depth) + condIn + controlDepth;
+  const trackInput = nade ? nade.dims : depth;
+  return SIZES.decoder_input({ track_input: trackInput, conditioning: condIn, control_depth: controlDepth });
 }
 
 // Variables the engine cannot run: magenta.js's control_preprocessing bidirectional LSTM.

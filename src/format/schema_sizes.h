@@ -1,0 +1,25 @@
+/* schema_sizes.h: written by tools/gen_schema.py from src/format/schema.json; do not edit.
+ * The size rules of the tensor shapes; model.c checks every tensor through them. */
+#ifndef MVAE_SCHEMA_SIZES_H
+#define MVAE_SCHEMA_SIZES_H
+
+/* clang-format off */
+/* an LSTM layer's kernel columns and bias length: gates i, j, f, o */
+static inline int mvs_lstm_width(int units) { return 4 * units; }
+/* an LSTM layer's kernel rows: it reads [input; h] */
+static inline int mvs_lstm_rows(int input, int units) { return input + units; }
+/* an initial-state layer's width (z_to_initial_state, the conductor's initial_state): c and h of every layer of its stack */
+static inline int mvs_state_width(int sum_units) { return 2 * sum_units; }
+/* what the encoder's first layer (level 0 of a hierarchical one) reads per step */
+static inline int mvs_encoder_input(int input_depth, int control_depth) { return input_depth + control_depth; }
+/* what a bidirectional layer gives the layer above, level 1 and mu / sigma: [fw; bw] of its top layer */
+static inline int mvs_bidi_output(int fw_units, int bw_units) { return fw_units + bw_units; }
+/* the conductor's first layer reads one zero */
+static inline int mvs_conductor_input(void) { return 1; }
+/* a core decoder's first layer: the previous output (the track's depth, or the NADE's dims), z or the conductor's top units, the controls */
+static inline int mvs_decoder_input(int track_input, int conditioning, int control_depth) { return track_input + conditioning + control_depth; }
+/* the output projection's width with a NADE output layer: its encoder bias, then its decoder bias */
+static inline int mvs_nade_output(int hidden, int dims) { return hidden + dims; }
+/* clang-format on */
+
+#endif
