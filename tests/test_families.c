@@ -191,12 +191,10 @@ static void run_model(mvae_model *m, const float *controls, const float *input, 
 
 /* Every kernel and activation set gives the scalar set's bits. */
 static void test_bit_identical(test_counts *c, const char *name) {
-  mvae_model *m = load_case(name);
-  EXPECT(c, m != NULL, "%s loads", name);
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, load_case(name), name, &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   float *controls = calloc((size_t)info.num_steps * (info.control_depth + 1), sizeof(float));
   float *input = calloc((size_t)3 * info.num_steps * info.input_depth, sizeof(float));
   for (int s = 0; s < info.num_steps; s++) {
@@ -294,12 +292,10 @@ static void test_controls_checks(test_counts *c) {
 }
 
 static void test_nade_options(test_counts *c) {
-  mvae_model *m = load_case("nade_drums");
-  EXPECT(c, m != NULL, "nade_drums loads");
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, load_case("nade_drums"), "nade_drums", &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   EXPECT(c,
          info.output_layer == MVAE_OUTPUT_NADE && info.nade_hidden == 12 &&
              info.output_depths[0] == 512 && info.control_depth == 0,

@@ -19,23 +19,13 @@ import torch.nn.functional as F
 
 from training import train
 from training.configs import get_config
-from training.engine import Engine, EngineError, library_path
+from training.engine import Engine, EngineError
 from training.model import MusicVAE
-from training.test_parity import export_model, randomize
+from training.test_parity import HAVE_LIB, MODELS, NO_LIB, SHARED, export_model, randomize, rel_err
 
 torch.set_num_threads(1)
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.abspath(os.environ.get('MVAE_SHARED_DIR') or os.path.join(REPO, '..', 'shared'))
 VECTORS = os.path.join(SHARED, 'testvectors', 'mel_2bar_small_decode.json')
-MODELS = os.path.join(REPO, 'models')
-HAVE_LIB = os.path.exists(library_path())
-NO_LIB = f'{library_path()} not found (cmake -S . -B build && cmake --build build -j2, or MVAE_LIB)'
 TOLERANCE = 1e-4
-
-
-def rel_err(got, want):
-    want = np.asarray(want, np.float64)
-    return np.abs(np.asarray(got, np.float64) - want).max() / np.abs(want).max()
 
 
 def model_from_file(config, path):

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { parseModelFile, tensorValues } from '../../models/convert.mjs';
-import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
+import { ROOT, engineChordControls, relativeError, tmpdir } from './wasm_helpers.mjs';
 import { quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
@@ -106,22 +106,6 @@ function loadOurs(name) {
   return model;
 }
 
-function ourControls(model, chords, steps, depth) {
-  const ptrs = chords.map((c) => {
-    const b = Buffer.from(`${c}\0`);
-    const p = engine._malloc(b.length);
-    engine.HEAPU8.set(b, p);
-    return p;
-  });
-  const table = engine._malloc(4 * ptrs.length);
-  engine.HEAPU32.set(ptrs, table / 4);
-  const controls = engine._malloc(4 * steps * depth);
-  assert.equal(engine._mvw_chords_to_controls(model, table, chords.length, controls), 0,
-    engine.UTF8ToString(engine._mvae_last_error(model)));
-  [...ptrs, table].forEach((p) => engine._free(p));
-  return controls;
-}
-
 function ourDecode(model, z, batch, steps, temperature, controls, nadeSample = 0) {
   const zp = heapFloats(z), tokens = engine._malloc(4 * batch * steps);
   const rng = engine._mvw_rng_new(5, 0);
@@ -187,7 +171,7 @@ test('chord conditioning: decodes and encodings with controlArgs.chordProgressio
   for (let i = 0; i < 8 * zSize; i++) z.push(Math.sin(0.61 * i + 0.2) * 1.5);
   const n = z.length / zSize;
   for (const chordProgression of [['C'], ['Am', 'F', 'C', 'G'], ['Dm7', 'G7', 'Cmaj7'], ['N.C.']]) {
-    const controls = ourControls(model, chordProgression, steps, depth);
+    const controls = engineChordControls(engine, model, chordProgression, steps, depth);
     const want = await theirTokens(await vae.decodeTensors(tf.tensor2d(z, [n, zSize]), undefined, { chordProgression }), false);
     assert.deepEqual(ourDecode(model, z, n, steps, 0, controls), want, `decode with ${chordProgression}`);
     const input = exp.input;

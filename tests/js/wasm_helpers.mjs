@@ -1,5 +1,6 @@
 // Shared helpers for the WebAssembly API tests (tests/js/wasm_*.test.mjs, cli.test.mjs).
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -52,6 +53,78 @@ export async function resultFromChromium(url, result, timeoutMs = 90000) {
     clearTimeout(timer);
     browser.kill();
   }
+}
+
+const CONTENT_TYPES = {
+  '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
+};
+
+/**
+ * Serves `page` at /page.html from a local server, opens it in headless Chromium and returns what
+ * the page POSTs to /result (resultFromChromium). Every other path goes to `route(pathname)`, which
+ * returns {file} to send, {body} to answer with, {status} for an empty answer, or null (404).
+ */
+export async function runPageInChromium(page, route) {
+  let resolveResult;
+  const result = new Promise((resolve) => { resolveResult = resolve; });
+  const server = http.createServer((req, res) => {
+    const p = new URL(req.url, 'http://localhost').pathname;
+    if (p === '/result' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        res.end('ok');
+        resolveResult(JSON.parse(body));
+      });
+      return;
+    }
+    if (p === '/page.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(page);
+      return;
+    }
+    const { file, body, status = 404 } = route(p) || {};
+    if (body !== undefined) {
+      res.end(body);
+      return;
+    }
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(status);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await resultFromChromium(`http://127.0.0.1:${server.address().port}/page.html`, result);
+  } finally {
+    server.close();
+  }
+}
+
+/**
+ * Chord symbols as the model's control rows through the raw engine (`engine`: the Emscripten module,
+ * `model` a pointer from _mvw_load): mvw_chords_to_controls must succeed; returns the heap pointer to
+ * its [steps][depth] floats, which the caller frees.
+ */
+export function engineChordControls(engine, model, chords, steps, depth) {
+  const ptrs = chords.map((c) => {
+    const b = Buffer.from(`${c}\0`);
+    const p = engine._malloc(b.length);
+    engine.HEAPU8.set(b, p);
+    return p;
+  });
+  const table = engine._malloc(4 * ptrs.length);
+  engine.HEAPU32.set(ptrs, table / 4);
+  const controls = engine._malloc(4 * steps * depth);
+  const status = engine._mvw_chords_to_controls(model, table, chords.length, controls);
+  const message = engine.UTF8ToString(engine._mvae_last_error(model));
+  [...ptrs, table].forEach((p) => engine._free(p));
+  if (status !== 0) engine._free(controls);
+  if (status !== 0) throw new Error(`mvw_chords_to_controls: status ${status}: ${message}`);
+  return controls;
 }
 
 export function requireFile(file, how) {
