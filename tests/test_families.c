@@ -16,6 +16,22 @@ static mvae_model *load_case(const char *name) {
   return test_load_data_model(file);
 }
 
+/* Loads case `name` and flat_small (an unconditioned model, which the control calls refuse) and
+ * fills *info for `name`; 0, with neither left loaded, when either fails. */
+static int load_with_flat(test_counts *c, const char *name, mvae_model **m, mvae_model **flat,
+                          mvae_info *info) {
+  *m = load_case(name);
+  *flat = load_case("flat_small");
+  EXPECT(c, *m && *flat, "%s and flat_small load", name);
+  if (!*m || !*flat) {
+    mvae_model_free(*m);
+    mvae_model_free(*flat);
+    return 0;
+  }
+  mvae_model_info(*m, info);
+  return 1;
+}
+
 /* The indices of the 1s of out[depth] (all other values 0), as a string "1 13 17 20". */
 static void ones_of(const float *out, int depth, char *text, size_t size) {
   size_t n = 0;
@@ -136,16 +152,10 @@ static void test_progressions(test_counts *c) {
                                        sizeof err) == MVAE_ERR_INVALID_ARGUMENT,
          "an empty progression is refused");
 
-  mvae_model *m = load_case("chords_hier"); /* major/minor + 3 other columns, 32 steps */
-  mvae_model *flat = load_case("flat_small");
-  EXPECT(c, m && flat, "chords_hier and flat_small load");
-  if (!m || !flat) {
-    mvae_model_free(m);
-    mvae_model_free(flat);
-    return;
-  }
+  mvae_model *m, *flat; /* chords_hier: major/minor + 3 other columns, 32 steps */
   mvae_info info;
-  mvae_model_info(m, &info);
+  if (!load_with_flat(c, "chords_hier", &m, &flat, &info))
+    return;
   EXPECT(c, info.control_depth == 28 && info.chord_encoding == MVAE_CHORDS_MAJOR_MINOR,
          "chords_hier: control depth 28, major/minor chords");
   float controls[32 * 28];
@@ -227,15 +237,10 @@ static void test_bit_identical(test_counts *c, const char *name) {
 }
 
 static void test_controls_checks(test_counts *c) {
-  mvae_model *m = load_case("chords_mel"), *flat = load_case("flat_small");
-  EXPECT(c, m && flat, "chords_mel and flat_small load");
-  if (!m || !flat) {
-    mvae_model_free(m);
-    mvae_model_free(flat);
-    return;
-  }
+  mvae_model *m, *flat;
   mvae_info info;
-  mvae_model_info(m, &info);
+  if (!load_with_flat(c, "chords_mel", &m, &flat, &info))
+    return;
   EXPECT(c, info.control_depth == 37 && info.chord_encoding == MVAE_CHORDS_PITCH,
          "chords_mel: 37 pitch-chord controls");
   float z[12] = {0}, input[32 * 38] = {0}, mu[12], controls[32 * 37] = {0};

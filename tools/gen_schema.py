@@ -32,32 +32,29 @@ def rule_names(size):
     return names
 
 
+def header(file_name, about, body):
+    """A generated header: its name and what it holds, an include guard, then `body` (lines)."""
+    guard = "MVAE_" + file_name.upper().replace(".", "_")
+    return "\n".join(["/* %s: written by tools/gen_schema.py from src/format/schema.json; do not edit." % file_name,
+                      " * %s */" % about, "#ifndef " + guard, "#define " + guard, "",
+                      "/* clang-format off */"] + body + ["/* clang-format on */", "", "#endif", ""])
+
+
 def sizes_header_text():
-    sizes = load_schema()["sizes"]
-    lines = ["/* schema_sizes.h: written by tools/gen_schema.py from src/format/schema.json; do not edit.",
-             " * The size rules of the tensor shapes; model.c checks every tensor through them. */",
-             "#ifndef MVAE_SCHEMA_SIZES_H", "#define MVAE_SCHEMA_SIZES_H", "",
-             "/* clang-format off */"]
-    for key, rule in sizes.items():
+    body = []
+    for key, rule in load_schema()["sizes"].items():
         if key == "about":
             continue
         params = ", ".join("int " + n for n in rule_names(rule["size"])) or "void"
-        lines.append("/* %s */" % rule["means"])
-        lines.append("static inline int mvs_%s(%s) { return %s; }" % (key, params, rule["size"]))
-    lines += ["/* clang-format on */", "", "#endif", ""]
-    return "\n".join(lines)
+        body.append("/* %s */" % rule["means"])
+        body.append("static inline int mvs_%s(%s) { return %s; }" % (key, params, rule["size"]))
+    return header("schema_sizes.h", "The size rules of the tensor shapes; model.c checks every tensor through them.",
+                  body)
 
 
 def header_text():
-    names = load_schema()["names"]
-    lines = ["/* schema_names.h: written by tools/gen_schema.py from src/format/schema.json; do not edit.",
-             " * Tensor name templates; model.c fills in their {fields} (schema_fill). */",
-             "#ifndef MVAE_SCHEMA_NAMES_H", "#define MVAE_SCHEMA_NAMES_H", "",
-             "/* clang-format off */"]
-    for key, template in names.items():
-        lines.append('#define MVS_%s "%s"' % (key.upper(), template))
-    lines += ["/* clang-format on */", "", "#endif", ""]
-    return "\n".join(lines)
+    body = ['#define MVS_%s "%s"' % (key.upper(), template) for key, template in load_schema()["names"].items()]
+    return header("schema_names.h", "Tensor name templates; model.c fills in their {fields} (part_name).", body)
 
 
 if __name__ == "__main__":
