@@ -71,38 +71,45 @@ static void test_chord_encodings(test_counts *c) {
   EXPECT(c, mvae_chord_encoding_depth(MVAE_CHORDS_MAJOR_MINOR) == 25, "major/minor depth 25");
   EXPECT(c, mvae_chord_encoding_depth(MVAE_CHORDS_TRIAD) == 49, "triad depth 49");
   EXPECT(c, mvae_chord_encoding_depth(MVAE_CHORDS_NONE) == 0, "none: depth 0");
-  /* C = C E G: root 0, pitches 0 4 7. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "C", "1 13 17 20 25");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "C", "1");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "C", "1");
-  /* Am7 = A C E G (root 9; 9 0 4 7), minor: 1 + 12 + 9 = 22. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "Am7", "10 13 17 20 22 34");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Am7", "22");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Am7", "22");
-  /* F#dim = F# A C (6 9 0): diminished, triad 1 + 36 + 6 = 43; neither major nor minor. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "F#dim", "7 13 19 22 31");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "F#dim", "43");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "F#dim", NULL);
-  /* Bb+ = Bb D F# (10 2 6): augmented, 1 + 24 + 10 = 35. */
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Bb+", "35");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Bbaug", "35");
-  /* C7 contains the major triad only: major. */
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "C7", "1");
-  expect_encoding(c, MVAE_CHORDS_PITCH, "C7", "1 13 17 20 23 25");
-  /* tonal reads "C5" as C (octave 5) major, and "c#m" as C# minor (1 + 12 + 1 = 14). */
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "C5", "1");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "c#m", "14");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Cx", "3"); /* C## = D major */
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Dbmaj7", "2");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "G m", "20"); /* a space before the type */
-  /* Csus4 = C F G: no triad (quality other); the pitch encoder still encodes it. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "Csus4", "1 13 18 20 25");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Csus4", NULL);
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Csus4", NULL);
-  /* No chord. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "N.C.", "0");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "N.C.", "0");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "N.C.", "0");
+  static const struct {
+    mvae_chord_encoding encoding;
+    const char *symbol, *want; /* want: the ones, or NULL where the encoder refuses */
+  } cases[] = {
+      /* C = C E G: root 0, pitches 0 4 7. */
+      {MVAE_CHORDS_PITCH, "C", "1 13 17 20 25"},
+      {MVAE_CHORDS_MAJOR_MINOR, "C", "1"},
+      {MVAE_CHORDS_TRIAD, "C", "1"},
+      /* Am7 = A C E G (root 9; 9 0 4 7), minor: 1 + 12 + 9 = 22. */
+      {MVAE_CHORDS_PITCH, "Am7", "10 13 17 20 22 34"},
+      {MVAE_CHORDS_MAJOR_MINOR, "Am7", "22"},
+      {MVAE_CHORDS_TRIAD, "Am7", "22"},
+      /* F#dim = F# A C (6 9 0): diminished, triad 1 + 36 + 6 = 43; neither major nor minor. */
+      {MVAE_CHORDS_PITCH, "F#dim", "7 13 19 22 31"},
+      {MVAE_CHORDS_TRIAD, "F#dim", "43"},
+      {MVAE_CHORDS_MAJOR_MINOR, "F#dim", NULL},
+      /* Bb+ = Bb D F# (10 2 6): augmented, 1 + 24 + 10 = 35. */
+      {MVAE_CHORDS_TRIAD, "Bb+", "35"},
+      {MVAE_CHORDS_TRIAD, "Bbaug", "35"},
+      /* C7 contains the major triad only: major. */
+      {MVAE_CHORDS_MAJOR_MINOR, "C7", "1"},
+      {MVAE_CHORDS_PITCH, "C7", "1 13 17 20 23 25"},
+      /* tonal reads "C5" as C (octave 5) major, and "c#m" as C# minor (1 + 12 + 1 = 14). */
+      {MVAE_CHORDS_MAJOR_MINOR, "C5", "1"},
+      {MVAE_CHORDS_MAJOR_MINOR, "c#m", "14"},
+      {MVAE_CHORDS_MAJOR_MINOR, "Cx", "3"}, /* C## = D major */
+      {MVAE_CHORDS_MAJOR_MINOR, "Dbmaj7", "2"},
+      {MVAE_CHORDS_MAJOR_MINOR, "G m", "20"}, /* a space before the type */
+      /* Csus4 = C F G: no triad (quality other); the pitch encoder still encodes it. */
+      {MVAE_CHORDS_PITCH, "Csus4", "1 13 18 20 25"},
+      {MVAE_CHORDS_MAJOR_MINOR, "Csus4", NULL},
+      {MVAE_CHORDS_TRIAD, "Csus4", NULL},
+      /* No chord. */
+      {MVAE_CHORDS_PITCH, "N.C.", "0"},
+      {MVAE_CHORDS_MAJOR_MINOR, "N.C.", "0"},
+      {MVAE_CHORDS_TRIAD, "N.C.", "0"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    expect_encoding(c, cases[i].encoding, cases[i].symbol, cases[i].want);
   /* What magenta.js throws on: unknown root, unknown type, slash chords. */
   static const char *const refused[] = {"", "H", "maj7", "Aug", "C/E", "Cfoo", "NC", "Cm\n7"};
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)

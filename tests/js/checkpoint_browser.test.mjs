@@ -8,18 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
-import { ROOT, tmpdir, CHROMIUM, runPageInChromium } from './wasm_helpers.mjs';
+import { ROOT, tmpdir, CHROMIUM, reportingPage, runPageInChromium } from './wasm_helpers.mjs';
 import { writeCheckpoint } from './checkpoint_helpers.mjs';
 
 
 // Latent vectors both sides compute the same way (the page gets this function's source).
 const latents = () => Array.from({ length: 3 }, (_, i) => Array.from({ length: 8 }, (_, d) => Math.sin(7 * i + d) * 1.5));
 
-const PAGE = `<!doctype html><html><body><script type="module">
-import { MusicVAE, MusicVAEWorker } from '/wasm_api/index.mjs';
-const out = {};
-const tokens = async (m) => (await m.decodeTokens((${latents})())).tokens.map((t) => Array.from(t));
-try {
+const PAGE = reportingPage(`import { MusicVAE, MusicVAEWorker } from '/wasm_api/index.mjs';
+const tokens = async (m) => (await m.decodeTokens((${latents})())).tokens.map((t) => Array.from(t));`, `
   const url = location.origin + '/ckpt/flat_mel_uint16';
   const progress = [];
   const m = new MusicVAE(url, { onProgress: (loaded, total) => progress.push([loaded, total]) });
@@ -36,10 +33,7 @@ try {
   again.dispose();
   const w = new MusicVAEWorker(url);
   out.workerTokens = await tokens(w);
-  w.dispose();
-} catch (e) { out.error = String(e && e.stack || e); }
-await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
-</script></body></html>`;
+  w.dispose();`);
 
 test('headless Chromium: a checkpoint URL loads with progress, then offline from the Cache API, in a page and a Worker',
   { skip: CHROMIUM ? false : 'no Chromium installed', timeout: 120000 }, async () => {

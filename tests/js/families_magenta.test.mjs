@@ -184,15 +184,21 @@ test('chord conditioning: decodes and encodings with controlArgs.chordProgressio
   engine._mvae_model_free(model);
 });
 
+// The test checkpoint `name` in magenta.js and in our API (`new MusicVAE(url)`, served here and
+// converted by wasm_api/checkpoint.mjs).
+async function bothModels(name) {
+  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
+  const theirs = await magentaModel(name);
+  const ours = new MusicVAE(`http://127.0.0.1:${server.address().port}/${name}`);
+  await ours.initialize();
+  return { theirs, ours };
+}
+
 // Through the API: `new MusicVAE(url)` on both sides, the checkpoint converted by
 // wasm_api/checkpoint.mjs. (Encodes of drum patterns with empty steps differ for now: see the
 // README's drums note; chord conditioning through the API's controlArgs is not wired yet.)
 test('NADE drums through the API: the converted checkpoint decodes as magenta.js', async () => {
-  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
-  const url = `http://127.0.0.1:${server.address().port}/nade_drums`;
-  const theirs = await magentaModel('nade_drums');
-  const ours = new MusicVAE(url);
-  await ours.initialize();
+  const { theirs, ours } = await bothModels('nade_drums');
   const zSize = 8, n = 6;
   const z = [];
   for (let i = 0; i < n * zSize; i++) z.push(Math.sin(0.53 * i + 0.4) * 1.2);
@@ -208,11 +214,7 @@ test('NADE drums through the API: the converted checkpoint decodes as magenta.js
 });
 
 test('chord conditioning through the API: controlArgs.chordProgression as magenta.js', async () => {
-  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
-  const url = `http://127.0.0.1:${server.address().port}/chords_mel`;
-  const theirs = await magentaModel('chords_mel');
-  const ours = new MusicVAE(url);
-  await ours.initialize();
+  const { theirs, ours } = await bothModels('chords_mel');
   const zSize = 12, n = 5;
   const rows = Array.from({ length: n }, (_, i) => Array.from({ length: zSize }, (_, k) => Math.sin(0.71 * (i * zSize + k) + 0.3) * 1.4));
   const notes = (seqs) => seqs.map((s) => s.notes.map((x) => [x.pitch, x.quantizedStartStep, x.quantizedEndStep])

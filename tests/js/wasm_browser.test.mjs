@@ -5,13 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { ROOT, Q8_MODEL, nativeSample, CHROMIUM, runPageInChromium } from './wasm_helpers.mjs';
+import { ROOT, Q8_MODEL, nativeSample, CHROMIUM, reportingPage, runPageInChromium } from './wasm_helpers.mjs';
 
 
-const PAGE = `<!doctype html><html><body><script type="module">
-import { MusicVAE, MusicVAEWorker, engineInfo } from '/wasm_api/index.mjs';
-const out = {};
-try {
+const PAGE = reportingPage("import { MusicVAE, MusicVAEWorker, engineInfo } from '/wasm_api/index.mjs';", `
   out.info = await engineInfo();
   const m = new MusicVAE('/models/mel_2bar_small.q8.mvae');
   out.tokens = (await m.sampleTokens(3, 0.5, 123)).tokens.map((t) => Array.from(t));
@@ -21,10 +18,7 @@ try {
   out.workerInfo = await w.engineInfo();
   out.workerTokens = (await w.sampleTokens(3, 0.5, 123)).tokens.map((t) => Array.from(t));
   try { await w.decode([new Float32Array(3)]); } catch (e) { out.workerError = [e.name, e.code]; }
-  w.dispose();
-} catch (e) { out.error = String(e && e.stack || e); }
-await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
-</script></body></html>`;
+  w.dispose();`);
 
 test('headless Chromium: page and module Worker run the WASM SIMD engine with native results',
   { skip: CHROMIUM ? false : 'no Chromium installed', timeout: 120000 }, async () => {

@@ -60,6 +60,21 @@ const CONTENT_TYPES = {
 };
 
 /**
+ * A page for runPageInChromium: a module script of `prelude` (its imports; `out = {}` is declared)
+ * and `body`, which fills `out`; out, or the error `body` threw as out.error, is POSTed to /result.
+ */
+export function reportingPage(prelude, body) {
+  return `<!doctype html><html><body><script type="module">
+${prelude}
+const out = {};
+try {
+${body}
+} catch (e) { out.error = String(e && e.stack || e); }
+await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
+</script></body></html>`;
+}
+
+/**
  * Serves `page` at /page.html from a local server, opens it in headless Chromium and returns what
  * the page POSTs to /result (resultFromChromium). Every other path goes to `route(pathname)`, which
  * returns {file} to send, {body} to answer with, {status} for an empty answer, or null (404).
