@@ -3,10 +3,9 @@
 // server for them (magenta.js loads checkpoints by URL only). Used by checkpoint.test.mjs and
 // wasm_magenta_families.test.mjs.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 
-import { tmpdir } from './wasm_helpers.mjs';
+import { serveFiles, tmpdir } from './wasm_helpers.mjs';
 
 // Deterministic pseudo-random numbers (mulberry32).
 export function rng(seed) {
@@ -162,20 +161,11 @@ export function writeCheckpoint(family, { quantization = 'float32', seed = 1, ra
 }
 
 /** Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base}. */
-export async function serveDirectory(root) {
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
-    const file = path.resolve(root, rel);
-    if (!file.startsWith(path.resolve(root) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
-    res.end(fs.readFileSync(file));
+export function serveDirectory(root) {
+  return serveFiles((pathname) => {
+    const file = path.resolve(root, decodeURIComponent(pathname).replace(/^\/+/, ''));
+    return file.startsWith(path.resolve(root) + path.sep) ? file : null;
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${server.address().port}` };
 }
 
 /** Runs fn with console.log / warn / info silenced (magenta.js and TF.js greet on the console). */

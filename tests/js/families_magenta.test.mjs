@@ -9,12 +9,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { parseModelFile, tensorValues } from '../../models/convert.mjs';
-import { ROOT, engineChordControls, relativeError, tmpdir } from './wasm_helpers.mjs';
+import { ROOT, engineChordControls, relativeError, serveFiles, tmpdir } from './wasm_helpers.mjs';
 import { quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
@@ -57,18 +56,10 @@ before(async () => {
     type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
     dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, minPitch: 48, maxPitch: 83 } },
   });
-  server = http.createServer((req, res) => {
-    const [, name, file] = new URL(req.url, 'http://x').pathname.split('/');
-    const full = served[name] && path.join(served[name], path.basename(file || ''));
-    if (!full || !fs.existsSync(full)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200);
-    res.end(fs.readFileSync(full));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ({ server } = await serveFiles((p) => {
+    const [, name, file] = p.split('/');
+    return served[name] && path.join(served[name], path.basename(file || ''));
+  }));
   await quietly(async () => {
     tf = require('@tensorflow/tfjs');
     mm = require('@magenta/music/node/music_vae');
@@ -234,6 +225,7 @@ test('chord conditioning through the API: controlArgs.chordProgression as magent
   // magenta.js's refusals: missing chords on this model, chords on a model without them.
   await assert.rejects(ours.decode(rows), /Chord progression expected but not provided/);
   await assert.rejects(ours.encode([{ notes: [], totalQuantizedSteps: 32, quantizationInfo: { stepsPerQuarter: 4 } }]), /Chord progression expected/);
+  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
   const plain = new MusicVAE(fs.readFileSync(path.join(ROOT, 'tests/data/nade_drums.mvae')));
   await assert.rejects(plain.decode([new Float32Array(8)], undefined, { chordProgression: ['C'] }), /Unexpected chord progression provided/);
   await assert.rejects(plain.sample(1, 0.5, { key: 3 }), /Unexpected key provided/);

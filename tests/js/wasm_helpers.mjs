@@ -60,6 +60,25 @@ const CONTENT_TYPES = {
 };
 
 /**
+ * Serves on 127.0.0.1 the file `fileFor(pathname)` names (404 when it names none, or no file):
+ * {server, base} (base: the server's http URL, without a trailing slash).
+ */
+export async function serveFiles(fileFor) {
+  const server = http.createServer((req, res) => {
+    const file = fileFor(new URL(req.url, 'http://x').pathname);
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${server.address().port}` };
+}
+
+/**
  * A page for runPageInChromium: a module script of `prelude` (its imports; `out = {}` is declared)
  * and `body`, which fills `out`; out, or the error `body` threw as out.error, is POSTed to /result.
  */
