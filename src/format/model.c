@@ -373,6 +373,15 @@ static int has_layer(mvae_model *m, const char *tmpl, part_fields f, int layer) 
   return exists(m, name);
 }
 
+/* Counts the stack's layer n_layers, just bound, into its totals. */
+static void stack_add_layer(mvae_lstm_stack *stack) {
+  int units = stack->layers[stack->n_layers].units;
+  stack->state_size += units;
+  if (units > stack->max_units)
+    stack->max_units = units;
+  stack->n_layers++;
+}
+
 /* A unidirectional stack: `tmpl` with {layer} = 0, 1, ... while the kernel exists. */
 static mvae_status bind_lstm_stack(mvae_model *m, const char *tmpl, part_fields f, int input_size,
                                    mvae_lstm_stack *stack, char *err, size_t err_size) {
@@ -387,10 +396,7 @@ static mvae_status bind_lstm_stack(mvae_model *m, const char *tmpl, part_fields 
     mvae_lstm_layer *layer = &stack->layers[stack->n_layers];
     CHECK(bind_lstm_layer(m, prefix, input_size, layer, err, err_size));
     input_size = layer->units;
-    stack->state_size += layer->units;
-    if (layer->units > stack->max_units)
-      stack->max_units = layer->units;
-    stack->n_layers++;
+    stack_add_layer(stack);
   }
   if (stack->n_layers == 0) {
     f.layer = 0;
@@ -419,10 +425,7 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *tmpl, int level, i
       f[d].layer = layer;
       part_name(prefix, sizeof prefix, tmpl, &f[d], "");
       CHECK(bind_lstm_layer(m, prefix, input_size, &dirs[d]->layers[layer], err, err_size));
-      dirs[d]->state_size += dirs[d]->layers[layer].units;
-      if (dirs[d]->layers[layer].units > dirs[d]->max_units)
-        dirs[d]->max_units = dirs[d]->layers[layer].units;
-      dirs[d]->n_layers = layer + 1;
+      stack_add_layer(dirs[d]);
     }
     input_size = mvs_bidi_output(bidi->fw.layers[layer].units, bidi->bw.layers[layer].units);
     layer++;
