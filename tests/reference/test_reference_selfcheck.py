@@ -130,6 +130,10 @@ def schema_is_the_one_list_of_names():
     assert fmt.tensor_name("encoder_lstm", layer=0, direction="bw") == (
         "encoder/cell_0/bidirectional_rnn/bw/multi_rnn_cell/cell_0/lstm_cell/")
     assert fmt.tensor_name("latent", latent="mu") + "kernel" == "encoder/mu/kernel"
+    # The size rules, hand-worked: a 512-unit decoder cell 0 reading 90 classes + 256 (z) values.
+    assert fmt.tensor_size("lstm_rows", input=90 + 256, units=512) == 858
+    assert fmt.tensor_size("lstm_width", units=512) == 2048
+    assert fmt.tensor_size("decoder_input", track_input=90, conditioning=256, control_depth=0) == 346
 
 
 @test
