@@ -45,9 +45,12 @@ def sizes_header_text():
     for key, rule in load_schema()["sizes"].items():
         if key == "about":
             continue
-        params = ", ".join("int " + n for n in rule_names(rule["size"])) or "void"
+        params = ", ".join("int " + n for n in rule_names(rule["size"]))
         body.append("/* %s */" % rule["means"])
-        body.append("static inline int mvs_%s(%s) { return %s; }" % (key, params, rule["size"]))
+        if params:
+            body.append("static inline int mvs_%s(%s) { return %s; }" % (key, params, rule["size"]))
+        else:  # a constant: usable where C wants a constant expression
+            body.append("#define MVS_%s %s" % (key.upper(), rule["size"]))
     return header("schema_sizes.h", "The size rules of the tensor shapes; model.c checks every tensor through them.",
                   body)
 

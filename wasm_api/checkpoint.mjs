@@ -389,7 +389,7 @@ function pitchRange(args, what) {
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max > 127 || min > max) {
     fail(`${what}: bad pitch range minPitch ${min}, maxPitch ${max}`);
   }
-  return { min, max, depth: max - min + 3 }; // no event, note off, then one class per pitch
+  return { min, max, depth: SIZES.melody_depth({ pitches: max - min + 1 }) };
 }
 
 function drumsArgs(args, what) {
@@ -400,7 +400,8 @@ function drumsArgs(args, what) {
 function drums(rollInput) {
   return (args, type) => {
     drumsArgs(args, type);
-    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? 10 : 512, depths: [512] };
+    const labels = SIZES.drum_labels();
+    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? SIZES.drum_roll_width() : labels, depths: [labels] };
   };
 }
 
@@ -426,7 +427,8 @@ export const CONVERTER_FAMILIES = {
     if (mel.min !== bass.min || mel.max !== bass.max) unsupported('trio melody and bass pitch ranges differ');
     return {
       type: 'trio', minPitch: mel.min, maxPitch: mel.max, rollInput: 0,
-      inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512],
+      inputDepth: SIZES.trio_input({ melody_depth: mel.depth, drum_labels: SIZES.drum_labels() }),
+      depths: [mel.depth, mel.depth, SIZES.drum_labels()],
     };
   },
 };

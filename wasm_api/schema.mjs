@@ -37,4 +37,12 @@ export const SIZES = Object.freeze({
   decoder_input: (sizes) => need(sizes.track_input, 'track_input') + need(sizes.conditioning, 'conditioning') + need(sizes.control_depth, 'control_depth'),
   // the output projection's width with a NADE output layer: its encoder bias, then its decoder bias
   nade_output: (sizes) => need(sizes.hidden, 'hidden') + need(sizes.dims, 'dims'),
+  // a melody track's classes (MelodyConverter): no event, note off, then one per pitch of the range
+  melody_depth: (sizes) => need(sizes.pitches, 'pitches') + 2,
+  // a drum track's classes (DrumsConverter): every set of the 9 drum classes hit at a step, 2^9
+  drum_labels: () => 512,
+  // the drum-roll encoder input per step: the 9 classes and a no-hit bit
+  drum_roll_width: () => 10,
+  // the trio encoder input per step: melody and bass one-hots, then the drums one-hot
+  trio_input: (sizes) => 2 * need(sizes.melody_depth, 'melody_depth') + need(sizes.drum_labels, 'drum_labels'),
 });

@@ -507,7 +507,7 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
     return bind_core_decoder(m, MVS_FLAT_DECODER, info->output_depths[0], info->z_size,
                              &m->tracks[0], err, err_size);
   part_fields none = {0};
-  CHECK(bind_lstm_stack(m, MVS_CONDUCTOR_LSTM, none, mvs_conductor_input(), &m->conductor, err,
+  CHECK(bind_lstm_stack(m, MVS_CONDUCTOR_LSTM, none, MVS_CONDUCTOR_INPUT, &m->conductor, err,
                         err_size));
   CHECK(bind_dense(m, MVS_CONDUCTOR_INIT, info->z_size, mvs_state_width(m->conductor.state_size),
                    &m->conductor_init, err, err_size));

@@ -15,11 +15,19 @@ static inline int mvs_encoder_input(int input_depth, int control_depth) { return
 /* what a bidirectional layer gives the layer above, level 1 and mu / sigma: [fw; bw] of its top layer */
 static inline int mvs_bidi_output(int fw_units, int bw_units) { return fw_units + bw_units; }
 /* the conductor's first layer reads one zero */
-static inline int mvs_conductor_input(void) { return 1; }
+#define MVS_CONDUCTOR_INPUT 1
 /* a core decoder's first layer: the previous output (the track's depth, or the NADE's dims), z or the conductor's top units, the controls */
 static inline int mvs_decoder_input(int track_input, int conditioning, int control_depth) { return track_input + conditioning + control_depth; }
 /* the output projection's width with a NADE output layer: its encoder bias, then its decoder bias */
 static inline int mvs_nade_output(int hidden, int dims) { return hidden + dims; }
+/* a melody track's classes (MelodyConverter): no event, note off, then one per pitch of the range */
+static inline int mvs_melody_depth(int pitches) { return pitches + 2; }
+/* a drum track's classes (DrumsConverter): every set of the 9 drum classes hit at a step, 2^9 */
+#define MVS_DRUM_LABELS 512
+/* the drum-roll encoder input per step: the 9 classes and a no-hit bit */
+#define MVS_DRUM_ROLL_WIDTH 10
+/* the trio encoder input per step: melody and bass one-hots, then the drums one-hot */
+static inline int mvs_trio_input(int melody_depth, int drum_labels) { return 2 * melody_depth + drum_labels; }
 /* clang-format on */
 
 #endif
