@@ -401,7 +401,8 @@ function drums(rollInput) {
   return (args, type) => {
     drumsArgs(args, type);
     const labels = SIZES.drum_labels();
-    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? SIZES.drum_roll_width() : labels, depths: [labels] };
+    const inputDepth = rollInput ? SIZES.drum_roll_width() : labels;
+    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth, depths: [labels] };
   };
 }
 
@@ -534,6 +535,8 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     }
     return k;
   };
+  // Whether layer l of stack s reads `input` values per step (its kernel has lstm_rows rows).
+  const reads = (s, l, input) => s.rows[l] === SIZES.lstm_rows({ input, units: s.units[l] });
   // A stack of LSTM layers cell_0, cell_1, ...: units (learnt from the kernel's width), kernel rows
   // and input width of each. Layer l > 0 reads what layer l - 1 gives: its units, or `below(l - 1)`.
   const perUnit = SIZES.lstm_width({ units: 1 });
@@ -555,8 +558,6 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     }
     return s;
   };
-  // Whether layer l of stack s reads `input` values per step (its kernel has lstm_rows rows).
-  const reads = (s, l, input) => s.rows[l] === SIZES.lstm_rows({ input, units: s.units[l] });
   const stateWidth = (units) => SIZES.state_width({ sum_units: units.reduce((x, y) => x + y, 0) });
 
   // A core decoder: z_to_initial_state, the LSTM stack, output_projection, and maybe a NADE.
