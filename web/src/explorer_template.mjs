@@ -17,11 +17,13 @@ export const TEMPLATE = `
     <button class="play primary" type="button" aria-pressed="false">▶ Play</button>
     <label class="field">Music <select class="model" aria-describedby="model-desc"></select></label>
     <label class="check offline-choice" hidden><input class="keep-offline" type="checkbox"> <span class="offline-text">Available offline</span></label>
+    <button class="remove-hosted" type="button" hidden>Remove from this device</button>
     <label class="check"><input class="loop" type="checkbox" checked> Loop</label>
     <label class="field">Speed <input class="tempo" type="range" min="40" max="240" step="1"><output class="tempo-out"></output></label>
   </div>
   <p class="model-desc" id="model-desc"></p>
   <p class="status" role="status" aria-live="polite"></p>
+  <p class="download" hidden><progress max="1" value="0" aria-label="Download"></progress> <span class="download-text"></span></p>
   <p class="error" role="alert"></p>
   <div class="roll-box current"><canvas aria-hidden="true"></canvas><div class="playhead"></div></div>
   <p class="current-desc" aria-live="off"></p>
