@@ -57,6 +57,7 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
       export: $('.export'), exportGrid: $('.export-grid'), status: $('.status'), error: $('.error'),
       undo: $('.undo'), redo: $('.redo'),
       download: $('.download'), downloadBar: $('.download progress'), downloadText: $('.download-text'), removeHosted: $('.remove-hosted'),
+      hostedRow: $('.hosted-row'), hostedText: $('.hosted-text'),
     };
     this.manifest = null;
     this.entry = null;

@@ -17,7 +17,6 @@ export const TEMPLATE = `
     <button class="play primary" type="button" aria-pressed="false">▶ Play</button>
     <label class="field">Music <select class="model" aria-describedby="model-desc"></select></label>
     <label class="check offline-choice" hidden><input class="keep-offline" type="checkbox"> <span class="offline-text">Available offline</span></label>
-    <button class="remove-hosted" type="button" hidden>Remove from this device</button>
     <label class="check"><input class="loop" type="checkbox" checked> Loop</label>
     <label class="field">Speed <input class="tempo" type="range" min="40" max="240" step="1"><output class="tempo-out"></output></label>
   </div>
@@ -79,6 +78,10 @@ export const TEMPLATE = `
         <p class="midi-msg" role="status"></p>
         <div class="row">
           <button class="export-grid" type="button" title="Every cell, one after another, in one file">Save the whole grid .mid</button>
+        </div>
+        <div class="row hosted-row" hidden>
+          <span class="hosted-text"></span>
+          <button class="remove-hosted" type="button">Remove from this device</button>
         </div>
         <p class="hint model-tech"></p>
       </details>

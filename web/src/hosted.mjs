@@ -35,7 +35,7 @@ export async function removeHosted(entry) {
 /**
  * The explorer's methods for hosted models (mixed into MusicVAEExplorer): the picker's labels, the
  * download line, the remove button. Parts: this.$.model, .download, .downloadBar, .downloadText,
- * .removeHosted.
+ * .hostedRow, .hostedText, .removeHosted.
  */
 export const HostedMixin = (Base) => class extends Base {
   // Relabels the picker's hosted options (on this device, downloads N MB, needs the network); an
@@ -54,11 +54,17 @@ export const HostedMixin = (Base) => class extends Base {
     this._showHosted();
   }
 
-  // The remove button, for the chosen hosted model once it is on this device.
+  // In "More settings", for the chosen hosted model once it is on this device: its size and the
+  // remove button (not in the top row, which must stay one line on a tablet).
   _showHosted() {
     const entry = this.entry;
     const option = entry && this.$.model.querySelector(`option[data-hosted][value="${CSS.escape(entry.id)}"]`);
-    this.$.removeHosted.hidden = !(option && option.dataset.state === 'on-device');
+    const kept = !!(option && option.dataset.state === 'on-device');
+    this.$.hostedRow.hidden = !kept;
+    if (kept) {
+      const size = entry.bytes ? ` (${megabytes(entry.bytes)})` : '';
+      this.$.hostedText.textContent = `${entry.name}, Magenta's model, is on this device${size}: it works offline.`;
+    }
   }
 
   _downloadProgress(entry, loaded, total) {
@@ -84,14 +90,16 @@ export const HostedMixin = (Base) => class extends Base {
     const entry = this.entry;
     if (!entry || !entry.hosted) return;
     this.$.removeHosted.disabled = true;
+    let done = false;
     try {
       await removeHosted(entry);
-      this._status(`${entry.name} (Magenta's model) is removed from this device: it downloads again when chosen.`);
+      done = true;
     } catch (e) {
       this._error(`Cannot remove ${entry.name}: ${e.message}`);
     }
     this.$.removeHosted.disabled = false;
     await this._labelHosted();
+    if (done) this._status(`${entry.name} (Magenta's model) is removed from this device: it downloads again when chosen.`);
   }
 
   _bindHosted() {

@@ -102,7 +102,7 @@ export const EXPLORER_CSS = `
 .model-desc:empty { display: none; }
 .status { margin: 0.2rem 0; min-height: 1.3em; font-size: 0.9em; }
 /* A long hosted label ("Melody, 16 bars — Magenta's model, downloads 23.5 MB") must not push the top row apart. */
-.model { max-width: 22rem; }
+.model { max-width: 16rem; }
 .download { display: flex; flex-wrap: wrap; gap: 0.2rem 0.6rem; align-items: center; margin: 0.2rem 0; font-size: 0.9em; }
 .download progress { width: min(16rem, 100%); height: 0.8rem; accent-color: var(--mv-accent); }
 .current { height: 7rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; }
