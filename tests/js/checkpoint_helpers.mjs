@@ -45,10 +45,11 @@ function encoder(shapes, inputDepth, z, units, hierarchical) {
   dense(shapes, 'encoder/sigma/', 2 * units, z);
 }
 
-// A core decoder: z_to_initial_state, an LSTM stack, output_projection.
-function coreDecoder(shapes, prefix, depth, cond, units) {
+// A core decoder: z_to_initial_state, an LSTM stack, output_projection. Cell 0 reads the previous
+// output, the conditioning and `controls` per-step control columns (a chord model's).
+function coreDecoder(shapes, prefix, depth, cond, units, controls = 0) {
   dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
-  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond, u));
+  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond + controls, u));
   dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
 }
 
@@ -103,6 +104,18 @@ export const FAMILIES = {
       encoder(s, 10, 8, 10, true);
       conductor(s, 8, [12]);
       coreDecoder(s, 'core_decoder/decoder/', 512, 12, [14, 14]);
+      return s;
+    },
+  },
+  chords_mel: { // as mel_chords: magenta.js's PitchChordEncoder (37 columns) on the encoder's and decoder's input
+    config: {
+      type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 37, 8, 12, false);
+      coreDecoder(s, 'decoder/', 90, 8, [16], 37);
       return s;
     },
   },

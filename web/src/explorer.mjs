@@ -353,6 +353,13 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     if (this.entry === entry) this._showOffline();
   }
 
+  // What a model with controls needs on every decode and encode: a chord-conditioned model (its file
+  // says so: info.chordEncoding) plays over the chords of its models.json entry (C by default).
+  _modelControls() {
+    if (!this.info || !this.info.chordEncoding) return {};
+    return { chordProgression: (this.entry && this.entry.chords) || ['C'] };
+  }
+
   _setBusy(busy) {
     this.$.grid.setAttribute('aria-busy', String(busy));
     for (const b of [this.$.resample, this.$.similar, this.$.export, this.$.exportGrid]) b.disabled = busy && !this.current;

@@ -9,7 +9,7 @@ export const DEFAULT_MANIFEST = new URL('../models.json', import.meta.url).href;
 const KINDS = ['melody', 'drums', 'trio'];
 
 /**
- * The manifest at `url`: {default, models: [{id, name, description, kind, url, bytes, hosted}]}, with
+ * The manifest at `url`: {default, models: [{id, name, description, kind, url, bytes, chords, hosted}]}, with
  * each model's `file` resolved against the manifest's URL, then magenta.js's hosted checkpoints of its
  * "magenta" block ({host, models: [{id, checkpoint, name, description, kind, megabytes}]}: `hosted`
  * true, `url` the checkpoint folder under the host, or under `checkpointHost` when given: a test's
@@ -36,6 +36,7 @@ export async function loadManifest(url = DEFAULT_MANIFEST, { checkpointHost } = 
       kind: KINDS.includes(m.kind) ? m.kind : 'melody',
       url: new URL(m.file, url).href,
       bytes: Number.isSafeInteger(m.bytes) && m.bytes > 0 ? m.bytes : null,
+      chords: chordsOf(m),
       hosted: false,
     };
   });
@@ -43,6 +44,9 @@ export async function loadManifest(url = DEFAULT_MANIFEST, { checkpointHost } = 
   const fallback = models.find((m) => m.id === data.default && !m.hosted) || models[0];
   return { default: fallback.id, models };
 }
+
+// A chord-conditioned model's chords (["C", "G", "Am", "F"]: spread over its length), or null.
+const chordsOf = (m) => (Array.isArray(m.chords) && m.chords.length && m.chords.every((c) => typeof c === 'string') ? m.chords.slice() : null);
 
 // The "magenta" block of a manifest: magenta.js's hosted checkpoints, as entries. `host` (the block's,
 // or the override) must be an http(s) URL; each checkpoint is a folder path under it.
@@ -68,6 +72,7 @@ function hostedModels(block, override, manifestUrl) {
       kind: KINDS.includes(m.kind) ? m.kind : 'melody',
       url: new URL(m.checkpoint.replace(/\/+$/, ''), host).href,
       bytes: megabytes && Math.round(megabytes * 1e6),
+      chords: chordsOf(m),
       hosted: true,
     };
   });
