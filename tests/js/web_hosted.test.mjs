@@ -116,6 +116,7 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
     await waitGrid(page);
     await page.waitForFunction(() => navigator.serviceWorker.controller && document.documentElement.dataset.offlineReady === 'true', null, { timeout: 30000 });
     for (const m of HOSTED) {
+      await page.waitForFunction((id) => document.querySelector('musicvae-explorer').shadowRoot.querySelector(`option[value="${id}"]`).dataset.state, m.id);
       const o = await optionText(page, m.id);
       assert.equal(o.text, `${m.name} — Magenta's model, downloads ${m.megabytes.toFixed(1)} MB`);
       assert.equal(o.group, 'OPTGROUP');
@@ -177,9 +178,10 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
     const r = await explorer(page, 'return { id: el.entry.id, steps: el.info.numSteps, decoded: el.sequences.filter(Boolean).length, error: el.shadowRoot.querySelector(".error").textContent, online: navigator.onLine };');
     assert.deepEqual(r, { id: m.id, steps: 256, decoded: 25, error: '', online: false });
     assert.equal(host.requests.length, before, 'nothing asked of the host');
-    assert.equal((await optionText(page, m.id)).text, "Melody, 16 bars — Magenta's model, on this device");
+    await waitLabel(page, m.id, "Melody, 16 bars — Magenta's model, on this device");
     // The others cannot load now: they say so and cannot be picked.
     const other = HOSTED.find((e) => e.id !== m.id);
+    await waitLabel(page, other.id, `${other.name} — Magenta's model, needs the network`);
     assert.deepEqual(await optionText(page, other.id), { text: `${other.name} — Magenta's model, needs the network`, disabled: true, group: 'OPTGROUP' });
     await page.screenshot({ path: path.join(OUT, 'hosted-offline.png') });
   });

@@ -247,7 +247,8 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
       }
     }
     sel.disabled = this.manifest.models.length < 2;
-    this._labelHosted();
+    // Looking into the cache (and loading the converter's module for it) waits for the first grid.
+    this.ready.then(() => this._labelHosted());
   }
 
   async _selectModel(spec) {
@@ -275,6 +276,7 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     } catch (e) {
       if (gen !== this._gen) return;
       this.$.download.hidden = true;
+      this._labelHosted();
       const offline = entry.hosted && navigator.onLine === false ? ' (it needs the network the first time)' : '';
       this._error(`Cannot load the model ${entry.name}${offline}: ${e.message}`);
       this._status('');
