@@ -230,6 +230,20 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
     assert.equal(left, 0);
     await waitLabel(page, m.id, `${m.name} — Magenta's model, downloads ${m.megabytes.toFixed(1)} MB`);
     assert.equal(await page.locator('musicvae-explorer .hosted-row').isHidden(), true);
+    // A download cut short (its config and manifest kept, no shard) is not "on this device".
+    const dir = dirs[m.id];
+    const kept = Object.fromEntries(['config.json', 'weights_manifest.json'].map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const partial = await page.evaluate(async ([base, kept]) => {
+      const cache = await caches.open('musicvae-checkpoints-v1');
+      for (const [f, text] of Object.entries(kept)) await cache.put(`${base}/${f}`, new Response(text));
+      const { cachedCheckpoint } = await import('/wasm_api/checkpoint.mjs');
+      const seen = await cachedCheckpoint(base);
+      await cache.delete(`${base}/config.json`);
+      await cache.delete(`${base}/weights_manifest.json`);
+      return seen;
+    }, [`${host.base}/${m.checkpoint}`, kept]);
+    assert.equal(partial.complete, false);
+    assert.equal(partial.bytes, fs.readdirSync(dir).filter((f) => f.startsWith('group')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0));
     // The model in use keeps playing; offline, it is one that needs the network again.
     await context.setOffline(true);
     await page.waitForFunction((id) => /needs the network/.test(document.querySelector('musicvae-explorer').shadowRoot.querySelector(`option[value="${id}"]`).textContent), m.id);
