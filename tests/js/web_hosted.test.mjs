@@ -37,6 +37,9 @@ const STAND_INS = {
   'music_vae/drums_2bar_nade_9_q2': { family: 'drums', quantization: 'uint16' },
 };
 
+// Words a tablet user should not meet (checkpoint ids, formats, libraries), in what the page shows.
+const JARGON = [/checkpoint/i, /\bq[12]\b|_q\d/i, /lokl|hikl|nade/i, /quantiz/i, /tfjs|magenta\.js/i];
+
 const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
   : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
     : !fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm')) ? 'the WASM engine is not built (bash wasm_api/build.sh)'
@@ -123,6 +126,8 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
       assert.equal(o.disabled, false);
     }
     assert.deepEqual(host.requests, []);
+    // Every hosted model's name and description in plain words (the page shows the chosen one's).
+    for (const m of HOSTED) for (const jargon of JARGON) assert.doesNotMatch(`${m.name} ${m.description}`, jargon, m.id);
     assert.equal(await page.locator('musicvae-explorer .hosted-row').isHidden(), true);
   });
 
@@ -212,7 +217,7 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
         return out;`);
       assert.deepEqual(small, [], `${width}x${height}: targets under 44 px`);
       const words = await explorer(page, 'return el.shadowRoot.querySelector(".app").innerText + " " + [...el.shadowRoot.querySelectorAll("option, optgroup")].map((o) => o.label || o.textContent).join(" ");');
-      for (const jargon of [/checkpoint/i, /\bq[12]\b|_q\d/i, /lokl|hikl|nade/i, /quantiz/i, /tfjs|magenta\.js/i]) {
+      for (const jargon of JARGON) {
         assert.doesNotMatch(words, jargon, `${width}x${height}: "${words.match(jargon)?.[0]}" is shown`);
       }
     }
