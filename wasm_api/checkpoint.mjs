@@ -146,6 +146,73 @@ async function urlSource(base, options) {
   return makeSource(base, read, progress);
 }
 
+// ---- Checkpoints kept in the Cache API ---------------------------------------------------------------
+// What urlSource keeps, seen from a page: whether a checkpoint URL loads without the network, its
+// size on this device, and removing it ("remove from this device" in the explorer).
+
+async function checkpointCache(options) {
+  const name = typeof options.cache === 'string' ? options.cache : CACHE_NAME;
+  if (typeof globalThis.caches !== 'object' || !globalThis.caches) return null;
+  try {
+    return await globalThis.caches.open(name);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether every file the checkpoint folder at `url` needs is in the Cache API (it then loads
+ * offline): {complete, bytes (its weights' size, as its manifest gives it)}. options: {cache: a cache name}.
+ */
+export async function cachedCheckpoint(url, options = {}) {
+  const base = String(url).replace(/\/+$/, '');
+  const cache = await checkpointCache(options);
+  if (!cache) return { complete: false, bytes: 0 };
+  const cached = async (name) => cache.match(`${base}/${name.split('/').map(encodeURIComponent).join('/')}`).catch(() => undefined);
+  const json = async (name) => {
+    const r = await cached(name);
+    try {
+      return r ? await r.clone().json() : null;
+    } catch {
+      return null;
+    }
+  };
+  // The files readCheckpoint reads: config.json, then the tfjs or the deeplearn.js manifest and its files.
+  const groups = await json('weights_manifest.json');
+  const manifest = groups ? null : await json('manifest.json');
+  let needed = null;
+  if (Array.isArray(groups)) needed = groups.flatMap((g) => (g && Array.isArray(g.paths) ? g.paths : [null]));
+  else if (manifest && typeof manifest === 'object') {
+    needed = Object.entries(manifest).filter(([name]) => !ENCODER_LSTM.test(name)).map(([, e]) => e && e.filename);
+  }
+  let complete = !!(await cached('config.json')) && Array.isArray(needed) && needed.every((f) => typeof f === 'string');
+  // The weights' bytes as the manifest gives them (what a download's progress counts).
+  const size = (shape) => (Array.isArray(shape) ? shape.reduce((a, b) => a * b, 1) : 0);
+  const bytes = Array.isArray(groups)
+    ? groups.flatMap((g) => (g && Array.isArray(g.weights) ? g.weights : []))
+      .reduce((n, w) => n + size(w && w.shape) * ((w && w.quantization && QUANT_WIDTH[w.quantization.dtype]) || 4), 0)
+    : Object.values(manifest || {}).reduce((n, e) => n + 4 * size(e && e.shape), 0);
+  for (const f of complete ? needed : []) {
+    if (!(await cached(f))) {
+      complete = false;
+      break;
+    }
+  }
+  return { complete, bytes };
+}
+
+/** Removes every cached file of the checkpoint folder at `url`; resolves to how many were removed. */
+export async function removeCachedCheckpoint(url, options = {}) {
+  const base = String(url).replace(/\/+$/, '');
+  const cache = await checkpointCache(options);
+  if (!cache) return 0;
+  let removed = 0;
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(`${base}/`) && (await cache.delete(request))) removed++;
+  }
+  return removed;
+}
+
 function makeSource(label, read, progress) {
   const bytes = async (name, { what = name, optional = false, counted = false } = {}) => {
     let data;

@@ -32,10 +32,14 @@ if (params.has('models')) {
   const url = new URL(params.get('models'), location.href);
   if (url.origin === location.origin) explorer.setAttribute('models', url.href);
 }
+// ?checkpoints=URL: where Magenta's hosted models are fetched from instead of magenta.js's host (a
+// mirror, or a test's local server); models.mjs takes only an http(s) URL.
+if (params.has('checkpoints')) explorer.setAttribute('checkpoint-host', params.get('checkpoints'));
 // Start the model's Worker (engine, model download) while the rest of the page's modules load; the
 // element then shares it (one Worker per model file) instead of starting it after them.
 const early = import('./src/models.mjs').then(async ({ loadManifest, findModel, acquireModel }) => {
-  const manifest = await loadManifest(explorer.getAttribute('models') || undefined);
+  const manifest = await loadManifest(explorer.getAttribute('models') || undefined,
+    { checkpointHost: explorer.getAttribute('checkpoint-host') || undefined });
   return acquireModel(findModel(manifest, explorer.getAttribute('model')).url);
 }).catch(() => null); // the element reports any error itself
 await import('./embed.js');

@@ -45,10 +45,11 @@ function encoder(shapes, inputDepth, z, units, hierarchical) {
   dense(shapes, 'encoder/sigma/', 2 * units, z);
 }
 
-// A core decoder: z_to_initial_state, an LSTM stack, output_projection.
-function coreDecoder(shapes, prefix, depth, cond, units) {
+// A core decoder: z_to_initial_state, an LSTM stack, output_projection. Cell 0 reads the previous
+// output, the conditioning and `controls` per-step control columns (a chord model's).
+function coreDecoder(shapes, prefix, depth, cond, units, controls = 0) {
   dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
-  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond, u));
+  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond + controls, u));
   dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
 }
 
@@ -103,6 +104,18 @@ export const FAMILIES = {
       encoder(s, 10, 8, 10, true);
       conductor(s, 8, [12]);
       coreDecoder(s, 'core_decoder/decoder/', 512, 12, [14, 14]);
+      return s;
+    },
+  },
+  chords_mel: { // as mel_chords: magenta.js's PitchChordEncoder (37 columns) on the encoder's and decoder's input
+    config: {
+      type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 37, 8, 12, false);
+      coreDecoder(s, 'decoder/', 90, 8, [16], 37);
       return s;
     },
   },
@@ -161,21 +174,29 @@ export function writeCheckpoint(family, { quantization = 'float32', seed = 1, ra
   return dir;
 }
 
-/** Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base}. */
-export async function serveDirectory(root) {
+/**
+ * Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base, requests}.
+ * options: {cors: true (Access-Control-Allow-Origin: *, as magenta.js's host sends)}; `requests`
+ * lists every request's path; setting `down = true` on the result answers 503 (a host out of reach).
+ */
+export async function serveDirectory(root, { cors = false } = {}) {
+  const requests = [];
+  const state = { down: false };
   const server = http.createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+    requests.push(`/${rel}`);
+    const headers = cors ? { 'access-control-allow-origin': '*' } : {};
     const file = path.resolve(root, rel);
-    if (!file.startsWith(path.resolve(root) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404);
+    if (state.down || !file.startsWith(path.resolve(root) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(state.down ? 503 : 404, headers);
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+    res.writeHead(200, { ...headers, 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
     res.end(fs.readFileSync(file));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${server.address().port}` };
+  return Object.assign(state, { server, base: `http://127.0.0.1:${server.address().port}`, requests });
 }
 
 /** Runs fn with console.log / warn / info silenced (magenta.js and TF.js greet on the console). */

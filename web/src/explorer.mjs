@@ -18,6 +18,7 @@ import { CornersMixin, clampNum } from './explorer_corners.mjs';
 import { DecodingMixin } from './explorer_decode.mjs';
 import { TEMPLATE } from './explorer_template.mjs';
 import { ExplorerGrid } from './grid.mjs';
+import { HostedMixin, hostedLabel } from './hosted.mjs';
 import { DEFAULT_MANIFEST, acquireModel, findModel, loadManifest } from './models.mjs';
 import { isAvailableOffline, keepOffline, offlineSupported, restoreKept } from './offline.mjs';
 import { LatentPad } from './pad.mjs';
@@ -33,7 +34,7 @@ function clampInt(value, lo, hi, fallback) {
   return Number.isFinite(n) ? Math.min(Math.max(n, lo), hi) : fallback;
 }
 
-export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
+export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTMLElement))) {
   static get observedAttributes() {
     return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation'];  // (corners: read at start)
   }
@@ -55,6 +56,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
       tempoOut: $('.tempo-out'), output: $('.output'), midi: $('.midi'), midiMsg: $('.midi-msg'),
       export: $('.export'), exportGrid: $('.export-grid'), status: $('.status'), error: $('.error'),
       undo: $('.undo'), redo: $('.redo'),
+      download: $('.download'), downloadBar: $('.download progress'), downloadText: $('.download-text'), removeHosted: $('.remove-hosted'),
+      hostedRow: $('.hosted-row'), hostedText: $('.hosted-text'),
     };
     this.manifest = null;
     this.entry = null;
@@ -89,6 +92,7 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     });
     acceptDroppedFiles(this, parts.app, (file, k) => this.loadMidi(file, k));
     this._bindControls();
+    this._bindHosted();
     this.grid.layout(this.cols, this._uv);
   }
 
@@ -148,11 +152,13 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     this._resizeObserver.observe(this.$.grid);
     this._resizeObserver.observe(this.$.padBox);
     this._resizeObserver.observe(this.$.current);
+    this._watchNetwork(true);
   }
 
   disconnectedCallback() {
     this.transport.stop();
     if (this._resizeObserver) this._resizeObserver.disconnect();
+    this._watchNetwork(false);
     // Removed for good (not just moved): end the model's Worker if no other element uses it.
     queueMicrotask(() => {
       if (this.isConnected || !this._release) return;
@@ -205,7 +211,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     this.timings.bootStart = t0;
     this._status('Loading the model list…');
     try {
-      this.manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST);
+      this.manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST,
+        { checkpointHost: this.getAttribute('checkpoint-host') || undefined });
     } catch (e) {
       this._error(e.message);
       this._status('');
@@ -221,13 +228,27 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
   _fillModelPicker() {
     const sel = this.$.model;
     sel.textContent = '';
+    // The bundled models, then magenta.js's hosted ones in a group of their own (hosted.mjs labels them).
+    let group = null;
     for (const m of this.manifest.models) {
       const option = document.createElement('option');
       option.value = m.id;
-      option.textContent = m.name;
-      sel.append(option);
+      option.textContent = m.hosted ? hostedLabel(m, 'download') : m.name;
+      if (m.hosted) {
+        option.dataset.hosted = '';
+        if (!group) {
+          group = document.createElement('optgroup');
+          group.label = "Magenta's models: download once, then on this device";
+          sel.append(group);
+        }
+        group.append(option);
+      } else {
+        sel.append(option);
+      }
     }
     sel.disabled = this.manifest.models.length < 2;
+    // Looking into the cache (and loading the converter's module for it) waits for the first grid.
+    this.ready.then(() => this._labelHosted());
   }
 
   async _selectModel(spec) {
@@ -248,15 +269,20 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     this._setBusy(true);
     this._error('');
     this._status(`Loading ${entry.name}…`);
+    this._showHosted();
     let acquired;
     try {
-      acquired = await acquireModel(entry.url);
+      acquired = await acquireModel(entry.url, entry.hosted ? { onProgress: (loaded, total) => this._downloadProgress(entry, loaded, total) } : {});
     } catch (e) {
       if (gen !== this._gen) return;
-      this._error(`Cannot load the model ${entry.name}: ${e.message}`);
+      this.$.download.hidden = true;
+      this._labelHosted();
+      const offline = entry.hosted && navigator.onLine === false ? ' (it needs the network the first time)' : '';
+      this._error(`Cannot load the model ${entry.name}${offline}: ${e.message}`);
       this._status('');
       return;
     }
+    if (entry.hosted && gen === this._gen) this._downloadDone();
     if (gen !== this._gen) {
       acquired.release();
       return;
@@ -293,7 +319,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
   // service worker runs (not when embedded in another site, whose storage it would fill).
   async _showOffline() {
     const $ = this.$, entry = this.entry;
-    const controlled = offlineSupported() && navigator.serviceWorker.controller && entry &&
+    // (Magenta's hosted models are kept by their Worker as they download: hosted.mjs.)
+    const controlled = offlineSupported() && navigator.serviceWorker.controller && entry && !entry.hosted &&
       new URL(entry.url).origin === location.origin;
     $.offlineChoice.hidden = !controlled;
     if (!controlled) {
@@ -326,6 +353,13 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
       this._error(`Cannot keep ${entry.name} offline: ${e.message}`);
     }
     if (this.entry === entry) this._showOffline();
+  }
+
+  // What a model with controls needs on every decode and encode: a chord-conditioned model (its file
+  // says so: info.chordEncoding) plays over the chords of its models.json entry (C by default).
+  _modelControls() {
+    if (!this.info || !this.info.chordEncoding) return {};
+    return { chordProgression: (this.entry && this.entry.chords) || ['C'] };
   }
 
   _setBusy(busy) {
