@@ -109,3 +109,19 @@ test('multitrack_chords: decodes and encodings with controlArgs.chordProgression
   theirs.dispose();
   ours.dispose();
 });
+
+// The native test's case in WebAssembly: tests/data/multitrack_small.mvae with what magenta.js made
+// of it (tests/data/multitrack_small.json; tests/test_multitrack.c checks the native build on it).
+test('multitrack_small in WebAssembly: magenta.js\'s greedy decodes and encodings', async () => {
+  const fs = await import('node:fs');
+  const want = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/data/multitrack_small.json'), 'utf8'));
+  const ours = new MusicVAE(fs.readFileSync(path.join(ROOT, 'tests/data/multitrack_small.mvae')));
+  await ours.initialize();
+  const rows = Array.from({ length: want.z.length / Z }, (_, i) => want.z.slice(i * Z, (i + 1) * Z));
+  const { tokens } = await ours.decodeTokens(rows);
+  assert.deepEqual(tokens.flatMap((t) => Array.from(t)), want.greedy_tokens);
+  const mu = await ours.encode(handMade());
+  const flat = Float32Array.from(mu.flatMap((r) => Array.from(r)));
+  assert.ok(relativeError(flat, Float32Array.from(want.mu)) < 1e-5, `relative error ${relativeError(flat, Float32Array.from(want.mu))}`);
+  ours.dispose();
+});
