@@ -431,7 +431,9 @@ export const CONVERTER_FAMILIES = {
     const maxPitch = args.maxPitch ? int('maxPitch', minPitch, 127) : 127;
     const totalSteps = int('totalSteps', 1, 4096);
     const velocityBins = int('numVelocityBins', 0, 127);
-    const stepsPerQuarter = int('stepsPerQuarter', 1, 96);
+    // Without stepsPerQuarter magenta.js refuses every input ("Steps per quarter note mismatch");
+    // Magenta's multitrack models are at 24.
+    const stepsPerQuarter = args.stepsPerQuarter === undefined ? 24 : int('stepsPerQuarter', 1, 96);
     if (args.numSegments === undefined) fail('MultitrackConverter: numSegments (the number of tracks) is required');
     if (args.numSteps / args.numSegments < 2) fail('MultitrackConverter: each track needs at least 2 steps (numSteps / numSegments)');
     const depth = 2 * (maxPitch - minPitch + 1) + totalSteps + velocityBins + 129 + 1;

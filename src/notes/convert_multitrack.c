@@ -47,6 +47,11 @@ int mvae_multitrack_depth(const mvae_multitrack_params *p) {
       !mvae_num_steps_ok(p->total_steps) || p->velocity_bins < 0 || p->velocity_bins > 127 ||
       p->min_pitch < 0 || p->max_pitch > 127 || p->min_pitch > p->max_pitch)
     return 0;
+  /* The top bin's velocity, (bins - 1) * ceil(127 / bins) + 1, must be a MIDI velocity (it is not
+   * for 14 bins, say: 131). */
+  if (p->velocity_bins &&
+      (p->velocity_bins - 1) * ((127 + p->velocity_bins - 1) / p->velocity_bins) + 1 > 127)
+    return 0;
   return event_depth(p) + MVAE_MULTITRACK_PROGRAMS + 1;
 }
 

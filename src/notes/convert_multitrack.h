@@ -41,8 +41,8 @@ typedef struct mvae_multitrack_params {
 mvae_multitrack_params mvae_multitrack_params_of(const mvae_info *info);
 
 /* The token depth E + 130, or 0 if the parameters are out of range (segments of at least 2 steps,
- * total_steps 1..MVAE_CONVERT_MAX_STEPS, velocity bins 0..127, 0 <= min_pitch <= max_pitch <= 127).
- */
+ * total_steps 1..MVAE_CONVERT_MAX_STEPS, velocity bins 0..127 whose top bin's velocity is at most
+ * 127, 0 <= min_pitch <= max_pitch <= 127). */
 int mvae_multitrack_depth(const mvae_multitrack_params *p);
 int mvae_multitrack_end_token(const mvae_multitrack_params *p);
 

@@ -31,7 +31,7 @@ typedef struct fuzz_buffers {
   unsigned char no_velocity[MAX_NOTES];
   int32_t tokens[MAX_SEGMENTS * MAX_SEG], stream[MAX_SEGMENTS * MAX_SEG];
   int lengths[MAX_SEGMENTS];
-  float input[MAX_SEGMENTS * MAX_SEG * 400];
+  float input[MAX_SEGMENTS * MAX_SEG * 460];
 } fuzz_buffers;
 
 static void check_notes(const mvae_note *notes, int n, const mvae_multitrack_params *p) {
@@ -59,7 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int total_q = data[6] == 255 ? -1 : data[6];
   uint8_t flags = data[7];
   int depth = mvae_multitrack_depth(&p), seg = p.num_steps / p.num_segments;
-  REQUIRE(depth > 0 && depth <= 400);
+  int bin_size = p.velocity_bins ? (127 + p.velocity_bins - 1) / p.velocity_bins : 0;
+  REQUIRE((depth == 0) == (p.velocity_bins && (p.velocity_bins - 1) * bin_size + 1 > 127));
+  if (depth == 0)
+    return 0;
+  REQUIRE(depth <= 460);
   fuzz_buffers *b = calloc(1, sizeof *b);
   if (!b)
     return 0;
