@@ -23,6 +23,9 @@ before(async () => {
   writeCheckpoint('multitrack', { quantization: 'uint8', seed: 31, root });
   writeCheckpoint('multitrack_chords', { quantization: 'uint16', seed: 32, root });
   ({ server, base } = await serveDirectory(root));
+  // magenta.js's fetch reuses idle connections across these long tests: keep them open (the
+  // default 5 s would close one under it: ECONNRESET).
+  server.keepAliveTimeout = 120000;
   await quietly(async () => {
     tf = require('@tensorflow/tfjs');
     mm = require('@magenta/music/node/music_vae');
