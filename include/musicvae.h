@@ -47,7 +47,11 @@ typedef enum mvae_status {
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
   MVAE_CONVERTER_DRUMS = 1,
-  MVAE_CONVERTER_TRIO = 2
+  MVAE_CONVERTER_TRIO = 2,
+  /* magenta.js's MultitrackConverter (multitrack*, multitrack_chords*): num_segments tracks of
+   * num_steps / num_segments performance events each (one token per event, see
+   * src/notes/convert_multitrack.h), one core decoder over them all: num_tracks 1. */
+  MVAE_CONVERTER_MULTITRACK = 3
 } mvae_converter;
 
 typedef struct mvae_model mvae_model;
@@ -104,6 +108,11 @@ typedef struct mvae_info {
   int control_key_depth; /* 12 when the controls hold magenta.js's key one-hot (after the chords) */
   const char
       *control_extra; /* magenta.js's extraControls after those, "name:depth,..." ("" none) */
+  /* Steps of a decoded NoteSequence (its totalQuantizedSteps): num_steps, except for a multitrack
+   * model, whose num_steps are events and whose sequences are total_steps long (magenta.js's
+   * totalSteps, also the longest time shift). */
+  int total_steps;
+  int velocity_bins; /* multitrack: velocity bins of its events (0: none); 0 otherwise */
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */
@@ -281,6 +290,25 @@ typedef struct mvae_note {
  * MVAE_MAX_INPUT_NOTES notes. */
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input);
+/* What mvae_notes_to_input_timed knows of a sequence beyond its notes (only the multitrack
+ * converter reads it; the others convert as mvae_notes_to_input). */
+typedef struct mvae_sequence_timing {
+  /* Optional [n_notes]: each note's startTime in seconds, NaN where a note has none; NULL: no note
+   * has one. magenta.js orders a track's notes by startTime, then pitch (by pitch alone when the
+   * start times are absent), and that order decides the order of events at one step. */
+  const double *start_times;
+  /* The sequence's totalQuantizedSteps, or -1 if it has none: magenta.js cuts every track to it
+   * before cutting (or padding) it to the model's total_steps. */
+  int total_quantized_steps;
+  /* Optional [n_notes]: 1 where a note has no velocity field (its velocity is then read as 0).
+   * magenta.js's velocity bin of such a note is NaN, written as token 0 before its note-on. */
+  const unsigned char *no_velocity;
+} mvae_sequence_timing;
+
+/* mvae_notes_to_input with the sequence's timing (NULL: as mvae_notes_to_input, which is this call
+ * with no start times and no totalQuantizedSteps). */
+mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
+                                      const mvae_sequence_timing *timing, float *input);
 /* Converts one decoded sequence int32[num_tracks][num_steps] to notes. Writes at most max_notes and
  * stores the number needed in *n_notes; MVAE_ERR_BUFFER_TOO_SMALL if it did not fit. */
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,

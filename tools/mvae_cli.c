@@ -93,7 +93,7 @@ static mvae_model *load_model(const char *path) {
   return model;
 }
 
-static const char *const converter_names[] = {"melody", "drums", "trio"};
+static const char *const converter_names[] = {"melody", "drums", "trio", "multitrack"};
 
 static int cmd_info(mvae_model *m) {
   mvae_info in;

@@ -485,6 +485,30 @@ export const CONVERTER_FAMILIES = {
   DrumsConverter: drums(true),
   DrumRollConverter: drums(true),
   DrumsOneHotConverter: drums(false),
+  // Multitrack (magenta.js's MultitrackConverter): numSegments tracks of performance-event tokens
+  // (src/notes/convert_multitrack.h), one core decoder over them.
+  MultitrackConverter(args) {
+    const int = (name, lo, hi) => {
+      const v = args[name];
+      if (!Number.isInteger(v) || v < lo || v > hi) fail(`MultitrackConverter: ${name} ${v} is not an integer in ${lo}..${hi}`);
+      return v;
+    };
+    // magenta.js: `args.minPitch ? args.minPitch : 0` and the same for maxPitch (127).
+    const minPitch = args.minPitch ? int('minPitch', 0, 127) : 0;
+    const maxPitch = args.maxPitch ? int('maxPitch', minPitch, 127) : 127;
+    const totalSteps = int('totalSteps', 1, 4096);
+    const velocityBins = int('numVelocityBins', 0, 127);
+    // Without stepsPerQuarter magenta.js refuses every input ("Steps per quarter note mismatch");
+    // Magenta's multitrack models are at 24.
+    const stepsPerQuarter = args.stepsPerQuarter === undefined ? 24 : int('stepsPerQuarter', 1, 96);
+    if (args.numSegments === undefined) fail('MultitrackConverter: numSegments (the number of tracks) is required');
+    if (args.numSteps / args.numSegments < 2) fail('MultitrackConverter: each track needs at least 2 steps (numSteps / numSegments)');
+    const depth = 2 * (maxPitch - minPitch + 1) + totalSteps + velocityBins + 129 + 1;
+    return {
+      type: 'multitrack', minPitch, maxPitch, rollInput: 0, inputDepth: depth, depths: [depth], stepsPerQuarter,
+      meta: [['converter.total_steps', 'i32', totalSteps], ['converter.velocity_bins', 'i32', velocityBins]],
+    };
+  },
   TrioConverter(args) {
     const mel = pitchRange(args.melArgs || {}, 'TrioConverter melArgs');
     const bass = pitchRange(args.bassArgs || {}, 'TrioConverter bassArgs');
@@ -500,8 +524,6 @@ export const CONVERTER_FAMILIES = {
 
 /** magenta.js converters the engine does not run yet, with what each needs. */
 export const UNSUPPORTED_CONVERTERS = {
-  MultitrackConverter: 'multi-instrument event sequences (MultitrackConverter: multitrack*, ' +
-    'multitrack_chords*) need an event-based multitrack decoder, not supported yet',
   GrooveConverter: 'GrooVAE (GrooveConverter: groovae_*, tap2drum_*) needs hits, velocities and offsets, ' +
     'not supported yet',
   MelodyRhythmConverter: 'melody rhythm models (MelodyRhythmConverter: mel_rhythm_*) are not supported yet',
@@ -823,7 +845,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['musicvae.z_size', 'i32', m.zSize],
     ['musicvae.num_steps', 'i32', m.numSteps],
     ['musicvae.num_segments', 'i32', m.numSegments],
-    ['musicvae.steps_per_quarter', 'i32', 4],
+    ['musicvae.steps_per_quarter', 'i32', c.stepsPerQuarter ?? 4],
     ['musicvae.quarters_per_bar', 'i32', 4],
     ['musicvae.decoder', 'str', m.decoder],
     ['musicvae.encoder', 'str', m.encoder],
@@ -833,6 +855,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.min_pitch', 'i32', c.minPitch],
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
+    ...(c.meta || []),
     ...familyMetadata({ nade: m.nade, controls }),
     ...features.flatMap((f) => f.meta),
   ];

@@ -53,9 +53,6 @@ export function describeControls(config) {
   if (config.chordEncoder !== undefined) {
     const c = CHORD_ENCODINGS[config.chordEncoder];
     if (!c) fail(`unsupported: chordEncoder ${config.chordEncoder} (supported: ${Object.keys(CHORD_ENCODINGS).join(', ')})`);
-    if (config.dataConverter && config.dataConverter.type === 'MultitrackConverter') {
-      fail('unsupported: chord conditioning of a MultitrackConverter model (its chords are per track segment)');
-    }
     out.chords = { encoding: c.encoding, depth: c.depth, offset: out.depth };
     out.depth += c.depth;
   }

@@ -165,6 +165,8 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(chord_encoding, MVW_INT),
     MVW_FIELD(control_key_depth, MVW_INT),
     MVW_FIELD(control_extra, MVW_STRING),
+    MVW_FIELD(total_steps, MVW_INT),
+    MVW_FIELD(velocity_bins, MVW_INT),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
@@ -200,6 +202,7 @@ static const char *const converter_names[] = {
     [MVAE_CONVERTER_MELODY] = "melody",
     [MVAE_CONVERTER_DRUMS] = "drums",
     [MVAE_CONVERTER_TRIO] = "trio",
+    [MVAE_CONVERTER_MULTITRACK] = "multitrack",
 };
 
 EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {
@@ -354,6 +357,17 @@ EMSCRIPTEN_KEEPALIVE int mvw_encode_refined(mvae_model *model, const float *inpu
 EMSCRIPTEN_KEEPALIVE void mvw_normal(mvae_rng *rng, float *out, int n) {
   for (int i = 0; i < n; i++)
     out[i] = (float)mvae_rng_normal(rng);
+}
+
+/* ---- Multitrack inputs (mvae_notes_to_input_timed) ------------------------------------------
+ * start_times: double[n_notes] (NaN where a note has none) or NULL; total_quantized_steps -1 for
+ * none; no_velocity: uint8[n_notes] (1: the note has no velocity field) or NULL. */
+EMSCRIPTEN_KEEPALIVE int mvw_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
+                                                  int n_notes, const double *start_times,
+                                                  int total_quantized_steps,
+                                                  const unsigned char *no_velocity, float *input) {
+  mvae_sequence_timing timing = {start_times, total_quantized_steps, no_velocity};
+  return (int)mvae_notes_to_input_timed(model, notes, n_notes, &timing, input);
 }
 
 /* Bytes of heap in use (malloc'd and not freed), for leak tests. */

@@ -75,6 +75,10 @@ export interface ModelInfo {
   kernels: string;
   activations: string;
   maxNotes: number;
+  /** Steps of a decoded NoteSequence: numSteps, except for 'multitrack' (numSteps counts events). */
+  totalSteps: number;
+  /** 'multitrack': velocity bins of its events (0: none); 0 otherwise. */
+  velocityBins: number;
   drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
 }
 

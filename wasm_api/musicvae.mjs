@@ -9,7 +9,7 @@ import {
   BadModelError, DisposedError, EngineError, InvalidArgumentError, OutOfMemoryError, UnsupportedError, errorForCode,
 } from './errors.mjs';
 import {
-  DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, buildSequence, sequenceToRecords,
+  DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, MULTITRACK_ALL_STEPS, buildSequence, multitrackTiming, sequenceToRecords,
 } from './sequences.mjs';
 import { LatentTensor, isTensorLike, tensorRows } from './tensor.mjs';
 
@@ -608,19 +608,22 @@ export class MusicVAE {
     }
     checkCount(sequences.length, 'the number of sequences', this._limit);
     const { numSteps, inputDepth, stepsPerQuarter } = this.info;
+    const multitrack = this.info.converter === 'multitrack';
     const records = sequences.map((ns, i) => {
       if (ns && Array.isArray(ns.notes) && ns.notes.length > MAX_INPUT_NOTES) {
         throw new InvalidArgumentError(`sequence ${i} has ${ns.notes.length} notes, more than ${MAX_INPUT_NOTES}`);
       }
-      return sequenceToRecords(ns, i, numSteps, stepsPerQuarter);
+      // A multitrack model's steps are events, not time: every note goes to the engine.
+      return sequenceToRecords(ns, i, multitrack ? MULTITRACK_ALL_STEPS : numSteps, stepsPerQuarter);
     });
+    const timings = multitrack ? sequences.map((ns) => multitrackTiming(ns, stepsPerQuarter)) : null;
     const refine = checkRefine(controlArgs && controlArgs.refine);
     const controls = this._controls(engine, controlArgs || {});
     if (refine && controls) throw new UnsupportedError('refine: not supported on a model with controls');
-    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls);
+    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls, timings);
   }
 
-  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null) {
+  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null, timings = null) {
     const M = engine.M;
     const batch = records.length;
     const z = this.zDims;
@@ -634,7 +637,17 @@ export class MusicVAE {
           notesPtr = alloc(notesCap * 4);
         }
         engine.i32(notesPtr, rec.length).set(rec);
-        this._check(M._mvae_notes_to_input(this._model, notesPtr, rec.length / noteInts, inputs + i * stepValues * 4));
+        const n = rec.length / noteInts, input = inputs + i * stepValues * 4;
+        if (timings) {
+          // A multitrack input: the notes' startTime order, velocities absent, totalQuantizedSteps.
+          const { startTimes, noVelocity, totalQuantizedSteps } = timings[i];
+          const times = alloc(8 * Math.max(1, n)), flags = alloc(Math.max(1, n));
+          new Float64Array(M.HEAPU8.buffer, times, n).set(startTimes);
+          engine.u8(flags, n).set(noVelocity);
+          this._check(M._mvw_notes_to_input_timed(this._model, notesPtr, n, times, totalQuantizedSteps, flags, input));
+        } else {
+          this._check(M._mvae_notes_to_input(this._model, notesPtr, n, input));
+        }
       });
       const mu = alloc(batch * z * 4);
       const sigma = withSigma ? alloc(batch * z * 4) : 0;
@@ -756,7 +769,7 @@ export class MusicVAE {
 
   _toSequences(engine, tokens, batch, stepsPerQuarter, qpm) {
     const M = engine.M;
-    const { numSteps, maxNotes } = this.info;
+    const { totalSteps, maxNotes } = this.info;
     const seqTokens = this._seqTokens;
     const noteInts = engine.C.MVW_NOTE_INTS;
     return engine.withMemory((alloc) => {
@@ -768,7 +781,7 @@ export class MusicVAE {
         engine.i32(tPtr, seqTokens).set(tokens.subarray(b * seqTokens, (b + 1) * seqTokens));
         this._check(M._mvae_tokens_to_notes(this._model, tPtr, notesPtr, maxNotes, countPtr));
         const count = engine.i32(countPtr, 1)[0];
-        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, numSteps, stepsPerQuarter, qpm));
+        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, totalSteps, stepsPerQuarter, qpm));
       }
       return out;
     });

@@ -141,7 +141,7 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
   static const char *const decoders[] = {"flat", "hierarchical"};
   static const char *const encoders[] = {"bidirectional", "hierarchical"};
-  static const char *const converters[] = {"melody", "drums", "trio"};
+  static const char *const converters[] = {"melody", "drums", "trio", "multitrack"};
   int encoder_kind = 0, converter = 0;
 
   if (!meta_str_is(m, "general.architecture", "musicvae"))
@@ -164,13 +164,21 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   if (!info->hierarchical && encoder_kind == 0)
     info->num_segments = 1;
   CHECK(meta_i32(m, "musicvae.input_depth", 0, 1, 1, MAX_DIM, &info->input_depth, err, err_size));
-  CHECK(meta_choice(m, "converter.type", converters, 3, &converter, err, err_size));
+  CHECK(meta_choice(m, "converter.type", converters, 4, &converter, err, err_size));
   info->converter = (mvae_converter)converter;
   CHECK(meta_i32(m, "converter.min_pitch", 21, 0, 0, 127, &info->min_pitch, err, err_size));
   CHECK(meta_i32(m, "converter.max_pitch", 108, 0, info->min_pitch, 127, &info->max_pitch, err,
                  err_size));
   CHECK(meta_i32(m, "converter.drums_roll_input", 0, 0, 0, 1, &info->drums_roll_input, err,
                  err_size));
+  /* Multitrack: the steps of a sequence (magenta.js's totalSteps) and its velocity bins. */
+  int multitrack = info->converter == MVAE_CONVERTER_MULTITRACK;
+  CHECK(meta_i32(m, "converter.total_steps", info->num_steps, multitrack, 1, MVAE_MAX_STEPS,
+                 &info->total_steps, err, err_size));
+  CHECK(meta_i32(m, "converter.velocity_bins", 0, 0, 0, 127, &info->velocity_bins, err, err_size));
+  if (!multitrack && (info->total_steps != info->num_steps || info->velocity_bins != 0))
+    return FAIL("metadata 'converter.total_steps' and 'converter.velocity_bins' are for the "
+                "multitrack converter only");
 
   const mvf_meta *depths = mvf_find_meta(&m->file, "musicvae.output_depths");
   if (!depths || depths->type != MVF_META_I32_ARRAY || depths->count < 1 ||
@@ -572,6 +580,10 @@ mvae_status mvae_model_build(mvae_model *m, char *err, size_t err_size) {
   CHECK(bind_decoder(m, err, err_size));
   CHECK(bind_encoder(m, err, err_size));
   CHECK(check_all_bound(m, err, err_size));
+  /* A multitrack encoder reads each track's segment up to its end token (magenta.js's
+   * variable-length segments), which only a hierarchical encoder has. */
+  if (m->info.converter == MVAE_CONVERTER_MULTITRACK && m->encoder_levels == 1)
+    return FAIL("a multitrack model's encoder must be hierarchical (one level per track segment)");
   mvae_info *info = &m->info;
   info->has_encoder = m->encoder_levels > 0;
   info->has_sigma = info->has_encoder && m->has_sigma;

@@ -5,18 +5,47 @@
 #include "api/errors.h"
 #include "musicvae.h"
 #include "notes/convert.h"
+#include "notes/convert_multitrack.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+
+/* A multitrack model: one core decoder over num_segments tracks, whose input and output rows are
+ * the event one-hots. */
+static mvae_status multitrack_check(const mvae_info *info, char *err, size_t err_size) {
+  mvae_multitrack_params p = mvae_multitrack_params_of(info);
+  int depth = mvae_multitrack_depth(&p);
+  if (depth == 0)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "multitrack converter: bad parameters (%d steps in %d segments of at "
+                             "least 2, total_steps %d, %d velocity bins, pitches %d..%d)",
+                             info->num_steps, info->num_segments, info->total_steps,
+                             info->velocity_bins, info->min_pitch, info->max_pitch);
+  if (!info->hierarchical || info->num_tracks != 1)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "multitrack converter: needs a hierarchical decoder with one core "
+                             "decoder (the model has %s, %d track(s))",
+                             info->hierarchical ? "a hierarchical decoder" : "a flat decoder",
+                             info->num_tracks);
+  if (info->output_depths[0] != depth || info->input_depth != depth)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "multitrack converter: output depth %d and input_depth %d, expected "
+                             "%d",
+                             info->output_depths[0], info->input_depth, depth);
+  return MVAE_OK;
+}
 
 mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_size) {
-  static const char *const names[] = {"melody", "drums", "trio"};
-  if ((unsigned)info->converter > MVAE_CONVERTER_TRIO)
+  static const char *const names[] = {"melody", "drums", "trio", "multitrack"};
+  if ((unsigned)info->converter > MVAE_CONVERTER_MULTITRACK)
     return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "unknown converter type %d",
                              (int)info->converter);
   const char *name = names[info->converter];
   if (!mvae_num_steps_ok(info->num_steps))
     return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "num_steps %d outside 1..%d",
                              info->num_steps, MVAE_CONVERT_MAX_STEPS);
+  if (info->converter == MVAE_CONVERTER_MULTITRACK)
+    return multitrack_check(info, err, err_size);
   int melody = mvae_melody_depth(info->min_pitch, info->max_pitch);
   if (melody == 0 && info->converter != MVAE_CONVERTER_DRUMS)
     return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
@@ -62,6 +91,26 @@ static mvae_status convert_failure(mvae_model *model, mvae_status status,
 
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input) {
+  return mvae_notes_to_input_timed(model, notes, n_notes, NULL, input);
+}
+
+/* A multitrack input: the tokens, then their one-hot rows (scratch freed). */
+static mvae_status multitrack_notes_to_input(const mvae_info *info, const mvae_note *notes,
+                                             int n_notes, const mvae_sequence_timing *timing,
+                                             float *input, mvae_convert_error *error) {
+  mvae_multitrack_params p = mvae_multitrack_params_of(info);
+  int32_t *tokens = malloc(sizeof(int32_t) * (size_t)info->num_steps);
+  if (!tokens)
+    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for the tokens", -1, 0);
+  mvae_status status = mvae_multitrack_notes_to_tokens(notes, n_notes, timing, &p, tokens, error);
+  if (status == MVAE_OK)
+    status = mvae_multitrack_tokens_to_input(tokens, &p, info->input_depth, input, error);
+  free(tokens);
+  return status;
+}
+
+mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
+                                      const mvae_sequence_timing *timing, float *input) {
   if (!model)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_clear_error(model);
@@ -88,6 +137,9 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
   case MVAE_CONVERTER_TRIO:
     status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
                                       info.max_pitch, MVAE_DRUMS_CLEAN, input, &error);
+    break;
+  case MVAE_CONVERTER_MULTITRACK:
+    status = multitrack_notes_to_input(&info, notes, n_notes, timing, input, &error);
     break;
   }
   if (status != MVAE_OK)
@@ -120,6 +172,11 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
     status = mvae_trio_tokens_to_notes(tokens, info.num_steps, info.min_pitch, info.max_pitch,
                                        notes, max_notes, n_notes, &error);
     break;
+  case MVAE_CONVERTER_MULTITRACK: {
+    mvae_multitrack_params p = mvae_multitrack_params_of(&info);
+    status = mvae_multitrack_tokens_to_notes(tokens, &p, notes, max_notes, n_notes, &error);
+    break;
+  }
   }
   if (status == MVAE_ERR_BUFFER_TOO_SMALL)
     return mvae_fail(model, status, "%d notes do not fit in %d", *n_notes, max_notes);

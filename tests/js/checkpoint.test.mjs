@@ -61,7 +61,6 @@ test('HTTP errors name the file', async () => {
 const REFUSED = [
   [{ chordEncoder: 'JazzChordEncoder' }, /chordEncoder JazzChordEncoder \(supported: PitchChordEncoder, MajorMinorChordEncoder, TriadChordEncoder\)/],
   [{ useBooleanDecoder: true }, /boolean \(multi-label\) decoder/],
-  [{ dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }, /MultitrackConverter: multitrack\*/],
   [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /GrooVAE \(GrooveConverter: groovae_\*, tap2drum_\*\)/],
   [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /mel_rhythm_/],
   [{ dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 8 } } }, /mel_shape_/],

@@ -79,7 +79,8 @@ test('controls: chord encoders, key and extraControls in magenta.js\'s order', (
   assert.equal(describeControls({ dataConverter: { type: 'MelodyConverter' } }).depth, 0);
   assert.deepEqual(familyMetadata({}), []);
   assert.throws(() => describeControls({ chordEncoder: 'JazzChordEncoder' }), UnsupportedError);
-  assert.throws(() => describeControls({ chordEncoder: 'PitchChordEncoder', dataConverter: { type: 'MultitrackConverter' } }), /MultitrackConverter/);
+  // multitrack_chords: the chords of each track segment (the engine lays them out per segment).
+  assert.equal(describeControls({ chordEncoder: 'TriadChordEncoder', dataConverter: { type: 'MultitrackConverter' } }).depth, 49);
   assert.throws(() => describeControls({ extraControls: [{ name: 'x' }] }), /name, depth/);
   assert.throws(() => rejectUnsupportedFamilies(new Map([['control_preprocessing/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel', {}]])), /control preprocessing/);
 });

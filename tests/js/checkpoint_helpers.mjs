@@ -60,6 +60,18 @@ function conductor(shapes, z, units) {
 
 const MEL = { minPitch: 21, maxPitch: 108 }; // depth 90, as Magenta's melody models
 
+const MULTITRACK_ARGS = {
+  numSteps: 512, numSegments: 8, stepsPerQuarter: 24, totalSteps: 96, numVelocityBins: 8, minPitch: 0, maxPitch: 127,
+};
+const MULTITRACK_DEPTH = 2 * 128 + 96 + 8 + 129 + 1;
+function multitrackShapes(controls) {
+  const s = {};
+  encoder(s, MULTITRACK_DEPTH + controls, 8, 10, true);
+  conductor(s, 8, [12]);
+  coreDecoder(s, 'core_decoder/decoder/', MULTITRACK_DEPTH, 12, [14, 14], controls);
+  return s;
+}
+
 /**
  * The families: name -> {config, shapes()}; sizes are small, the structure Magenta's. The layers of
  * one LSTM stack have equal units, as in Magenta's models (magenta.js splits the initial state into
@@ -134,6 +146,20 @@ export const FAMILIES = {
       [90, 90, 512].forEach((depth, i) => coreDecoder(s, `core_decoder/core_decoder_${i}/decoder/`, depth, 12, [10]));
       return s;
     },
+  },
+  // Multitrack (magenta.js's multitrack and multitrack_chords configs: 8 tracks of 64 event tokens,
+  // 24 steps per quarter, one bar of 96 steps, 8 velocity bins, pitches 0..127: depth 490), with
+  // one core decoder over the tracks; multitrack_chords adds the triad chord controls (49).
+  multitrack: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'MultitrackConverter', args: MULTITRACK_ARGS } },
+    shapes: () => multitrackShapes(0),
+  },
+  multitrack_chords: {
+    config: {
+      type: 'MusicVAE', chordEncoder: 'TriadChordEncoder',
+      dataConverter: { type: 'MultitrackConverter', args: MULTITRACK_ARGS },
+    },
+    shapes: () => multitrackShapes(49),
   },
 };
 
