@@ -71,6 +71,28 @@ typedef enum mvae_chord_encoding {
   MVAE_CHORDS_TRIAD = 3 /* TriadChordEncoder, 49: one-hot of N.C., 12 each maj, min, aug, dim */
 } mvae_chord_encoding;
 
+/* How drum notes become encoder inputs (metadata converter.drum_encoding; drums and trio models),
+ * in src/notes/convert_drums.c. */
+typedef enum mvae_drum_encoding {
+  /* What magenta.js 1.23 feeds its encoder, quirks included:
+   *  - roll: TensorBuffer.set(v, step, -1) does not index from the end, it writes flat index
+   *    10 * step - 1, i.e. the "no hit" column of the previous row. So the last column of row t is
+   * 1 when t < num_steps - 1 and no note (mapped pitch or not) starts at t + 1; it is 0 in the last
+   *    row. Class columns: any note of a mapped pitch starting at t.
+   *  - one-hot: labels[t] += 2^class, a sum, not an or: two notes of one class at a step carry into
+   * the next class bit, a sum >= 512 gives an all-zero row, and an unmapped pitch makes the sum
+   * NaN, which the int32 tensor turns into 0 (no hit) for that whole step. A note starting at or
+   * past num_steps grows the label array past num_steps (TrioConverter then throws on the concat):
+   * an error here.
+   *  - every note counts, whatever its is_drum (DrumsConverter and DrumsOneHotConverter do not
+   * filter; the trio's drum track is selected by is_drum before conversion). */
+  MVAE_DRUMS_MAGENTA_JS = 0,
+  /* What the converters intend: a step's hit set is the OR of the classes of the mapped notes
+   * starting there, unmapped pitches and notes past the end are ignored, and the roll's last column
+   * is 1 exactly when the step has no hit. */
+  MVAE_DRUMS_CLEAN = 1
+} mvae_drum_encoding;
+
 typedef struct mvae_info {
   int z_size;
   int num_steps;         /* T, total steps of a sequence */
@@ -104,6 +126,10 @@ typedef struct mvae_info {
   int control_key_depth; /* 12 when the controls hold magenta.js's key one-hot (after the chords) */
   const char
       *control_extra; /* magenta.js's extraControls after those, "name:depth,..." ("" none) */
+  /* Drums and trio: the drum input encoding mvae_notes_to_input uses. MVAE_DRUMS_MAGENTA_JS for
+   * magenta.js checkpoints (what magenta.js feeds their encoders), MVAE_DRUMS_CLEAN (the default)
+   * for models trained here, as Magenta trains. */
+  mvae_drum_encoding drum_encoding;
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */

@@ -47,7 +47,7 @@ class _Info(ctypes.Structure):
                 ('max_notes', ctypes.c_int), ('output_layer', ctypes.c_int),
                 ('nade_hidden', ctypes.c_int), ('control_depth', ctypes.c_int),
                 ('chord_encoding', ctypes.c_int), ('control_key_depth', ctypes.c_int),
-                ('control_extra', ctypes.c_char_p)]
+                ('control_extra', ctypes.c_char_p), ('drum_encoding', ctypes.c_int)]
 
 
 class _Rng(ctypes.Structure):

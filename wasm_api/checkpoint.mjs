@@ -397,17 +397,24 @@ function drumsArgs(args, what) {
   if (args.pitchClasses !== undefined) unsupported(`custom drum pitchClasses in ${what}`);
 }
 
+// magenta.js checkpoints get their drum inputs as magenta.js builds them (its roll's "no hits"
+// column and summed one-hot labels: include/musicvae.h, mvae_drum_encoding), not as Magenta trains.
+const MAGENTA_JS_DRUMS = 'magenta_js';
+
 function drums(rollInput) {
   return (args, type) => {
     drumsArgs(args, type);
-    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? 10 : 512, depths: [512] };
+    return {
+      type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? 10 : 512, depths: [512],
+      drumEncoding: MAGENTA_JS_DRUMS,
+    };
   };
 }
 
 /**
  * The data converters the engine runs: type -> (args, type) => {type (the engine's converter),
- * minPitch, maxPitch, rollInput, inputDepth (encoder input per step), depths (output depth per
- * track)}. A new family adds its converter here.
+ * minPitch, maxPitch, rollInput, drumEncoding, inputDepth (encoder input per step), depths (output
+ * depth per track)}. A new family adds its converter here.
  */
 export const CONVERTER_FAMILIES = {
   MelodyConverter(args) {
@@ -426,7 +433,7 @@ export const CONVERTER_FAMILIES = {
     if (mel.min !== bass.min || mel.max !== bass.max) unsupported('trio melody and bass pitch ranges differ');
     return {
       type: 'trio', minPitch: mel.min, maxPitch: mel.max, rollInput: 0,
-      inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512],
+      inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512], drumEncoding: MAGENTA_JS_DRUMS,
     };
   },
 };
@@ -766,6 +773,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.min_pitch', 'i32', c.minPitch],
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
+    ['converter.drum_encoding', 'str', c.drumEncoding],
     ...familyMetadata({ nade: m.nade, controls }),
     ...features.flatMap((f) => f.meta),
   ];

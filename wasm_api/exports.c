@@ -165,13 +165,15 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(chord_encoding, MVW_INT),
     MVW_FIELD(control_key_depth, MVW_INT),
     MVW_FIELD(control_extra, MVW_STRING),
+    MVW_FIELD(drum_encoding, MVW_INT),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
 _Static_assert(sizeof(mvae_converter) == sizeof(int32_t), "converter is read as an int32");
 _Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
-                   sizeof(mvae_chord_encoding) == sizeof(int32_t),
-               "output_layer and chord_encoding are read as int32s");
+                   sizeof(mvae_chord_encoding) == sizeof(int32_t) &&
+                   sizeof(mvae_drum_encoding) == sizeof(int32_t),
+               "output_layer, chord_encoding and drum_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
 _Static_assert(sizeof(const char *) == sizeof(uint32_t), "wasm32: pointers are read as uint32");
 

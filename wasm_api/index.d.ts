@@ -75,6 +75,8 @@ export interface ModelInfo {
   kernels: string;
   activations: string;
   maxNotes: number;
+  /** Drums and trio: 0 encodes drum notes as magenta.js does (its checkpoints), 1 as Magenta trains (models trained here). */
+  drumEncoding: number;
   drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
 }
 

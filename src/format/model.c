@@ -171,6 +171,12 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
                  err_size));
   CHECK(meta_i32(m, "converter.drums_roll_input", 0, 0, 0, 1, &info->drums_roll_input, err,
                  err_size));
+  /* Order as mvae_drum_encoding; files without the key were trained here. */
+  static const char *const drum_encodings[] = {"magenta_js", "clean"};
+  int drum_encoding = MVAE_DRUMS_CLEAN;
+  CHECK(meta_choice_or(m, "converter.drum_encoding", drum_encodings, 2, MVAE_DRUMS_CLEAN,
+                       &drum_encoding, err, err_size));
+  info->drum_encoding = (mvae_drum_encoding)drum_encoding;
 
   const mvf_meta *depths = mvf_find_meta(&m->file, "musicvae.output_depths");
   if (!depths || depths->type != MVF_META_I32_ARRAY || depths->count < 1 ||

@@ -128,25 +128,8 @@ mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_p
  * >= depth): the sum of class bits reached 512, e.g. two ride notes at one step. */
 #define MVAE_DRUM_LABEL_ZERO_ROW 512
 
-typedef enum mvae_drum_encoding {
-  /* What magenta.js 1.23 feeds its encoder, quirks included:
-   *  - roll: TensorBuffer.set(v, step, -1) does not index from the end, it writes flat index
-   *    10 * step - 1, i.e. the "no hit" column of the previous row. So the last column of row t is
-   * 1 when t < num_steps - 1 and no note (mapped pitch or not) starts at t + 1; it is 0 in the last
-   *    row. Class columns: any note of a mapped pitch starting at t.
-   *  - one-hot: labels[t] += 2^class, a sum, not an or: two notes of one class at a step carry into
-   * the next class bit, a sum >= 512 gives an all-zero row, and an unmapped pitch makes the sum
-   * NaN, which the int32 tensor turns into 0 (no hit) for that whole step. A note starting at or
-   * past num_steps grows the label array past num_steps (TrioConverter then throws on the concat):
-   * an error here.
-   *  - every note counts, whatever its is_drum (DrumsConverter and DrumsOneHotConverter do not
-   * filter; the trio's drum track is selected by is_drum before conversion). */
-  MVAE_DRUMS_MAGENTA_JS = 0,
-  /* What the converters intend: a step's hit set is the OR of the classes of the mapped notes
-   * starting there, unmapped pitches and notes past the end are ignored, and the roll's last column
-   * is 1 exactly when the step has no hit. */
-  MVAE_DRUMS_CLEAN = 1
-} mvae_drum_encoding;
+/* mvae_drum_encoding (MVAE_DRUMS_MAGENTA_JS, MVAE_DRUMS_CLEAN) is in musicvae.h: a model says which
+ * its drum inputs use (mvae_info.drum_encoding). */
 
 /* The drum class (0 kick, 1 snare, 2 closed hi-hat, 3 open hi-hat, 4 low tom, 5 mid tom, 6 high
  * tom, 7 crash, 8 ride) of a MIDI pitch in magenta.js's map, or -1 if the pitch has none.

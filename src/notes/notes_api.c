@@ -80,14 +80,14 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
                                         info.max_pitch, input, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
-    /* The encoding Magenta trains on (and our trainer uses), not magenta.js's off-by-one roll and
-     * summed labels: see mvae_drum_encoding. */
+    /* The model's drum encoding: magenta.js's for its checkpoints, Magenta's (which our trainer
+     * uses) for models trained here; see mvae_drum_encoding. */
     status = mvae_drums_notes_to_input(notes, n_notes, info.num_steps, info.drums_roll_input,
-                                       MVAE_DRUMS_CLEAN, input, &error);
+                                       info.drum_encoding, input, &error);
     break;
   case MVAE_CONVERTER_TRIO:
     status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                      info.max_pitch, MVAE_DRUMS_CLEAN, input, &error);
+                                      info.max_pitch, info.drum_encoding, input, &error);
     break;
   }
   if (status != MVAE_OK)
