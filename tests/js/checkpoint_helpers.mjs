@@ -122,6 +122,17 @@ export const FAMILIES = {
       return s;
     },
   },
+  // DrumsOneHotConverter (magenta.js data.ts): one-hot of the step's drum-class combination (2^9) as
+  // the input as well as the output.
+  drums_onehot: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'DrumsOneHotConverter', args: { numSteps: 32 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 512, 8, 12, false);
+      coreDecoder(s, 'decoder/', 512, 8, [16]);
+      return s;
+    },
+  },
 };
 
 /**

@@ -1,5 +1,5 @@
 // Parity with magenta.js itself (@magenta/music 1.23.1 on @tensorflow/tfjs 2.8.6, CPU backend), per
-// model family the engine runs (flat and hierarchical melody and drums, trio): a random-weight checkpoint in magenta.js's format with Magenta's
+// model family the engine runs (flat and hierarchical melody and drums, trio, one-hot drums): a random-weight checkpoint in magenta.js's format with Magenta's
 // layer structure (tests/js/checkpoint_helpers.mjs; float32, uint8 and uint16 manifests) is served
 // over HTTP and loaded by both libraries from the same URL. Greedy decodes (no temperature: argmax
 // in both) must be identical, tokens and NoteSequences; encodings agree to 1e-4 (relative).
@@ -21,6 +21,7 @@ const CASES = [
   { family: 'drums', quantization: 'float32', tracks: [512] },
   { family: 'hier_drums', quantization: 'uint8', tracks: [512] },
   { family: 'trio', quantization: 'uint8', tracks: [90, 90, 512] },
+  { family: 'drums_onehot', quantization: 'uint16', tracks: [512] },
 ];
 const BATCH = 6;
 
@@ -47,7 +48,7 @@ function normals(seed, rows, cols) {
 
 // Drum patterns: `count` sequences of numSteps steps; each step has a hit with probability `fill`
 // (1: every step), of one class in turn and others at random; the sparse ones also hold an unmapped
-// pitch (60, ignored by both libraries) and leave the last steps empty.
+// pitch (60: no class) and leave the last steps empty.
 function drumPatterns(numSteps, seed, fill, count = 4) {
   const r = rng(seed);
   const pitches = [36, 38, 42, 46, 45, 48, 50, 49, 51];
@@ -59,7 +60,11 @@ function drumPatterns(numSteps, seed, fill, count = 4) {
         if (k === s % 9 || r() < 0.2) notes.push({ pitch, velocity: 80, quantizedStartStep: s, quantizedEndStep: s + 1, isDrum: true });
       }
     }
-    if (fill < 1) notes.push({ pitch: 60, velocity: 80, quantizedStartStep: 2 * i + 1, quantizedEndStep: 2 * i + 2, isDrum: true });
+    // Two kick pitches (36, 35) at one step: magenta.js's one-hot input sums their class bits.
+    if (fill < 1) {
+      notes.push({ pitch: 60, velocity: 80, quantizedStartStep: 2 * i + 1, quantizedEndStep: 2 * i + 2, isDrum: true });
+      notes.push({ pitch: 35, velocity: 80, quantizedStartStep: 2 * i, quantizedEndStep: 2 * i + 1, isDrum: true });
+    }
     return { notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: numSteps };
   });
 }
@@ -142,7 +147,7 @@ for (const c of CASES) {
       errors.forEach((err, i) => assert.ok(err <= 1e-4, `sequence ${i}: relative error ${err}`));
     };
 
-    if (!c.family.endsWith('drums')) {
+    if (!c.family.includes('drums')) {
       test('encodings agree to 1e-4 relative', async (t) => compareEncodings(t, await decodedInputs()));
     } else {
       // magenta.js's DrumsConverter.toTensor builds its roll with a negative index: the "no hits"
