@@ -47,7 +47,13 @@ typedef enum mvae_status {
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
   MVAE_CONVERTER_DRUMS = 1,
-  MVAE_CONVERTER_TRIO = 2
+  MVAE_CONVERTER_TRIO = 2,
+  /* magenta.js's rhythm and shape models (src/notes/convert.h): the encoder reads a feature of the
+   * music; the tokens are onsets (bits, a boolean output layer) or directions. */
+  MVAE_CONVERTER_MELODY_RHYTHM = 3, /* MelodyRhythmConverter: input [1], one track of 2 (onset) */
+  MVAE_CONVERTER_MELODY_SHAPE =
+      4, /* MelodyShapeConverter: input [3], one track of 3 (down/same/up) */
+  MVAE_CONVERTER_TRIO_RHYTHM = 5 /* TrioRhythmConverter: input [3], three tracks of 2 (onset) */
 } mvae_converter;
 
 typedef struct mvae_model mvae_model;
@@ -59,7 +65,12 @@ typedef enum mvae_output_layer {
   /* A NADE over log2(output_depths[t]) binary labels (Magenta's MultiLabelRnnNadeDecoder, e.g.
    * magenta.js's drums_2bar_nade_9_q2): the token is the set of labels as bits (label i = bit i, as
    * the drum labels), fed back as the multi-hot of those labels. */
-  MVAE_OUTPUT_NADE = 1
+  MVAE_OUTPUT_NADE = 1,
+  /* log2(output_depths[t]) independent binary labels, one logit each (magenta.js's BooleanDecoder,
+   * config useBooleanDecoder: the rhythm models): label i is on when its logit is >= 0 (greedy),
+   * or with probability sigmoid(logit / temperature); the token is the set as bits, fed back as its
+   * multi-hot, as the NADE's. */
+  MVAE_OUTPUT_BOOLEAN = 2
 } mvae_output_layer;
 
 /* How a chord-conditioned model encodes a chord symbol (metadata controls.chord_encoding), as
@@ -103,7 +114,7 @@ typedef struct mvae_info {
   int has_encoder;       /* 0: encode is refused */
   int has_sigma;         /* 1: encode can return sigma */
   int input_depth;       /* width of one encoder input step */
-  int num_tracks;        /* 1 (melody, drums) or 3 (trio) */
+  int num_tracks;        /* 1 (melody, drums, melody rhythm / shape) or 3 (trio, trio rhythm) */
   int output_depths[MVAE_MAX_TRACKS];
   mvae_converter converter;
   int min_pitch, max_pitch; /* melody range of the converter */

@@ -24,7 +24,7 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_TRACKS = 4     # MVAE_MAX_TRACKS
 MAX_BATCH = 4096   # MVAE_MAX_BATCH: larger batches are split here
-CONVERTERS = ('melody', 'drums', 'trio')  # mvae_converter values 0, 1, 2
+CONVERTERS = ('melody', 'drums', 'trio', 'melody_rhythm', 'melody_shape', 'trio_rhythm')  # mvae_converter 0..5
 
 
 class EngineError(RuntimeError):

@@ -20,6 +20,7 @@ import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
   coreDecoderInput, describeControls, describeNade, familyMetadata, rejectUnsupportedFamilies,
   reshapeFamilyVariables,
+  describeBooleanDecoder,
 } from './checkpoint_families.mjs';
 
 export { ConvertError };
@@ -436,7 +437,42 @@ export const CONVERTER_FAMILIES = {
       inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512], drumEncoding: MAGENTA_JS_DRUMS,
     };
   },
+  // magenta.js's rhythm and shape models (data.ts; melodies.ts MelodyRhythm, MelodyShape): the
+  // encoder reads a feature of the melody (or trio); rhythms decode onsets with a boolean decoder
+  // (output depth 2: one bit per track), shapes one of down / same / up per step.
+  MelodyRhythmConverter(args, type, spec) {
+    const p = pitchRange(args, type);
+    needsBooleanDecoder(type, spec);
+    return { type: 'melody_rhythm', minPitch: p.min, maxPitch: p.max, inputDepth: 1, depths: [2] };
+  },
+  MelodyShapeConverter(args, type, spec) {
+    const p = pitchRange(args, type);
+    if (spec && spec.useBooleanDecoder) {
+      unsupported(`${type} with useBooleanDecoder (its shape is one of 3 directions, not independent bits)`);
+    }
+    return { type: 'melody_shape', minPitch: p.min, maxPitch: p.max, inputDepth: 3, depths: [3] };
+  },
+  TrioRhythmConverter(args, type, spec) {
+    const trio = CONVERTER_FAMILIES.TrioConverter(args, type);
+    needsBooleanDecoder(type, spec);
+    // Without segments magenta.js splits a flat decoder into core_decoder_{i}/decoder/: not the
+    // engine's layout (its tracks hang off a conductor).
+    if (args.numSegments === undefined) unsupported(`${type} without numSegments (a flat decoder split in 3 tracks)`);
+    return {
+      type: 'trio_rhythm', minPitch: trio.minPitch, maxPitch: trio.maxPitch, inputDepth: 3,
+      depths: [2, 2, 2], drumEncoding: MAGENTA_JS_DRUMS,
+    };
+  },
 };
+
+// A rhythm's onsets are bits: magenta.js decodes them with its BooleanDecoder; a categorical decoder
+// over one class would give an onset at every step.
+function needsBooleanDecoder(type, spec) {
+  if (!spec || !spec.useBooleanDecoder) {
+    unsupported(`${type} needs config.useBooleanDecoder (onsets are bits; a categorical decoder over 1 class ` +
+      'puts an onset on every step)');
+  }
+}
 
 /** magenta.js converters the engine does not run yet, with what each needs. */
 export const UNSUPPORTED_CONVERTERS = {
@@ -444,9 +480,6 @@ export const UNSUPPORTED_CONVERTERS = {
     'multitrack_chords*) need an event-based multitrack decoder, not supported yet',
   GrooveConverter: 'GrooVAE (GrooveConverter: groovae_*, tap2drum_*) needs hits, velocities and offsets, ' +
     'not supported yet',
-  MelodyRhythmConverter: 'melody rhythm models (MelodyRhythmConverter: mel_rhythm_*) are not supported yet',
-  MelodyShapeConverter: 'melody shape models (MelodyShapeConverter: mel_shape_*) are not supported yet',
-  TrioRhythmConverter: 'trio rhythm models (TrioRhythmConverter) are not supported yet',
 };
 
 /**
@@ -456,13 +489,7 @@ export const UNSUPPORTED_CONVERTERS = {
  * {meta: [[key, type, value]] (added to the file's metadata), tensors: [variable names it writes]}
  * (its variables are then not "unexpected"; the rest of the structure is still checked).
  */
-export const CHECKPOINT_FEATURES = [
-  {
-    name: 'boolean decoder',
-    inSpec: (spec) => !!spec.useBooleanDecoder,
-    message: () => 'checkpoints with a boolean (multi-label) decoder (useBooleanDecoder) are not supported yet',
-  },
-];
+export const CHECKPOINT_FEATURES = [];
 
 // The features a checkpoint has: refuses those the engine cannot run, with their reason (before any
 // shape is compared); returns the conversions of the others: [{meta, tensors}].
@@ -495,7 +522,7 @@ function splitConfig(config) {
 }
 
 // What the data converter implies: metadata, encoder input width and per-track output depths.
-function describeConverter(converter) {
+function describeConverter(converter, spec) {
   const args = converter.args || {};
   const { numSteps, numSegments } = args;
   if (!Number.isInteger(numSteps) || numSteps < 1) {
@@ -510,7 +537,7 @@ function describeConverter(converter) {
     if (Object.hasOwn(UNSUPPORTED_CONVERTERS, converter.type)) unsupported(UNSUPPORTED_CONVERTERS[converter.type]);
     unsupported(`converter type ${converter.type} (supported: ${Object.keys(CONVERTER_FAMILIES).join(', ')})`);
   }
-  return { numSteps, numSegments, ...family(args, converter.type) };
+  return { numSteps, numSegments, ...family(args, converter.type, spec) };
 }
 
 // ---- Model structure ------------------------------------------------------------------------------
@@ -518,7 +545,7 @@ function describeConverter(converter) {
 // Walks the variables the way magenta.js builds the model from them, checking every shape; returns the
 // derived metadata. Every variable must be used: anything left over means a model this engine would
 // silently run wrong.
-function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }) {
+function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }, spec = null) {
   const used = new Set();
   const get = (name) => {
     const v = vars.get(name);
@@ -574,13 +601,15 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     if (stateWidth !== 2 * sum(s.units)) {
       shapeError(init, `width ${stateWidth}, LSTM units ${fmt(s.units)}`);
     }
-    const nade = describeNade(vars, tensorName('decoder_nade', { core }));
-    if (nade) for (const t of nade.tensors) used.add(t);
+    const found = describeNade(vars, tensorName('decoder_nade', { core }));
+    if (found) for (const t of found.tensors) used.add(t);
     const [h, width] = dense(output);
     if (h !== s.units.at(-1)) {
       shapeError(output, `input ${h}, top LSTM has ${s.units.at(-1)} units`);
     }
-    if (nade && width !== nade.outputWidth) {
+    // Label sets: a NADE's, else (as magenta.js chooses) a boolean decoder's, one logit per label.
+    const nade = found || describeBooleanDecoder(spec, width);
+    if (found && width !== nade.outputWidth) {
       shapeError(output, `width ${width}, the NADE needs hidden ${nade.hidden} + labels ${nade.dims}`);
     }
     const depth = nade ? nade.tokenDepth : width;
@@ -682,7 +711,7 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     fail(`missing variable ${muKernel} (the encoder LSTM is present)`);
   }
 
-  const conv = describeConverter(converter);
+  const conv = describeConverter(converter, spec);
   if (fmt(outputDepths) !== fmt(conv.depths)) {
     unsupported(`the checkpoint's output depths ${fmt(outputDepths)} do not match the ` +
       `${conv.type} converter's ${fmt(conv.depths)}`);
@@ -695,6 +724,9 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
   // The engine's output layer is one per model (musicvae.output_layer).
   if (nades.some(Boolean) && !nades.every(Boolean)) {
     unsupported('a NADE output layer on some tracks only');
+  }
+  if (nades.some((n) => n && n.boolean) && !nades.every((n) => n && n.boolean)) {
+    unsupported('a NADE output layer on some tracks, a boolean one on others');
   }
   if ((hierarchical || hierEncoder) && conv.numSegments === undefined) {
     fail('converter: numSegments is required for a hierarchical decoder or encoder');
@@ -751,7 +783,7 @@ export function buildModelFile(vars, config, opts = {}) {
   const features = checkFeatures(spec, converter, varMap);
   rejectUnsupportedFamilies(varMap);
   const controls = describeControls(spec);
-  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls);
+  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls, spec);
   const written = reshapeFamilyVariables(varMap);
   const c = m.converter;
   const meta = [

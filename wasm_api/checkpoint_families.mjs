@@ -126,10 +126,24 @@ export function reshapeFamilyVariables(vars) {
   return out;
 }
 
+// ---- Boolean decoder (magenta.js's BooleanDecoder: config.useBooleanDecoder; the rhythm models) --
+// One logit per label (the output projection is [top units, labels]); each label is on when its
+// logit is >= 0. The tokens are the label sets as bits (0 .. 2^labels - 1), fed back to cell 0 as
+// their multi-hot, as a NADE's: metadata musicvae.output_layer boolean, output depth 2^labels.
+
+// The boolean decoder of a core decoder whose output projection is `width` wide, or null when the
+// config asks for none. Same fields as describeNade's (boolean: true, no tensors of its own).
+export function describeBooleanDecoder(config, width) {
+  if (!config || !config.useBooleanDecoder) return null;
+  if (width > 16) fail(`unsupported: a boolean decoder over ${width} labels (at most 16)`);
+  return { dims: width, hidden: 0, tokenDepth: 2 ** width, outputWidth: width, tensors: [], boolean: true };
+}
+
 // Metadata entries [key, type, value] (as models/convert.mjs writes them) for these families.
+// nade: describeNade's or describeBooleanDecoder's result.
 export function familyMetadata({ nade = null, controls = { depth: 0 } } = {}) {
   const meta = [];
-  if (nade) meta.push(['musicvae.output_layer', 'str', 'nade']);
+  if (nade) meta.push(['musicvae.output_layer', 'str', nade.boolean ? 'boolean' : 'nade']);
   if (controls.depth > 0) {
     meta.push(['musicvae.control_depth', 'i32', controls.depth]);
     if (controls.chords) meta.push(['controls.chord_encoding', 'str', controls.chords.encoding]);

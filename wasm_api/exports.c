@@ -202,6 +202,9 @@ static const char *const converter_names[] = {
     [MVAE_CONVERTER_MELODY] = "melody",
     [MVAE_CONVERTER_DRUMS] = "drums",
     [MVAE_CONVERTER_TRIO] = "trio",
+    [MVAE_CONVERTER_MELODY_RHYTHM] = "melody_rhythm",
+    [MVAE_CONVERTER_MELODY_SHAPE] = "melody_shape",
+    [MVAE_CONVERTER_TRIO_RHYTHM] = "trio_rhythm",
 };
 
 EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {

@@ -110,19 +110,19 @@ static mvae_status read_control_layout(mvae_model *m, int chord_depth, char *err
 /* The output layer and the controls (both absent in files written before they existed). */
 static mvae_status read_output_and_controls(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
-  static const char *const output_layers[] = {"categorical", "nade"};
+  static const char *const output_layers[] = {"categorical", "nade", "boolean"};
   static const char *const chord_encodings[] = {"none", "pitch", "major_minor", "triad"};
   int layer = 0, chords = 0;
-  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 2, MVAE_OUTPUT_CATEGORICAL,
+  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 3, MVAE_OUTPUT_CATEGORICAL,
                        &layer, err, err_size));
   info->output_layer = (mvae_output_layer)layer;
-  if (layer == MVAE_OUTPUT_NADE)
+  if (layer != MVAE_OUTPUT_CATEGORICAL)
     for (int t = 0; t < info->num_tracks; t++) {
       int depth = info->output_depths[t];
       if (depth < 2 || (depth & (depth - 1)) != 0)
-        return FAIL("a NADE output layer decodes sets of labels: output depth %d of track %d is "
+        return FAIL("a %s output layer decodes sets of labels: output depth %d of track %d is "
                     "not a power of 2",
-                    depth, t);
+                    output_layers[layer], depth, t);
     }
   CHECK(
       meta_i32(m, "musicvae.control_depth", 0, 0, 0, MAX_DIM, &info->control_depth, err, err_size));
@@ -141,7 +141,8 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
   static const char *const decoders[] = {"flat", "hierarchical"};
   static const char *const encoders[] = {"bidirectional", "hierarchical"};
-  static const char *const converters[] = {"melody", "drums", "trio"};
+  static const char *const converters[] = {"melody",        "drums",        "trio",
+                                           "melody_rhythm", "melody_shape", "trio_rhythm"};
   int encoder_kind = 0, converter = 0;
 
   if (!meta_str_is(m, "general.architecture", "musicvae"))
@@ -164,7 +165,7 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   if (!info->hierarchical && encoder_kind == 0)
     info->num_segments = 1;
   CHECK(meta_i32(m, "musicvae.input_depth", 0, 1, 1, MAX_DIM, &info->input_depth, err, err_size));
-  CHECK(meta_choice(m, "converter.type", converters, 3, &converter, err, err_size));
+  CHECK(meta_choice(m, "converter.type", converters, 6, &converter, err, err_size));
   info->converter = (mvae_converter)converter;
   CHECK(meta_i32(m, "converter.min_pitch", 21, 0, 0, 127, &info->min_pitch, err, err_size));
   CHECK(meta_i32(m, "converter.max_pitch", 108, 0, info->min_pitch, 127, &info->max_pitch, err,
@@ -487,6 +488,11 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
     dec->input_width = dec->nade.dims;
     output_width = dec->nade.hidden + dec->nade.dims;
     m->info.nade_hidden = dec->nade.hidden;
+  }
+  dec->has_boolean = m->info.output_layer == MVAE_OUTPUT_BOOLEAN;
+  if (dec->has_boolean) { /* one logit per label */
+    dec->input_width = log2_exact(depth);
+    output_width = dec->input_width;
   }
   CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f, dec->input_width + cond_size + dec->control_size,
                         &dec->rnn, err, err_size));

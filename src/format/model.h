@@ -74,9 +74,11 @@ typedef struct mvae_core_decoder {
   mvae_dense output; /* output_projection: depth logits, or the NADE's hidden + dims biases */
   int depth;         /* output classes (tokens 0..depth-1) */
   int cond_size;     /* conditioning size: z, or the conductor's output */
-  int input_width;   /* previous output: its one-hot (depth), or a NADE's multi-hot (dims) */
+  int input_width;   /* previous output: its one-hot (depth), or a NADE's or boolean layer's
+                        multi-hot (its labels, log2(depth)) */
   int control_size;  /* per-step controls (the model's control_depth) */
   int has_nade;
+  int has_boolean; /* MVAE_OUTPUT_BOOLEAN: input_width labels, one logit each */
   mvae_nade nade;
 } mvae_core_decoder;
 

@@ -56,16 +56,15 @@ test('HTTP errors name the file', async () => {
     /nothing-here: no weights_manifest.json \(tfjs\) or manifest.json/.test(e.message));
 });
 
-// The families magenta.js hosts that the engine does not run (README, "magenta.js checkpoints"):
-// each is refused with what it needs, never a shape mismatch.
+// The families magenta.js hosts that the engine does not run (README, "magenta.js checkpoints"), and
+// configurations it cannot run: each is refused with what it needs, never a shape mismatch.
 const REFUSED = [
   [{ chordEncoder: 'JazzChordEncoder' }, /chordEncoder JazzChordEncoder \(supported: PitchChordEncoder, MajorMinorChordEncoder, TriadChordEncoder\)/],
-  [{ useBooleanDecoder: true }, /boolean \(multi-label\) decoder/],
+  [{ useBooleanDecoder: true }, /a boolean decoder over 90 labels \(at most 16\)/],
   [{ dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }, /MultitrackConverter: multitrack\*/],
   [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /GrooVAE \(GrooveConverter: groovae_\*, tap2drum_\*\)/],
-  [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /mel_rhythm_/],
-  [{ dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 8 } } }, /mel_shape_/],
-  [{ dataConverter: { type: 'TrioRhythmConverter', args: { numSteps: 8 } } }, /TrioRhythmConverter/],
+  [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /MelodyRhythmConverter needs config.useBooleanDecoder/],
+  [{ dataConverter: { type: 'TrioRhythmConverter', args: { numSteps: 8 } } }, /TrioRhythmConverter needs config.useBooleanDecoder/],
   [{ type: 'MusicRNN' }, /model type MusicRNN/],
 ];
 for (const [change, message] of REFUSED) {
@@ -110,7 +109,7 @@ test('musicvae convert URL|DIR OUT: the converter\'s bytes, written whole or not
   fs.writeFileSync(bad, JSON.stringify({ ...FAMILIES.flat_mel.config, useBooleanDecoder: true }));
   r = await run([dir, out, '--config', bad]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /unsupported: checkpoints with a boolean .* \[UNSUPPORTED\]/);
+  assert.match(r.stderr, /unsupported: a boolean decoder over 90 labels .* \[UNSUPPORTED\]/);
   assert.deepEqual(new Uint8Array(fs.readFileSync(out)), want.bytes);
   assert.deepEqual(fs.readdirSync(path.dirname(dir)).filter((f) => f.endsWith('.tmp')), []);
   r = await run([dir]);

@@ -133,6 +133,45 @@ export const FAMILIES = {
       return s;
     },
   },
+  // magenta.js's rhythm and shape converters (data.ts): the melody's onsets (1 per step; decoded by
+  // a BooleanDecoder, one logit), its shape (down / same / up), a trio's three onsets.
+  mel_rhythm: {
+    config: {
+      type: 'MusicVAE', useBooleanDecoder: true,
+      dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 1, 8, 12, false);
+      coreDecoder(s, 'decoder/', 1, 8, [16]);
+      return s;
+    },
+  },
+  mel_shape: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 32, ...MEL } } },
+    shapes() {
+      const s = {};
+      encoder(s, 3, 8, 12, false);
+      coreDecoder(s, 'decoder/', 3, 8, [16, 16]);
+      return s;
+    },
+  },
+  trio_rhythm: {
+    config: {
+      type: 'MusicVAE', useBooleanDecoder: true,
+      dataConverter: {
+        type: 'TrioRhythmConverter',
+        args: { numSteps: 64, numSegments: 4, melArgs: MEL, bassArgs: MEL, drumsArgs: {} },
+      },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 3, 8, 10, true);
+      conductor(s, 8, [12]);
+      [0, 1, 2].forEach((i) => coreDecoder(s, `core_decoder/core_decoder_${i}/decoder/`, 1, 12, [10]));
+      return s;
+    },
+  },
 };
 
 /**

@@ -22,6 +22,12 @@ const CASES = [
   { family: 'hier_drums', quantization: 'uint8', tracks: [512] },
   { family: 'trio', quantization: 'uint8', tracks: [90, 90, 512] },
   { family: 'drums_onehot', quantization: 'uint16', tracks: [512] },
+  // Rhythm and shape models: a rhythm track's token is its onset bit (magenta.js's BooleanDecoder
+  // gives one column per track, `columns`), a shape's the argmax of down / same / up. (Weights in
+  // [-2, 2) for the trio: with smaller ones a random trio's drum onsets decode the same everywhere.)
+  { family: 'mel_rhythm', quantization: 'float32', tracks: [2], columns: [1], melodic: true },
+  { family: 'mel_shape', quantization: 'uint8', tracks: [3], melodic: true },
+  { family: 'trio_rhythm', quantization: 'uint16', tracks: [2, 2, 2], columns: [1, 1, 1], range: 2 },
 ];
 const BATCH = 6;
 
@@ -29,7 +35,7 @@ let server, base, tf, mm;
 const root = tmpdir('mvae-families-');
 
 before(async () => {
-  CASES.forEach((c, i) => writeCheckpoint(c.family, { quantization: c.quantization, seed: 100 + i, root }));
+  CASES.forEach((c, i) => writeCheckpoint(c.family, { quantization: c.quantization, seed: 100 + i, range: c.range, root }));
   ({ server, base } = await serveDirectory(root));
   await quietly(async () => {
     tf = require('@tensorflow/tfjs');
@@ -69,6 +75,27 @@ function drumPatterns(numSteps, seed, fill, count = 4) {
   });
 }
 
+// Melodies of numSteps steps: random ones (held notes, rests, some repeated pitches) and the edge
+// cases of magenta.js's MelodyShape.
+function melodies(numSteps, seed) {
+  const r = rng(seed);
+  const seq = (notes) => ({ notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: numSteps });
+  const note = (pitch, start, end) => ({ pitch, velocity: 80, quantizedStartStep: start, quantizedEndStep: end });
+  const random = Array.from({ length: 4 }, () => {
+    const notes = [];
+    let pitch = 60;
+    for (let s = 0; s < numSteps;) {
+      const len = 1 + Math.floor(r() * 4);
+      if (r() < 0.8) notes.push(note(pitch, s, Math.min(s + len, numSteps + 2)));
+      pitch += Math.floor(r() * 7) - 3;
+      s += len + (r() < 0.3 ? 1 : 0);
+    }
+    return seq(notes);
+  });
+  return [...random, seq([]), seq([note(64, 0, 3)]), seq([note(64, numSteps - 1, numSteps)]),
+    seq([note(64, 5, 6), note(64, 9, 10)]), seq([note(70, 2, 4), note(62, numSteps - 1, numSteps)])];
+}
+
 // The notes of a sequence in one order, with the fields both libraries set.
 const notesOf = (ns) => ns.notes.map((n) => [Number(n.quantizedStartStep), Number(n.quantizedEndStep), n.pitch,
   !!n.isDrum, n.program || 0, n.instrument || 0]).sort((a, b) => a.join().localeCompare(b.join()));
@@ -99,11 +126,16 @@ for (const c of CASES) {
       const theirs = await quietly(async () => {
         const z = tf.tensor2d(zs);
         const oneHot = await magenta.decodeTensors(z);
-        // One argmax per track: the tracks' classes lie side by side in the last axis.
+        // One argmax per track: the tracks' classes lie side by side in the last axis. A boolean
+        // decoder's track is its columns of bits (the label set, bit k = column k).
         let offset = 0;
-        const perTrack = c.tracks.map((depth) => {
-          const labels = tf.argMax(oneHot.slice([0, 0, offset], [-1, -1, depth]), 2).arraySync();
-          offset += depth;
+        const perTrack = c.tracks.map((depth, t) => {
+          const width = c.columns ? c.columns[t] : depth;
+          const slice = oneHot.slice([0, 0, offset], [-1, -1, width]);
+          const labels = c.columns
+            ? slice.arraySync().map((seq) => seq.map((bits) => bits.reduce((v, b, k) => v | (b ? 1 << k : 0), 0)))
+            : tf.argMax(slice, 2).arraySync();
+          offset += width;
           return labels;
         });
         const sequences = await magenta.decode(z);
@@ -117,6 +149,8 @@ for (const c of CASES) {
       assert.deepEqual((await ours.decodeTokens(tfZ)).tokens, tokens);
       tfZ.dispose();
       const steps = ours.info.numSteps;
+      // (Not a degenerate model: every track decodes more than one token over the batch.)
+      c.tracks.forEach((_, t) => assert.ok(new Set(theirs.perTrack[t].flat()).size > 1, `track ${t} varies`));
       for (let b = 0; b < BATCH; b++) {
         c.tracks.forEach((_, t) => assert.deepEqual(Array.from(tokens[b].subarray(t * steps, (t + 1) * steps)),
           theirs.perTrack[t][b], `sequence ${b}, track ${t}`));
@@ -147,7 +181,13 @@ for (const c of CASES) {
       errors.forEach((err, i) => assert.ok(err <= 1e-4, `sequence ${i}: relative error ${err}`));
     };
 
-    if (!c.family.includes('drums')) {
+    if (c.melodic) {
+      // Melodies, and the shapes' special cases: no onset, one (on the first or the last step), two
+      // of one pitch, and notes past the end.
+      test('encodings agree to 1e-4 relative (melodies and edge cases)', async (t) => {
+        await compareEncodings(t, [...await decodedInputs(), ...melodies(ours.info.numSteps, 13)]);
+      });
+    } else if (!c.family.includes('drums')) {
       test('encodings agree to 1e-4 relative', async (t) => compareEncodings(t, await decodedInputs()));
     } else {
       // magenta.js's DrumsConverter.toTensor builds its roll with a negative index: the "no hits"
