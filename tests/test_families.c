@@ -549,6 +549,10 @@ static void test_refused_files(test_counts *c) {
       {"nade_drums", {"musicvae.output_layer", "bernoulli", 0, 0}, NULL, "does not know"},
       {"nade_drums", {"general.description", "x", 0, 0}, "decoder/nade/w_dec_t", "w_dec_t"},
       {"chords_mel", {"musicvae.output_layer", "nade", 0, 0}, NULL, "not a power of 2"},
+      {"chords_mel", {"musicvae.output_layer", "boolean", 0, 0}, NULL, "not a power of 2"},
+      {"nade_drums", {"converter.type", "melody_rhythm", 0, 0}, NULL, "onsets need a boolean"},
+      {"nade_drums", {"converter.type", "trio_rhythm", 0, 0}, NULL, "onsets need a boolean"},
+      {"nade_drums", {"converter.type", "melody_shape", 0, 0}, NULL, "expected 3"},
       {"nade_drums", {"converter.drum_encoding", "magenta", 0, 0}, NULL, "does not know"},
       {"nade_drums", {"converter.drum_encoding", NULL, 1, 0}, NULL, "drum_encoding"},
   };

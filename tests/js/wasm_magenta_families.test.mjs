@@ -54,7 +54,7 @@ function normals(seed, rows, cols) {
 
 // Drum patterns: `count` sequences of numSteps steps; each step has a hit with probability `fill`
 // (1: every step), of one class in turn and others at random; the sparse ones also hold an unmapped
-// pitch (60: no class) and leave the last steps empty.
+// pitch (100: no class in the drum map) and leave the last steps empty.
 function drumPatterns(numSteps, seed, fill, count = 4) {
   const r = rng(seed);
   const pitches = [36, 38, 42, 46, 45, 48, 50, 49, 51];
@@ -68,7 +68,7 @@ function drumPatterns(numSteps, seed, fill, count = 4) {
     }
     // Two kick pitches (36, 35) at one step: magenta.js's one-hot input sums their class bits.
     if (fill < 1) {
-      notes.push({ pitch: 60, velocity: 80, quantizedStartStep: 2 * i + 1, quantizedEndStep: 2 * i + 2, isDrum: true });
+      notes.push({ pitch: 100, velocity: 80, quantizedStartStep: 2 * i + 1, quantizedEndStep: 2 * i + 2, isDrum: true });
       notes.push({ pitch: 35, velocity: 80, quantizedStartStep: 2 * i, quantizedEndStep: 2 * i + 1, isDrum: true });
     }
     return { notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: numSteps };
