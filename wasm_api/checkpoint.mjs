@@ -18,9 +18,8 @@ import { ConvertError, UnsupportedError } from './errors.mjs';
 import { TENSOR_NAMES } from './schema.mjs';
 import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
-  coreDecoderInput, describeControls, describeNade, familyMetadata, rejectUnsupportedFamilies,
-  reshapeFamilyVariables,
-  describeBooleanDecoder,
+  coreDecoderInput, describeControls, describeNade, familyMetadata, reshapeFamilyVariables,
+  describeBooleanDecoder, describeControlPreprocessing,
 } from './checkpoint_families.mjs';
 
 export { ConvertError };
@@ -555,6 +554,11 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
   };
   const has = (name) => vars.has(name);
   const shapeError = (what, msg) => fail(`shape mismatch in ${what}: ${msg}`);
+  // The decoders' control columns: the controls, or the control preprocessing LSTM's output.
+  const pre = describeControlPreprocessing(vars, controls,
+    (layer, direction) => tensorName('control_lstm', { layer, direction }));
+  if (pre) for (const t of pre.tensors) used.add(t);
+  const decoderControls = pre ? pre.outputWidth : controls.depth;
 
   // A dense layer: kernel [rows, cols], bias [cols].
   const dense = (prefix) => {
@@ -613,10 +617,10 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
       shapeError(output, `width ${width}, the NADE needs hidden ${nade.hidden} + labels ${nade.dims}`);
     }
     const depth = nade ? nade.tokenDepth : width;
-    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: controls.depth });
+    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: decoderControls });
     if (s.inputs[0] !== expected) {
       const parts = [`${nade ? 'labels' : 'output'} ${nade ? nade.dims : depth}`, `conditioning ${condIn}`];
-      if (controls.depth) parts.push(`controls ${controls.depth}`);
+      if (decoderControls) parts.push(`${pre ? 'preprocessed controls' : 'controls'} ${decoderControls}`);
       shapeError(cell(0), `input ${s.inputs[0]}, expected ${parts.join(' + ')}`);
     }
     return { depth, condIn, nade };
@@ -781,7 +785,6 @@ export function buildModelFile(vars, config, opts = {}) {
   }
   const { spec, converter } = splitConfig(config);
   const features = checkFeatures(spec, converter, varMap);
-  rejectUnsupportedFamilies(varMap);
   const controls = describeControls(spec);
   const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls, spec);
   const written = reshapeFamilyVariables(varMap);

@@ -474,7 +474,7 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   part_fields f = {.core = core};
   dec->depth = depth;
   dec->cond_size = cond_size;
-  dec->control_size = m->info.control_depth;
+  dec->control_size = m->has_control_lstm ? m->control_lstm.output_size : m->info.control_depth;
   dec->has_nade = m->info.output_layer == MVAE_OUTPUT_NADE;
   int output_width = depth;
   dec->input_width = depth;
@@ -503,9 +503,29 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   return bind_dense(m, name, top_units, output_width, &dec->output, err, err_size);
 }
 
+/* The control preprocessing LSTM, if the file has one: one bidirectional layer reading the
+ * controls, as magenta.js runs it (it refuses more layers). */
+static mvae_status bind_control_lstm(mvae_model *m, char *err, size_t err_size) {
+  part_fields fw = {.direction = directions[0]}, bw = {.direction = directions[1]};
+  if (!has_layer(m, MVS_CONTROL_LSTM, fw, 0) && !has_layer(m, MVS_CONTROL_LSTM, bw, 0))
+    return MVAE_OK;
+  if (m->info.control_depth == 0)
+    return FAIL("a control preprocessing LSTM, but the model has no controls "
+                "(musicvae.control_depth 0)");
+  CHECK(bind_bidi_stack(m, MVS_CONTROL_LSTM, 0, m->info.control_depth, &m->control_lstm, err,
+                        err_size));
+  if (m->control_lstm.fw.n_layers != 1)
+    return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                             "a control preprocessing LSTM of %d layers (magenta.js runs one)",
+                             m->control_lstm.fw.n_layers);
+  m->has_control_lstm = 1;
+  return MVAE_OK;
+}
+
 static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   m->n_tracks = info->num_tracks;
+  CHECK(bind_control_lstm(m, err, err_size));
   if (!info->hierarchical)
     return bind_core_decoder(m, MVS_FLAT_DECODER, info->output_depths[0], info->z_size,
                              &m->tracks[0], err, err_size);

@@ -100,6 +100,11 @@ struct mvae_model {
   mvae_lstm_stack conductor;
   int n_tracks;
   mvae_core_decoder tracks[MVAE_MAX_TRACKS];
+  /* magenta.js's control preprocessing (MVS_CONTROL_LSTM): one bidirectional layer over each
+   * decoder's control sequence, whose [fw; bw] outputs the decoders read in place of the controls
+   * (nn/control_lstm.c). has_control_lstm 0: the decoders read the controls themselves. */
+  int has_control_lstm;
+  mvae_bidi_stack control_lstm;
 
   /* Scratch of the forward passes, allocated once at load for the largest chunk a call runs, then
    * reused by every call: a model handle serves one caller at a time, as musicvae.h says. */

@@ -11,6 +11,7 @@
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
+#include "nn/control_lstm.h"
 #include "nn/forward.h"
 #include "nn/layers.h"
 #include "nn/nade.h"
@@ -231,7 +232,7 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
     need = mvae_size_add_sat(need, core_state_bytes(&m->tracks[t], batch));
   if (m->info.hierarchical)
     need = mvae_size_add_sat(need, stack_state_bytes(&m->conductor, batch));
-  return need;
+  return mvae_size_add_sat(need, control_lstm_scratch_bytes(m, batch));
 }
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
@@ -256,6 +257,13 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   core_state state[MVAE_MAX_TRACKS];
   for (int t = 0; t < num_tracks; t++)
     core_state_take(&state[t], &m->tracks[t], batch, arena);
+  /* With control preprocessing the decoders read its outputs in place of the controls. */
+  step_controls preprocessed;
+  if (m->has_control_lstm && controls->values) {
+    preprocessed = control_lstm_forward(m, controls, batch, arena);
+    for (int t = 0; t < num_tracks; t++)
+      out[t].controls = &preprocessed;
+  }
 
   if (!info->hierarchical) {
     core_decode(m, &m->tracks[0], &state[0], z, z_size, batch, 0, info->num_steps, &out[0]);
