@@ -579,5 +579,7 @@ int main(void) {
   test_bit_identical(&c, "nade_drums");
   test_bit_identical(&c, "chords_mel");
   test_bit_identical(&c, "chords_hier");
+  test_bit_identical(&c, "rhythm_trio");
+  test_bit_identical(&c, "controls_hier");
   return test_report("test_families", &c);
 }
