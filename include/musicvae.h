@@ -226,7 +226,8 @@ typedef struct mvae_decode_opts {
   const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
                              previous outputs (teacher forcing) instead of the chosen ones */
   float *logits;          /* optional out float[batch][num_steps][sum of output_depths]; for a NADE
-                             track the log-probability of each of its tokens (label sets) */
+                             or boolean track the log-probability of each of its tokens (label
+                             sets) */
 } mvae_decode_opts;
 
 /* What a decode of a conditioned or NADE model takes beyond mvae_decode_opts (mvae_decode_with,

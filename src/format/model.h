@@ -76,7 +76,7 @@ typedef struct mvae_core_decoder {
   int cond_size;     /* conditioning size: z, or the conductor's output */
   int input_width;   /* previous output: its one-hot (depth), or a NADE's or boolean layer's
                         multi-hot (its labels, log2(depth)) */
-  int control_size;  /* per-step controls (the model's control_depth) */
+  int control_size;  /* per-step controls: control_depth, or the control LSTM's output width */
   int has_nade;
   int has_boolean; /* MVAE_OUTPUT_BOOLEAN: input_width labels, one logit each */
   mvae_nade nade;
