@@ -82,6 +82,22 @@ test('a chord config on an unconditioned checkpoint is a shape mismatch that nam
     /shape mismatch in decoder\/multi_rnn_cell\/cell_0\/lstm_cell\/: input \d+, expected output \d+ \+ conditioning \d+ \+ controls 37/.test(e.message));
 });
 
+// The rhythm and shape families' configurations the engine cannot run, on their own weights.
+test('rhythm and shape checkpoints with a configuration that does not fit are refused with why', async () => {
+  const cases = [
+    ['mel_rhythm', { useBooleanDecoder: false }, /MelodyRhythmConverter needs config.useBooleanDecoder/],
+    ['mel_shape', { useBooleanDecoder: true }, /MelodyShapeConverter with useBooleanDecoder/],
+    ['trio_rhythm', { dataConverter: { ...FAMILIES.trio_rhythm.config.dataConverter, args: { ...FAMILIES.trio_rhythm.config.dataConverter.args, numSegments: undefined } } },
+      /TrioRhythmConverter without numSegments/],
+    ['mel_multicontrol', { extraControls: [{ name: 'rhythm', depth: 1 }] }, /shape mismatch in control_preprocessing\/cell_0\/bidirectional_rnn\/fw\/.*expected \[controls 38 \+ units/],
+  ];
+  for (const [family, change, message] of cases) {
+    const dir = writeCheckpoint(family, { quantization: 'uint8' });
+    await assert.rejects(convertCheckpoint(dir, { config: { ...FAMILIES[family].config, ...change } }), (e) =>
+      (e instanceof UnsupportedError || e instanceof ConvertError) && message.test(e.message), family);
+  }
+});
+
 test('every supported family converts from its magenta.js checkpoint', async () => {
   for (const family of Object.keys(FAMILIES)) {
     const { bytes } = await convertCheckpoint(writeCheckpoint(family, { quantization: 'uint16' }));
