@@ -18,8 +18,8 @@ import { ConvertError, UnsupportedError } from './errors.mjs';
 import { TENSOR_NAMES } from './schema.mjs';
 import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
-  coreDecoderInput, describeControls, describeNade, familyMetadata, rejectUnsupportedFamilies,
-  reshapeFamilyVariables,
+  coreDecoderInput, describeControls, describeNade, familyMetadata, reshapeFamilyVariables,
+  describeBooleanDecoder, describeControlPreprocessing,
 } from './checkpoint_families.mjs';
 
 export { ConvertError };
@@ -464,17 +464,24 @@ function drumsArgs(args, what) {
   if (args.pitchClasses !== undefined) unsupported(`custom drum pitchClasses in ${what}`);
 }
 
+// magenta.js checkpoints get their drum inputs as magenta.js builds them (its roll's "no hits"
+// column and summed one-hot labels: include/musicvae.h, mvae_drum_encoding), not as Magenta trains.
+const MAGENTA_JS_DRUMS = 'magenta_js';
+
 function drums(rollInput) {
   return (args, type) => {
     drumsArgs(args, type);
-    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? 10 : 512, depths: [512] };
+    return {
+      type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? 10 : 512, depths: [512],
+      drumEncoding: MAGENTA_JS_DRUMS,
+    };
   };
 }
 
 /**
  * The data converters the engine runs: type -> (args, type) => {type (the engine's converter),
- * minPitch, maxPitch, rollInput, inputDepth (encoder input per step), depths (output depth per
- * track)}. A new family adds its converter here.
+ * minPitch, maxPitch, rollInput, drumEncoding, inputDepth (encoder input per step), depths (output
+ * depth per track)}. A new family adds its converter here.
  */
 export const CONVERTER_FAMILIES = {
   MelodyConverter(args) {
@@ -517,18 +524,50 @@ export const CONVERTER_FAMILIES = {
     if (mel.min !== bass.min || mel.max !== bass.max) unsupported('trio melody and bass pitch ranges differ');
     return {
       type: 'trio', minPitch: mel.min, maxPitch: mel.max, rollInput: 0,
-      inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512],
+      inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512], drumEncoding: MAGENTA_JS_DRUMS,
+    };
+  },
+  // magenta.js's rhythm and shape models (data.ts; melodies.ts MelodyRhythm, MelodyShape): the
+  // encoder reads a feature of the melody (or trio); rhythms decode onsets with a boolean decoder
+  // (output depth 2: one bit per track), shapes one of down / same / up per step.
+  MelodyRhythmConverter(args, type, spec) {
+    const p = pitchRange(args, type);
+    needsBooleanDecoder(type, spec);
+    return { type: 'melody_rhythm', minPitch: p.min, maxPitch: p.max, inputDepth: 1, depths: [2] };
+  },
+  MelodyShapeConverter(args, type, spec) {
+    const p = pitchRange(args, type);
+    if (spec && spec.useBooleanDecoder) {
+      unsupported(`${type} with useBooleanDecoder (its shape is one of 3 directions, not independent bits)`);
+    }
+    return { type: 'melody_shape', minPitch: p.min, maxPitch: p.max, inputDepth: 3, depths: [3] };
+  },
+  TrioRhythmConverter(args, type, spec) {
+    const trio = CONVERTER_FAMILIES.TrioConverter(args, type);
+    needsBooleanDecoder(type, spec);
+    // Without segments magenta.js splits a flat decoder into core_decoder_{i}/decoder/: not the
+    // engine's layout (its tracks hang off a conductor).
+    if (args.numSegments === undefined) unsupported(`${type} without numSegments (a flat decoder split in 3 tracks)`);
+    return {
+      type: 'trio_rhythm', minPitch: trio.minPitch, maxPitch: trio.maxPitch, inputDepth: 3,
+      depths: [2, 2, 2], drumEncoding: MAGENTA_JS_DRUMS,
     };
   },
 };
+
+// A rhythm's onsets are bits: magenta.js decodes them with its BooleanDecoder; a categorical decoder
+// over one class would give an onset at every step.
+function needsBooleanDecoder(type, spec) {
+  if (!spec || !spec.useBooleanDecoder) {
+    unsupported(`${type} needs config.useBooleanDecoder (onsets are bits; a categorical decoder over 1 class ` +
+      'puts an onset on every step)');
+  }
+}
 
 /** magenta.js converters the engine does not run yet, with what each needs. */
 export const UNSUPPORTED_CONVERTERS = {
   GrooveConverter: 'GrooVAE (GrooveConverter: groovae_*, tap2drum_*) needs hits, velocities and offsets, ' +
     'not supported yet',
-  MelodyRhythmConverter: 'melody rhythm models (MelodyRhythmConverter: mel_rhythm_*) are not supported yet',
-  MelodyShapeConverter: 'melody shape models (MelodyShapeConverter: mel_shape_*) are not supported yet',
-  TrioRhythmConverter: 'trio rhythm models (TrioRhythmConverter) are not supported yet',
 };
 
 /**
@@ -538,13 +577,7 @@ export const UNSUPPORTED_CONVERTERS = {
  * {meta: [[key, type, value]] (added to the file's metadata), tensors: [variable names it writes]}
  * (its variables are then not "unexpected"; the rest of the structure is still checked).
  */
-export const CHECKPOINT_FEATURES = [
-  {
-    name: 'boolean decoder',
-    inSpec: (spec) => !!spec.useBooleanDecoder,
-    message: () => 'checkpoints with a boolean (multi-label) decoder (useBooleanDecoder) are not supported yet',
-  },
-];
+export const CHECKPOINT_FEATURES = [];
 
 // The features a checkpoint has: refuses those the engine cannot run, with their reason (before any
 // shape is compared); returns the conversions of the others: [{meta, tensors}].
@@ -577,7 +610,7 @@ function splitConfig(config) {
 }
 
 // What the data converter implies: metadata, encoder input width and per-track output depths.
-function describeConverter(converter) {
+function describeConverter(converter, spec) {
   const args = converter.args || {};
   const { numSteps, numSegments } = args;
   if (!Number.isInteger(numSteps) || numSteps < 1) {
@@ -592,7 +625,7 @@ function describeConverter(converter) {
     if (Object.hasOwn(UNSUPPORTED_CONVERTERS, converter.type)) unsupported(UNSUPPORTED_CONVERTERS[converter.type]);
     unsupported(`converter type ${converter.type} (supported: ${Object.keys(CONVERTER_FAMILIES).join(', ')})`);
   }
-  return { numSteps, numSegments, ...family(args, converter.type) };
+  return { numSteps, numSegments, ...family(args, converter.type, spec) };
 }
 
 // ---- Model structure ------------------------------------------------------------------------------
@@ -600,7 +633,7 @@ function describeConverter(converter) {
 // Walks the variables the way magenta.js builds the model from them, checking every shape; returns the
 // derived metadata. Every variable must be used: anything left over means a model this engine would
 // silently run wrong.
-function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }) {
+function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }, spec = null) {
   const used = new Set();
   const get = (name) => {
     const v = vars.get(name);
@@ -610,6 +643,11 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
   };
   const has = (name) => vars.has(name);
   const shapeError = (what, msg) => fail(`shape mismatch in ${what}: ${msg}`);
+  // The decoders' control columns: the controls, or the control preprocessing LSTM's output.
+  const pre = describeControlPreprocessing(vars, controls,
+    (layer, direction) => tensorName('control_lstm', { layer, direction }));
+  if (pre) for (const t of pre.tensors) used.add(t);
+  const decoderControls = pre ? pre.outputWidth : controls.depth;
 
   // A dense layer: kernel [rows, cols], bias [cols].
   const dense = (prefix) => {
@@ -656,20 +694,22 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     if (stateWidth !== 2 * sum(s.units)) {
       shapeError(init, `width ${stateWidth}, LSTM units ${fmt(s.units)}`);
     }
-    const nade = describeNade(vars, tensorName('decoder_nade', { core }));
-    if (nade) for (const t of nade.tensors) used.add(t);
+    const found = describeNade(vars, tensorName('decoder_nade', { core }));
+    if (found) for (const t of found.tensors) used.add(t);
     const [h, width] = dense(output);
     if (h !== s.units.at(-1)) {
       shapeError(output, `input ${h}, top LSTM has ${s.units.at(-1)} units`);
     }
-    if (nade && width !== nade.outputWidth) {
+    // Label sets: a NADE's, else (as magenta.js chooses) a boolean decoder's, one logit per label.
+    const nade = found || describeBooleanDecoder(spec, width);
+    if (found && width !== nade.outputWidth) {
       shapeError(output, `width ${width}, the NADE needs hidden ${nade.hidden} + labels ${nade.dims}`);
     }
     const depth = nade ? nade.tokenDepth : width;
-    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: controls.depth });
+    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: decoderControls });
     if (s.inputs[0] !== expected) {
       const parts = [`${nade ? 'labels' : 'output'} ${nade ? nade.dims : depth}`, `conditioning ${condIn}`];
-      if (controls.depth) parts.push(`controls ${controls.depth}`);
+      if (decoderControls) parts.push(`${pre ? 'preprocessed controls' : 'controls'} ${decoderControls}`);
       shapeError(cell(0), `input ${s.inputs[0]}, expected ${parts.join(' + ')}`);
     }
     return { depth, condIn, nade };
@@ -764,7 +804,7 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     fail(`missing variable ${muKernel} (the encoder LSTM is present)`);
   }
 
-  const conv = describeConverter(converter);
+  const conv = describeConverter(converter, spec);
   if (fmt(outputDepths) !== fmt(conv.depths)) {
     unsupported(`the checkpoint's output depths ${fmt(outputDepths)} do not match the ` +
       `${conv.type} converter's ${fmt(conv.depths)}`);
@@ -777,6 +817,9 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
   // The engine's output layer is one per model (musicvae.output_layer).
   if (nades.some(Boolean) && !nades.every(Boolean)) {
     unsupported('a NADE output layer on some tracks only');
+  }
+  if (nades.some((n) => n && n.boolean) && !nades.every((n) => n && n.boolean)) {
+    unsupported('a NADE output layer on some tracks, a boolean one on others');
   }
   if ((hierarchical || hierEncoder) && conv.numSegments === undefined) {
     fail('converter: numSegments is required for a hierarchical decoder or encoder');
@@ -831,9 +874,8 @@ export function buildModelFile(vars, config, opts = {}) {
   }
   const { spec, converter } = splitConfig(config);
   const features = checkFeatures(spec, converter, varMap);
-  rejectUnsupportedFamilies(varMap);
   const controls = describeControls(spec);
-  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls);
+  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls, spec);
   const written = reshapeFamilyVariables(varMap);
   const c = m.converter;
   const meta = [
@@ -856,6 +898,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
     ...(c.meta || []),
+    ['converter.drum_encoding', 'str', c.drumEncoding],
     ...familyMetadata({ nade: m.nade, controls }),
     ...features.flatMap((f) => f.meta),
   ];

@@ -167,13 +167,15 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(control_extra, MVW_STRING),
     MVW_FIELD(total_steps, MVW_INT),
     MVW_FIELD(velocity_bins, MVW_INT),
+    MVW_FIELD(drum_encoding, MVW_INT),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
 _Static_assert(sizeof(mvae_converter) == sizeof(int32_t), "converter is read as an int32");
 _Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
-                   sizeof(mvae_chord_encoding) == sizeof(int32_t),
-               "output_layer and chord_encoding are read as int32s");
+                   sizeof(mvae_chord_encoding) == sizeof(int32_t) &&
+                   sizeof(mvae_drum_encoding) == sizeof(int32_t),
+               "output_layer, chord_encoding and drum_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
 _Static_assert(sizeof(const char *) == sizeof(uint32_t), "wasm32: pointers are read as uint32");
 
@@ -203,6 +205,9 @@ static const char *const converter_names[] = {
     [MVAE_CONVERTER_DRUMS] = "drums",
     [MVAE_CONVERTER_TRIO] = "trio",
     [MVAE_CONVERTER_MULTITRACK] = "multitrack",
+    [MVAE_CONVERTER_MELODY_RHYTHM] = "melody_rhythm",
+    [MVAE_CONVERTER_MELODY_SHAPE] = "melody_shape",
+    [MVAE_CONVERTER_TRIO_RHYTHM] = "trio_rhythm",
 };
 
 EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {

@@ -79,6 +79,8 @@ export interface ModelInfo {
   totalSteps: number;
   /** 'multitrack': velocity bins of its events (0: none); 0 otherwise. */
   velocityBins: number;
+  /** Drums and trio: 0 encodes drum notes as magenta.js does (its checkpoints), 1 as Magenta trains (models trained here). */
+  drumEncoding: number;
   drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
 }
 

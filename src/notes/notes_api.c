@@ -36,8 +36,9 @@ static mvae_status multitrack_check(const mvae_info *info, char *err, size_t err
 }
 
 mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_size) {
-  static const char *const names[] = {"melody", "drums", "trio", "multitrack"};
-  if ((unsigned)info->converter > MVAE_CONVERTER_MULTITRACK)
+  static const char *const names[] = {"melody",        "drums",        "trio",       "multitrack",
+                                      "melody_rhythm", "melody_shape", "trio_rhythm"};
+  if ((unsigned)info->converter > MVAE_CONVERTER_TRIO_RHYTHM)
     return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "unknown converter type %d",
                              (int)info->converter);
   const char *name = names[info->converter];
@@ -61,7 +62,26 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
     depths[1] = melody;
     depths[2] = MVAE_DRUM_LABELS;
     input = mvae_trio_input_depth(info->min_pitch, info->max_pitch);
+  } else if (info->converter == MVAE_CONVERTER_MELODY_RHYTHM) {
+    depths[0] = 2; /* one onset bit */
+    input = 1;
+  } else if (info->converter == MVAE_CONVERTER_MELODY_SHAPE) {
+    depths[0] = input = MVAE_SHAPE_DEPTH;
+  } else if (info->converter == MVAE_CONVERTER_TRIO_RHYTHM) {
+    tracks = MVAE_TRIO_RHYTHM_TRACKS;
+    depths[0] = depths[1] = depths[2] = 2;
+    input = MVAE_TRIO_RHYTHM_TRACKS;
   }
+  /* Onset tokens are bits: only a boolean output layer makes them (a categorical one over 2
+   * classes would mean something else). */
+  int rhythm = info->converter == MVAE_CONVERTER_MELODY_RHYTHM ||
+               info->converter == MVAE_CONVERTER_TRIO_RHYTHM;
+  if (rhythm != (info->output_layer == MVAE_OUTPUT_BOOLEAN))
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             rhythm ? "%s converter: onsets need a boolean output layer"
+                                    : "%s converter: a boolean output layer is only for rhythm "
+                                      "models",
+                             name);
   if (info->num_tracks != tracks)
     return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
                              "converter '%s' needs %d output track(s), the model has %d", name,
@@ -129,14 +149,26 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
                                         info.max_pitch, input, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
-    /* The encoding Magenta trains on (and our trainer uses), not magenta.js's off-by-one roll and
-     * summed labels: see mvae_drum_encoding. */
+    /* The model's drum encoding: magenta.js's for its checkpoints, Magenta's (which our trainer
+     * uses) for models trained here; see mvae_drum_encoding. */
     status = mvae_drums_notes_to_input(notes, n_notes, info.num_steps, info.drums_roll_input,
-                                       MVAE_DRUMS_CLEAN, input, &error);
+                                       info.drum_encoding, input, &error);
     break;
   case MVAE_CONVERTER_TRIO:
     status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                      info.max_pitch, MVAE_DRUMS_CLEAN, input, &error);
+                                      info.max_pitch, info.drum_encoding, input, &error);
+    break;
+  case MVAE_CONVERTER_MELODY_RHYTHM:
+    status = mvae_melody_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
+                                               info.max_pitch, input, &error);
+    break;
+  case MVAE_CONVERTER_MELODY_SHAPE:
+    status = mvae_melody_shape_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
+                                              info.max_pitch, input, &error);
+    break;
+  case MVAE_CONVERTER_TRIO_RHYTHM:
+    status = mvae_trio_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
+                                             info.max_pitch, info.drum_encoding, input, &error);
     break;
   case MVAE_CONVERTER_MULTITRACK:
     status = multitrack_notes_to_input(&info, notes, n_notes, timing, input, &error);
@@ -177,6 +209,18 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
     status = mvae_multitrack_tokens_to_notes(tokens, &p, notes, max_notes, n_notes, &error);
     break;
   }
+  case MVAE_CONVERTER_MELODY_RHYTHM:
+    status = mvae_melody_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes,
+                                                &error);
+    break;
+  case MVAE_CONVERTER_MELODY_SHAPE:
+    status = mvae_melody_shape_tokens_to_notes(tokens, info.num_steps, info.min_pitch,
+                                               info.max_pitch, notes, max_notes, n_notes, &error);
+    break;
+  case MVAE_CONVERTER_TRIO_RHYTHM:
+    status =
+        mvae_trio_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes, &error);
+    break;
   }
   if (status == MVAE_ERR_BUFFER_TOO_SMALL)
     return mvae_fail(model, status, "%d notes do not fit in %d", *n_notes, max_notes);

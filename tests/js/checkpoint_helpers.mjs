@@ -161,7 +161,103 @@ export const FAMILIES = {
     },
     shapes: () => multitrackShapes(49),
   },
+  // DrumsOneHotConverter (magenta.js data.ts): one-hot of the step's drum-class combination (2^9) as
+  // the input as well as the output.
+  drums_onehot: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'DrumsOneHotConverter', args: { numSteps: 32 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 512, 8, 12, false);
+      coreDecoder(s, 'decoder/', 512, 8, [16]);
+      return s;
+    },
+  },
+  // magenta.js's rhythm and shape converters (data.ts): the melody's onsets (1 per step; decoded by
+  // a BooleanDecoder, one logit), its shape (down / same / up), a trio's three onsets.
+  mel_rhythm: {
+    config: {
+      type: 'MusicVAE', useBooleanDecoder: true,
+      dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 1, 8, 12, false);
+      coreDecoder(s, 'decoder/', 1, 8, [16]);
+      return s;
+    },
+  },
+  mel_shape: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 32, ...MEL } } },
+    shapes() {
+      const s = {};
+      encoder(s, 3, 8, 12, false);
+      coreDecoder(s, 'decoder/', 3, 8, [16, 16]);
+      return s;
+    },
+  },
+  trio_rhythm: {
+    config: {
+      type: 'MusicVAE', useBooleanDecoder: true,
+      dataConverter: {
+        type: 'TrioRhythmConverter',
+        args: { numSteps: 64, numSegments: 4, melArgs: MEL, bassArgs: MEL, drumsArgs: {} },
+      },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 3, 8, 10, true);
+      conductor(s, 8, [12]);
+      [0, 1, 2].forEach((i) => coreDecoder(s, `core_decoder/core_decoder_${i}/decoder/`, 1, 12, [10]));
+      return s;
+    },
+  },
+  // Multicontrol (mel_2bar_multicontrol_*: chords, rhythm, shape and register controls), with
+  // magenta.js's control preprocessing: a bidirectional LSTM over the controls whose [fw; bw]
+  // output the decoder reads in place of them (the encoder reads the controls). Flat, and
+  // hierarchical (each core decoder preprocesses its own segment's controls).
+  mel_multicontrol: {
+    config: {
+      type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+      extraControls: [{ name: 'rhythm', depth: 1 }, { name: 'shape', depth: 3 }, { name: 'register', depth: 4 }],
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 45, 8, 12, false);
+      controlPreprocessing(s, 45, 6);
+      controlledDecoder(s, 'decoder/', 90, 8, 12, [16]);
+      return s;
+    },
+  },
+  hier_mel_controls: {
+    config: {
+      type: 'MusicVAE', extraControls: [{ name: 'rhythm', depth: 1 }, { name: 'shape', depth: 3 }],
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 64, numSegments: 4, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 4, 8, 10, true);
+      controlPreprocessing(s, 4, 5);
+      conductor(s, 8, [12]);
+      controlledDecoder(s, 'core_decoder/decoder/', 90, 12, 10, [14]);
+      return s;
+    },
+  },
 };
+
+// magenta.js's control preprocessing LSTM: one bidirectional layer over `depth` control columns.
+function controlPreprocessing(shapes, depth, units) {
+  for (const d of ['fw', 'bw']) {
+    lstm(shapes, `control_preprocessing/cell_0/bidirectional_rnn/${d}/multi_rnn_cell/cell_0/lstm_cell/`, depth, units);
+  }
+}
+
+// A core decoder whose cell 0 also reads `controls` columns per step.
+function controlledDecoder(shapes, prefix, depth, cond, controls, units) {
+  dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
+  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond + controls, u));
+  dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
+}
 
 /**
  * Writes FAMILIES[family] as a tfjs checkpoint in a new folder (named family_quantization) and returns
