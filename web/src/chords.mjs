@@ -35,13 +35,13 @@ export const chordsText = (chords, separator = ' ') => chords.join(separator);
 
 /**
  * The progression's spans: [{chord, symbol, start, end}] in steps, one per run of steps that play
- * the same chord (info: chordProgressionInfo's result).
+ * the same chord symbol ("Cmaj7 Cmaj7" is one chord held; info: chordProgressionInfo's result).
  */
 export function chordSpans(info) {
   const spans = [];
   info.stepChord.forEach((chord, step) => {
     const last = spans.at(-1);
-    if (last && last.chord === chord) last.end = step + 1;
+    if (last && info.chords[last.chord].symbol === info.chords[chord].symbol) last.end = step + 1;
     else spans.push({ chord, symbol: info.chords[chord].symbol, start: step, end: step + 1 });
   });
   return spans;

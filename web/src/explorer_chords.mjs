@@ -18,17 +18,21 @@ export const CHORDS_TEMPLATE = `
   <div class="chord-strip" hidden aria-hidden="true"><div class="chord-names"></div></div>`;
 
 export const CHORDS_CSS = `
-.chords-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.2rem 0.7rem; margin: 0.2rem 0 0; }
+.chords-row { display: flex; align-items: center; gap: 0.2rem 0.7rem; margin: 0.2rem 0 0; }
+.chords-preset { width: 10rem; flex: none; }
+.chords-row .check { flex: none; }
 .chords-row[hidden], .chord-strip[hidden] { display: none; }
 .chords-input { width: 11rem; min-height: 44px; font: inherit; padding: 0 0.5rem; box-sizing: border-box;
   border: 1px solid var(--mv-border); border-radius: 0.4rem; background: var(--mv-bg, transparent); color: inherit; }
 .chords-input[aria-invalid="true"] { border-color: var(--mv-error); outline: 1px solid var(--mv-error); }
-.chords-msg { font-size: 0.85em; color: var(--mv-muted); min-width: 0; }
+.chords-msg { flex: 1 1 6rem; font-size: 0.85em; line-height: 1.15; color: var(--mv-muted); min-width: 0; max-height: 44px; overflow: hidden; }
 .chords-msg.bad { color: var(--mv-error); font-weight: 600; }
 .chord-strip { height: 1.3rem; position: relative; font-size: 0.85em; font-weight: 600; }
 .chord-names { position: absolute; top: 0; bottom: 0; right: 0; }
 .chord-names span { position: absolute; top: 0; white-space: nowrap; padding-left: 0.25rem; border-left: 2px solid var(--mv-accent); }
-.app.has-chords { --mv-grid-room: 23.5rem; }`;
+/* The chords' row and names above the roll: the grid leaves room for them. */
+.app.has-chords { --mv-grid-room: 23.5rem; }
+@media (max-aspect-ratio: 1/1) { .app.has-chords { --mv-grid-room: 31rem; } }`;
 
 const sameChords = (a, b) => !!a && !!b && a.length === b.length && a.every((c, i) => c === b[i]);
 
@@ -52,7 +56,7 @@ export const ChordsMixin = (Base) => class extends Base {
       msg: $('.chords-msg'), strip: $('.chord-strip'), names: $('.chord-names'),
     };
     const c = this.$chords;
-    c.preset.append(new Option('Ready-made chords…', ''));
+    c.preset.append(new Option('Ready-made…', ''));
     for (const p of PRESETS) c.preset.append(new Option(`${p.name} (${chordsText(p.chords)})`, chordsText(p.chords, ',')));
     c.preset.addEventListener('change', () => {
       if (!c.preset.value) return;
@@ -60,7 +64,12 @@ export const ChordsMixin = (Base) => class extends Base {
       this.setAttribute('chords', c.preset.value);
       c.preset.value = '';
     });
-    const entered = () => this.setAttribute('chords', c.input.value.trim());
+    // (Leaving the box fires "change" too: only a progression other than the one playing is new.)
+    const entered = () => {
+      const text = c.input.value.trim();
+      if (this._chords && text === chordsText(this._chords)) this._chordMessage('');
+      else this.setAttribute('chords', text);
+    };
     c.input.addEventListener('change', entered);
     c.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
@@ -111,7 +120,7 @@ export const ChordsMixin = (Base) => class extends Base {
   // The chords attribute changed (the box, a preset, a link): checked by the engine, then every
   // cell decoded again over them (the corners stay; this is one step of undo).
   async _applyChords(text) {
-    if (!this._model || !this._chords) return;
+    if (!this._model || !this._chords || this._reflectingChords) return;
     const model = this._model;
     let chords, info;
     try {
@@ -135,6 +144,13 @@ export const ChordsMixin = (Base) => class extends Base {
     this._chordInfo = info;
     this._chordNotes = chordNotes(info);
     this._drawChordNames();
+    // The attribute says what plays (after an undo, or a link's bad progression, too).
+    const text = chordsText(chords, ',');
+    if (this.getAttribute('chords') !== text) {
+      this._reflectingChords = true;
+      this.setAttribute('chords', text);
+      this._reflectingChords = false;
+    }
   }
 
   // By the box: the engine's message for a bad progression (the box marked), else how it spreads.
