@@ -110,10 +110,19 @@ export const ChordsMixin = (Base) => class extends Base {
         chords = fallback;
       }
     }
-    if (!info) info = await model.chordProgressionInfo(chords);
+    if (!info) {
+      try {
+        info = await model.chordProgressionInfo(chords);
+      } catch (e) {
+        // (a models.json entry's chords the engine refuses: C, and the message by the box)
+        message = e.message;
+        chords = ['C'];
+        info = await model.chordProgressionInfo(chords);
+      }
+    }
     if (model !== this._model) return;
     this._setChords(chords, info);
-    c.input.value = message ? asked : chordsText(chords);
+    c.input.value = message && asked ? asked : chordsText(chords);
     this._chordMessage(message);
   }
 
