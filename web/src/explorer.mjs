@@ -440,7 +440,7 @@ export class MusicVAEExplorer extends ChordsMixin(HostedMixin(DecodingMixin(Corn
     $.redo.addEventListener('click', () => this.redo());
     // Ctrl+Z / Ctrl+Shift+Z (Cmd on a Mac), Ctrl+Y: undo and redo the corners (not in text boxes).
     this.addEventListener('keydown', (e) => {
-      if (!(e.ctrlKey || e.metaKey) || e.composedPath()[0]?.type === 'number') return;
+      if (!(e.ctrlKey || e.metaKey) || ['number', 'text'].includes(e.composedPath()[0]?.type)) return;
       const key = e.key.toLowerCase();
       if (key === 'z' || key === 'y') {
         e.preventDefault();
