@@ -249,6 +249,14 @@ describe('Chords in the explorer (headless Chromium, a chord model from a local 
     assert.deepEqual(off, { all: off.melody, melody: off.melody, chords: 0 });
     await page.locator('musicvae-explorer .play-chords').tap();
     await page.locator('musicvae-explorer button.play').tap();
+    // The synth sounds the chords alone (its keys voice), softer than the tune's lead voice alone.
+    const rms = await explorer(page, `const { renderSequence } = await import('/src/synth.mjs');
+      const seq = el.transport.sequence, chords = seq.notes.filter((n) => n.program === 4);
+      const level = async (notes) => { const d = (await renderSequence({ ...seq, notes })).getChannelData(0);
+        let sum = 0; for (const x of d) sum += x * x; return Math.sqrt(sum / d.length); };
+      return { chords: await level(chords), tune: await level(chords.map((n) => ({ ...n, program: 0, instrument: 0 }))) };`
+      .replace(/^/, 'return (async () => {').concat('})();'));
+    assert.ok(rms.chords > 1e-3 && rms.chords < rms.tune, JSON.stringify(rms));
 
     // Export: a Melody track and a Chords track, the chords block chords over the whole 2 bars.
     await afterGrid(page, () => explorer(page, 'el.setAttribute("chords", "C G Am F");'));
