@@ -300,6 +300,13 @@ describe('Chords in the explorer (headless Chromium, a chord model from a local 
       assert.ok(strip.y + strip.height <= roll.y + 0.5, `${width}x${height}: names over the roll`);
       await page.screenshot({ path: path.join(OUT, `chords-tablet-${width}x${height}.png`) });
     }
+    // A phone: the row wraps, nothing runs off the side.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    const overflow = await explorer(page, `return [...el.shadowRoot.querySelectorAll('.chords-row > *')]
+      .map((c) => [c.className, Math.round(c.getBoundingClientRect().right)]).filter(([, right]) => right > innerWidth);`);
+    assert.deepEqual(overflow, [], '390x844: off the side');
+    await page.screenshot({ path: path.join(OUT, 'chords-phone-390x844.png') });
     await page.setViewportSize({ width: 1024, height: 768 });
     assert.deepEqual(errors, []);
   });

@@ -30,6 +30,8 @@ export const CHORDS_CSS = `
 .chord-strip { height: 1.3rem; position: relative; font-size: 0.85em; font-weight: 600; }
 .chord-names { position: absolute; top: 0; bottom: 0; right: 0; }
 .chord-names span { position: absolute; top: 0; white-space: nowrap; padding-left: 0.25rem; border-left: 2px solid var(--mv-accent); }
+/* A phone: the row wraps (the message under the box) rather than running off the screen. */
+@container (max-width: 600px) { .chords-row { flex-wrap: wrap; } .chords-msg { flex-basis: 100%; } }
 /* The chords' row and names above the roll: the grid leaves room for them. */
 .app.has-chords { --mv-grid-room: 23.5rem; }
 @media (max-aspect-ratio: 1/1) { .app.has-chords { --mv-grid-room: 31rem; } }`;
