@@ -141,6 +141,9 @@ export class MusicVAE {
     controlArgs?: ControlArgs): Promise<LatentTensor>;
   latentAt(inputs: (NoteSequence | ArrayLike<number>)[] | TensorLike, u: number, v?: number, controlArgs?: ControlArgs):
     Promise<Float32Array>;
+  /** A chord-conditioned model's progression as it plays it (the engine's parser; a bad symbol is refused). */
+  chordProgressionInfo(chordProgression: string[]): Promise<{
+    chords: { symbol: string; noChord: boolean; root: number; pitchClasses: number[] }[]; stepChord: Int32Array }>;
 }
 
 /** MusicVAE's methods, with the engine in a Worker. */

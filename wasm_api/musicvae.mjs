@@ -974,6 +974,46 @@ export class MusicVAE {
     });
   }
 
+  /**
+   * A chord progression as this chord-conditioned model hears it (our addition, for a page that
+   * draws and plays the chords): {chords: [{symbol, noChord, root, pitchClasses}], stepChord:
+   * Int32Array(numSteps), the index of the chord each step plays}. Checked exactly as decode() and
+   * encode() check controlArgs.chordProgression (the engine's parser, magenta.js's rules): a bad
+   * symbol is refused with the parser's message.
+   */
+  async chordProgressionInfo(chordProgression) {
+    const engine = await this._ready();
+    const { controlDepth = 0, chordEncoding = 0, numSteps } = this.info;
+    if (!(controlDepth > 0 && chordEncoding > 0)) throw new UnsupportedError('Unexpected chord progression provided.');
+    const chords = chordProgression;
+    if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
+      throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
+    }
+    return engine.withMemory((alloc) => {
+      const ptrs = chords.map((c) => {
+        const bytes = new TextEncoder().encode(`${c}\0`);
+        const p = alloc(bytes.length);
+        engine.M.HEAPU8.set(bytes, p);
+        return p;
+      });
+      const table = alloc(4 * ptrs.length);
+      engine.i32(table, ptrs.length).set(ptrs);
+      // The whole progression first, as a decode takes it (its count, every symbol, the encoding).
+      this._check(engine.M._mvw_chords_to_controls(this._model, table, ptrs.length, alloc(numSteps * controlDepth * 4)));
+      const fields = alloc(16);
+      const parsed = chords.map((symbol, i) => {
+        this._check(engine.M._mvw_chord_parse(ptrs[i], fields, 0, 0), 'chord parse');
+        const [noChord, root, mask] = engine.i32(fields, 4);
+        const pitchClasses = [];
+        for (let pc = 0; pc < 12; pc++) if ((mask >> pc) & 1) pitchClasses.push(pc);
+        return { symbol, noChord: noChord === 1, root, pitchClasses };
+      });
+      // Spread over the steps as the engine spreads them (chords.h: step s plays chord floor(s * n / numSteps)).
+      const stepChord = Int32Array.from({ length: numSteps }, (_, s) => Math.floor((s * chords.length) / numSteps));
+      return { chords: parsed, stepChord };
+    });
+  }
+
   // Latent vectors of inputs as one Float32Array [inputs.length * zDims]: latent vectors as given,
   // sequences encoded (together, in one batch).
   /**

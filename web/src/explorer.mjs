@@ -5,14 +5,15 @@
 //
 // This element holds the model, the corners and what is decoded where. Its methods are in three
 // files: this one (attributes, start-up, models, offline, playback, export, the controls),
-// explorer_corners.mjs (where the corners come from, undo, the link) and explorer_decode.mjs (the
-// grid's and the pad's decoding and drawing). Its parts draw and listen: grid.mjs (the cells),
+// explorer_corners.mjs (where the corners come from, undo, the link), explorer_decode.mjs (the
+// grid's and the pad's decoding and drawing) and explorer_chords.mjs (a chord model's progression). Its parts draw and listen: grid.mjs (the cells),
 // pad.mjs (the pad), corners.mjs (the corner list, dropped files), playback.mjs (Play, outputs,
 // playheads), explorer_template.mjs (the markup).
 //
 // Attributes: model (id from the manifest, or an .mvae URL), models (manifest URL), grid (3..9),
 // temperature, seed, qpm, interpolation ('linear' | 'slerp'), corners (a link's "7.0,7.1,123.0,7.3",
-// share.mjs). See web/README.md for the properties, methods and events.
+// share.mjs), chords (a chord model's progression: "C G Am F"). See web/README.md for the properties, methods and events.
+import { ChordsMixin, CHORDS_CSS } from './explorer_chords.mjs';
 import { CornerList, acceptDroppedFiles } from './corners.mjs';
 import { CornersMixin, clampNum } from './explorer_corners.mjs';
 import { DecodingMixin } from './explorer_decode.mjs';
@@ -34,15 +35,15 @@ function clampInt(value, lo, hi, fallback) {
   return Number.isFinite(n) ? Math.min(Math.max(n, lo), hi) : fallback;
 }
 
-export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTMLElement))) {
+export class MusicVAEExplorer extends ChordsMixin(HostedMixin(DecodingMixin(CornersMixin(HTMLElement)))) {
   static get observedAttributes() {
-    return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation'];  // (corners: read at start)
+    return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation', 'chords'];  // (corners: read at start)
   }
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}</style>${TEMPLATE}`;
+    root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}${CHORDS_CSS}</style>${TEMPLATE}`;
     const $ = (s) => root.querySelector(s);
     this.$ = {
       app: $('.app'), model: $('.model'), modelDesc: $('#model-desc'), offlineChoice: $('.offline-choice'),
@@ -93,6 +94,7 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     acceptDroppedFiles(this, parts.app, (file, k) => this.loadMidi(file, k));
     this._bindControls();
     this._bindHosted();
+    this._bindChords();
     this.grid.layout(this.cols, this._uv);
   }
 
@@ -179,6 +181,7 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     else if (name === 'temperature') this._redecode();
     else if (name === 'seed' && this.seed !== null && this.seed !== this._seed) this.resample(this.seed);
     else if (name === 'qpm') this.transport.qpm = this.qpm;
+    else if (name === 'chords') this._applyChords(newValue);
   }
 
   _syncControls() {
@@ -306,6 +309,8 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     // Another model's corners mean nothing to this one: no undo across models.
     this.corners = [];
     this._history.clear();
+    await this._chordsForModel();
+    if (gen !== this._gen) return;
     const linked = this._linkCorners;
     this._linkCorners = null;
     if (linked) await this._cornersFromSpec(linked);
@@ -355,13 +360,6 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     if (this.entry === entry) this._showOffline();
   }
 
-  // What a model with controls needs on every decode and encode: a chord-conditioned model (its file
-  // says so: info.chordEncoding) plays over the chords of its models.json entry (C by default).
-  _modelControls() {
-    if (!this.info || !this.info.chordEncoding) return {};
-    return { chordProgression: (this.entry && this.entry.chords) || ['C'] };
-  }
-
   _setBusy(busy) {
     this.$.grid.setAttribute('aria-busy', String(busy));
     for (const b of [this.$.resample, this.$.similar, this.$.export, this.$.exportGrid]) b.disabled = busy && !this.current;
@@ -386,7 +384,7 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
   /** The current sequence through the built-in synth, rendered offline: an AudioBuffer. */
   renderAudio({ loops = 1 } = {}) {
     if (!this.current) throw new Error('nothing decoded yet');
-    return renderSequence(this.current.seq, { qpm: this.transport.qpm, loops });
+    return renderSequence(this._playedSequence(this.current.seq), { qpm: this.transport.qpm, loops });
   }
 
   // ---- export ---------------------------------------------------------------------------------
@@ -395,7 +393,8 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
   async midiBytes(which = 'current') {
     const { sequencesToMidiBytes } = await import('./midifile.mjs');
     const seqs = which === 'grid' ? this.sequences.filter(Boolean) : [this.currentSequence].filter(Boolean);
-    return sequencesToMidiBytes(seqs, { qpm: this.transport.qpm, name: `MusicVAE ${this.entry ? this.entry.name : ''}`.trim() });
+    return sequencesToMidiBytes(seqs.map((s) => this._exportedSequence(s)),
+      { qpm: this.transport.qpm, name: `MusicVAE ${this.entry ? this.entry.name : ''}`.trim(), trackName: this._exportTrackName });
   }
 
   async exportMidi(which = 'current') {
@@ -441,7 +440,7 @@ export class MusicVAEExplorer extends HostedMixin(DecodingMixin(CornersMixin(HTM
     $.redo.addEventListener('click', () => this.redo());
     // Ctrl+Z / Ctrl+Shift+Z (Cmd on a Mac), Ctrl+Y: undo and redo the corners (not in text boxes).
     this.addEventListener('keydown', (e) => {
-      if (!(e.ctrlKey || e.metaKey) || e.composedPath()[0]?.type === 'number') return;
+      if (!(e.ctrlKey || e.metaKey) || ['number', 'text'].includes(e.composedPath()[0]?.type)) return;
       const key = e.key.toLowerCase();
       if (key === 'z' || key === 'y') {
         e.preventDefault();
