@@ -384,6 +384,29 @@ mvae_status mvae_decoder_loss(mvae_model *model, const float *z, const int32_t *
 mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batch,
                                 const mvae_refine_opts *opts, float *z_out);
 
+/* ---- Melody attributes (the paper's attribute vectors) --------------------------------------
+ * Four numbers of a melody's notes (drum notes and notes starting at or after num_steps are left
+ * out), measured at 4 steps per quarter: density, note onsets per bar of 16 steps; pitch, their
+ * mean MIDI pitch; range, highest minus lowest pitch; syncopation, the fraction of onsets on an
+ * odd 16th-note step (between two eighths). A melody without notes has density 0 and NaN for the
+ * others. The attribute vectors (mean z of training windows high minus low in one attribute) are
+ * computed from these (training/attribute_vectors.py). */
+
+typedef enum mvae_attribute {
+  MVAE_ATTR_DENSITY = 0,
+  MVAE_ATTR_PITCH = 1,
+  MVAE_ATTR_RANGE = 2,
+  MVAE_ATTR_SYNCOPATION = 3,
+  MVAE_ATTR_COUNT = 4
+} mvae_attribute;
+#define MVAE_ATTR_STEPS_PER_BAR 16
+
+/* "density", "pitch", "range", "syncopation"; "" outside 0..MVAE_ATTR_COUNT - 1. */
+const char *mvae_attribute_name(int attribute);
+/* notes[n_notes] -> out[MVAE_ATTR_COUNT]; a refusal's message goes to err (if err_size > 0). */
+mvae_status mvae_note_attributes(const mvae_note *notes, int n_notes, int num_steps, float *out,
+                                 char *err, size_t err_size);
+
 /* ---- MidiMe: a small VAE over a model's latent space (magenta.js's MidiMe) --------------------
  * Trained on the latent vectors of a few of the user's sequences, it learns where "their" music
  * lies in the model's z space; sampling it and decoding through the main model gives more like
