@@ -444,7 +444,7 @@ void mvae_midime_free(mvae_midime *midime);
 const char *mvae_midime_last_error(const mvae_midime *midime);
 /* The number of parameters, and all of them as one float array in this order, each layer's kernel
  * [in][out] then bias [out]: the encoder's hidden layers, mu, sigma, the decoder's hidden layers,
- * the output layer (the order of magenta.js's vae.getWeights()). set_params also restarts Adam. */
+ * the output layer (the order magenta.js creates its layers in). set_params also restarts Adam. */
 size_t mvae_midime_param_count(const mvae_midime *midime);
 mvae_status mvae_midime_get_params(const mvae_midime *midime, float *params, size_t count);
 mvae_status mvae_midime_set_params(mvae_midime *midime, const float *params, size_t count);
