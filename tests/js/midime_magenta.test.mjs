@@ -124,3 +124,28 @@ test('MidiMe API: magenta.js defaults, sample / encode / decode shapes, same see
   a.dispose();
   b.dispose();
 });
+
+test('MidiMe in the Worker: train with progress, then sample latents the model decodes', async () => {
+  const { MusicVAEWorker } = await import('../../wasm_api/index.mjs');
+  const worker = new MusicVAEWorker(Q8_MODEL);
+  await worker.initialize();
+  await assert.rejects(worker.midime('sample', 2), /not been trained/);
+  const progress = [];
+  const result = await worker.midime('train', latents, { epochs: 4, seed: 9 },
+    { onProgress: (done, total, loss) => progress.push([done, total, loss.total]) });
+  assert.equal(result.epochs, 4);
+  assert.deepEqual(progress.map((p) => p.slice(0, 2)), [[1, 4], [2, 4], [3, 4], [4, 4]]);
+  assert.ok(progress.every((p) => Number.isFinite(p[2])));
+  const z = await worker.midime('sample', 3);
+  assert.deepEqual(z.shape, [3, 256]);
+  // The same seed in this thread gives the same bits (the engine is deterministic).
+  const here = new MidiMe({ epochs: 4, seed: 9 });
+  await here.train(latents);
+  assert.deepEqual(Array.from((await here.sample(3)).dataSync()), Array.from(z.dataSync()));
+  here.dispose();
+  const melodies = await worker.decode(z);
+  assert.equal(melodies.length, 3);
+  await assert.rejects(worker.midime('explode'), /unknown MidiMe operation/);
+  await worker.midime('dispose');
+  worker.dispose();
+});
