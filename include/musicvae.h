@@ -387,8 +387,8 @@ mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batc
 /* ---- Melody attributes (the paper's attribute vectors) --------------------------------------
  * Four numbers of a melody's notes (drum notes and notes starting at or after num_steps are left
  * out), measured at 4 steps per quarter: density, note onsets per bar of 16 steps; pitch, their
- * mean MIDI pitch; range, highest minus lowest pitch; syncopation, the fraction of onsets on an
- * odd 16th-note step (between two eighths). A melody without notes has density 0 and NaN for the
+ * mean MIDI pitch; range, highest minus lowest pitch; syncopation, the fraction of onsets off the
+ * quarter-note beat. A melody without notes has density 0 and NaN for the
  * others. The attribute vectors (mean z of training windows high minus low in one attribute) are
  * computed from these (training/attribute_vectors.py). */
 

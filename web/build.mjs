@@ -66,6 +66,8 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
     }
     if (path.relative(path.join(WEB, 'models'), file).startsWith('..')) throw new Error(`model file ${m.file} is not in web/models/`);
     copy(file, path.join(out, path.relative(WEB, file)));
+    // A model's attribute vectors (training/attribute_vectors.py), for the explorer's sliders.
+    if (m.attributes) copy(path.resolve(WEB, m.attributes), path.join(out, path.relative(WEB, path.resolve(WEB, m.attributes))));
     return true;
   });
   if (!models.length) throw new Error('no model of web/models.json exists');

@@ -42,7 +42,7 @@ mvae_status mvae_note_attributes(const mvae_note *notes, int n_notes, int num_st
     pitch_sum += n->pitch;
     low = n->pitch < low ? n->pitch : low;
     high = n->pitch > high ? n->pitch : high;
-    offbeat += n->start_step % 2; /* a 16th-note step between two eighths */
+    offbeat += n->start_step % 4 != 0; /* off the quarter-note beat */
   }
   out[MVAE_ATTR_DENSITY] = (float)((double)count * MVAE_ATTR_STEPS_PER_BAR / num_steps);
   out[MVAE_ATTR_PITCH] = count ? (float)(pitch_sum / count) : NAN;

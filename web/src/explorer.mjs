@@ -3,10 +3,11 @@
 // square they span and hear the result, playback through the built-in synth or Web MIDI, and .mid
 // export. Inference runs in a Web Worker (MusicVAEWorker), so the page and the audio never wait.
 //
-// This element holds the model, the corners and what is decoded where. Its methods are in three
+// This element holds the model, the corners and what is decoded where. Its methods are in these
 // files: this one (attributes, start-up, models, offline, playback, export, the controls),
-// explorer_corners.mjs (where the corners come from, undo, the link) and explorer_decode.mjs (the
-// grid's and the pad's decoding and drawing). Its parts draw and listen: grid.mjs (the cells),
+// explorer_corners.mjs (where the corners come from, undo, the link), explorer_decode.mjs (the
+// grid's and the pad's decoding and drawing), explorer_midime.mjs ("Make it yours": MidiMe on the
+// user's files) and explorer_attributes.mjs (the attribute sliders of the selected square). Its parts draw and listen: grid.mjs (the cells),
 // pad.mjs (the pad), corners.mjs (the corner list, dropped files), playback.mjs (Play, outputs,
 // playheads), explorer_template.mjs (the markup).
 //
@@ -14,8 +15,10 @@
 // temperature, seed, qpm, interpolation ('linear' | 'slerp'), corners (a link's "7.0,7.1,123.0,7.3",
 // share.mjs). See web/README.md for the properties, methods and events.
 import { CornerList, acceptDroppedFiles } from './corners.mjs';
+import { AttributesMixin } from './explorer_attributes.mjs';
 import { CornersMixin, clampNum } from './explorer_corners.mjs';
 import { DecodingMixin } from './explorer_decode.mjs';
+import { MidiMeMixin } from './explorer_midime.mjs';
 import { TEMPLATE } from './explorer_template.mjs';
 import { ExplorerGrid } from './grid.mjs';
 import { DEFAULT_MANIFEST, acquireModel, findModel, loadManifest } from './models.mjs';
@@ -33,7 +36,7 @@ function clampInt(value, lo, hi, fallback) {
   return Number.isFinite(n) ? Math.min(Math.max(n, lo), hi) : fallback;
 }
 
-export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
+export class MusicVAEExplorer extends AttributesMixin(MidiMeMixin(DecodingMixin(CornersMixin(HTMLElement)))) {
   static get observedAttributes() {
     return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation'];  // (corners: read at start)
   }

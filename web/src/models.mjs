@@ -33,6 +33,8 @@ export async function loadManifest(url = DEFAULT_MANIFEST) {
       kind: KINDS.includes(m.kind) ? m.kind : 'melody',
       url: new URL(m.file, url).href,
       bytes: Number.isSafeInteger(m.bytes) && m.bytes > 0 ? m.bytes : null,
+      // Its attribute vectors (explorer_attributes.mjs), when the list names them.
+      attributes: typeof m.attributes === 'string' ? new URL(m.attributes, url).href : null,
     };
   });
   const fallback = models.find((m) => m.id === data.default) || models[0];
