@@ -1,6 +1,6 @@
 // "Make it yours" and the attribute sliders of the explorer (web/src/explorer_midime.mjs,
 // explorer_attributes.mjs) in headless Chromium at tablet size (1024x768, touch): the sliders under
-// the playing roll move the selected square's music the way they say (more notes / fewer, higher /
+// the pad move the selected square's music the way they say (more notes / fewer, higher /
 // lower); "Make it yours" appears only once a melody was dropped, trains MidiMe in the model's Worker
 // with progress, fills the four corners with "more like yours" samples (undo brings the old ones
 // back), with no console errors. Screenshots go to build/web-test/screenshots/.
@@ -36,8 +36,8 @@ async function melodyMidi() {
 }
 
 const explorer = (page, fn, arg) => page.evaluate(
-  // eslint-disable-next-line no-new-func
-  ({ body, arg }) => new Function('el', 'arg', body)(document.querySelector('musicvae-explorer'), arg),
+  // An async function body, run on the element.
+  ({ body, arg }) => new (Object.getPrototypeOf(async () => {}).constructor)('el', 'arg', body)(document.querySelector('musicvae-explorer'), arg),
   { body: fn, arg });
 
 describe('"Make it yours" and attribute sliders in headless Chromium (tablet)', { skip, timeout: 240000 }, () => {
@@ -65,7 +65,7 @@ describe('"Make it yours" and attribute sliders in headless Chromium (tablet)', 
     if (server) await server.close();
   });
 
-  test('attribute sliders under the playing roll: more notes and higher pitches where they say', async () => {
+  test('attribute sliders beside the grid: more notes and higher pitches where they say', async () => {
     await page.waitForFunction(() => {
       const panel = document.querySelector('musicvae-explorer').shadowRoot.querySelector('.attributes');
       return panel && !panel.hidden;
@@ -82,7 +82,7 @@ describe('"Make it yours" and attribute sliders in headless Chromium (tablet)', 
       const fewer = await measure('density', -2), more = await measure('density', 2);
       await el.setAttributeOffset('density', 0);
       const lower = await measure('pitch', -2), higher = await measure('pitch', 2);
-      const below = rect('.attributes').top >= rect('.current').bottom;
+      const below = rect('.attributes').top >= rect('.pad').bottom;
       const tall = [...root.querySelectorAll('.attributes input')].every((i) => i.getBoundingClientRect().height >= 44);
       root.querySelector('.attributes-reset').click();
       return { sliders, fewer, more, lower, higher, below, tall, offsets: el.attributeOffsets };`);
@@ -90,9 +90,12 @@ describe('"Make it yours" and attribute sliders in headless Chromium (tablet)', 
     assert.ok(r.more.count > r.fewer.count, `density: ${r.fewer.count} notes at -2, ${r.more.count} at +2`);
     assert.ok(r.higher.mean > r.lower.mean, `pitch: mean ${r.lower.mean} at -2, ${r.higher.mean} at +2`);
     assert.ok(r.more.same, 'the selected square shows what plays');
-    assert.ok(r.below, 'the sliders sit under the playing roll');
+    assert.ok(r.below, 'the sliders sit under the pad');
     assert.ok(r.tall, 'slider touch targets are 44 px tall');
     assert.deepEqual(Object.values(r.offsets), [0, 0, 0, 0]);
+    await explorer(page, 'await el.setAttributeOffset("density", 2);');
+    await page.screenshot({ path: path.join(SHOTS, 'attributes-1024x768.png') });
+    await explorer(page, 'el.shadowRoot.querySelector(".attributes-reset").click();');
     assert.deepEqual(errors, []);
   });
 

@@ -3,7 +3,8 @@
 // "attributes" names the file) move the selected square's music towards more or fewer notes, higher
 // or lower, a wider or narrower range, more or less off the beat: its z plus the sum of slider value
 // x vector, decoded as that square is (its row of the grid's batch). A mixin: its methods run on the
-// element; its sliders are made when a model with vectors loads, under the playing roll.
+// element; its sliders are made when a model with vectors loads, under the pad's buttons (beside the
+// grid, so that the tablet layout keeps the grid, the roll and Play on one screen).
 
 // Plain words for each attribute of the engine (mvae_attribute_name), low end and high end.
 const WORDS = {
@@ -15,8 +16,9 @@ const WORDS = {
 export const SLIDER_LIMIT = 3;
 
 const CSS = `
-  .attributes { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 1rem; margin: 0.25rem 0; }
-  .attribute-sliders { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 0 1rem; flex: 1; }
+  .attributes { margin: 0.25rem 0; }
+  .attributes-title { font-size: 1rem; margin: 0.25rem 0; }
+  .attribute-sliders { display: grid; gap: 0; }
   .attribute { display: flex; align-items: center; gap: 0.5rem; font-size: 0.85rem; }
   .attribute input { flex: 1; min-height: 44px; }
   .attr-low, .attr-high { width: 5.5rem; }
@@ -52,8 +54,9 @@ export const AttributesMixin = (Base) => class extends Base {
     panel.className = 'attributes';
     panel.setAttribute('aria-label', 'Change the selected square');
     panel.hidden = true;
-    panel.innerHTML = `<style>${CSS}</style><div class="attribute-sliders"></div><button class="attributes-reset" type="button">Reset</button>`;
-    this.$.currentDesc.after(panel);
+    panel.innerHTML = `<style>${CSS}</style><h3 class="attributes-title">Change the selected square</h3>` +
+      '<div class="attribute-sliders"></div><button class="attributes-reset" type="button">Reset</button>';
+    this.$.resample.parentElement.after(panel);
     this.$.attributes = panel;
     panel.querySelector('.attributes-reset').addEventListener('click', () => this._resetAttributes(true));
     return panel;
