@@ -7,6 +7,9 @@
 // along without amplifying: the tolerance below.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -148,4 +151,44 @@ test('MidiMe in the Worker: train with progress, then sample latents the model d
   await assert.rejects(worker.midime('explode'), /unknown MidiMe operation/);
   await worker.midime('dispose');
   worker.dispose();
+});
+
+// The same seed and data natively (build/libmusicvae.so through ctypes) and in WebAssembly: the same
+// weights after training, bit for bit (the engine's operation-order contract).
+const NATIVE_LIB = path.join(ROOT, 'build/libmusicvae.so');
+const NATIVE_SCRIPT = `
+import ctypes, hashlib, sys
+lib = ctypes.CDLL(sys.argv[1])
+class Cfg(ctypes.Structure):
+    _fields_ = [('input_size', ctypes.c_int), ('latent_size', ctypes.c_int), ('n_enc', ctypes.c_int),
+                ('enc', ctypes.c_int * 8), ('n_dec', ctypes.c_int), ('dec', ctypes.c_int * 8),
+                ('beta', ctypes.c_float), ('lr', ctypes.c_float)]
+class Rng(ctypes.Structure):
+    _fields_ = [('state', ctypes.c_uint64), ('inc', ctypes.c_uint64)]
+cfg, rng, mm = Cfg(), Rng(), ctypes.c_void_p()
+lib.mvae_midime_config_init(ctypes.byref(cfg))
+lib.mvae_rng_seed(ctypes.byref(rng), ctypes.c_uint64(42))
+assert lib.mvae_midime_create(ctypes.byref(cfg), ctypes.byref(rng), ctypes.byref(mm), None, 0) == 0
+x = (ctypes.c_float * (6 * 256))(*[((b * 7 + i * 13) % 17 - 8) / 8 for b in range(6) for i in range(256)])
+lib.mvae_midime_train_step.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+for _ in range(3):
+    assert lib.mvae_midime_train_step(mm, x, 6, None, ctypes.byref(rng), None) == 0
+lib.mvae_midime_param_count.restype = ctypes.c_size_t
+n = lib.mvae_midime_param_count(mm)
+p = (ctypes.c_float * n)()
+lib.mvae_midime_get_params.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+assert lib.mvae_midime_get_params(mm, p, n) == 0
+print(hashlib.sha256(bytes(p)).hexdigest())
+`;
+
+test('bit-identical natively and in WebAssembly: same seed, same data, same weights', { skip: !fs.existsSync(NATIVE_LIB) && 'build/libmusicvae.so is not built' }, async () => {
+  const run = spawnSync('/usr/bin/python3', ['-c', NATIVE_SCRIPT, NATIVE_LIB], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const x = Array.from({ length: 6 }, (_, b) => Float32Array.from({ length: 256 }, (_, i) => ((b * 7 + i * 13) % 17 - 8) / 8));
+  const ours = new MidiMe({ epochs: 3, seed: 42 });
+  await ours.train(x);
+  const weights = await ours.getWeights();
+  const digest = createHash('sha256').update(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength)).digest('hex');
+  assert.equal(digest, run.stdout.trim());
+  ours.dispose();
 });
