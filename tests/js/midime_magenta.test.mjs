@@ -121,6 +121,14 @@ test('MidiMe API: magenta.js defaults, sample / encode / decode shapes, same see
   const z = await a.encode(latents);
   assert.deepEqual(z.shape, [ROWS, 4]);
   assert.deepEqual((await a.decode(z)).shape, [ROWS, 256]);
+  // batchSize: Adam steps on 3, 3 and 2 rows per epoch; the epoch's losses their row-weighted mean.
+  const mini = new MidiMe({ epochs: 2, batchSize: 3, seed: 5 });
+  const miniLosses = [];
+  await mini.train(latents, (e, loss) => miniLosses.push(loss.total));
+  assert.equal(miniLosses.length, 2);
+  assert.ok(miniLosses.every(Number.isFinite));
+  assert.notDeepEqual(Array.from(await mini.getWeights()).slice(0, 8), Array.from(await b.getWeights()).slice(0, 8));
+  mini.dispose();
   await assert.rejects(a.train([new Float32Array(256).fill(NaN)]), /finite/);
   await assert.rejects(a.decode([new Float32Array(3)]), /zDims 4|length 3/);
   assert.throws(() => new MidiMe({ encoder_layers: [0] }), /positive integers/);
