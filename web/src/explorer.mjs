@@ -7,9 +7,9 @@
 // files: this one (attributes, start-up, models, offline, playback, export, the controls),
 // explorer_corners.mjs (where the corners come from, undo, the link), explorer_decode.mjs (the
 // grid's and the pad's decoding and drawing), explorer_midime.mjs ("Make it yours": MidiMe on the
-// user's files) and explorer_attributes.mjs (the attribute sliders of the selected square). Its parts draw and listen: grid.mjs (the cells),
-// pad.mjs (the pad), corners.mjs (the corner list, dropped files), playback.mjs (Play, outputs,
-// playheads), explorer_template.mjs (the markup).
+// user's files) and explorer_attributes.mjs (the attribute sliders of the selected square). Its
+// parts draw and listen: grid.mjs (the cells), pad.mjs (the pad), corners.mjs (the corner list,
+// dropped files), playback.mjs (Play, outputs, playheads), explorer_template.mjs (the markup).
 //
 // Attributes: model (id from the manifest, or an .mvae URL), models (manifest URL), grid (3..9),
 // temperature, seed, qpm, interpolation ('linear' | 'slerp'), corners (a link's "7.0,7.1,123.0,7.3",
