@@ -1,5 +1,6 @@
-/* midime.c: MidiMe, a small VAE over a MusicVAE model's latent space (magenta.js's MidiMe,
- * music/src/music_vae/midi_me.ts), with its own forward pass, backward pass and Adam.
+/* midime.c: MidiMe's network, a small VAE over a MusicVAE model's latent space (magenta.js's
+ * MidiMe, music/src/music_vae/midi_me.ts): layout, initialisation, forward and backward passes,
+ * Adam. The public calls and their checks are in src/api/midime_api.c.
  *
  * Layers, in parameter order: encoder hidden layers (ReLU), mu (linear), sigma (softplus), decoder
  * hidden layers (ReLU), output (linear). Batches are row vectors [B][width]. The matrix products
@@ -18,14 +19,12 @@
 
 #include "api/errors.h"
 #include "kernels/mathfn.h"
-#include "musicvae.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DENSE (2 * MVAE_MIDIME_MAX_LAYERS + 3)
 /* Per-call scratch of one forward and backward pass stays below this many floats. */
 #define MIDIME_MAX_WORK_FLOATS ((uint64_t)1 << 28)
 
@@ -35,25 +34,9 @@
 #define ADAM_BETA2 0.999
 #define ADAM_EPSILON 1e-7f
 
-typedef struct mm_dense {
-  int in, out;
-  size_t offset; /* of the kernel in params; the bias follows it */
-} mm_dense;
-
-struct mvae_midime {
-  mvae_midime_config cfg;
-  const mvk_impl *kernels;
-  int n_dense, n_enc, n_dec; /* layers: enc hidden [0, n_enc), mu, sigma, dec hidden, output */
-  mm_dense dense[MAX_DENSE];
-  size_t n_params;
-  float *params, *grads, *m, *v; /* one allocation, 4 x n_params */
-  float acc_beta1, acc_beta2;    /* beta^t, as tfjs's accBeta1 / accBeta2 */
-  char error[256];
-};
-
 /* The scratch of one call: each layer's output, the sampling's values, gradients, transposes. */
 typedef struct mm_work {
-  float *act[MAX_DENSE]; /* [B][out]; sigma's layer holds its pre-activation a */
+  float *act[MIDIME_MAX_DENSE]; /* [B][out]; sigma's layer holds its pre-activation a */
   float *sigma, *eps, *z;
   float *g[4]; /* [B][widest] gradients */
   float *xt;   /* [widest][B] */
@@ -61,24 +44,9 @@ typedef struct mm_work {
   float *block;
 } mm_work;
 
-/* Records a refusal as the handle's last error and returns MVAE_ERR_INVALID_ARGUMENT. */
+/* Records a failure as the handle's last error and returns MVAE_ERR_INVALID_ARGUMENT. */
 #define FAIL(mm, ...)                                                                              \
   mvae_format_error((mm)->error, sizeof(mm)->error, MVAE_ERR_INVALID_ARGUMENT, __VA_ARGS__)
-
-void mvae_midime_config_init(mvae_midime_config *c) {
-  if (!c)
-    return;
-  static const int encoder[] = {1024, 256, 64}, decoder[] = {64, 256, 1024};
-  memset(c, 0, sizeof *c);
-  c->input_size = 256;
-  c->latent_size = 4;
-  c->n_encoder_layers = 3;
-  c->n_decoder_layers = 3;
-  memcpy(c->encoder_layers, encoder, sizeof encoder);
-  memcpy(c->decoder_layers, decoder, sizeof decoder);
-  c->beta = 1.0f;
-  c->learning_rate = 0.001f;
-}
 
 static int mu_layer(const mvae_midime *mm) {
   return mm->n_enc;
@@ -97,35 +65,10 @@ static const float *bias_of(const mvae_midime *mm, int k) {
   return kernel_of(mm, k) + (size_t)mm->dense[k].in * mm->dense[k].out;
 }
 
-static mvae_status check_config(const mvae_midime_config *c, char *err, size_t err_size) {
-#define REFUSE(...) mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, __VA_ARGS__)
-  if (c->input_size < 1 || c->input_size > MVAE_MAX_Z_SIZE)
-    return REFUSE("midime: input_size %d is not in 1..%d", c->input_size, MVAE_MAX_Z_SIZE);
-  if (c->latent_size < 1 || c->latent_size > MVAE_MAX_Z_SIZE)
-    return REFUSE("midime: latent_size %d is not in 1..%d", c->latent_size, MVAE_MAX_Z_SIZE);
-  if (c->n_encoder_layers < 0 || c->n_encoder_layers > MVAE_MIDIME_MAX_LAYERS ||
-      c->n_decoder_layers < 0 || c->n_decoder_layers > MVAE_MIDIME_MAX_LAYERS)
-    return REFUSE("midime: %d encoder and %d decoder layers (each 0..%d)", c->n_encoder_layers,
-                  c->n_decoder_layers, MVAE_MIDIME_MAX_LAYERS);
-  for (int i = 0; i < c->n_encoder_layers + c->n_decoder_layers; i++) {
-    int encoder = i < c->n_encoder_layers;
-    int units = encoder ? c->encoder_layers[i] : c->decoder_layers[i - c->n_encoder_layers];
-    if (units < 1 || units > MVAE_MAX_DEPTH)
-      return REFUSE("midime: %s layer %d has %d units (1..%d)", encoder ? "encoder" : "decoder",
-                    encoder ? i : i - c->n_encoder_layers, units, MVAE_MAX_DEPTH);
-  }
-  if (!isfinite(c->beta) || c->beta < 0.0f)
-    return REFUSE("midime: beta %g is not a finite number >= 0", (double)c->beta);
-  if (!isfinite(c->learning_rate) || c->learning_rate <= 0.0f)
-    return REFUSE("midime: learning_rate %g is not a finite number > 0", (double)c->learning_rate);
-  return MVAE_OK;
-#undef REFUSE
-}
-
 /* Lays out the layers; 0 if the parameters exceed MVAE_MIDIME_MAX_PARAMS. */
 static int layout(mvae_midime *mm) {
   const mvae_midime_config *c = &mm->cfg;
-  int widths_in[MAX_DENSE], widths_out[MAX_DENSE], n = 0, width = c->input_size;
+  int widths_in[MIDIME_MAX_DENSE], widths_out[MIDIME_MAX_DENSE], n = 0, width = c->input_size;
   for (int l = 0; l < c->n_encoder_layers; l++) {
     widths_in[n] = width;
     widths_out[n++] = width = c->encoder_layers[l];
@@ -155,42 +98,22 @@ static int layout(mvae_midime *mm) {
   return 1;
 }
 
-static void adam_reset(mvae_midime *mm) {
+void midime_adam_reset(mvae_midime *mm) {
   memset(mm->m, 0, sizeof(float) * mm->n_params);
   memset(mm->v, 0, sizeof(float) * mm->n_params);
   mm->acc_beta1 = (float)ADAM_BETA1;
   mm->acc_beta2 = (float)ADAM_BETA2;
 }
 
-mvae_status mvae_midime_create(const mvae_midime_config *config, mvae_rng *rng, mvae_midime **out,
-                               char *err, size_t err_size) {
-  if (err && err_size)
-    err[0] = '\0';
-  if (!out)
-    return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, "midime: out is NULL");
-  *out = NULL;
-  if (!config || !rng)
-    return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT,
-                             "midime: the configuration or the rng is NULL");
-  mvae_status st = check_config(config, err, err_size);
-  if (st != MVAE_OK)
-    return st;
-  mvae_midime *mm = calloc(1, sizeof *mm);
-  if (!mm)
-    return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY, "midime: out of memory");
-  mm->cfg = *config;
+mvae_status midime_init(mvae_midime *mm, mvae_rng *rng, char *err, size_t err_size) {
   mm->kernels = mvk_active();
-  if (!layout(mm)) {
-    free(mm);
+  if (!layout(mm))
     return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT,
                              "midime: the layers hold more than %u parameters",
                              MVAE_MIDIME_MAX_PARAMS);
-  }
   mm->params = malloc(sizeof(float) * 4 * mm->n_params);
-  if (!mm->params) {
-    free(mm);
+  if (!mm->params)
     return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY, "midime: out of memory");
-  }
   mm->grads = mm->params + mm->n_params;
   mm->m = mm->grads + mm->n_params;
   mm->v = mm->m + mm->n_params;
@@ -205,51 +128,7 @@ mvae_status mvae_midime_create(const mvae_midime_config *config, mvae_rng *rng, 
       w[i] = (float)((2.0 * mvae_rng_uniform(rng) - 1.0) * limit);
     memset(w + n, 0, sizeof(float) * (size_t)d->out);
   }
-  adam_reset(mm);
-  *out = mm;
-  return MVAE_OK;
-}
-
-void mvae_midime_free(mvae_midime *mm) {
-  if (!mm)
-    return;
-  free(mm->params);
-  free(mm);
-}
-
-const char *mvae_midime_last_error(const mvae_midime *mm) {
-  return mm ? mm->error : "midime: the handle is NULL";
-}
-
-size_t mvae_midime_param_count(const mvae_midime *mm) {
-  return mm ? mm->n_params : 0;
-}
-
-mvae_status mvae_midime_get_params(const mvae_midime *mm, float *params, size_t count) {
-  if (!mm || !params || count != mm->n_params)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  memcpy(params, mm->params, sizeof(float) * count);
-  return MVAE_OK;
-}
-
-mvae_status mvae_midime_set_params(mvae_midime *mm, const float *params, size_t count) {
-  if (!mm)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mm->error[0] = '\0';
-  if (!params || count != mm->n_params) {
-    mvae_format_error(mm->error, sizeof mm->error, MVAE_ERR_INVALID_ARGUMENT,
-                      "midime: set_params needs %zu values, got %zu", mm->n_params,
-                      params ? count : 0);
-    return MVAE_ERR_INVALID_ARGUMENT;
-  }
-  for (size_t i = 0; i < count; i++)
-    if (!isfinite(params[i])) {
-      mvae_format_error(mm->error, sizeof mm->error, MVAE_ERR_INVALID_ARGUMENT,
-                        "midime: parameter %zu is not a finite number", i);
-      return MVAE_ERR_INVALID_ARGUMENT;
-    }
-  memcpy(mm->params, params, sizeof(float) * count);
-  adam_reset(mm);
+  midime_adam_reset(mm);
   return MVAE_OK;
 }
 
@@ -455,7 +334,7 @@ static void backward(mvae_midime *mm, mm_work *w, const float *x, int B, double 
 }
 
 /* tfjs's Adam update, operation for operation in float32. */
-static void adam_step(mvae_midime *mm) {
+void midime_adam_step(mvae_midime *mm) {
   const float b1 = (float)ADAM_BETA1, b2 = (float)ADAM_BETA2;
   const float one_minus_b1 = (float)(1.0 - ADAM_BETA1), one_minus_b2 = (float)(1.0 - ADAM_BETA2);
   const float bias1 = 1.0f - mm->acc_beta1, bias2 = 1.0f - mm->acc_beta2;
@@ -473,46 +352,18 @@ static void adam_step(mvae_midime *mm) {
   mm->acc_beta2 = mm->acc_beta2 * b2;
 }
 
-/* ---- Calls -----------------------------------------------------------------------------------
+/* ---- The passes ------------------------------------------------------------------------------
  */
-
-static mvae_status check_rows(mvae_midime *mm, const float *rows, int batch, int width,
-                              const char *what) {
-  if (!rows)
-    return FAIL(mm, "midime: %s is NULL", what);
-  if (batch < 1 || batch > MVAE_MAX_BATCH) {
-    mvae_format_error(mm->error, sizeof mm->error, MVAE_ERR_INVALID_ARGUMENT,
-                      "midime: batch %d is not in 1..%d", batch, MVAE_MAX_BATCH);
-    return MVAE_ERR_INVALID_ARGUMENT;
-  }
-  for (size_t i = 0; i < (size_t)batch * width; i++)
-    if (!isfinite(rows[i])) {
-      mvae_format_error(mm->error, sizeof mm->error, MVAE_ERR_INVALID_ARGUMENT,
-                        "midime: value %zu of row %zu of %s is not a finite number",
-                        i % (size_t)width, i / (size_t)width, what);
-      return MVAE_ERR_INVALID_ARGUMENT;
-    }
-  return MVAE_OK;
-}
 
 void midime_use_kernels(mvae_midime *mm, const mvk_impl *kernels) {
   mm->kernels = kernels;
 }
 
-/* Forward and backward on x with eps (or noise from rng): the loss terms, and the gradients in
- * mm->grads. */
-static mvae_status loss_grad(mvae_midime *mm, const float *x, int batch, const float *eps,
-                             mvae_rng *rng, double losses[3]) {
-  mm->error[0] = '\0';
-  mvae_status st = check_rows(mm, x, batch, mm->cfg.input_size, "x");
-  if (st == MVAE_OK && eps)
-    st = check_rows(mm, eps, batch, mm->cfg.latent_size, "eps");
-  if (st != MVAE_OK)
-    return st;
-  if (!eps && !rng)
-    return FAIL(mm, "midime: train_step needs eps or an rng");
+mvae_status midime_forward_backward(mvae_midime *mm, const float *x, int batch, const float *eps,
+                                    mvae_rng *rng, double losses[3]) {
   mm_work w;
-  if ((st = work_alloc(mm, batch, &w)) != MVAE_OK)
+  mvae_status st = work_alloc(mm, batch, &w);
+  if (st != MVAE_OK)
     return st;
   if (eps)
     memcpy(w.eps, eps, sizeof(float) * (size_t)batch * mm->cfg.latent_size);
@@ -527,46 +378,11 @@ static mvae_status loss_grad(mvae_midime *mm, const float *x, int batch, const f
   return MVAE_OK;
 }
 
-mvae_status midime_loss_grad(mvae_midime *mm, const float *x, int batch, const float *eps,
-                             double losses[3], float *grads) {
-  if (!mm || !eps || !losses)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_status st = loss_grad(mm, x, batch, eps, NULL, losses);
-  if (st == MVAE_OK && grads)
-    memcpy(grads, mm->grads, sizeof(float) * mm->n_params);
-  return st;
-}
-
-mvae_status mvae_midime_train_step(mvae_midime *mm, const float *x, int batch, const float *eps,
-                                   mvae_rng *rng, float losses[3]) {
-  if (!mm)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  double terms[3];
-  mvae_status st = loss_grad(mm, x, batch, eps, rng, terms);
-  if (st != MVAE_OK)
-    return st;
-  /* A step from a non-finite loss (sigma underflowed to 0) would poison every weight. */
-  if (!isfinite(terms[0]))
-    return FAIL(mm, "midime: the loss is not finite (sigma reached 0); the weights were kept");
-  adam_step(mm);
-  if (losses)
-    for (int i = 0; i < 3; i++)
-      losses[i] = (float)terms[i];
-  return MVAE_OK;
-}
-
-mvae_status mvae_midime_encode(mvae_midime *mm, const float *x, int batch, mvae_rng *rng, float *z,
+mvae_status midime_encode_rows(mvae_midime *mm, const float *x, int batch, mvae_rng *rng, float *z,
                                float *mu, float *sigma) {
-  if (!mm)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mm->error[0] = '\0';
-  mvae_status st = check_rows(mm, x, batch, mm->cfg.input_size, "x");
-  if (st != MVAE_OK)
-    return st;
-  if (z && !rng)
-    return FAIL(mm, "midime: encode to z needs an rng");
   mm_work w;
-  if ((st = work_alloc(mm, batch, &w)) != MVAE_OK)
+  mvae_status st = work_alloc(mm, batch, &w);
+  if (st != MVAE_OK)
     return st;
   size_t n = (size_t)batch * mm->cfg.latent_size;
   encode_fwd(mm, &w, x, batch);
@@ -583,47 +399,18 @@ mvae_status mvae_midime_encode(mvae_midime *mm, const float *x, int batch, mvae_
   return MVAE_OK;
 }
 
-/* Decodes w->z (already filled) into out. */
-static void decode_into(mvae_midime *mm, mm_work *w, int batch, float *out) {
-  const float *y = decode_fwd(mm, w, w->z, batch);
+mvae_status midime_decode_rows(mvae_midime *mm, const float *z, int batch, mvae_rng *rng,
+                               float *out) {
+  mm_work w;
+  mvae_status st = work_alloc(mm, batch, &w);
+  if (st != MVAE_OK)
+    return st;
+  if (z)
+    memcpy(w.z, z, sizeof(float) * (size_t)batch * mm->cfg.latent_size);
+  else
+    draw_normals(rng, batch, mm->cfg.latent_size, w.z);
+  const float *y = decode_fwd(mm, &w, w.z, batch);
   memcpy(out, y, sizeof(float) * (size_t)batch * mm->cfg.input_size);
-}
-
-mvae_status mvae_midime_decode(mvae_midime *mm, const float *z, int batch, float *out) {
-  if (!mm)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mm->error[0] = '\0';
-  mvae_status st = check_rows(mm, z, batch, mm->cfg.latent_size, "z");
-  if (st != MVAE_OK)
-    return st;
-  if (!out)
-    return FAIL(mm, "midime: %s is NULL", "out");
-  mm_work w;
-  if ((st = work_alloc(mm, batch, &w)) != MVAE_OK)
-    return st;
-  memcpy(w.z, z, sizeof(float) * (size_t)batch * mm->cfg.latent_size);
-  decode_into(mm, &w, batch, out);
-  work_free(&w);
-  return MVAE_OK;
-}
-
-mvae_status mvae_midime_sample(mvae_midime *mm, int n, mvae_rng *rng, float *out) {
-  if (!mm)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mm->error[0] = '\0';
-  if (n < 1 || n > MVAE_MAX_BATCH) {
-    mvae_format_error(mm->error, sizeof mm->error, MVAE_ERR_INVALID_ARGUMENT,
-                      "midime: n %d is not in 1..%d", n, MVAE_MAX_BATCH);
-    return MVAE_ERR_INVALID_ARGUMENT;
-  }
-  if (!rng || !out)
-    return FAIL(mm, "midime: sample needs an rng and an output");
-  mm_work w;
-  mvae_status st = work_alloc(mm, n, &w);
-  if (st != MVAE_OK)
-    return st;
-  draw_normals(rng, n, mm->cfg.latent_size, w.z);
-  decode_into(mm, &w, n, out);
   work_free(&w);
   return MVAE_OK;
 }
