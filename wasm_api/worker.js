@@ -44,6 +44,8 @@ async function runMidiMe(op, args, progress) {
 async function handle(method, args, progress) {
   if (method === 'init') {
     if (model) model.dispose();
+    if (midime) midime.dispose(); // it was over the old model's latent space
+    midime = null;
     const [source, options = {}] = args;
     if (options.midiModule) {
       const url = new URL(options.midiModule, import.meta.url);
