@@ -450,6 +450,85 @@ mvae_status mvae_decoder_loss(mvae_model *model, const float *z, const int32_t *
 mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batch,
                                 const mvae_refine_opts *opts, float *z_out);
 
+/* ---- Melody attributes (the paper's attribute vectors) --------------------------------------
+ * Four numbers of a melody's notes (drum notes and notes starting at or after num_steps are left
+ * out), measured at 4 steps per quarter: density, note onsets per bar of 16 steps; pitch, their
+ * mean MIDI pitch; range, highest minus lowest pitch; syncopation, the fraction of onsets off the
+ * quarter-note beat. A melody without notes has density 0 and NaN for the
+ * others. The attribute vectors (mean z of training windows high minus low in one attribute) are
+ * computed from these (training/attribute_vectors.py). */
+
+typedef enum mvae_attribute {
+  MVAE_ATTR_DENSITY = 0,
+  MVAE_ATTR_PITCH = 1,
+  MVAE_ATTR_RANGE = 2,
+  MVAE_ATTR_SYNCOPATION = 3,
+  MVAE_ATTR_COUNT = 4
+} mvae_attribute;
+#define MVAE_ATTR_STEPS_PER_BAR 16
+
+/* "density", "pitch", "range", "syncopation"; "" outside 0..MVAE_ATTR_COUNT - 1. */
+const char *mvae_attribute_name(int attribute);
+/* notes[n_notes] -> out[MVAE_ATTR_COUNT]; a refusal's message goes to err (if err_size > 0). */
+mvae_status mvae_note_attributes(const mvae_note *notes, int n_notes, int num_steps, float *out,
+                                 char *err, size_t err_size);
+
+/* ---- MidiMe: a small VAE over a model's latent space (magenta.js's MidiMe) --------------------
+ * Trained on the latent vectors of a few of the user's sequences, it learns where "their" music
+ * lies in the model's z space; sampling it and decoding through the main model gives more like
+ * it. The network is magenta.js's: an encoder of dense ReLU layers, then two dense layers for mu
+ * and sigma (softplus), z = mu + sigma * eps, a decoder of dense ReLU layers and a linear output of
+ * input_size; the loss is mean over the batch of sum((y - x)^2) / 2 plus beta times the KL
+ * divergence to N(0, I), -mean(sum(1 + log sigma^2 - mu^2 - sigma^2)) / 2; one Adam step (beta1
+ * 0.9, beta2 0.999, epsilon 1e-7, tfjs's update in float) per call of mvae_midime_train_step. Its
+ * own handle (no model needed), bit-identical on every platform and kernel set. A refused call
+ * returns MVAE_ERR_INVALID_ARGUMENT and leaves the handle as it was; mvae_midime_last_error says
+ * why. */
+
+#define MVAE_MIDIME_MAX_LAYERS 8         /* hidden layers of its encoder, and of its decoder */
+#define MVAE_MIDIME_MAX_PARAMS 67108864u /* weights and biases in all (4 bytes each, x4 held) */
+
+typedef struct mvae_midime mvae_midime;
+
+typedef struct mvae_midime_config {
+  int input_size;  /* the main model's z_size, 1..MVAE_MAX_Z_SIZE */
+  int latent_size; /* MidiMe's own z, 1..MVAE_MAX_Z_SIZE */
+  int n_encoder_layers, encoder_layers[MVAE_MIDIME_MAX_LAYERS]; /* units, 1..MVAE_MAX_DEPTH */
+  int n_decoder_layers, decoder_layers[MVAE_MIDIME_MAX_LAYERS];
+  float beta;          /* weight of the KL term, >= 0 */
+  float learning_rate; /* Adam's, > 0 */
+} mvae_midime_config;
+
+/* magenta.js's defaults: input 256, latent 4, encoder [1024, 256, 64], decoder [64, 256, 1024],
+ * beta 1, learning rate 0.001. */
+void mvae_midime_config_init(mvae_midime_config *config);
+/* A new network with Glorot-uniform weights drawn from rng (tfjs's default initializer) and zero
+ * biases. On failure *out is NULL and the message goes to err (if err_size > 0). */
+mvae_status mvae_midime_create(const mvae_midime_config *config, mvae_rng *rng, mvae_midime **out,
+                               char *err, size_t err_size);
+void mvae_midime_free(mvae_midime *midime);
+const char *mvae_midime_last_error(const mvae_midime *midime);
+/* The number of parameters, and all of them as one float array in this order, each layer's kernel
+ * [in][out] then bias [out]: the encoder's hidden layers, mu, sigma, the decoder's hidden layers,
+ * the output layer (the order magenta.js creates its layers in). set_params also restarts Adam. */
+size_t mvae_midime_param_count(const mvae_midime *midime);
+mvae_status mvae_midime_get_params(const mvae_midime *midime, float *params, size_t count);
+mvae_status mvae_midime_set_params(mvae_midime *midime, const float *params, size_t count);
+/* One Adam step on the whole batch x (float[batch][input_size]). eps (float[batch][latent_size])
+ * is the reparameterisation noise; NULL draws it from rng (row b from its own stream, then rng is
+ * skipped batch rows). losses (may be NULL) receives total, reconstruction and KL at the weights
+ * before the step, as magenta.js's train callback reports them. */
+mvae_status mvae_midime_train_step(mvae_midime *midime, const float *x, int batch, const float *eps,
+                                   mvae_rng *rng, float losses[3]);
+/* x float[batch][input_size] -> mu and sigma (float[batch][latent_size], either may be NULL) and,
+ * if z is not NULL, z = mu + sigma * eps drawn from rng (per row, as above). */
+mvae_status mvae_midime_encode(mvae_midime *midime, const float *x, int batch, mvae_rng *rng,
+                               float *z, float *mu, float *sigma);
+/* z float[batch][latent_size] -> out float[batch][input_size], a latent of the main model. */
+mvae_status mvae_midime_decode(mvae_midime *midime, const float *z, int batch, float *out);
+/* n draws z ~ N(0, I) (row b from its own stream), decoded: out float[n][input_size]. */
+mvae_status mvae_midime_sample(mvae_midime *midime, int n, mvae_rng *rng, float *out);
+
 #ifdef __cplusplus
 }
 #endif

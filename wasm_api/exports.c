@@ -379,3 +379,43 @@ EMSCRIPTEN_KEEPALIVE int mvw_notes_to_input_timed(mvae_model *model, const mvae_
 EMSCRIPTEN_KEEPALIVE int mvw_heap_used(void) {
   return (int)mallinfo().uordblks;
 }
+
+/* ---- MidiMe (src/nn/midime.c): a small VAE over a model's latent space ----------------------
+ * The other calls (mvae_midime_free, _last_error, _param_count, _get_params, _set_params,
+ * _train_step, _encode, _decode, _sample) take only pointers and numbers and are exported as they
+ * are (build.sh). */
+
+/* A new MidiMe: encoder[n_encoder] and decoder[n_decoder] hidden widths, weights drawn from rng;
+ * NULL on failure, with the status in *status_out and the message in err[err_size]. */
+EMSCRIPTEN_KEEPALIVE mvae_midime *mvw_midime_create(int input_size, int latent_size,
+                                                    const int32_t *encoder, int n_encoder,
+                                                    const int32_t *decoder, int n_decoder,
+                                                    float beta, float learning_rate, mvae_rng *rng,
+                                                    int *status_out, char *err, int err_size) {
+  mvae_midime_config c;
+  mvae_midime_config_init(&c);
+  size_t err_bytes = err && err_size > 0 ? (size_t)err_size : 0;
+  mvae_status status = MVAE_ERR_INVALID_ARGUMENT;
+  mvae_midime *midime = NULL;
+  if (n_encoder < 0 || n_encoder > MVAE_MIDIME_MAX_LAYERS || n_decoder < 0 ||
+      n_decoder > MVAE_MIDIME_MAX_LAYERS) {
+    if (err_bytes)
+      snprintf(err, err_bytes, "midime: %d encoder and %d decoder layers (each 0..%d)", n_encoder,
+               n_decoder, MVAE_MIDIME_MAX_LAYERS);
+  } else {
+    c.input_size = input_size;
+    c.latent_size = latent_size;
+    c.n_encoder_layers = n_encoder;
+    c.n_decoder_layers = n_decoder;
+    for (int i = 0; i < n_encoder; i++)
+      c.encoder_layers[i] = encoder[i];
+    for (int i = 0; i < n_decoder; i++)
+      c.decoder_layers[i] = decoder[i];
+    c.beta = beta;
+    c.learning_rate = learning_rate;
+    status = mvae_midime_create(&c, rng, &midime, err, err_bytes);
+  }
+  if (status_out)
+    *status_out = (int)status;
+  return midime;
+}

@@ -147,7 +147,44 @@ export class MusicVAE {
 }
 
 /** MusicVAE's methods, with the engine in a Worker. */
+/** magenta.js's MidiMeConfig, plus batchSize, learningRate and seed (wasm_api/midime.mjs). */
+export interface MidiMeConfig {
+  input_size?: number;
+  latent_size?: number;
+  encoder_layers?: number[];
+  decoder_layers?: number[];
+  beta?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number | bigint | string;
+}
+
+/** magenta.js's MidiMe: a small VAE over a model's latent space, trained by the engine. */
+export class MidiMe {
+  constructor(config?: MidiMeConfig, options?: EngineOptions);
+  config: Required<Omit<MidiMeConfig, 'batchSize' | 'seed'>> & Pick<MidiMeConfig, 'batchSize' | 'seed'>;
+  initialized: boolean;
+  trained: boolean;
+  initialize(): Promise<void>;
+  dispose(): void;
+  train(xTrain: Latents, callback?: (epoch: number, loss: { total: number; losses: [number, number] }) => void,
+    options?: { noise?: Float32Array[] }): Promise<void>;
+  sample(numSamples?: number): Promise<LatentTensor>;
+  encode(z: Latents): Promise<LatentTensor>;
+  decode(z: Latents): Promise<LatentTensor>;
+  predict(z: Latents): Promise<LatentTensor>;
+  getWeights(): Promise<Float32Array>;
+  setWeights(weights: Float32Array): Promise<void>;
+}
+
 export class MusicVAEWorker extends MusicVAE {
+  /** MidiMe in the worker over this model's latent space: 'train' | 'sample' | 'encode' | 'decode' | 'dispose'. */
+  midime(op: 'train', latents: Latents, config?: MidiMeConfig,
+    options?: { onProgress?: (epoch: number, epochs: number, loss: { total: number; losses: [number, number] }) => void }): Promise<{ epochs: number }>;
+  midime(op: 'sample', n: number): Promise<LatentTensor>;
+  midime(op: 'encode' | 'decode', z: Latents): Promise<LatentTensor>;
+  midime(op: 'dispose'): Promise<null>;
   constructor(checkpointURL?: ModelSource, options?: ModelOptions & { worker?: unknown; workerUrl?: string | URL; midiModule?: string | URL });
   midi(name: string, ...args: unknown[]): Promise<unknown>;
   engineInfo(): Promise<{ kernels: string; activations: string }>;

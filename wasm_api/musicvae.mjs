@@ -347,7 +347,7 @@ function isLatentLike(x) {
 }
 
 /** A batch of at most `limit` latent vectors as one Float32Array [batch * zDims], checked. */
-function latentBatch(z, zDims, limit, what = 'z') {
+export function latentBatch(z, zDims, limit, what = 'z') {
   if (isTensorLike(z)) {
     // A LatentTensor or a TF.js 2-D tensor (duck-typed; TF.js is not needed).
     if (z.shape.length !== 2) throw new InvalidArgumentError(`${what} tensor must be 2-D [batch, ${zDims}]`);

@@ -3,10 +3,12 @@
 // square they span and hear the result, playback through the built-in synth or Web MIDI, and .mid
 // export. Inference runs in a Web Worker (MusicVAEWorker), so the page and the audio never wait.
 //
-// This element holds the model, the corners and what is decoded where. Its methods are in three
+// This element holds the model, the corners and what is decoded where. Its methods are in these
 // files: this one (attributes, start-up, models, offline, playback, export, the controls),
 // explorer_corners.mjs (where the corners come from, undo, the link), explorer_decode.mjs (the
-// grid's and the pad's decoding and drawing) and explorer_chords.mjs (a chord model's progression). Its parts draw and listen: grid.mjs (the cells),
+// grid's and the pad's decoding and drawing), explorer_chords.mjs (a chord model's progression),
+// explorer_midime.mjs ("Make it yours": MidiMe on the user's files) and explorer_attributes.mjs (the
+// attribute sliders of the selected square). Its parts draw and listen: grid.mjs (the cells),
 // pad.mjs (the pad), corners.mjs (the corner list, dropped files), playback.mjs (Play, outputs,
 // playheads), explorer_template.mjs (the markup).
 //
@@ -15,8 +17,10 @@
 // share.mjs), chords (a chord model's progression: "C G Am F"). See web/README.md for the properties, methods and events.
 import { ChordsMixin, CHORDS_CSS } from './explorer_chords.mjs';
 import { CornerList, acceptDroppedFiles } from './corners.mjs';
+import { AttributesMixin } from './explorer_attributes.mjs';
 import { CornersMixin, clampNum } from './explorer_corners.mjs';
 import { DecodingMixin } from './explorer_decode.mjs';
+import { MidiMeMixin } from './explorer_midime.mjs';
 import { TEMPLATE } from './explorer_template.mjs';
 import { ExplorerGrid } from './grid.mjs';
 import { HostedMixin, hostedLabel } from './hosted.mjs';
@@ -35,7 +39,7 @@ function clampInt(value, lo, hi, fallback) {
   return Number.isFinite(n) ? Math.min(Math.max(n, lo), hi) : fallback;
 }
 
-export class MusicVAEExplorer extends ChordsMixin(HostedMixin(DecodingMixin(CornersMixin(HTMLElement)))) {
+export class MusicVAEExplorer extends ChordsMixin(AttributesMixin(MidiMeMixin(HostedMixin(DecodingMixin(CornersMixin(HTMLElement)))))) {
   static get observedAttributes() {
     return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation', 'chords'];  // (corners: read at start)
   }

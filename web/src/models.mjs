@@ -38,6 +38,8 @@ export async function loadManifest(url = DEFAULT_MANIFEST, { checkpointHost } = 
       bytes: Number.isSafeInteger(m.bytes) && m.bytes > 0 ? m.bytes : null,
       chords: chordsOf(m),
       hosted: false,
+      // Its attribute vectors (explorer_attributes.mjs), when the list names them.
+      attributes: typeof m.attributes === 'string' ? new URL(m.attributes, url).href : null,
     };
   });
   models.push(...hostedModels(data && data.magenta, checkpointHost, url));
