@@ -180,7 +180,7 @@ static void run_model(mvae_model *m, const float *controls, const float *input, 
   for (int i = 0; i < 3 * info.z_size; i++)
     z[i] = (float)sin(0.7 * i + 0.3);
   mvae_controls ctl = {controls, 0};
-  mvae_decode_extra extra = {controls ? &ctl : NULL, 1};
+  mvae_decode_extra extra = {controls ? &ctl : NULL, 1, NULL};
   mvae_decode_opts opts = {0, NULL, NULL, r->logits};
   mvae_decode_with(m, z, 3, &opts, &extra, r->tokens);
   mvae_rng rng;
@@ -249,7 +249,7 @@ static void test_controls_checks(test_counts *c) {
   EXPECT(c, mvae_encode(m, input, 1, mu, NULL) == MVAE_ERR_INVALID_ARGUMENT,
          "encode without controls refused");
   mvae_controls ctl = {controls, 0};
-  mvae_decode_extra extra = {&ctl, 0};
+  mvae_decode_extra extra = {&ctl, 0, NULL};
   controls[5] = NAN;
   EXPECT(c, mvae_decode_with(m, z, 1, NULL, &extra, tokens) == MVAE_ERR_INVALID_ARGUMENT,
          "NaN controls refused");
@@ -270,14 +270,14 @@ static void test_controls_checks(test_counts *c) {
   memcpy(per_item, controls, sizeof controls);
   memcpy(per_item + 32 * 37, controls, sizeof controls);
   mvae_controls each_ctl = {per_item, 1};
-  mvae_decode_extra each_extra = {&each_ctl, 0};
+  mvae_decode_extra each_extra = {&each_ctl, 0, NULL};
   EXPECT(c,
          mvae_decode_with(m, z2, 2, NULL, &extra, shared) == MVAE_OK &&
              mvae_decode_with(m, z2, 2, NULL, &each_extra, each) == MVAE_OK &&
              !memcmp(shared, each, sizeof shared),
          "shared controls = the same controls per item");
   mvae_controls flat_ctl = {controls, 0};
-  mvae_decode_extra flat_extra = {&flat_ctl, 0};
+  mvae_decode_extra flat_extra = {&flat_ctl, 0, NULL};
   float flat_z[16] = {0};
   int32_t flat_tokens[32];
   EXPECT(c,
@@ -313,7 +313,7 @@ static void test_nade_options(test_counts *c) {
   mvae_rng rng;
   mvae_rng_seed(&rng, 11);
   mvae_decode_opts opts = {0.5f, &rng, NULL, NULL};
-  mvae_decode_extra magenta = {NULL, 0}, bernoulli = {NULL, 1};
+  mvae_decode_extra magenta = {NULL, 0, NULL}, bernoulli = {NULL, 1, NULL};
   mvae_decode_with(m, z, N, &opts, &magenta, threshold);
   EXPECT(c, !memcmp(greedy, threshold, sizeof greedy),
          "at temperature 0.5 without nade_sample: the greedy labels (as magenta.js)");

@@ -97,7 +97,7 @@ static void check_case(const char *name, int integer, test_counts *c) {
   const expect_entry *controls_want = entry(&e, "controls");
   float *control_values = controls_want ? to_floats(controls_want) : NULL;
   mvae_controls controls = {control_values, 1};
-  mvae_decode_extra extra = {controls_want ? &controls : NULL, 0};
+  mvae_decode_extra extra = {controls_want ? &controls : NULL, 0, NULL};
   size_t seq_controls = (size_t)info.num_steps * info.control_depth;
   EXPECT(c, (controls_want != NULL) == (info.control_depth > 0),
          "%s: controls given exactly when the model is conditioned", name);
@@ -155,7 +155,7 @@ static void check_case(const char *name, int integer, test_counts *c) {
     mvae_decode_opts single = {0, NULL, NULL, one};
     /* alone, its controls as the one sequence shared by the batch */
     mvae_controls row_controls = {control_values ? control_values + b * seq_controls : NULL, 0};
-    mvae_decode_extra row_extra = {control_values ? &row_controls : NULL, 0};
+    mvae_decode_extra row_extra = {control_values ? &row_controls : NULL, 0, NULL};
     mvae_decode_with(m, z + (size_t)b * info.z_size, 1, &single, &row_extra, row_tokens);
     int same = !memcmp(one, logits + (size_t)b * info.num_steps * logit_width,
                        sizeof(float) * info.num_steps * logit_width) &&

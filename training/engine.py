@@ -47,7 +47,8 @@ class _Info(ctypes.Structure):
                 ('max_notes', ctypes.c_int), ('output_layer', ctypes.c_int),
                 ('nade_hidden', ctypes.c_int), ('control_depth', ctypes.c_int),
                 ('chord_encoding', ctypes.c_int), ('control_key_depth', ctypes.c_int),
-                ('control_extra', ctypes.c_char_p)]
+                ('control_extra', ctypes.c_char_p),
+                ('groove_humanize', ctypes.c_int), ('groove_tapify', ctypes.c_int)]
 
 
 class _Rng(ctypes.Structure):

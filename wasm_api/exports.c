@@ -267,7 +267,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_decode_with(mvae_model *model, const float *z, int 
                                          int nade_sample, int32_t *tokens) {
   mvae_decode_opts opts = {temperature, rng, teacher, logits};
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_decode_with(model, z, batch, &opts, &extra, tokens);
 }
 
@@ -276,7 +276,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_similar_with(mvae_model *model, const float *z, int
                                           const float *controls, int per_item, int nade_sample,
                                           float *z_out, int32_t *tokens) {
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
 }
 
@@ -284,7 +284,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_sample_with(mvae_model *model, int n, float tempera
                                          const float *controls, int per_item, int nade_sample,
                                          float *z_out, int32_t *tokens) {
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_sample_with(model, n, temperature, rng, &extra, z_out, tokens);
 }
 

@@ -78,6 +78,7 @@ typedef struct mvae_core_decoder {
   int control_size;  /* per-step controls (the model's control_depth) */
   int has_nade;
   mvae_nade nade;
+  int has_groove; /* GrooVAE: depth = 3 x classes, the step's values fed back (nn/groove.h) */
 } mvae_core_decoder;
 
 struct mvae_model {

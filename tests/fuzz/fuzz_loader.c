@@ -29,7 +29,7 @@ static void exercise(mvae_model *m, uint64_t seed) {
   /* A conditioned model's controls (all zero), and NADE sampling, so those paths run too. */
   float *control_values = calloc(steps * (size_t)info.control_depth + 1, sizeof(float));
   mvae_controls controls = {control_values, 0};
-  mvae_decode_extra extra = {info.control_depth > 0 ? &controls : NULL, (int)(seed & 1)};
+  mvae_decode_extra extra = {info.control_depth > 0 ? &controls : NULL, (int)(seed & 1), NULL};
   if (z && tokens && notes && x && mu && control_values) {
     mvae_rng rng;
     mvae_rng_seed(&rng, seed);
