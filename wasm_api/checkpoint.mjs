@@ -20,6 +20,7 @@ import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
   coreDecoderInput, describeControls, describeNade, familyMetadata, rejectUnsupportedFamilies,
   reshapeFamilyVariables,
+  describeGroove,
 } from './checkpoint_families.mjs';
 
 export { ConvertError };
@@ -429,14 +430,18 @@ export const CONVERTER_FAMILIES = {
       inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512],
     };
   },
+  // GrooVAE: [hits | velocities | offsets] of the 9 drum classes in and out (its output layer and
+  // encoding options are metadata: grooveMetadata in checkpoint_families.mjs).
+  GrooveConverter(args) {
+    const g = describeGroove(args);
+    return { type: 'groove', inputDepth: g.depth, depths: [g.depth], stepsPerQuarter: g.stepsPerQuarter, meta: g.meta };
+  },
 };
 
 /** magenta.js converters the engine does not run yet, with what each needs. */
 export const UNSUPPORTED_CONVERTERS = {
   MultitrackConverter: 'multi-instrument event sequences (MultitrackConverter: multitrack*, ' +
     'multitrack_chords*) need an event-based multitrack decoder, not supported yet',
-  GrooveConverter: 'GrooVAE (GrooveConverter: groovae_*, tap2drum_*) needs hits, velocities and offsets, ' +
-    'not supported yet',
   MelodyRhythmConverter: 'melody rhythm models (MelodyRhythmConverter: mel_rhythm_*) are not supported yet',
   MelodyShapeConverter: 'melody shape models (MelodyShapeConverter: mel_shape_*) are not supported yet',
   TrioRhythmConverter: 'trio rhythm models (TrioRhythmConverter) are not supported yet',
@@ -756,7 +761,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['musicvae.z_size', 'i32', m.zSize],
     ['musicvae.num_steps', 'i32', m.numSteps],
     ['musicvae.num_segments', 'i32', m.numSegments],
-    ['musicvae.steps_per_quarter', 'i32', 4],
+    ['musicvae.steps_per_quarter', 'i32', c.stepsPerQuarter ?? 4],
     ['musicvae.quarters_per_bar', 'i32', 4],
     ['musicvae.decoder', 'str', m.decoder],
     ['musicvae.encoder', 'str', m.encoder],
@@ -767,6 +772,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
     ...familyMetadata({ nade: m.nade, controls }),
+    ...(c.meta || []),
     ...features.flatMap((f) => f.meta),
   ];
   const tensors = m.tensors.map((name) => ({ name, ...written.get(name) }));

@@ -122,7 +122,28 @@ export const FAMILIES = {
       return s;
     },
   },
+  // GrooVAE (GrooveConverter): 27 values per step in and out, the config shapes of magenta.js's
+  // hosted checkpoints: groovae_2bar_humanize, tap2drum_1bar .. 4bar, groovae_4bar.
+  groove_humanize: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, humanize: true } } },
+    shapes: () => grooveShapes(8, 12, [16, 16]),
+  },
+  groove_tap: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 16, tapify: true } } },
+    shapes: () => grooveShapes(8, 10, [12, 12]),
+  },
+  groove_4bar: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 64 } } },
+    shapes: () => grooveShapes(10, 12, [14, 14]),
+  },
 };
+
+function grooveShapes(z, encoderUnits, decoderUnits) {
+  const s = {};
+  encoder(s, 27, z, encoderUnits, false);
+  coreDecoder(s, 'decoder/', 27, z, decoderUnits);
+  return s;
+}
 
 /**
  * Writes FAMILIES[family] as a tfjs checkpoint in a new folder (named family_quantization) and returns
