@@ -13,7 +13,11 @@ appended to each encoder input step and each decoder input step, as magenta.js d
 layer (musicvae.output_layer 'nade', Magenta's MultiLabelRnnNadeDecoder) gives as its logits the
 log-probability of every label set (by enumerating them with Magenta's Nade.log_prob), and greedy
 decoding takes label i when its conditional probability is >= 0.5 (Nade.sample without a
-temperature, which is what magenta.js always does).
+temperature, which is what magenta.js always does). A GrooVAE output layer (musicvae.output_layer
+'groove', Magenta's GrooveLstmDecoder) splits each step's logits into hits, velocities and offsets
+(depth / 3 each): greedy hit c when its logit is > 0 (sigmoid > 0.5), token = the hits as bits, and
+the next step reads [hits, sigmoid(velocities), tanh(offsets)]; its logits are the raw projection
+and its margin the smallest |hit logit|.
 """
 import os
 import sys
@@ -91,6 +95,7 @@ class MusicVAERef:
         self.output_depths = list(metadata["musicvae.output_depths"])
         self.input_depth = metadata["musicvae.input_depth"]
         self.nade = metadata.get("musicvae.output_layer", "categorical") == "nade"
+        self.groove = metadata.get("musicvae.output_layer", "categorical") == "groove"
         self.control_depth = metadata.get("musicvae.control_depth", 0)
         if self.num_steps % self.num_segments:
             raise ValueError("num_steps must divide by num_segments")
@@ -207,6 +212,14 @@ class MusicVAERef:
                                                  np.tile(b_dec[b], (depth, 1)), every_set)
                 labels, m = nade_greedy(w_enc, w_dec_t, b_enc, b_dec)
                 chosen = (labels.astype(np.int64) << np.arange(dims)).sum(axis=1)
+            elif self.groove:
+                logits[:, s] = out
+                k = depth // 3
+                hits = out[:, :k] > 0
+                chosen = (hits.astype(np.int64) << np.arange(k)).sum(axis=1)
+                m = np.abs(out[:, :k]).min(axis=1)
+                fed = np.concatenate([hits.astype(np.float64), sigmoid(out[:, k:2 * k]),
+                                      np.tanh(out[:, 2 * k:])], axis=1)
             else:
                 logits[:, s] = out
                 chosen, m = np.argmax(out, axis=1), top2_margin(out)
@@ -215,8 +228,13 @@ class MusicVAERef:
                 margin = np.minimum(margin, m)
             else:
                 tokens[:, s] = teacher[:, s]
-            prev = (label_bits(tokens[:, s], dims).astype(np.float64) if self.nade
-                    else np.eye(depth)[tokens[:, s]])
+            if self.groove:
+                if teacher is not None:
+                    raise ValueError("a GrooVAE decoder feeds back its values: no teacher forcing")
+                prev = fed
+            else:
+                prev = (label_bits(tokens[:, s], dims).astype(np.float64) if self.nade
+                        else np.eye(depth)[tokens[:, s]])
         return tokens, logits, margin, prev
 
     def _input_width(self, depth):
