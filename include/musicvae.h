@@ -318,10 +318,10 @@ typedef struct mvae_groove_note {
 
 /* notes -> the encoder input float[num_steps][3 x 9], as GrooveConverter.toTensor: of the notes of
  * one class at one step the loudest (the first of equals) counts; velocity / 127; offset 2 x (step
- * time - start_time) / step length, at qpm (the sequence's first tempo, 120 if none) and the model's
- * steps_per_quarter; with groove_humanize velocities and offsets 0, with groove_tapify every note
- * (any pitch) on class 3 with velocity 0. A counted note at or past num_steps is refused, as
- * magenta.js refuses it (MVAE_ERR_BAD_INPUT). At most MVAE_MAX_INPUT_NOTES notes. */
+ * time - start_time) / step length, at qpm (the sequence's first tempo, 120 if none) and the
+ * model's steps_per_quarter; with groove_humanize velocities and offsets 0, with groove_tapify
+ * every note (any pitch) on class 3 with velocity 0. A counted note at or past num_steps is
+ * refused, as magenta.js refuses it (MVAE_ERR_BAD_INPUT). At most MVAE_MAX_INPUT_NOTES notes. */
 mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
                                  double qpm, float *input);
 

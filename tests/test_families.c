@@ -498,6 +498,13 @@ static void test_refused_files(test_counts *c) {
       {"nade_drums", {"musicvae.output_layer", "bernoulli", 0, 0}, NULL, "does not know"},
       {"nade_drums", {"general.description", "x", 0, 0}, "decoder/nade/w_dec_t", "w_dec_t"},
       {"chords_mel", {"musicvae.output_layer", "nade", 0, 0}, NULL, "not a power of 2"},
+      /* GrooVAE: its output layer and converter only together, its options 0 or 1, its widths. */
+      {"groove", {"musicvae.output_layer", "categorical", 0, 0}, NULL, "goes with converter"},
+      {"groove", {"converter.type", "drums", 0, 0}, NULL, "goes with converter"},
+      {"nade_drums", {"converter.type", "groove", 0, 0}, NULL, "goes with converter"},
+      {"groove", {"converter.groove_tapify", NULL, 2, 0}, NULL, "expected 0..1"},
+      {"groove", {"musicvae.input_depth", NULL, 28, 0}, NULL, "input_depth 28, expected 27"},
+      {"groove", {"general.description", "x", 0, 0}, "decoder/output_projection/bias", "bias"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     mvae_status st = load_edited(cases[i].name, cases[i].edit, cases[i].drop, err, sizeof err);

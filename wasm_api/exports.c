@@ -180,7 +180,8 @@ _Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
                    sizeof(mvae_chord_encoding) == sizeof(int32_t),
                "output_layer and chord_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
-_Static_assert(offsetof(mvae_groove_note, pitch) == 0 && offsetof(mvae_groove_note, velocity) == 4 &&
+_Static_assert(offsetof(mvae_groove_note, pitch) == 0 &&
+                   offsetof(mvae_groove_note, velocity) == 4 &&
                    offsetof(mvae_groove_note, step) == 8 &&
                    offsetof(mvae_groove_note, start_time) == 16 &&
                    offsetof(mvae_groove_hit, position) == 16 && sizeof(mvae_groove_hit) == 24,

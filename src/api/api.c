@@ -88,11 +88,10 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
     info->activations = m->compute.activations->name;
     /* A melody or bass track starts at most one note per step; drums (and GrooVAE) up to one per
      * class. */
-    for (int t = 0; t < info->num_tracks; t++)
-      info->max_notes += info->num_steps * (info->output_depths[t] == 512 ||
-                                                    info->output_layer == MVAE_OUTPUT_GROOVE
-                                                ? 9
-                                                : 1);
+    for (int t = 0; t < info->num_tracks; t++) {
+      int drums = info->output_depths[t] == 512 || info->output_layer == MVAE_OUTPUT_GROOVE;
+      info->max_notes += info->num_steps * (drums ? 9 : 1);
+    }
   }
   if (status != MVAE_OK) {
     mvae_model_free(m);
@@ -357,9 +356,9 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
   size_t n_z, n_tokens, n_logits;
   if ((status = buffer_elements(m, "decode: z", batch, info->z_size, sizeof(float), &n_z)) !=
           MVAE_OK ||
-      (values && (status = buffer_elements(m, "decode: values", batch,
-                                           info->num_steps * logit_width, sizeof(float),
-                                           &n_logits)) != MVAE_OK) ||
+      (values &&
+       (status = buffer_elements(m, "decode: values", batch, info->num_steps * logit_width,
+                                 sizeof(float), &n_logits)) != MVAE_OK) ||
       (status = buffer_elements(m, "decode: tokens", batch, seq_tokens, sizeof(int32_t),
                                 &n_tokens)) != MVAE_OK ||
       (opts->logits &&
@@ -376,8 +375,9 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
                          info->output_depths[track] - 1);
     }
 
-  decode_job job = {z,      opts,   &steps,     extra ? extra->nade_sample != 0 : 0, rows,
-                    values, tokens, seq_tokens, logit_width};
+  decode_job job = {z,          opts,   &steps, extra ? extra->nade_sample != 0 : 0,
+                    rows,       values, tokens, seq_tokens,
+                    logit_width};
   return mvae_run_rows(m, batch, run_decode, &job);
 }
 

@@ -175,8 +175,8 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
                  err_size));
   CHECK(meta_i32(m, "converter.drums_roll_input", 0, 0, 0, 1, &info->drums_roll_input, err,
                  err_size));
-  CHECK(meta_i32(m, "converter.groove_humanize", 0, 0, 0, 1, &info->groove_humanize, err,
-                 err_size));
+  CHECK(
+      meta_i32(m, "converter.groove_humanize", 0, 0, 0, 1, &info->groove_humanize, err, err_size));
   CHECK(meta_i32(m, "converter.groove_tapify", 0, 0, 0, 1, &info->groove_tapify, err, err_size));
 
   const mvf_meta *depths = mvf_find_meta(&m->file, "musicvae.output_depths");

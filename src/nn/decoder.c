@@ -150,8 +150,8 @@ static int32_t choose_token(const mvae_model *m, const mvae_core_decoder *d, cor
     if (logits_out)
       memcpy(logits_out, row, sizeof(float) * d->depth);
     float *fed = s->fed + (size_t)b * d->depth;
-    int32_t hits = groove_choose(row, d->depth / 3, opts->temperature,
-                                 out->rows ? &out->rows[b] : NULL, fed);
+    int32_t hits =
+        groove_choose(row, d->depth / 3, opts->temperature, out->rows ? &out->rows[b] : NULL, fed);
     if (out->values)
       memcpy(out->values + ((size_t)b * out->num_steps + t) * d->depth, fed,
              sizeof(float) * d->depth);
@@ -246,9 +246,8 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   for (int t = 0; t < num_tracks; t++)
     logit_width += info->output_depths[t];
   for (int t = 0, offset = 0; t < num_tracks; t++) {
-    out[t] = (track_output){t,    num_tracks, info->num_steps, logit_width, offset,
-                            opts, controls,   nade_sample,     tokens,      rows,
-                            values};
+    out[t] = (track_output){t,        num_tracks,  info->num_steps, logit_width, offset, opts,
+                            controls, nade_sample, tokens,          rows,        values};
     offset += info->output_depths[t];
   }
 

@@ -178,7 +178,8 @@ mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int 
                                       mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error);
 
-/* ---- GrooVAE (GrooveConverter) ---------------------------------------------------------------- */
+/* ---- GrooVAE (GrooveConverter) ----------------------------------------------------------------
+ */
 
 /* One step: [hit of each class | velocity of each class | offset of each class]. */
 #define MVAE_GROOVE_DEPTH (3 * MVAE_DRUM_CLASSES)

@@ -119,8 +119,8 @@ mvae_status mvae_groove_hits_from_values(const float *values, int num_steps, mva
         /* Math.round(v * 127) (exact here: v * 127 fits a double) clipped to 0..127. */
         double velocity = clip(floor((double)row[MVAE_DRUM_CLASSES + c] * 127.0 + 0.5), 0, 127);
         double offset = clip((double)row[2 * MVAE_DRUM_CLASSES + c] / 2.0, -0.5, 0.5);
-        hits[count] = (mvae_groove_hit){mvae_drum_class_pitch(c), (int32_t)velocity, s,
-                                        (double)s - offset};
+        hits[count] =
+            (mvae_groove_hit){mvae_drum_class_pitch(c), (int32_t)velocity, s, (double)s - offset};
       }
       count++;
     }
