@@ -75,6 +75,9 @@ export interface ModelInfo {
   kernels: string;
   activations: string;
   maxNotes: number;
+  /** GrooVAE (converter 'groove'): its encoding options, magenta.js's GrooveConverter args. */
+  grooveHumanize?: boolean;
+  grooveTapify?: boolean;
   drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
 }
 
@@ -118,7 +121,7 @@ export class MusicVAE {
   encodeWithSigma(inputSequences: NoteSequence[], controlArgs?: ControlArgs): Promise<{ mu: LatentTensor; sigma: LatentTensor }>;
   decode(z: Latents, temperature?: number, controlArgs?: ControlArgs, stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   decodeTokens(z: Latents, options?: ControlArgs & { temperature?: number; teacher?: ArrayLike<number>[]; logits?: boolean }):
-    Promise<{ tokens: Int32Array[]; logits?: Float32Array[] }>;
+    Promise<{ tokens: Int32Array[]; logits?: Float32Array[]; values?: Float32Array[] }>;
   tokensToSequences(tokens: ArrayLike<number>[], stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   sample(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string,
     stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;

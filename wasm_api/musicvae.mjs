@@ -729,7 +729,8 @@ export class MusicVAE {
 
   /**
    * The engine's raw output: {tokens: Int32Array[] (one per sequence, [numTracks][numSteps] class
-   * indices), logits?: Float32Array[] ([numSteps][sum of output depths])}. options: {temperature,
+   * indices), logits?: Float32Array[] ([numSteps][sum of output depths]), values?: Float32Array[]
+   * (GrooVAE: [numSteps][hits | velocities | offsets], what its decoder fed back)}. options: {temperature,
    * seed, teacher (Int32Array[] of tokens to feed back), logits (true to return them), onProgress}.
    */
   async decodeTokens(z, options = {}) {
