@@ -136,6 +136,16 @@ export const FAMILIES = {
     config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 64 } } },
     shapes: () => grooveShapes(10, 12, [14, 14]),
   },
+  groove_hier: { // not hosted: a conductor over 2 segments (the core decoder carries its values on)
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, numSegments: 2 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 27, 8, 10, true);
+      conductor(s, 8, [12]);
+      coreDecoder(s, 'core_decoder/decoder/', 27, 12, [14]);
+      return s;
+    },
+  },
 };
 
 function grooveShapes(z, encoderUnits, decoderUnits) {

@@ -1,7 +1,7 @@
 // GrooVAE against magenta.js 1.23.1 itself: random-weight GrooveConverter checkpoints in magenta.js's
 // layout (checkpoint_helpers' groove_humanize, groove_tap, groove_4bar: the config shapes of the
 // hosted groovae_2bar_humanize, tap2drum_*bar and groovae_4bar; float32, uint8 and uint16
-// manifests), served over HTTP and loaded by both libraries from the same URL with
+// manifests; and a hierarchical one), served over HTTP and loaded by both libraries from the same URL with
 // `new MusicVAE(url)`. Greedy decodes give the same NoteSequences (pitches, velocities exactly,
 // times to 1e-5 of a step) and the same step values to 1e-4 (float32 rounding differs from
 // TF.js's in the last bits at the first step, ~1e-7, and the continuous feedback carries it on), interpolations likewise, encodings agree to
@@ -23,6 +23,7 @@ const CASES = [
   { family: 'groove_humanize', quantization: 'float32', steps: 32 },
   { family: 'groove_tap', quantization: 'uint8', steps: 16 },
   { family: 'groove_4bar', quantization: 'uint16', steps: 64 },
+  { family: 'groove_hier', quantization: 'uint8', steps: 32 },
 ];
 let tf, mm, MusicVAE, server, base;
 
