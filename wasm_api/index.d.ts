@@ -126,7 +126,7 @@ export class MusicVAE {
   sample(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string,
     stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   sampleTokens(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string):
-    Promise<{ z: LatentTensor; tokens: Int32Array[] }>;
+    Promise<{ z: LatentTensor; tokens: Int32Array[]; values?: Float32Array[] }>;
   sampleLatents(numSamples: number, seed?: number | bigint | string): Promise<LatentTensor>;
   similar(inputSequence: NoteSequence | Latents, numSamples: number, similarity: number, temperature?: number,
     controlArgs?: ControlArgs): Promise<NoteSequence[]>;

@@ -853,10 +853,13 @@ export class MusicVAE {
     return this._toSequences(this._engine, tokens, numSamples, stepsPerQuarter, qpm);
   }
 
-  /** {z: Float32Array[], tokens: Int32Array[]} of a sample (same arguments as sample). */
+  /** {z: Float32Array[], tokens: Int32Array[], values? (GrooVAE, as decodeTokens)} of a sample (same
+   * arguments as sample). */
   async sampleTokens(numSamples, temperature = 0.5, controlArgsOrSeed) {
-    const { z, tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
-    return { z: latentRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+    const { z, tokens, values } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
+    const result = { z: latentRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+    if (values) result.values = splitRows(values, this._seqValues, numSamples);
+    return result;
   }
 
   /**

@@ -14,6 +14,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
 import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
 import { quietly, serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
 import { grooveInput } from '../../wasm_api/groove.mjs';
@@ -250,4 +253,26 @@ test('a GrooVAE demo, unchanged but for the namespace, gives magenta.js\'s groov
   assert.ok(want.groove.notes.length > 0);
   assertSameSequences([got.groove], [want.groove], 'the groove');
   assertSameSequences(got.interpolated, want.interpolated, 'the interpolation');
+});
+
+// The WebAssembly engine against the native one (build/mvae sample prints a GrooVAE sample's hit sets
+// and, exactly, its values): the same seed gives the same bits, flat and under a conductor.
+test('GrooVAE in WebAssembly: sampled hits and values bit for bit as the native engine', async () => {
+  const native = path.join(ROOT, 'build/mvae');
+  assert.ok(fs.existsSync(native), 'build the engine first (bash scripts/build.sh)');
+  for (const name of ['groove', 'hier_groove']) {
+    const file = path.join(ROOT, 'tests/data', `${name}.mvae`);
+    const r = spawnSync(native, ['sample', file, '-n', '3', '-t', '0.7', '-s', '5'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const hitLines = [...r.stdout.matchAll(/^ {2}groove:(.*)$/gm)].map((m) => m[1].split(/\s+/).filter((w) => w && w !== '|').map((w) => parseInt(w, 16)));
+    const valueLines = [...r.stdout.matchAll(/^ {2}step \d+:(.*)$/gm)].map((m) => m[1].trim().split(/\s+/).map(Number));
+    const ours = new MusicVAE(fs.readFileSync(file));
+    const { tokens, values } = await ours.sampleTokens(3, 0.7, 5);
+    assert.deepEqual(tokens.map((t) => Array.from(t)), hitLines, `${name}: hit sets`);
+    const steps = ours.info.numSteps;
+    const flat = (rows) => Float32Array.from(rows.flat());
+    assert.deepEqual(Array.from(Float32Array.from(values.flatMap((v) => Array.from(v)))), Array.from(flat(valueLines)),
+      `${name}: ${3 * steps} steps of values, bit for bit`);
+    ours.dispose();
+  }
 });
