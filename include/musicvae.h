@@ -48,9 +48,19 @@ typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
   MVAE_CONVERTER_DRUMS = 1,
   MVAE_CONVERTER_TRIO = 2,
+  /* magenta.js's MultitrackConverter (multitrack*, multitrack_chords*): num_segments tracks of
+   * num_steps / num_segments performance events each (one token per event, see
+   * src/notes/convert_multitrack.h), one core decoder over them all: num_tracks 1. */
+  MVAE_CONVERTER_MULTITRACK = 3,
+  /* magenta.js's rhythm and shape models (src/notes/convert.h): the encoder reads a feature of the
+   * music; the tokens are onsets (bits, a boolean output layer) or directions. */
+  MVAE_CONVERTER_MELODY_RHYTHM = 4, /* MelodyRhythmConverter: input [1], one track of 2 (onset) */
+  MVAE_CONVERTER_MELODY_SHAPE =
+      5, /* MelodyShapeConverter: input [3], one track of 3 (down/same/up) */
+  MVAE_CONVERTER_TRIO_RHYTHM = 6, /* TrioRhythmConverter: input [3], three tracks of 2 (onset) */
   /* GrooVAE (magenta.js's GrooveConverter): per step the hits, velocities and offsets of the 9 drum
    * classes; see "GrooVAE" below. */
-  MVAE_CONVERTER_GROOVE = 3
+  MVAE_CONVERTER_GROOVE = 7
 } mvae_converter;
 
 typedef struct mvae_model mvae_model;
@@ -63,11 +73,16 @@ typedef enum mvae_output_layer {
    * magenta.js's drums_2bar_nade_9_q2): the token is the set of labels as bits (label i = bit i, as
    * the drum labels), fed back as the multi-hot of those labels. */
   MVAE_OUTPUT_NADE = 1,
+  /* log2(output_depths[t]) independent binary labels, one logit each (magenta.js's BooleanDecoder,
+   * config useBooleanDecoder: the rhythm models): label i is on when its logit is >= 0 (greedy),
+   * or with probability sigmoid(logit / temperature); the token is the set as bits, fed back as its
+   * multi-hot, as the NADE's. */
+  MVAE_OUTPUT_BOOLEAN = 2,
   /* GrooVAE (Magenta's GrooveLstmDecoder, magenta.js's GrooveDecoder): output_depths[0] = 3 x 9
    * values per step, [hits | velocities | offsets]; hit c is on when sigmoid(logit) > 0.5 (argmax)
    * or > a uniform draw of sigmoid(logit / temperature), velocities are sigmoid, offsets tanh, and
    * that whole vector is fed back. The token is the set of hits as bits (drum class c = bit c). */
-  MVAE_OUTPUT_GROOVE = 2
+  MVAE_OUTPUT_GROOVE = 3
 } mvae_output_layer;
 
 /* How a chord-conditioned model encodes a chord symbol (metadata controls.chord_encoding), as
@@ -79,6 +94,28 @@ typedef enum mvae_chord_encoding {
   MVAE_CHORDS_TRIAD = 3 /* TriadChordEncoder, 49: one-hot of N.C., 12 each maj, min, aug, dim */
 } mvae_chord_encoding;
 
+/* How drum notes become encoder inputs (metadata converter.drum_encoding; drums and trio models),
+ * in src/notes/convert_drums.c. */
+typedef enum mvae_drum_encoding {
+  /* What magenta.js 1.23 feeds its encoder, quirks included:
+   *  - roll: TensorBuffer.set(v, step, -1) does not index from the end, it writes flat index
+   *    10 * step - 1, i.e. the "no hit" column of the previous row. So the last column of row t is
+   * 1 when t < num_steps - 1 and no note (mapped pitch or not) starts at t + 1; it is 0 in the last
+   *    row. Class columns: any note of a mapped pitch starting at t.
+   *  - one-hot: labels[t] += 2^class, a sum, not an or: two notes of one class at a step carry into
+   * the next class bit, a sum >= 512 gives an all-zero row, and an unmapped pitch makes the sum
+   * NaN, which the int32 tensor turns into 0 (no hit) for that whole step. A note starting at or
+   * past num_steps grows the label array past num_steps (TrioConverter then throws on the concat):
+   * an error here.
+   *  - every note counts, whatever its is_drum (DrumsConverter and DrumsOneHotConverter do not
+   * filter; the trio's drum track is selected by is_drum before conversion). */
+  MVAE_DRUMS_MAGENTA_JS = 0,
+  /* What the converters intend: a step's hit set is the OR of the classes of the mapped notes
+   * starting there, unmapped pitches and notes past the end are ignored, and the roll's last column
+   * is 1 exactly when the step has no hit. */
+  MVAE_DRUMS_CLEAN = 1
+} mvae_drum_encoding;
+
 typedef struct mvae_info {
   int z_size;
   int num_steps;         /* T, total steps of a sequence */
@@ -89,7 +126,7 @@ typedef struct mvae_info {
   int has_encoder;       /* 0: encode is refused */
   int has_sigma;         /* 1: encode can return sigma */
   int input_depth;       /* width of one encoder input step */
-  int num_tracks;        /* 1 (melody, drums) or 3 (trio) */
+  int num_tracks;        /* 1 (melody, drums, melody rhythm / shape) or 3 (trio, trio rhythm) */
   int output_depths[MVAE_MAX_TRACKS];
   mvae_converter converter;
   int min_pitch, max_pitch; /* melody range of the converter */
@@ -112,6 +149,15 @@ typedef struct mvae_info {
   int control_key_depth; /* 12 when the controls hold magenta.js's key one-hot (after the chords) */
   const char
       *control_extra; /* magenta.js's extraControls after those, "name:depth,..." ("" none) */
+  /* Steps of a decoded NoteSequence (its totalQuantizedSteps): num_steps, except for a multitrack
+   * model, whose num_steps are events and whose sequences are total_steps long (magenta.js's
+   * totalSteps, also the longest time shift). */
+  int total_steps;
+  int velocity_bins; /* multitrack: velocity bins of its events (0: none); 0 otherwise */
+  /* Drums and trio: the drum input encoding mvae_notes_to_input uses. MVAE_DRUMS_MAGENTA_JS for
+   * magenta.js checkpoints (what magenta.js feeds their encoders), MVAE_DRUMS_CLEAN (the default)
+   * for models trained here, as Magenta trains. */
+  mvae_drum_encoding drum_encoding;
   /* GrooVAE encoder inputs (magenta.js's GrooveConverter args): humanize zeroes the velocities and
    * offsets, tapify puts every note (any pitch) on class 3, the open hi-hat, with velocity 0
    * (magenta.js's TAPIFY_CHANNEL). */
@@ -202,7 +248,8 @@ typedef struct mvae_decode_opts {
   const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
                              previous outputs (teacher forcing) instead of the chosen ones */
   float *logits;          /* optional out float[batch][num_steps][sum of output_depths]; for a NADE
-                             track the log-probability of each of its tokens (label sets) */
+                             or boolean track the log-probability of each of its tokens (label
+                             sets) */
 } mvae_decode_opts;
 
 /* What a decode of a conditioned or NADE model takes beyond mvae_decode_opts (mvae_decode_with,
@@ -298,6 +345,25 @@ typedef struct mvae_note {
  * MVAE_MAX_INPUT_NOTES notes. */
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input);
+/* What mvae_notes_to_input_timed knows of a sequence beyond its notes (only the multitrack
+ * converter reads it; the others convert as mvae_notes_to_input). */
+typedef struct mvae_sequence_timing {
+  /* Optional [n_notes]: each note's startTime in seconds, NaN where a note has none; NULL: no note
+   * has one. magenta.js orders a track's notes by startTime, then pitch (by pitch alone when the
+   * start times are absent), and that order decides the order of events at one step. */
+  const double *start_times;
+  /* The sequence's totalQuantizedSteps, or -1 if it has none: magenta.js cuts every track to it
+   * before cutting (or padding) it to the model's total_steps. */
+  int total_quantized_steps;
+  /* Optional [n_notes]: 1 where a note has no velocity field (its velocity is then read as 0).
+   * magenta.js's velocity bin of such a note is NaN, written as token 0 before its note-on. */
+  const unsigned char *no_velocity;
+} mvae_sequence_timing;
+
+/* mvae_notes_to_input with the sequence's timing (NULL: as mvae_notes_to_input, which is this call
+ * with no start times and no totalQuantizedSteps). */
+mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
+                                      const mvae_sequence_timing *timing, float *input);
 /* Converts one decoded sequence int32[num_tracks][num_steps] to notes. Writes at most max_notes and
  * stores the number needed in *n_notes; MVAE_ERR_BUFFER_TOO_SMALL if it did not fit. */
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,

@@ -255,8 +255,9 @@ static void check_integer_compute(test_counts *c) {
 
 int main(void) {
   static const char *const cases[] = {
-      "flat_small", "flat_small_q8", "flat_2layer_enc", "hier_mel",  "hier_trio", "no_encoder",
-      "nade_drums", "chords_mel",    "chords_hier",     "hier_nade", "groove",    "hier_groove"};
+      "flat_small", "flat_small_q8", "flat_2layer_enc", "hier_mel",    "hier_trio",
+      "no_encoder", "nade_drums",    "chords_mel",      "chords_hier", "hier_nade",
+      "rhythm_mel", "rhythm_trio",   "controls_hier",   "groove",      "hier_groove"};
   test_counts c = {0, 0};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     check_case(cases[i], 0, &c);

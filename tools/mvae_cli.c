@@ -93,7 +93,10 @@ static mvae_model *load_model(const char *path) {
   return model;
 }
 
-static const char *const converter_names[] = {"melody", "drums", "trio", "groove"};
+/* In mvae_converter order. */
+static const char *const converter_names[] = {"melody",      "drums",         "trio",
+                                              "multitrack",  "melody_rhythm", "melody_shape",
+                                              "trio_rhythm", "groove"};
 
 static int cmd_info(mvae_model *m) {
   mvae_info in;

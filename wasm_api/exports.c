@@ -170,6 +170,9 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(chord_encoding, MVW_INT),
     MVW_FIELD(control_key_depth, MVW_INT),
     MVW_FIELD(control_extra, MVW_STRING),
+    MVW_FIELD(total_steps, MVW_INT),
+    MVW_FIELD(velocity_bins, MVW_INT),
+    MVW_FIELD(drum_encoding, MVW_INT),
     MVW_FIELD(groove_humanize, MVW_BOOL),
     MVW_FIELD(groove_tapify, MVW_BOOL),
 };
@@ -177,8 +180,9 @@ static const mvw_field info_fields[] = {
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
 _Static_assert(sizeof(mvae_converter) == sizeof(int32_t), "converter is read as an int32");
 _Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
-                   sizeof(mvae_chord_encoding) == sizeof(int32_t),
-               "output_layer and chord_encoding are read as int32s");
+                   sizeof(mvae_chord_encoding) == sizeof(int32_t) &&
+                   sizeof(mvae_drum_encoding) == sizeof(int32_t),
+               "output_layer, chord_encoding and drum_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
 _Static_assert(offsetof(mvae_groove_note, pitch) == 0 &&
                    offsetof(mvae_groove_note, velocity) == 4 &&
@@ -213,6 +217,10 @@ static const char *const converter_names[] = {
     [MVAE_CONVERTER_MELODY] = "melody",
     [MVAE_CONVERTER_DRUMS] = "drums",
     [MVAE_CONVERTER_TRIO] = "trio",
+    [MVAE_CONVERTER_MULTITRACK] = "multitrack",
+    [MVAE_CONVERTER_MELODY_RHYTHM] = "melody_rhythm",
+    [MVAE_CONVERTER_MELODY_SHAPE] = "melody_shape",
+    [MVAE_CONVERTER_TRIO_RHYTHM] = "trio_rhythm",
     [MVAE_CONVERTER_GROOVE] = "groove",
 };
 
@@ -398,6 +406,17 @@ EMSCRIPTEN_KEEPALIVE int mvw_encode_refined(mvae_model *model, const float *inpu
 EMSCRIPTEN_KEEPALIVE void mvw_normal(mvae_rng *rng, float *out, int n) {
   for (int i = 0; i < n; i++)
     out[i] = (float)mvae_rng_normal(rng);
+}
+
+/* ---- Multitrack inputs (mvae_notes_to_input_timed) ------------------------------------------
+ * start_times: double[n_notes] (NaN where a note has none) or NULL; total_quantized_steps -1 for
+ * none; no_velocity: uint8[n_notes] (1: the note has no velocity field) or NULL. */
+EMSCRIPTEN_KEEPALIVE int mvw_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
+                                                  int n_notes, const double *start_times,
+                                                  int total_quantized_steps,
+                                                  const unsigned char *no_velocity, float *input) {
+  mvae_sequence_timing timing = {start_times, total_quantized_steps, no_velocity};
+  return (int)mvae_notes_to_input_timed(model, notes, n_notes, &timing, input);
 }
 
 /* Bytes of heap in use (malloc'd and not freed), for leak tests. */

@@ -75,6 +75,12 @@ export interface ModelInfo {
   kernels: string;
   activations: string;
   maxNotes: number;
+  /** Steps of a decoded NoteSequence: numSteps, except for 'multitrack' (numSteps counts events). */
+  totalSteps: number;
+  /** 'multitrack': velocity bins of its events (0: none); 0 otherwise. */
+  velocityBins: number;
+  /** Drums and trio: 0 encodes drum notes as magenta.js does (its checkpoints), 1 as Magenta trains (models trained here). */
+  drumEncoding: number;
   /** GrooVAE (converter 'groove'): its encoding options, magenta.js's GrooveConverter args. */
   grooveHumanize?: boolean;
   grooveTapify?: boolean;
@@ -138,6 +144,9 @@ export class MusicVAE {
     controlArgs?: ControlArgs): Promise<LatentTensor>;
   latentAt(inputs: (NoteSequence | ArrayLike<number>)[] | TensorLike, u: number, v?: number, controlArgs?: ControlArgs):
     Promise<Float32Array>;
+  /** A chord-conditioned model's progression as it plays it (the engine's parser; a bad symbol is refused). */
+  chordProgressionInfo(chordProgression: string[]): Promise<{
+    chords: { symbol: string; noChord: boolean; root: number; pitchClasses: number[] }[]; stepChord: Int32Array }>;
 }
 
 /** MusicVAE's methods, with the engine in a Worker. */

@@ -9,7 +9,7 @@ import {
   BadModelError, DisposedError, EngineError, InvalidArgumentError, OutOfMemoryError, UnsupportedError, errorForCode,
 } from './errors.mjs';
 import {
-  DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, buildSequence, sequenceToRecords,
+  DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, MULTITRACK_ALL_STEPS, buildSequence, multitrackTiming, sequenceToRecords,
 } from './sequences.mjs';
 import { LatentTensor, isTensorLike, tensorRows } from './tensor.mjs';
 import { buildGrooveSequence, grooveInput, writeGrooveNotes } from './groove.mjs';
@@ -619,20 +619,24 @@ export class MusicVAE {
     }
     checkCount(sequences.length, 'the number of sequences', this._limit);
     const { numSteps, inputDepth, stepsPerQuarter } = this.info;
+    const multitrack = this.info.converter === 'multitrack';
     const records = sequences.map((ns, i) => {
       if (ns && Array.isArray(ns.notes) && ns.notes.length > MAX_INPUT_NOTES) {
         throw new InvalidArgumentError(`sequence ${i} has ${ns.notes.length} notes, more than ${MAX_INPUT_NOTES}`);
       }
-      // GrooVAE reads times too (its offsets) and quantizes an unquantized sequence, as magenta.js.
-      return this._groove ? grooveInput(ns, i, stepsPerQuarter) : sequenceToRecords(ns, i, numSteps, stepsPerQuarter);
+      // GrooVAE reads times too (its offsets) and quantizes an unquantized sequence, as magenta.js;
+      // a multitrack model's steps are events, not time: every note goes to the engine.
+      if (this._groove) return grooveInput(ns, i, stepsPerQuarter);
+      return sequenceToRecords(ns, i, multitrack ? MULTITRACK_ALL_STEPS : numSteps, stepsPerQuarter);
     });
+    const timings = multitrack ? sequences.map((ns) => multitrackTiming(ns, stepsPerQuarter)) : null;
     const refine = checkRefine(controlArgs && controlArgs.refine);
     const controls = this._controls(engine, controlArgs || {});
     if (refine && controls) throw new UnsupportedError('refine: not supported on a model with controls');
-    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls);
+    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls, timings);
   }
 
-  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null) {
+  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null, timings = null) {
     const M = engine.M;
     const batch = records.length;
     const z = this.zDims;
@@ -647,7 +651,17 @@ export class MusicVAE {
           notesPtr = alloc(notesCap * 4);
         }
         engine.i32(notesPtr, rec.length).set(rec);
-        this._check(M._mvae_notes_to_input(this._model, notesPtr, rec.length / noteInts, inputs + i * stepValues * 4));
+        const n = rec.length / noteInts, input = inputs + i * stepValues * 4;
+        if (timings) {
+          // A multitrack input: the notes' startTime order, velocities absent, totalQuantizedSteps.
+          const { startTimes, noVelocity, totalQuantizedSteps } = timings[i];
+          const times = alloc(8 * Math.max(1, n)), flags = alloc(Math.max(1, n));
+          new Float64Array(M.HEAPU8.buffer, times, n).set(startTimes);
+          engine.u8(flags, n).set(noVelocity);
+          this._check(M._mvw_notes_to_input_timed(this._model, notesPtr, n, times, totalQuantizedSteps, flags, input));
+        } else {
+          this._check(M._mvae_notes_to_input(this._model, notesPtr, n, input));
+        }
       });
       const mu = alloc(batch * z * 4);
       const sigma = withSigma ? alloc(batch * z * 4) : 0;
@@ -820,7 +834,7 @@ export class MusicVAE {
 
   _toSequences(engine, tokens, batch, stepsPerQuarter, qpm) {
     const M = engine.M;
-    const { numSteps, maxNotes } = this.info;
+    const { totalSteps, maxNotes } = this.info;
     const seqTokens = this._seqTokens;
     const noteInts = engine.C.MVW_NOTE_INTS;
     return engine.withMemory((alloc) => {
@@ -832,7 +846,7 @@ export class MusicVAE {
         engine.i32(tPtr, seqTokens).set(tokens.subarray(b * seqTokens, (b + 1) * seqTokens));
         this._check(M._mvae_tokens_to_notes(this._model, tPtr, notesPtr, maxNotes, countPtr));
         const count = engine.i32(countPtr, 1)[0];
-        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, numSteps, stepsPerQuarter, qpm));
+        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, totalSteps, stepsPerQuarter, qpm));
       }
       return out;
     });
@@ -1041,6 +1055,46 @@ export class MusicVAE {
         blend(ends, ends + zs * 4, u, out);
       }
       return engine.f32(out, zs).slice();
+    });
+  }
+
+  /**
+   * A chord progression as this chord-conditioned model hears it (our addition, for a page that
+   * draws and plays the chords): {chords: [{symbol, noChord, root, pitchClasses}], stepChord:
+   * Int32Array(numSteps), the index of the chord each step plays}. Checked exactly as decode() and
+   * encode() check controlArgs.chordProgression (the engine's parser, magenta.js's rules): a bad
+   * symbol is refused with the parser's message.
+   */
+  async chordProgressionInfo(chordProgression) {
+    const engine = await this._ready();
+    const { controlDepth = 0, chordEncoding = 0, numSteps } = this.info;
+    if (!(controlDepth > 0 && chordEncoding > 0)) throw new UnsupportedError('Unexpected chord progression provided.');
+    const chords = chordProgression;
+    if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
+      throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
+    }
+    return engine.withMemory((alloc) => {
+      const ptrs = chords.map((c) => {
+        const bytes = new TextEncoder().encode(`${c}\0`);
+        const p = alloc(bytes.length);
+        engine.M.HEAPU8.set(bytes, p);
+        return p;
+      });
+      const table = alloc(4 * ptrs.length);
+      engine.i32(table, ptrs.length).set(ptrs);
+      // The whole progression first, as a decode takes it (its count, every symbol, the encoding).
+      this._check(engine.M._mvw_chords_to_controls(this._model, table, ptrs.length, alloc(numSteps * controlDepth * 4)));
+      const fields = alloc(16);
+      const parsed = chords.map((symbol, i) => {
+        this._check(engine.M._mvw_chord_parse(ptrs[i], fields, 0, 0), 'chord parse');
+        const [noChord, root, mask] = engine.i32(fields, 4);
+        const pitchClasses = [];
+        for (let pc = 0; pc < 12; pc++) if ((mask >> pc) & 1) pitchClasses.push(pc);
+        return { symbol, noChord: noChord === 1, root, pitchClasses };
+      });
+      // Spread over the steps as the engine spreads them (chords.h: step s plays chord floor(s * n / numSteps)).
+      const stepChord = Int32Array.from({ length: numSteps }, (_, s) => Math.floor((s * chords.length) / numSteps));
+      return { chords: parsed, stepChord };
     });
   }
 

@@ -20,6 +20,7 @@ export const MODEL_METHODS = Object.freeze({
   interpolate: 3,
   interpolateLatents: -1,
   latentAt: -1,
+  chordProgressionInfo: -1,
 });
 
 /** The MIDI module's functions the Worker may run for a page (request 'midi'). */

@@ -11,5 +11,6 @@ export const TENSOR_NAMES = Object.freeze({
   "decoder_init": "{core}z_to_initial_state/",
   "decoder_lstm": "{core}multi_rnn_cell/cell_{layer}/lstm_cell/",
   "decoder_output": "{core}output_projection/",
-  "decoder_nade": "{core}nade/"
+  "decoder_nade": "{core}nade/",
+  "control_lstm": "control_preprocessing/cell_{layer}/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
 });

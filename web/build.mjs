@@ -72,8 +72,10 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
   const defaultId = models.some((m) => m.id === manifest.default) ? manifest.default : models[0].id;
   // Each model's size in bytes, for the page ("Available offline (5.0 MB)").
   const sized = models.map((m) => ({ ...m, bytes: fs.statSync(path.resolve(WEB, m.file)).size }));
+  // magenta.js's hosted checkpoints (the "magenta" block) pass through: the page downloads them when chosen.
+  const hosted = manifest.magenta ? `,\n  "magenta": ${JSON.stringify(manifest.magenta)}` : '';
   fs.writeFileSync(path.join(out, 'models.json'),
-    `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${sized.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]\n}\n`);
+    `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${sized.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]${hosted}\n}\n`);
 
   // The service worker: the app and the default model are precached (a first visit downloads only
   // those); the other models when chosen, kept offline on request. The version is a hash of every file.

@@ -6,11 +6,13 @@
  * z_to_initial_state) and is its conditioning vector, and a segment's first previous output is the
  * last output of the segment before, as in magenta.js's ConductorDecoder. A conditioned model's
  * step-t controls are the last part of cell 0's input at step t (the conductor reads none), and a
- * NADE output layer (nn/nade.c) chooses a set of labels, fed back as their multi-hot; a GrooVAE
- * output layer (nn/groove.c) makes a step of hits, velocities and offsets, fed back as it is. */
+ * NADE output layer (nn/nade.c) or a boolean one (independent labels, magenta.js's BooleanDecoder)
+ * chooses a set of labels, fed back as their multi-hot; a GrooVAE output layer (nn/groove.c) makes
+ * a step of hits, velocities and offsets, fed back as it is. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
+#include "nn/control_lstm.h"
 #include "nn/forward.h"
 #include "nn/groove.h"
 #include "nn/layers.h"
@@ -114,7 +116,7 @@ typedef struct track_output {
 } track_output;
 
 /* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, a
- * NADE's multi-hot label rows in label order, or a GrooVAE step's values times its rows. */
+ * label set's multi-hot label rows in label order, or a GrooVAE step's values times its rows. */
 static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d, const core_state *s,
                          float *gates, size_t width, int batch) {
   const mvae_matrix *kernel = &d->rnn.layers[0].kernel;
@@ -127,14 +129,36 @@ static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d, con
   for (int b = 0; b < batch; b++) {
     if (previous[b] < 0)
       continue; /* the first step: zeros */
-    if (!d->has_nade) {
+    if (!d->has_nade && !d->has_boolean) {
       mat_axpy_row(cx, kernel, previous[b], 1.0f, gates + b * width);
       continue;
     }
-    for (int i = 0; i < d->nade.dims; i++)
+    for (int i = 0; i < d->input_width; i++)
       if (previous[b] >> i & 1)
         mat_axpy_row(cx, kernel, i, 1.0f, gates + b * width);
   }
+}
+
+/* A boolean output layer's label set from its logits[labels]: label i is on when logits[i] >= 0
+ * (magenta.js: greaterEqual(logits, 0)), or, sampling, when a uniform draw is below
+ * sigmoid(logit / temperature) (one draw per label, in label order). log_probs (if not NULL) gets
+ * log p of each of the 2^labels sets. */
+static int32_t boolean_choose(const float *logits, int labels, float temperature, mvae_rng *rng,
+                              float *log_probs) {
+  int32_t chosen = 0;
+  for (int i = 0; i < labels; i++) {
+    int on = rng ? mvae_rng_uniform(rng) < mvm_sigmoid((double)logits[i] / temperature)
+                 : logits[i] >= 0.0f;
+    chosen |= (int32_t)on << i;
+  }
+  if (log_probs)
+    for (int32_t k = 0; k < (int32_t)1 << labels; k++) {
+      double log_p = 0.0;
+      for (int i = 0; i < labels; i++) /* log sigmoid(x) = -softplus(-x) */
+        log_p -= mvm_softplus(k >> i & 1 ? -(double)logits[i] : (double)logits[i]);
+      log_probs[k] = (float)log_p;
+    }
+  return chosen;
 }
 
 /* Chooses row b's token at step t (writing the logits out if asked). */
@@ -163,6 +187,9 @@ static int32_t choose_token(const mvae_model *m, const mvae_core_decoder *d, cor
     return nade_choose(&m->compute, &d->nade, row, opts->temperature, out->nade_sample,
                        out->rows ? &out->rows[b] : NULL, s->nade);
   }
+  if (d->has_boolean)
+    return boolean_choose(row, d->input_width, opts->temperature,
+                          opts->temperature > 0.0f ? &out->rows[b] : NULL, logits_out);
   if (logits_out)
     memcpy(logits_out, row, sizeof(float) * d->depth);
   return opts->temperature > 0.0f
@@ -233,7 +260,7 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
     need = mvae_size_add_sat(need, core_state_bytes(&m->tracks[t], batch));
   if (m->info.hierarchical)
     need = mvae_size_add_sat(need, stack_state_bytes(&m->conductor, batch));
-  return need;
+  return mvae_size_add_sat(need, control_lstm_scratch_bytes(m, batch));
 }
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
@@ -258,6 +285,13 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   core_state state[MVAE_MAX_TRACKS];
   for (int t = 0; t < num_tracks; t++)
     core_state_take(&state[t], &m->tracks[t], batch, arena);
+  /* With control preprocessing the decoders read its outputs in place of the controls. */
+  step_controls preprocessed;
+  if (m->has_control_lstm && controls->values) {
+    preprocessed = control_lstm_forward(m, controls, batch, arena);
+    for (int t = 0; t < num_tracks; t++)
+      out[t].controls = &preprocessed;
+  }
 
   if (!info->hierarchical) {
     core_decode(m, &m->tracks[0], &state[0], z, z_size, batch, 0, info->num_steps, &out[0]);

@@ -358,6 +358,65 @@ static void fuzz_trio(const fuzz_case *c, fuzz_buffers *buf) {
   }
 }
 
+/* Rhythm and shape inputs are features of the melody (or trio) inputs: onsets where the events or
+ * tokens are onsets, shape rows one-hot (or all zero, magenta.js's one-onset-at-the-end case); the
+ * decoded placeholder notes are one step each, in range. */
+static void fuzz_rhythm_shape(const fuzz_case *c, fuzz_buffers *buf) {
+  const int T = c->num_steps;
+  mvae_convert_error error;
+  float *rhythm = buf->trio, *shape = buf->trio_back;
+  mvae_status status = mvae_melody_rhythm_notes_to_input(c->notes, c->n_notes, T, c->min_pitch,
+                                                         c->max_pitch, rhythm, &error);
+  mvae_status melody = mvae_melody_from_notes(c->notes, c->n_notes, MVAE_SELECT_ALL, T,
+                                              c->min_pitch, c->max_pitch, buf->events, &error);
+  REQUIRE((status == MVAE_OK) == (melody == MVAE_OK)); /* (which check fails first may differ) */
+  if (status == MVAE_OK) {
+    for (int t = 0; t < T; t++)
+      REQUIRE(rhythm[t] == (buf->events[t] >= MVAE_MELODY_FIRST_PITCH ? 1.0f : 0.0f));
+    REQUIRE(mvae_melody_shape_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                             shape, &error) == MVAE_OK);
+    int empty = 0;
+    for (int t = 0; t < T; t++) {
+      int hot = one_hot_index(shape + t * MVAE_SHAPE_DEPTH, MVAE_SHAPE_DEPTH);
+      REQUIRE(hot >= 0 || hot == ROW_ALL_ZERO);
+      empty += hot == ROW_ALL_ZERO;
+      buf->tokens[t] = hot >= 0 ? hot : MVAE_SHAPE_SAME;
+    }
+    REQUIRE(empty == 0 || empty == T);
+    int n = 0;
+    if (mvae_melody_depth(c->min_pitch, c->max_pitch) > 0) {
+      REQUIRE(mvae_melody_shape_tokens_to_notes(buf->tokens, T, c->min_pitch, c->max_pitch,
+                                                buf->decoded, MAX_STEPS, &n, &error) == MVAE_OK);
+      REQUIRE(n == T);
+      for (int t = 0; t < n; t++)
+        REQUIRE(buf->decoded[t].start_step == t && buf->decoded[t].pitch >= c->min_pitch &&
+                buf->decoded[t].pitch <= c->max_pitch);
+    }
+  } else {
+    REQUIRE(mvae_melody_shape_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                             shape, &error) == status);
+  }
+  status = mvae_trio_rhythm_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                           c->encoding, rhythm, &error);
+  mvae_status trio = mvae_trio_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                              c->encoding, buf->trio_back, &error);
+  REQUIRE((status == MVAE_OK) == (trio == MVAE_OK));
+  if (status != MVAE_OK)
+    return;
+  for (int k = 0; k < 3 * T; k++) {
+    REQUIRE(rhythm[k] == 0.0f || rhythm[k] == 1.0f);
+    buf->tokens[(k % 3) * T + k / 3] = rhythm[k] != 0.0f;
+  }
+  int n = 0;
+  REQUIRE(mvae_trio_rhythm_tokens_to_notes(buf->tokens, T, buf->decoded, MAX_STEPS * 11, &n,
+                                           &error) == MVAE_OK);
+  require_notes_well_formed(buf->decoded, n, T, 0);
+  int onsets = 0;
+  for (int k = 0; k < 3 * T; k++)
+    onsets += buf->tokens[k];
+  REQUIRE(n == onsets);
+}
+
 /* GrooVAE: the notes with start times near their steps (none on odd programs), humanize from the
  * roll flag, tapify from the clean-encoding flag; refused exactly for an invalid note or a counted
  * one outside the steps; the values in their ranges, and their hits back. */
@@ -454,6 +513,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_melody(c, buf, MVAE_SELECT_TRIO_BASS);
   fuzz_drums(c, buf);
   fuzz_trio(c, buf);
+  fuzz_rhythm_shape(c, buf);
   fuzz_tokens(data, size, c, buf);
   fuzz_groove(c, buf);
   free(c);
