@@ -57,7 +57,10 @@ typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY_RHYTHM = 4, /* MelodyRhythmConverter: input [1], one track of 2 (onset) */
   MVAE_CONVERTER_MELODY_SHAPE =
       5, /* MelodyShapeConverter: input [3], one track of 3 (down/same/up) */
-  MVAE_CONVERTER_TRIO_RHYTHM = 6 /* TrioRhythmConverter: input [3], three tracks of 2 (onset) */
+  MVAE_CONVERTER_TRIO_RHYTHM = 6, /* TrioRhythmConverter: input [3], three tracks of 2 (onset) */
+  /* GrooVAE (magenta.js's GrooveConverter): per step the hits, velocities and offsets of the 9 drum
+   * classes; see "GrooVAE" below. */
+  MVAE_CONVERTER_GROOVE = 7
 } mvae_converter;
 
 typedef struct mvae_model mvae_model;
@@ -74,7 +77,12 @@ typedef enum mvae_output_layer {
    * config useBooleanDecoder: the rhythm models): label i is on when its logit is >= 0 (greedy),
    * or with probability sigmoid(logit / temperature); the token is the set as bits, fed back as its
    * multi-hot, as the NADE's. */
-  MVAE_OUTPUT_BOOLEAN = 2
+  MVAE_OUTPUT_BOOLEAN = 2,
+  /* GrooVAE (Magenta's GrooveLstmDecoder, magenta.js's GrooveDecoder): output_depths[0] = 3 x 9
+   * values per step, [hits | velocities | offsets]; hit c is on when sigmoid(logit) > 0.5 (argmax)
+   * or > a uniform draw of sigmoid(logit / temperature), velocities are sigmoid, offsets tanh, and
+   * that whole vector is fed back. The token is the set of hits as bits (drum class c = bit c). */
+  MVAE_OUTPUT_GROOVE = 3
 } mvae_output_layer;
 
 /* How a chord-conditioned model encodes a chord symbol (metadata controls.chord_encoding), as
@@ -150,6 +158,11 @@ typedef struct mvae_info {
    * magenta.js checkpoints (what magenta.js feeds their encoders), MVAE_DRUMS_CLEAN (the default)
    * for models trained here, as Magenta trains. */
   mvae_drum_encoding drum_encoding;
+  /* GrooVAE encoder inputs (magenta.js's GrooveConverter args): humanize zeroes the velocities and
+   * offsets, tapify puts every note (any pitch) on class 3, the open hi-hat, with velocity 0
+   * (magenta.js's TAPIFY_CHANNEL). */
+  int groove_humanize;
+  int groove_tapify;
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */
@@ -247,6 +260,10 @@ typedef struct mvae_decode_extra {
    * >= 0.5, whatever the temperature (magenta.js's Nade.sample); 1 = each label is drawn from
    * Bernoulli(sigmoid(logit / temperature)) (Magenta's Nade.sample with a temperature). */
   int nade_sample;
+  /* GrooVAE (MVAE_OUTPUT_GROOVE): optional out float[batch][num_steps][output_depths[0]], each
+   * step's [hits (0 or 1) | velocities | offsets], what mvae_groove_to_notes reads. NULL: not
+   * written. Must be NULL for the other output layers. */
+  float *values;
 } mvae_decode_extra;
 
 /* z: float[batch][z_size]; tokens: int32[batch][num_tracks][num_steps]. opts NULL = argmax. */
@@ -351,6 +368,42 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
  * stores the number needed in *n_notes; MVAE_ERR_BUFFER_TOO_SMALL if it did not fit. */
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes);
+
+/* ---- GrooVAE (magenta.js's GrooveConverter) --------------------------------------------------
+ * A GrooVAE model (converter MVAE_CONVERTER_GROOVE) reads and writes expressive drums: per step and
+ * drum class (magenta.js's 9-class map, as the drum models) a hit, its velocity and its offset from
+ * the step, in steps. mvae_notes_to_input also works on one (offsets 0, as magenta.js gives notes
+ * without startTime) and mvae_tokens_to_notes turns its tokens (hit sets) into plain drum notes. */
+
+typedef struct mvae_groove_note {
+  int32_t pitch;     /* MIDI 0..127; unmapped pitches are ignored (unless the model tapifies) */
+  int32_t velocity;  /* 0..127 */
+  int32_t step;      /* quantized start step, 0..num_steps-1 */
+  double start_time; /* start in seconds; NaN when the note has none (its offset is then 0) */
+} mvae_groove_note;
+
+/* notes -> the encoder input float[num_steps][3 x 9], as GrooveConverter.toTensor: of the notes of
+ * one class at one step the loudest (the first of equals) counts; velocity / 127; offset 2 x (step
+ * time - start_time) / step length, at qpm (the sequence's first tempo, 120 if none) and the
+ * model's steps_per_quarter; with groove_humanize velocities and offsets 0, with groove_tapify
+ * every note (any pitch) on class 3 with velocity 0. A counted note at or past num_steps is
+ * refused, as magenta.js refuses it (MVAE_ERR_BAD_INPUT). At most MVAE_MAX_INPUT_NOTES notes. */
+mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
+                                 double qpm, float *input);
+
+typedef struct mvae_groove_hit {
+  int32_t pitch;    /* the class's first pitch (mvae_drum_class_pitch) */
+  int32_t velocity; /* round(velocity x 127), clipped to 0..127 */
+  int32_t step;
+  double position; /* start in steps: step - clip(offset / 2, -0.5, 0.5); it lasts one step */
+} mvae_groove_hit;
+
+/* One decoded sequence (values float[num_steps][3 x 9], as mvae_decode_extra.values) -> its hits,
+ * as GrooveConverter.toNoteSequence: step by step, class by class, a hit where the hit value is
+ * > 0.5. Writes at most max_hits, stores the number needed in *n_hits (at most mvae_info.max_notes)
+ * and returns MVAE_ERR_BUFFER_TOO_SMALL if they did not fit; non-finite values are refused. */
+mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
+                                 int max_hits, int *n_hits);
 
 /* ---- Chords (magenta.js's chord symbols and chord encoders) ----------------------------------
  * A chord symbol is read as magenta.js 1.23 reads it (ChordSymbols, through tonal 2.2's

@@ -181,7 +181,7 @@ static void run_model(mvae_model *m, const float *controls, const float *input, 
   for (int i = 0; i < 3 * info.z_size; i++)
     z[i] = (float)sin(0.7 * i + 0.3);
   mvae_controls ctl = {controls, 0};
-  mvae_decode_extra extra = {controls ? &ctl : NULL, 1};
+  mvae_decode_extra extra = {controls ? &ctl : NULL, 1, NULL};
   mvae_decode_opts opts = {0, NULL, NULL, r->logits};
   mvae_decode_with(m, z, 3, &opts, &extra, r->tokens);
   mvae_rng rng;
@@ -250,7 +250,7 @@ static void test_controls_checks(test_counts *c) {
   EXPECT(c, mvae_encode(m, input, 1, mu, NULL) == MVAE_ERR_INVALID_ARGUMENT,
          "encode without controls refused");
   mvae_controls ctl = {controls, 0};
-  mvae_decode_extra extra = {&ctl, 0};
+  mvae_decode_extra extra = {&ctl, 0, NULL};
   controls[5] = NAN;
   EXPECT(c, mvae_decode_with(m, z, 1, NULL, &extra, tokens) == MVAE_ERR_INVALID_ARGUMENT,
          "NaN controls refused");
@@ -271,14 +271,14 @@ static void test_controls_checks(test_counts *c) {
   memcpy(per_item, controls, sizeof controls);
   memcpy(per_item + 32 * 37, controls, sizeof controls);
   mvae_controls each_ctl = {per_item, 1};
-  mvae_decode_extra each_extra = {&each_ctl, 0};
+  mvae_decode_extra each_extra = {&each_ctl, 0, NULL};
   EXPECT(c,
          mvae_decode_with(m, z2, 2, NULL, &extra, shared) == MVAE_OK &&
              mvae_decode_with(m, z2, 2, NULL, &each_extra, each) == MVAE_OK &&
              !memcmp(shared, each, sizeof shared),
          "shared controls = the same controls per item");
   mvae_controls flat_ctl = {controls, 0};
-  mvae_decode_extra flat_extra = {&flat_ctl, 0};
+  mvae_decode_extra flat_extra = {&flat_ctl, 0, NULL};
   float flat_z[16] = {0};
   int32_t flat_tokens[32];
   EXPECT(c,
@@ -314,7 +314,7 @@ static void test_nade_options(test_counts *c) {
   mvae_rng rng;
   mvae_rng_seed(&rng, 11);
   mvae_decode_opts opts = {0.5f, &rng, NULL, NULL};
-  mvae_decode_extra magenta = {NULL, 0}, bernoulli = {NULL, 1};
+  mvae_decode_extra magenta = {NULL, 0, NULL}, bernoulli = {NULL, 1, NULL};
   mvae_decode_with(m, z, N, &opts, &magenta, threshold);
   EXPECT(c, !memcmp(greedy, threshold, sizeof greedy),
          "at temperature 0.5 without nade_sample: the greedy labels (as magenta.js)");
@@ -555,6 +555,13 @@ static void test_refused_files(test_counts *c) {
       {"nade_drums", {"converter.type", "melody_shape", 0, 0}, NULL, "expected 3"},
       {"nade_drums", {"converter.drum_encoding", "magenta", 0, 0}, NULL, "does not know"},
       {"nade_drums", {"converter.drum_encoding", NULL, 1, 0}, NULL, "drum_encoding"},
+      /* GrooVAE: its output layer and converter only together, its options 0 or 1, its widths. */
+      {"groove", {"musicvae.output_layer", "categorical", 0, 0}, NULL, "goes with converter"},
+      {"groove", {"converter.type", "drums", 0, 0}, NULL, "goes with converter"},
+      {"nade_drums", {"converter.type", "groove", 0, 0}, NULL, "goes with converter"},
+      {"groove", {"converter.groove_tapify", NULL, 2, 0}, NULL, "expected 0..1"},
+      {"groove", {"musicvae.input_depth", NULL, 28, 0}, NULL, "input_depth 28, expected 27"},
+      {"groove", {"general.description", "x", 0, 0}, "decoder/output_projection/bias", "bias"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     mvae_status st = load_edited(cases[i].name, cases[i].edit, cases[i].drop, err, sizeof err);

@@ -26,7 +26,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_TRACKS = 4     # MVAE_MAX_TRACKS
 MAX_BATCH = 4096   # MVAE_MAX_BATCH: larger batches are split here
 CONVERTERS = ('melody', 'drums', 'trio', 'multitrack', 'melody_rhythm', 'melody_shape',
-              'trio_rhythm')  # mvae_converter 0..6
+              'trio_rhythm', 'groove')  # mvae_converter 0..7
 
 
 class EngineError(RuntimeError):
@@ -50,7 +50,8 @@ class _Info(ctypes.Structure):
                 ('nade_hidden', ctypes.c_int), ('control_depth', ctypes.c_int),
                 ('chord_encoding', ctypes.c_int), ('control_key_depth', ctypes.c_int),
                 ('control_extra', ctypes.c_char_p), ('total_steps', ctypes.c_int),
-                ('velocity_bins', ctypes.c_int), ('drum_encoding', ctypes.c_int)]
+                ('velocity_bins', ctypes.c_int), ('drum_encoding', ctypes.c_int),
+                ('groove_humanize', ctypes.c_int), ('groove_tapify', ctypes.c_int)]
 
 
 class _Rng(ctypes.Structure):

@@ -20,6 +20,7 @@ import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
   coreDecoderInput, describeControls, describeNade, familyMetadata, reshapeFamilyVariables,
   describeBooleanDecoder, describeControlPreprocessing,
+  describeGroove,
 } from './checkpoint_families.mjs';
 
 export { ConvertError };
@@ -553,6 +554,12 @@ export const CONVERTER_FAMILIES = {
       depths: [2, 2, 2], drumEncoding: MAGENTA_JS_DRUMS,
     };
   },
+  // GrooVAE: [hits | velocities | offsets] of the 9 drum classes in and out (its output layer and
+  // encoding options are metadata: grooveMetadata in checkpoint_families.mjs).
+  GrooveConverter(args) {
+    const g = describeGroove(args);
+    return { type: 'groove', inputDepth: g.depth, depths: [g.depth], stepsPerQuarter: g.stepsPerQuarter, meta: g.meta };
+  },
 };
 
 // A rhythm's onsets are bits: magenta.js decodes them with its BooleanDecoder; a categorical decoder
@@ -564,11 +571,9 @@ function needsBooleanDecoder(type, spec) {
   }
 }
 
-/** magenta.js converters the engine does not run yet, with what each needs. */
-export const UNSUPPORTED_CONVERTERS = {
-  GrooveConverter: 'GrooVAE (GrooveConverter: groovae_*, tap2drum_*) needs hits, velocities and offsets, ' +
-    'not supported yet',
-};
+/** magenta.js converters the engine does not run yet, with what each needs (none now: every
+ * converter of magenta.js 1.23 has a family above). */
+export const UNSUPPORTED_CONVERTERS = {};
 
 /**
  * magenta.js model features beyond the data converter, recognised in config.json (spec: inSpec) or

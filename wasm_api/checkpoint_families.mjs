@@ -8,6 +8,10 @@
 //     as [dims, hidden]; the output projection is [top units, hidden + dims]; the decoder's cell 0
 //     reads the previous step's labels as a multi-hot of `dims` (not a 2^dims one-hot); the tokens
 //     stay the label sets 0 .. 2^dims - 1 (musicvae.output_depths [512] for the 9 drum classes).
+//   - GrooVAE (groovae_*, tap2drum_*: magenta.js's GrooveConverter and GrooveDecoder): each step is
+//     [hits | velocities | offsets] of the 9 drum classes, 27 values in and out; the output layer
+//     'groove' (sigmoid hits, sigmoid velocities, tanh offsets, fed back as they are) and the
+//     converter's humanize / tapify / stepsPerQuarter arguments are metadata (describeGroove).
 //   - Controls (mel_chords and the other chord / key / extraControls models): per-step control
 //     vectors appended to every encoder input step and every decoder cell-0 input, in magenta.js's
 //     order: the encoded chord (config.chordEncoder), the key one-hot (config.conditionOnKey), then
@@ -176,4 +180,34 @@ export function familyMetadata({ nade = null, controls = { depth: 0 } } = {}) {
     }
   }
   return meta;
+}
+
+// ---- GrooVAE (GrooveConverter) --------------------------------------------------------------------
+
+const GROOVE_CLASSES = 9; // magenta.js's DEFAULT_DRUM_PITCH_CLASSES, the engine's drum map
+
+// What a GrooveConverter's args imply: {depth (values per step in and out), stepsPerQuarter, meta}.
+// Refuses what the engine does not run: custom pitch classes, splitInstruments (each drum its own
+// step: a different sequence layout).
+export function describeGroove(args = {}) {
+  if (args.pitchClasses !== undefined) fail('unsupported: custom drum pitchClasses in GrooveConverter');
+  if (args.splitInstruments) fail('unsupported: GrooveConverter with splitInstruments (one step per drum)');
+  const spq = args.stepsPerQuarter ?? 4;
+  if (!Number.isInteger(spq) || spq < 1 || spq > 96) {
+    fail(`configuration: GrooveConverter stepsPerQuarter ${spq} is not an integer in 1..96`);
+  }
+  for (const flag of ['humanize', 'tapify']) {
+    if (args[flag] !== undefined && typeof args[flag] !== 'boolean') {
+      fail(`configuration: GrooveConverter ${flag} ${JSON.stringify(args[flag])} is not true or false`);
+    }
+  }
+  return {
+    depth: 3 * GROOVE_CLASSES,
+    stepsPerQuarter: spq,
+    meta: [
+      ['musicvae.output_layer', 'str', 'groove'],
+      ['converter.groove_humanize', 'i32', args.humanize ? 1 : 0],
+      ['converter.groove_tapify', 'i32', args.tapify ? 1 : 0],
+    ],
+  };
 }

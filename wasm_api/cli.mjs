@@ -130,7 +130,7 @@ ${modelHelp}`,
       --allow-missing-encoder   convert a checkpoint whose encoder LSTM files are missing (the model
                        then only decodes)
   -q, --quiet          no progress or summary on stderr
-A checkpoint of a family the engine does not run yet (chords, NADE, multitrack, GrooVAE, ...) is
+A checkpoint of a family the engine does not run yet (chords, NADE, multitrack, ...) is
 refused with what it needs.`,
     run: cmdConvert,
   },

@@ -57,6 +57,11 @@ static const mvw_constant constants[] = {
     MVW_CONSTANT(MVAE_CHORDS_MAJOR_MINOR),
     MVW_CONSTANT(MVAE_CHORDS_TRIAD),
     {"MVW_NOTE_INTS", (int32_t)(sizeof(mvae_note) / sizeof(int32_t))}, /* int32 fields of a note */
+    MVW_CONSTANT(MVAE_OUTPUT_GROOVE),
+    MVW_CONSTANT(MVAE_GROOVE_DEPTH),
+    /* mvae_groove_note and mvae_groove_hit: pitch, velocity, step (int32), then a double at 16 */
+    {"MVW_GROOVE_NOTE_BYTES", (int32_t)sizeof(mvae_groove_note)},
+    {"MVW_GROOVE_HIT_BYTES", (int32_t)sizeof(mvae_groove_hit)},
 };
 #undef MVW_CONSTANT
 enum { MVW_CONSTANT_COUNT = (int)(sizeof constants / sizeof constants[0]) };
@@ -168,6 +173,8 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(total_steps, MVW_INT),
     MVW_FIELD(velocity_bins, MVW_INT),
     MVW_FIELD(drum_encoding, MVW_INT),
+    MVW_FIELD(groove_humanize, MVW_BOOL),
+    MVW_FIELD(groove_tapify, MVW_BOOL),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
@@ -177,6 +184,12 @@ _Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
                    sizeof(mvae_drum_encoding) == sizeof(int32_t),
                "output_layer, chord_encoding and drum_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
+_Static_assert(offsetof(mvae_groove_note, pitch) == 0 &&
+                   offsetof(mvae_groove_note, velocity) == 4 &&
+                   offsetof(mvae_groove_note, step) == 8 &&
+                   offsetof(mvae_groove_note, start_time) == 16 &&
+                   offsetof(mvae_groove_hit, position) == 16 && sizeof(mvae_groove_hit) == 24,
+               "musicvae.mjs writes and reads the GrooVAE structs at these offsets");
 _Static_assert(sizeof(const char *) == sizeof(uint32_t), "wasm32: pointers are read as uint32");
 
 EMSCRIPTEN_KEEPALIVE int mvw_info_size(void) {
@@ -208,6 +221,7 @@ static const char *const converter_names[] = {
     [MVAE_CONVERTER_MELODY_RHYTHM] = "melody_rhythm",
     [MVAE_CONVERTER_MELODY_SHAPE] = "melody_shape",
     [MVAE_CONVERTER_TRIO_RHYTHM] = "trio_rhythm",
+    [MVAE_CONVERTER_GROOVE] = "groove",
 };
 
 EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {
@@ -275,7 +289,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_decode_with(mvae_model *model, const float *z, int 
                                          int nade_sample, int32_t *tokens) {
   mvae_decode_opts opts = {temperature, rng, teacher, logits};
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_decode_with(model, z, batch, &opts, &extra, tokens);
 }
 
@@ -284,7 +298,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_similar_with(mvae_model *model, const float *z, int
                                           const float *controls, int per_item, int nade_sample,
                                           float *z_out, int32_t *tokens) {
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
 }
 
@@ -292,8 +306,38 @@ EMSCRIPTEN_KEEPALIVE int mvw_sample_with(mvae_model *model, int n, float tempera
                                          const float *controls, int per_item, int nade_sample,
                                          float *z_out, int32_t *tokens) {
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_sample_with(model, n, temperature, rng, &extra, z_out, tokens);
+}
+
+/* ---- GrooVAE: the _with calls that also write the step values (mvae_decode_extra.values, may be
+ * NULL). mvae_groove_to_input and mvae_groove_to_notes are exported as they are (build.sh). ---- */
+
+EMSCRIPTEN_KEEPALIVE int mvw_decode_values(mvae_model *model, const float *z, int batch,
+                                           float temperature, mvae_rng *rng, float *logits,
+                                           const float *controls, int per_item, float *values,
+                                           int32_t *tokens) {
+  mvae_decode_opts opts = {temperature, rng, NULL, logits};
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), 0, values};
+  return (int)mvae_decode_with(model, z, batch, &opts, &extra, tokens);
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_sample_values(mvae_model *model, int n, float temperature,
+                                           mvae_rng *rng, const float *controls, int per_item,
+                                           float *z_out, float *values, int32_t *tokens) {
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), 0, values};
+  return (int)mvae_sample_with(model, n, temperature, rng, &extra, z_out, tokens);
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_similar_values(mvae_model *model, const float *z, int n,
+                                            float similarity, float temperature, mvae_rng *rng,
+                                            const float *controls, int per_item, float *z_out,
+                                            float *values, int32_t *tokens) {
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), 0, values};
+  return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
 }
 
 /* ---- Chords (src/notes/chords.c) ------------------------------------------------------------ */

@@ -81,6 +81,9 @@ export interface ModelInfo {
   velocityBins: number;
   /** Drums and trio: 0 encodes drum notes as magenta.js does (its checkpoints), 1 as Magenta trains (models trained here). */
   drumEncoding: number;
+  /** GrooVAE (converter 'groove'): its encoding options, magenta.js's GrooveConverter args. */
+  grooveHumanize?: boolean;
+  grooveTapify?: boolean;
   drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
 }
 
@@ -124,12 +127,12 @@ export class MusicVAE {
   encodeWithSigma(inputSequences: NoteSequence[], controlArgs?: ControlArgs): Promise<{ mu: LatentTensor; sigma: LatentTensor }>;
   decode(z: Latents, temperature?: number, controlArgs?: ControlArgs, stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   decodeTokens(z: Latents, options?: ControlArgs & { temperature?: number; teacher?: ArrayLike<number>[]; logits?: boolean }):
-    Promise<{ tokens: Int32Array[]; logits?: Float32Array[] }>;
+    Promise<{ tokens: Int32Array[]; logits?: Float32Array[]; values?: Float32Array[] }>;
   tokensToSequences(tokens: ArrayLike<number>[], stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   sample(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string,
     stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   sampleTokens(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string):
-    Promise<{ z: LatentTensor; tokens: Int32Array[] }>;
+    Promise<{ z: LatentTensor; tokens: Int32Array[]; values?: Float32Array[] }>;
   sampleLatents(numSamples: number, seed?: number | bigint | string): Promise<LatentTensor>;
   similar(inputSequence: NoteSequence | Latents, numSamples: number, similarity: number, temperature?: number,
     controlArgs?: ControlArgs): Promise<NoteSequence[]>;

@@ -15,7 +15,7 @@ const ROOT = path.resolve(WEB, '..');
 // What the browser needs from wasm_api/ (not the CLI or the benchmarks).
 export const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'protocol.mjs', 'sequences.mjs',
   'errors.mjs', 'midi.mjs', 'smf.mjs', 'tensor.mjs', 'checkpoint.mjs', 'checkpoint_families.mjs', 'model_file.mjs', 'schema.mjs', 'mm.mjs',
-  'midime.mjs',
+  'midime.mjs', 'groove.mjs',
   'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
 const APP_DIRS = ['src', 'icons'];

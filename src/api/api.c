@@ -87,12 +87,13 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
     mvae_info *info = &m->info;
     info->kernels = m->compute.kernels->name;
     info->activations = m->compute.activations->name;
-    /* A melody or bass track starts at most one note per step; drums up to one per class; a
-     * multitrack token at most one note. */
-    for (int t = 0; t < info->num_tracks; t++)
-      info->max_notes +=
-          info->num_steps *
-          (info->output_depths[t] == 512 && info->converter != MVAE_CONVERTER_MULTITRACK ? 9 : 1);
+    /* A melody or bass track starts at most one note per step; drums (and GrooVAE) up to one per
+     * class; a multitrack token at most one note. */
+    for (int t = 0; t < info->num_tracks; t++) {
+      int drums = (info->output_depths[t] == 512 && info->converter != MVAE_CONVERTER_MULTITRACK) ||
+                  info->output_layer == MVAE_OUTPUT_GROOVE;
+      info->max_notes += info->num_steps * (drums ? 9 : 1);
+    }
   }
   if (status != MVAE_OK) {
     mvae_model_free(m);
@@ -338,6 +339,7 @@ typedef struct decode_job {
   const step_controls *controls;
   int nade_sample;
   mvae_rng *rows;
+  float *values; /* GrooVAE's step vectors, or NULL */
   int32_t *tokens;
   size_t seq_tokens, logit_width;
 } decode_job;
@@ -355,9 +357,10 @@ static mvae_status run_decode(mvae_model *m, int first, int count, void *arg) {
     if (opts->logits)
       chunk.logits = opts->logits + (size_t)b * m->info.num_steps * j->logit_width;
     step_controls controls = controls_from(j->controls, b);
-    status =
-        decoder_forward(m, j->z + (size_t)b * m->info.z_size, n, &chunk, &controls, j->nade_sample,
-                        j->rows ? j->rows + b : NULL, j->tokens + (size_t)b * j->seq_tokens);
+    float *values = j->values ? j->values + (size_t)b * m->info.num_steps * j->logit_width : NULL;
+    status = decoder_forward(m, j->z + (size_t)b * m->info.z_size, n, &chunk, &controls,
+                             j->nade_sample, j->rows ? j->rows + b : NULL, values,
+                             j->tokens + (size_t)b * j->seq_tokens);
   }
   return status;
 }
@@ -376,9 +379,22 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
   size_t seq_tokens = (size_t)info->num_tracks * info->num_steps, logit_width = 0;
   for (int t = 0; t < info->num_tracks; t++)
     logit_width += (size_t)info->output_depths[t];
+  float *values = extra ? extra->values : NULL;
+  int groove = info->output_layer == MVAE_OUTPUT_GROOVE;
+  if (values && !groove)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
+                     "decode: values are a GrooVAE model's output; this model has none");
+  /* GrooVAE feeds back velocities and offsets too, which tokens (the hits) do not carry. */
+  if (opts->teacher && groove)
+    return mvae_fail(m, MVAE_ERR_UNSUPPORTED,
+                     "decode: teacher forcing is not supported on a GrooVAE model (its decoder "
+                     "feeds back hits, velocities and offsets)");
   size_t n_z, n_tokens, n_logits;
   if ((status = buffer_elements(m, "decode: z", batch, info->z_size, sizeof(float), &n_z)) !=
           MVAE_OK ||
+      (values &&
+       (status = buffer_elements(m, "decode: values", batch, info->num_steps * logit_width,
+                                 sizeof(float), &n_logits)) != MVAE_OK) ||
       (status = buffer_elements(m, "decode: tokens", batch, seq_tokens, sizeof(int32_t),
                                 &n_tokens)) != MVAE_OK ||
       (opts->logits &&
@@ -395,8 +411,9 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
                          info->output_depths[track] - 1);
     }
 
-  decode_job job = {z,    opts,   &steps,     extra ? extra->nade_sample != 0 : 0,
-                    rows, tokens, seq_tokens, logit_width};
+  decode_job job = {z,          opts,   &steps, extra ? extra->nade_sample != 0 : 0,
+                    rows,       values, tokens, seq_tokens,
+                    logit_width};
   return mvae_run_rows(m, batch, run_decode, &job);
 }
 

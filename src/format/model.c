@@ -110,13 +110,17 @@ static mvae_status read_control_layout(mvae_model *m, int chord_depth, char *err
 /* The output layer and the controls (both absent in files written before they existed). */
 static mvae_status read_output_and_controls(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
-  static const char *const output_layers[] = {"categorical", "nade", "boolean"};
+  static const char *const output_layers[] = {"categorical", "nade", "boolean", "groove"};
   static const char *const chord_encodings[] = {"none", "pitch", "major_minor", "triad"};
   int layer = 0, chords = 0;
-  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 3, MVAE_OUTPUT_CATEGORICAL,
+  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 4, MVAE_OUTPUT_CATEGORICAL,
                        &layer, err, err_size));
   info->output_layer = (mvae_output_layer)layer;
-  if (layer != MVAE_OUTPUT_CATEGORICAL)
+  /* GrooVAE's output layer and converter come together: the converter reads the layer's values. */
+  if ((layer == MVAE_OUTPUT_GROOVE) != (info->converter == MVAE_CONVERTER_GROOVE))
+    return FAIL("metadata 'musicvae.output_layer' 'groove' goes with converter.type 'groove' (and "
+                "only with it)");
+  if (layer == MVAE_OUTPUT_NADE || layer == MVAE_OUTPUT_BOOLEAN)
     for (int t = 0; t < info->num_tracks; t++) {
       int depth = info->output_depths[t];
       if (depth < 2 || (depth & (depth - 1)) != 0)
@@ -141,8 +145,9 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
   static const char *const decoders[] = {"flat", "hierarchical"};
   static const char *const encoders[] = {"bidirectional", "hierarchical"};
-  static const char *const converters[] = {
-      "melody", "drums", "trio", "multitrack", "melody_rhythm", "melody_shape", "trio_rhythm"};
+  static const char *const converters[] = {"melody",      "drums",         "trio",
+                                           "multitrack",  "melody_rhythm", "melody_shape",
+                                           "trio_rhythm", "groove"};
   int encoder_kind = 0, converter = 0;
 
   if (!meta_str_is(m, "general.architecture", "musicvae"))
@@ -165,7 +170,7 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   if (!info->hierarchical && encoder_kind == 0)
     info->num_segments = 1;
   CHECK(meta_i32(m, "musicvae.input_depth", 0, 1, 1, MAX_DIM, &info->input_depth, err, err_size));
-  CHECK(meta_choice(m, "converter.type", converters, 7, &converter, err, err_size));
+  CHECK(meta_choice(m, "converter.type", converters, 8, &converter, err, err_size));
   info->converter = (mvae_converter)converter;
   CHECK(meta_i32(m, "converter.min_pitch", 21, 0, 0, 127, &info->min_pitch, err, err_size));
   CHECK(meta_i32(m, "converter.max_pitch", 108, 0, info->min_pitch, 127, &info->max_pitch, err,
@@ -186,6 +191,9 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   CHECK(meta_choice_or(m, "converter.drum_encoding", drum_encodings, 2, MVAE_DRUMS_CLEAN,
                        &drum_encoding, err, err_size));
   info->drum_encoding = (mvae_drum_encoding)drum_encoding;
+  CHECK(
+      meta_i32(m, "converter.groove_humanize", 0, 0, 0, 1, &info->groove_humanize, err, err_size));
+  CHECK(meta_i32(m, "converter.groove_tapify", 0, 0, 0, 1, &info->groove_tapify, err, err_size));
 
   const mvf_meta *depths = mvf_find_meta(&m->file, "musicvae.output_depths");
   if (!depths || depths->type != MVF_META_I32_ARRAY || depths->count < 1 ||
@@ -484,6 +492,7 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   dec->cond_size = cond_size;
   dec->control_size = m->has_control_lstm ? m->control_lstm.output_size : m->info.control_depth;
   dec->has_nade = m->info.output_layer == MVAE_OUTPUT_NADE;
+  dec->has_groove = m->info.output_layer == MVAE_OUTPUT_GROOVE;
   int output_width = depth;
   dec->input_width = depth;
   part_name(name, sizeof name, MVS_DECODER_NADE, &f, "w_enc");

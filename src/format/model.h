@@ -80,6 +80,7 @@ typedef struct mvae_core_decoder {
   int has_nade;
   int has_boolean; /* MVAE_OUTPUT_BOOLEAN: input_width labels, one logit each */
   mvae_nade nade;
+  int has_groove; /* GrooVAE: depth = 3 x classes, the step's values fed back (nn/groove.h) */
 } mvae_core_decoder;
 
 struct mvae_model {

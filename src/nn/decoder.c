@@ -7,12 +7,14 @@
  * last output of the segment before, as in magenta.js's ConductorDecoder. A conditioned model's
  * step-t controls are the last part of cell 0's input at step t (the conductor reads none), and a
  * NADE output layer (nn/nade.c) or a boolean one (independent labels, magenta.js's BooleanDecoder)
- * chooses a set of labels, fed back as their multi-hot. */
+ * chooses a set of labels, fed back as their multi-hot; a GrooVAE output layer (nn/groove.c) makes
+ * a step of hits, velocities and offsets, fed back as it is. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
 #include "nn/control_lstm.h"
 #include "nn/forward.h"
+#include "nn/groove.h"
 #include "nn/layers.h"
 #include "nn/nade.h"
 
@@ -27,6 +29,7 @@ typedef struct core_state {
   float *nade;       /* NADE scratch (nade.h), one sequence at a time */
   float *init;       /* [batch][2 * state size] */
   int32_t *previous; /* [batch]: previous output class, -1 for none (zeros) */
+  float *fed;        /* GrooVAE: [batch][depth], the previous step's output values */
 } core_state;
 
 /* Scratch bytes of the c and h states of every layer of `stack`, its gates and its initial-state
@@ -49,8 +52,14 @@ static size_t nade_floats(const mvae_core_decoder *d) {
                      : 0;
 }
 
+/* The previous outputs a GrooVAE track feeds back (none for the others). */
+static size_t fed_floats(const mvae_core_decoder *d) {
+  return d->has_groove ? (size_t)d->depth : 0;
+}
+
 static size_t core_state_bytes(const mvae_core_decoder *d, int batch) {
   size_t n = stack_state_bytes(&d->rnn, batch);
+  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, fed_floats(d)));
   n = mvae_size_add_sat(n, mvae_arena_floats2(batch, 4 * (size_t)d->rnn.layers[0].units));
   n = mvae_size_add_sat(n, mvae_arena_floats2(batch, (size_t)output_width(d)));
   n = mvae_size_add_sat(n, mvae_arena_floats(nade_floats(d)));
@@ -67,6 +76,7 @@ static void core_state_take(core_state *s, const mvae_core_decoder *d, int batch
   s->logits = mvae_arena_take(a, (size_t)batch * output_width(d));
   s->nade = mvae_arena_take(a, nade_floats(d));
   s->init = mvae_arena_take(a, (size_t)batch * 2 * d->rnn.state_size);
+  s->fed = mvae_arena_take(a, (size_t)batch * fed_floats(d));
   s->previous = (int32_t *)(void *)mvae_arena_take(a, (size_t)batch);
   for (int b = 0; b < batch; b++)
     s->previous[b] = -1;
@@ -102,13 +112,20 @@ typedef struct track_output {
   int nade_sample;
   int32_t *tokens; /* [batch][num_tracks][num_steps] */
   mvae_rng *rows;  /* [batch]: each row's generator, when sampling */
+  float *values;   /* GrooVAE: [batch][num_steps][depth] out, or NULL */
 } track_output;
 
-/* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, or
- * a label set's multi-hot label rows in label order. */
-static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d,
-                         const int32_t *previous, float *gates, size_t width, int batch) {
+/* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, a
+ * label set's multi-hot label rows in label order, or a GrooVAE step's values times its rows. */
+static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d, const core_state *s,
+                         float *gates, size_t width, int batch) {
   const mvae_matrix *kernel = &d->rnn.layers[0].kernel;
+  const int32_t *previous = s->previous;
+  if (d->has_groove) { /* every row is at the same step: all first (zeros) or none */
+    if (previous[0] >= 0)
+      mat_gemm(cx, kernel, 0, d->depth, s->fed, d->depth, gates, (int)width, batch);
+    return;
+  }
   for (int b = 0; b < batch; b++) {
     if (previous[b] < 0)
       continue; /* the first step: zeros */
@@ -153,6 +170,17 @@ static int32_t choose_token(const mvae_model *m, const mvae_core_decoder *d, cor
       opts->logits
           ? opts->logits + ((size_t)b * out->num_steps + t) * out->logit_width + out->logit_offset
           : NULL;
+  if (d->has_groove) {
+    if (logits_out)
+      memcpy(logits_out, row, sizeof(float) * d->depth);
+    float *fed = s->fed + (size_t)b * d->depth;
+    int32_t hits =
+        groove_choose(row, d->depth / 3, opts->temperature, out->rows ? &out->rows[b] : NULL, fed);
+    if (out->values)
+      memcpy(out->values + ((size_t)b * out->num_steps + t) * d->depth, fed,
+             sizeof(float) * d->depth);
+    return hits;
+  }
   if (d->has_nade) {
     if (logits_out)
       nade_log_probs(&m->compute, &d->nade, row, logits_out, s->nade);
@@ -188,7 +216,7 @@ static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_st
   for (int t = t0; t < t0 + steps; t++) {
     size_t width0 = 4 * (size_t)first->units;
     memcpy(s->gates, s->cond_gates, sizeof(float) * batch * width0);
-    add_previous(cx, d, s->previous, s->gates, width0, batch);
+    add_previous(cx, d, s, s->gates, width0, batch);
     if (controls->values) /* step t's controls: the last rows of layer 0's input */
       mat_gemm_sparse(cx, &first->kernel, d->input_width + d->cond_size, d->control_size,
                       controls->values + (size_t)t * d->control_size, (int)controls->seq_stride,
@@ -237,7 +265,7 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                             const step_controls *controls, int nade_sample, mvae_rng *rows,
-                            int32_t *tokens) {
+                            float *values, int32_t *tokens) {
   const mvae_info *info = &m->info;
   int z_size = info->z_size, num_tracks = m->n_tracks;
   track_output out[MVAE_MAX_TRACKS];
@@ -245,8 +273,8 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   for (int t = 0; t < num_tracks; t++)
     logit_width += info->output_depths[t];
   for (int t = 0, offset = 0; t < num_tracks; t++) {
-    out[t] = (track_output){t,    num_tracks, info->num_steps, logit_width, offset,
-                            opts, controls,   nade_sample,     tokens,      rows};
+    out[t] = (track_output){t,        num_tracks,  info->num_steps, logit_width, offset, opts,
+                            controls, nade_sample, tokens,          rows,        values};
     offset += info->output_depths[t];
   }
 

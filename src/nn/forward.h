@@ -23,10 +23,10 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_contr
                             const int *segment_lengths, int batch, float *mu, float *sigma);
 
 /* z [batch][z_size] -> tokens [batch][num_tracks][num_steps] (+ logits if opts->logits).
- * nade_sample as mvae_decode_extra. When opts->temperature > 0, row b samples from rows[b]
- * (opts->rng is not used). */
+ * nade_sample and values (GrooVAE's step vectors, may be NULL) as mvae_decode_extra. When
+ * opts->temperature > 0, row b samples from rows[b] (opts->rng is not used). */
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                             const step_controls *controls, int nade_sample, mvae_rng *rows,
-                            int32_t *tokens);
+                            float *values, int32_t *tokens);
 
 #endif

@@ -161,6 +161,35 @@ mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int 
                                       mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error);
 
+/* ---- GrooVAE (GrooveConverter) ----------------------------------------------------------------
+ */
+
+/* One step: [hit of each class | velocity of each class | offset of each class]. */
+#define MVAE_GROOVE_DEPTH (3 * MVAE_DRUM_CLASSES)
+/* Where tapify puts every note: magenta.js's TAPIFY_CHANNEL (class 3, the open hi-hat). */
+#define MVAE_GROOVE_TAPIFY_CLASS 3
+
+typedef struct mvae_groove_options {
+  int num_steps;
+  int steps_per_quarter; /* >= 1 */
+  int humanize;          /* velocities and offsets 0 */
+  int tapify;            /* every note on MVAE_GROOVE_TAPIFY_CLASS; velocities 0 */
+} mvae_groove_options;
+
+/* Notes -> float[num_steps][MVAE_GROOVE_DEPTH], as GrooveConverter.toTensor (see
+ * mvae_groove_to_input). qpm: finite, > 0. Every note is checked (pitch and velocity 0..127, start
+ * time finite or NaN); a counted note outside 0..num_steps-1 is MVAE_ERR_BAD_INPUT. Allocates a
+ * per-step scratch table (freed). */
+mvae_status mvae_groove_input_from_notes(const mvae_groove_note *notes, int n_notes,
+                                         const mvae_groove_options *options, double qpm,
+                                         float *input, mvae_convert_error *error);
+
+/* float[num_steps][MVAE_GROOVE_DEPTH] -> hits, as GrooveConverter.toNoteSequence (see
+ * mvae_groove_to_notes). Same buffer rules as mvae_events_to_notes; a non-finite value is
+ * MVAE_ERR_BAD_INPUT (error->index: its step). */
+mvae_status mvae_groove_hits_from_values(const float *values, int num_steps, mvae_groove_hit *hits,
+                                         int max_hits, int *n_hits, mvae_convert_error *error);
+
 /* ---- Whole encoder inputs and decoded sequences --------------------------------------------- */
 
 /* Melody model: float[num_steps][depth] one-hot of mvae_melody_from_notes over all notes. */

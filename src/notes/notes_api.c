@@ -7,6 +7,7 @@
 #include "notes/convert.h"
 #include "notes/convert_multitrack.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -36,9 +37,9 @@ static mvae_status multitrack_check(const mvae_info *info, char *err, size_t err
 }
 
 mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_size) {
-  static const char *const names[] = {"melody",        "drums",        "trio",       "multitrack",
-                                      "melody_rhythm", "melody_shape", "trio_rhythm"};
-  if ((unsigned)info->converter > MVAE_CONVERTER_TRIO_RHYTHM)
+  static const char *const names[] = {"melody",        "drums",        "trio",        "multitrack",
+                                      "melody_rhythm", "melody_shape", "trio_rhythm", "groove"};
+  if ((unsigned)info->converter > MVAE_CONVERTER_GROOVE)
     return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "unknown converter type %d",
                              (int)info->converter);
   const char *name = names[info->converter];
@@ -48,7 +49,8 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
   if (info->converter == MVAE_CONVERTER_MULTITRACK)
     return multitrack_check(info, err, err_size);
   int melody = mvae_melody_depth(info->min_pitch, info->max_pitch);
-  if (melody == 0 && info->converter != MVAE_CONVERTER_DRUMS)
+  int pitched = info->converter != MVAE_CONVERTER_DRUMS && info->converter != MVAE_CONVERTER_GROOVE;
+  if (melody == 0 && pitched)
     return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
                              "%s converter: no pitch range %d..%d", name, info->min_pitch,
                              info->max_pitch);
@@ -71,6 +73,8 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
     tracks = MVAE_TRIO_RHYTHM_TRACKS;
     depths[0] = depths[1] = depths[2] = 2;
     input = MVAE_TRIO_RHYTHM_TRACKS;
+  } else if (info->converter == MVAE_CONVERTER_GROOVE) {
+    depths[0] = input = MVAE_GROOVE_DEPTH; /* [hits | velocities | offsets] in and out */
   }
   /* Onset tokens are bits: only a boolean output layer makes them (a categorical one over 2
    * classes would mean something else). */
@@ -107,6 +111,31 @@ static mvae_status convert_failure(mvae_model *model, mvae_status status,
     return mvae_fail(model, status, "%s %d: %s (%d)", what, error->index, error->message,
                      error->value);
   return mvae_fail(model, status, "%s (%d)", error->message, error->value);
+}
+
+static mvae_groove_options groove_options(const mvae_info *info) {
+  return (mvae_groove_options){info->num_steps, info->steps_per_quarter, info->groove_humanize,
+                               info->groove_tapify};
+}
+
+/* Quantized notes without times into a GrooVAE input: offsets 0, as magenta.js gives notes without
+ * a startTime (the tempo then does not matter). */
+static mvae_status groove_input_from_plain_notes(const mvae_info *info, const mvae_note *notes,
+                                                 int n_notes, float *input,
+                                                 mvae_convert_error *error) {
+  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
+  mvae_groove_note *timed = malloc(sizeof *timed * (size_t)(n_notes > 0 ? n_notes : 1));
+  if (!timed)
+    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "out of memory for the notes", -1,
+                             n_notes);
+  for (int i = 0; i < n_notes; i++)
+    timed[i] = (mvae_groove_note){notes[i].pitch, notes[i].velocity, notes[i].start_step, NAN};
+  mvae_groove_options options = groove_options(info);
+  status = mvae_groove_input_from_notes(timed, n_notes, &options, 120.0, input, error);
+  free(timed);
+  return status;
 }
 
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
@@ -173,6 +202,9 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
   case MVAE_CONVERTER_MULTITRACK:
     status = multitrack_notes_to_input(&info, notes, n_notes, timing, input, &error);
     break;
+  case MVAE_CONVERTER_GROOVE:
+    status = groove_input_from_plain_notes(&info, notes, n_notes, input, &error);
+    break;
   }
   if (status != MVAE_OK)
     return convert_failure(model, status, &error, "note");
@@ -221,10 +253,63 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
     status =
         mvae_trio_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes, &error);
     break;
+  case MVAE_CONVERTER_GROOVE: /* its tokens are the hit sets: plain drum notes */
+    status =
+        mvae_drum_labels_to_notes(tokens, info.num_steps, 0, notes, max_notes, n_notes, &error);
+    break;
   }
   if (status == MVAE_ERR_BUFFER_TOO_SMALL)
     return mvae_fail(model, status, "%d notes do not fit in %d", *n_notes, max_notes);
   if (status != MVAE_OK)
     return convert_failure(model, status, &error, "token");
   return MVAE_OK;
+}
+
+/* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
+static mvae_status require_groove(mvae_model *model, const mvae_info *info, const char *call) {
+  if (info->converter != MVAE_CONVERTER_GROOVE)
+    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
+                     call, (int)info->converter);
+  return MVAE_OK;
+}
+
+mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
+                                 double qpm, float *input) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!input)
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
+  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
+                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  mvae_info info;
+  mvae_model_info(model, &info);
+  mvae_status status = require_groove(model, &info, "groove to input");
+  if (status != MVAE_OK)
+    return status;
+  mvae_convert_error error = {"", -1, 0};
+  mvae_groove_options options = groove_options(&info);
+  status = mvae_groove_input_from_notes(notes, n_notes, &options, qpm, input, &error);
+  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, &error, "note");
+}
+
+mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
+                                 int max_hits, int *n_hits) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!values || !n_hits || max_hits < 0 || (max_hits > 0 && !hits))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_hits %d)", max_hits);
+  *n_hits = 0;
+  mvae_info info;
+  mvae_model_info(model, &info);
+  mvae_status status = require_groove(model, &info, "groove to notes");
+  if (status != MVAE_OK)
+    return status;
+  mvae_convert_error error = {"", -1, 0};
+  status = mvae_groove_hits_from_values(values, info.num_steps, hits, max_hits, n_hits, &error);
+  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
+    return mvae_fail(model, status, "%d hits do not fit in %d", *n_hits, max_hits);
+  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, &error, "step");
 }

@@ -61,7 +61,8 @@ test('HTTP errors name the file', async () => {
 const REFUSED = [
   [{ chordEncoder: 'JazzChordEncoder' }, /chordEncoder JazzChordEncoder \(supported: PitchChordEncoder, MajorMinorChordEncoder, TriadChordEncoder\)/],
   [{ useBooleanDecoder: true }, /a boolean decoder over 90 labels \(at most 16\)/],
-  [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /GrooVAE \(GrooveConverter: groovae_\*, tap2drum_\*\)/],
+  // (GrooVAE runs now: a GrooveConverter config on this melody checkpoint is refused by its widths.)
+  [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /output depths \[\d+\] do not match the groove converter's \[27\]/],
   [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /MelodyRhythmConverter needs config.useBooleanDecoder/],
   [{ dataConverter: { type: 'TrioRhythmConverter', args: { numSteps: 8 } } }, /TrioRhythmConverter needs config.useBooleanDecoder/],
   [{ type: 'MusicRNN' }, /model type MusicRNN/],

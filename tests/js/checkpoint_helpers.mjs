@@ -243,6 +243,30 @@ export const FAMILIES = {
       return s;
     },
   },
+  // GrooVAE (GrooveConverter): 27 values per step in and out, the config shapes of magenta.js's
+  // hosted checkpoints: groovae_2bar_humanize, tap2drum_1bar .. 4bar, groovae_4bar.
+  groove_humanize: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, humanize: true } } },
+    shapes: () => grooveShapes(8, 12, [16, 16]),
+  },
+  groove_tap: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 16, tapify: true } } },
+    shapes: () => grooveShapes(8, 10, [12, 12]),
+  },
+  groove_4bar: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 64 } } },
+    shapes: () => grooveShapes(10, 12, [14, 14]),
+  },
+  groove_hier: { // not hosted: a conductor over 2 segments (the core decoder carries its values on)
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, numSegments: 2 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 27, 8, 10, true);
+      conductor(s, 8, [12]);
+      coreDecoder(s, 'core_decoder/decoder/', 27, 12, [14]);
+      return s;
+    },
+  },
 };
 
 // magenta.js's control preprocessing LSTM: one bidirectional layer over `depth` control columns.
@@ -257,6 +281,13 @@ function controlledDecoder(shapes, prefix, depth, cond, controls, units) {
   dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
   units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond + controls, u));
   dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
+}
+
+function grooveShapes(z, encoderUnits, decoderUnits) {
+  const s = {};
+  encoder(s, 27, z, encoderUnits, false);
+  coreDecoder(s, 'decoder/', 27, z, decoderUnits);
+  return s;
 }
 
 /**

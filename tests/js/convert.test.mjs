@@ -365,7 +365,8 @@ test('clear errors for broken checkpoints', async () => {
   // A multitrack configuration on a melody checkpoint: what the converter needs is named.
   await assert.rejects(() => build(dir, { type: 'MusicVAE', dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }),
     /MultitrackConverter: totalSteps undefined is not an integer/);
-  await assert.rejects(() => build(dir, { type: 'GrooveConverter', args: { numSteps: 8 } }), /unsupported: GrooVAE \(GrooveConverter/);
+  await assert.rejects(() => build(dir, { type: 'GrooveConverter', args: { numSteps: 8 } }),
+    /unsupported: the checkpoint's output depths \[\d+\] do not match the groove converter's \[27\]/);
   await assert.rejects(() => build(dir, { ...MELODY_CONFIG, chordEncoder: 'JazzChordEncoder' }), /unsupported: chordEncoder JazzChordEncoder \(supported: /);
   await assert.rejects(() => build(dir, { type: 'PerformanceConverter', args: { numSteps: 8 } }),
     /unsupported: converter type PerformanceConverter \(supported: MelodyConverter, /);

@@ -74,6 +74,14 @@ CASES = {
     "controls_hier": dict(seed=12, encoder="bidirectional", enc=[12], z=10, conductor=[16],
                           segments=4, dec=[16], depths=[38], pitches=(48, 83), steps=32, batch=3,
                           random=1, controls=dict(depth=29, chords="major_minor", preprocess=6)),
+    # GrooVAE (magenta.js's groovae_* / tap2drum_*): hits, velocities and offsets of 9 drum
+    # classes per step, in and out; flat as the hosted checkpoints, and under a conductor (each
+    # segment starts from the last values of the one before).
+    "groove": dict(seed=10, encoder="bidirectional", enc=[16], z=8, dec=[16, 16], depths=[27],
+                   steps=32, batch=3, random=1, converter="groove"),
+    "hier_groove": dict(seed=11, encoder="bidirectional", enc=[12], z=8, conductor=[12],
+                        segments=2, dec=[14], depths=[27], steps=16, batch=2, random=1,
+                        converter="groove"),
 }
 ONSET_INPUTS = {"melody_rhythm", "trio_rhythm"}  # the encoder reads each track's onset bit
 Q8_OF = {"flat_small_q8": "flat_small"}  # q8 variants: same weights, kernels quantized
@@ -164,6 +172,8 @@ def build_model(name, cfg):
     })
     if cfg.get("converter") == "drums":
         meta["converter.drums_roll_input"] = 1
+    elif cfg.get("converter") == "groove":
+        meta["musicvae.output_layer"] = "groove"
     else:
         meta["converter.min_pitch"], meta["converter.max_pitch"] = cfg.get("pitches", (21, 108))
     if cfg.get("nade"):
@@ -218,6 +228,15 @@ def chord_controls(rng, cfg):
     return out.astype(np.float32)
 
 
+def groove_input(rng, batch, steps):
+    """float [B][T][27]: random hits (1 in 4), their velocities in [0, 1] and offsets in [-1, 1],
+    zeros where there is no hit (what GrooveConverter.toTensor writes)."""
+    hits = rng.random((batch, steps, 9)) < 0.25
+    velocities = np.where(hits, rng.integers(1, 128, hits.shape) / 127.0, 0.0)
+    offsets = np.where(hits, rng.uniform(-1, 1, hits.shape), 0.0)
+    return np.concatenate([hits, velocities, offsets], axis=2).astype(np.float32)
+
+
 def random_tokens(rng, batch, depths, steps):
     return np.stack([rng.integers(0, d, (batch, steps)) for d in depths], axis=1)
 
@@ -242,6 +261,8 @@ def compute_expect(model, cfg, rng):
                 out["input"] = np.moveaxis(tokens_in, 1, 2).astype(np.float32)
             elif cfg.get("converter") == "drums":
                 out["input"] = drum_roll_input(tokens_in[:, 0])
+            elif cfg.get("converter") == "groove":
+                out["input"] = groove_input(rng, batch, steps)
             else:
                 out["input"] = one_hot_input(tokens_in, depths)
             if controls is not None:
@@ -263,9 +284,11 @@ def compute_expect(model, cfg, rng):
     else:
         raise RuntimeError("could not find latents with a clear greedy decode")
     out["greedy_tokens"], out["greedy_logits"] = greedy, logits.astype(np.float32)
-    out["teacher_tokens"] = random_tokens(rng, batch, depths, steps)
-    _, teacher_logits, _ = model.decode(out["z"], teacher=out["teacher_tokens"], controls=controls)
-    out["teacher_logits"] = teacher_logits.astype(np.float32)
+    if not model.groove:  # a GrooVAE decoder feeds back its values, not tokens
+        out["teacher_tokens"] = random_tokens(rng, batch, depths, steps)
+        _, teacher_logits, _ = model.decode(out["z"], teacher=out["teacher_tokens"],
+                                            controls=controls)
+        out["teacher_logits"] = teacher_logits.astype(np.float32)
     out["min_margin"] = [np.float32(margin.min())]
     return out
 

@@ -17,7 +17,11 @@ temperature, which is what magenta.js always does). A boolean output layer ('boo
 BooleanDecoder) has one independent logit per label: the logits are again the log-probability of
 every label set, and greedy decoding takes label i when its logit is >= 0. With magenta.js's control
 preprocessing (control_preprocessing/... tensors) each decoder call reads, in place of its controls,
-the per-step [fw; bw] outputs of that bidirectional LSTM run over its own steps' controls.
+the per-step [fw; bw] outputs of that bidirectional LSTM run over its own steps' controls. A GrooVAE
+output layer (musicvae.output_layer 'groove', Magenta's GrooveLstmDecoder) splits each step's
+logits into hits, velocities and offsets (depth / 3 each): greedy hit c when its logit is > 0
+(sigmoid > 0.5), token = the hits as bits, and the next step reads [hits, sigmoid(velocities),
+tanh(offsets)]; its logits are the raw projection and its margin the smallest |hit logit|.
 """
 import os
 import sys
@@ -96,6 +100,7 @@ class MusicVAERef:
         self.input_depth = metadata["musicvae.input_depth"]
         self.nade = metadata.get("musicvae.output_layer", "categorical") == "nade"
         self.boolean = metadata.get("musicvae.output_layer", "categorical") == "boolean"
+        self.groove = metadata.get("musicvae.output_layer", "categorical") == "groove"
         self.control_depth = metadata.get("musicvae.control_depth", 0)
         if self.num_steps % self.num_segments:
             raise ValueError("num_steps must divide by num_segments")
@@ -224,6 +229,14 @@ class MusicVAERef:
                 logits[:, s] = log_sigmoid(out) @ every_set.T + log_sigmoid(-out) @ (1 - every_set).T
                 chosen = ((out >= 0.0).astype(np.int64) << np.arange(dims)).sum(axis=1)
                 m = np.abs(out).min(axis=1)
+            elif self.groove:
+                logits[:, s] = out
+                k = depth // 3
+                hits = out[:, :k] > 0
+                chosen = (hits.astype(np.int64) << np.arange(k)).sum(axis=1)
+                m = np.abs(out[:, :k]).min(axis=1)
+                fed = np.concatenate([hits.astype(np.float64), sigmoid(out[:, k:2 * k]),
+                                      np.tanh(out[:, 2 * k:])], axis=1)
             else:
                 logits[:, s] = out
                 chosen, m = np.argmax(out, axis=1), top2_margin(out)
@@ -232,8 +245,13 @@ class MusicVAERef:
                 margin = np.minimum(margin, m)
             else:
                 tokens[:, s] = teacher[:, s]
-            prev = (label_bits(tokens[:, s], dims).astype(np.float64) if self.nade or self.boolean
-                    else np.eye(depth)[tokens[:, s]])
+            if self.groove:
+                if teacher is not None:
+                    raise ValueError("a GrooVAE decoder feeds back its values: no teacher forcing")
+                prev = fed
+            else:
+                prev = (label_bits(tokens[:, s], dims).astype(np.float64)
+                        if self.nade or self.boolean else np.eye(depth)[tokens[:, s]])
         return tokens, logits, margin, prev
 
     def _input_width(self, depth):
