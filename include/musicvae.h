@@ -47,7 +47,20 @@ typedef enum mvae_status {
 typedef enum mvae_converter {
   MVAE_CONVERTER_MELODY = 0,
   MVAE_CONVERTER_DRUMS = 1,
-  MVAE_CONVERTER_TRIO = 2
+  MVAE_CONVERTER_TRIO = 2,
+  /* magenta.js's MultitrackConverter (multitrack*, multitrack_chords*): num_segments tracks of
+   * num_steps / num_segments performance events each (one token per event, see
+   * src/notes/convert_multitrack.h), one core decoder over them all: num_tracks 1. */
+  MVAE_CONVERTER_MULTITRACK = 3,
+  /* magenta.js's rhythm and shape models (src/notes/convert.h): the encoder reads a feature of the
+   * music; the tokens are onsets (bits, a boolean output layer) or directions. */
+  MVAE_CONVERTER_MELODY_RHYTHM = 4, /* MelodyRhythmConverter: input [1], one track of 2 (onset) */
+  MVAE_CONVERTER_MELODY_SHAPE =
+      5, /* MelodyShapeConverter: input [3], one track of 3 (down/same/up) */
+  MVAE_CONVERTER_TRIO_RHYTHM = 6, /* TrioRhythmConverter: input [3], three tracks of 2 (onset) */
+  /* GrooVAE (magenta.js's GrooveConverter): per step the hits, velocities and offsets of the 9 drum
+   * classes; see "GrooVAE" below. */
+  MVAE_CONVERTER_GROOVE = 7
 } mvae_converter;
 
 typedef struct mvae_model mvae_model;
@@ -59,7 +72,17 @@ typedef enum mvae_output_layer {
   /* A NADE over log2(output_depths[t]) binary labels (Magenta's MultiLabelRnnNadeDecoder, e.g.
    * magenta.js's drums_2bar_nade_9_q2): the token is the set of labels as bits (label i = bit i, as
    * the drum labels), fed back as the multi-hot of those labels. */
-  MVAE_OUTPUT_NADE = 1
+  MVAE_OUTPUT_NADE = 1,
+  /* log2(output_depths[t]) independent binary labels, one logit each (magenta.js's BooleanDecoder,
+   * config useBooleanDecoder: the rhythm models): label i is on when its logit is >= 0 (greedy),
+   * or with probability sigmoid(logit / temperature); the token is the set as bits, fed back as its
+   * multi-hot, as the NADE's. */
+  MVAE_OUTPUT_BOOLEAN = 2,
+  /* GrooVAE (Magenta's GrooveLstmDecoder, magenta.js's GrooveDecoder): output_depths[0] = 3 x 9
+   * values per step, [hits | velocities | offsets]; hit c is on when sigmoid(logit) > 0.5 (argmax)
+   * or > a uniform draw of sigmoid(logit / temperature), velocities are sigmoid, offsets tanh, and
+   * that whole vector is fed back. The token is the set of hits as bits (drum class c = bit c). */
+  MVAE_OUTPUT_GROOVE = 3
 } mvae_output_layer;
 
 /* How a chord-conditioned model encodes a chord symbol (metadata controls.chord_encoding), as
@@ -71,6 +94,28 @@ typedef enum mvae_chord_encoding {
   MVAE_CHORDS_TRIAD = 3 /* TriadChordEncoder, 49: one-hot of N.C., 12 each maj, min, aug, dim */
 } mvae_chord_encoding;
 
+/* How drum notes become encoder inputs (metadata converter.drum_encoding; drums and trio models),
+ * in src/notes/convert_drums.c. */
+typedef enum mvae_drum_encoding {
+  /* What magenta.js 1.23 feeds its encoder, quirks included:
+   *  - roll: TensorBuffer.set(v, step, -1) does not index from the end, it writes flat index
+   *    10 * step - 1, i.e. the "no hit" column of the previous row. So the last column of row t is
+   * 1 when t < num_steps - 1 and no note (mapped pitch or not) starts at t + 1; it is 0 in the last
+   *    row. Class columns: any note of a mapped pitch starting at t.
+   *  - one-hot: labels[t] += 2^class, a sum, not an or: two notes of one class at a step carry into
+   * the next class bit, a sum >= 512 gives an all-zero row, and an unmapped pitch makes the sum
+   * NaN, which the int32 tensor turns into 0 (no hit) for that whole step. A note starting at or
+   * past num_steps grows the label array past num_steps (TrioConverter then throws on the concat):
+   * an error here.
+   *  - every note counts, whatever its is_drum (DrumsConverter and DrumsOneHotConverter do not
+   * filter; the trio's drum track is selected by is_drum before conversion). */
+  MVAE_DRUMS_MAGENTA_JS = 0,
+  /* What the converters intend: a step's hit set is the OR of the classes of the mapped notes
+   * starting there, unmapped pitches and notes past the end are ignored, and the roll's last column
+   * is 1 exactly when the step has no hit. */
+  MVAE_DRUMS_CLEAN = 1
+} mvae_drum_encoding;
+
 typedef struct mvae_info {
   int z_size;
   int num_steps;         /* T, total steps of a sequence */
@@ -81,7 +126,7 @@ typedef struct mvae_info {
   int has_encoder;       /* 0: encode is refused */
   int has_sigma;         /* 1: encode can return sigma */
   int input_depth;       /* width of one encoder input step */
-  int num_tracks;        /* 1 (melody, drums) or 3 (trio) */
+  int num_tracks;        /* 1 (melody, drums, melody rhythm / shape) or 3 (trio, trio rhythm) */
   int output_depths[MVAE_MAX_TRACKS];
   mvae_converter converter;
   int min_pitch, max_pitch; /* melody range of the converter */
@@ -104,6 +149,20 @@ typedef struct mvae_info {
   int control_key_depth; /* 12 when the controls hold magenta.js's key one-hot (after the chords) */
   const char
       *control_extra; /* magenta.js's extraControls after those, "name:depth,..." ("" none) */
+  /* Steps of a decoded NoteSequence (its totalQuantizedSteps): num_steps, except for a multitrack
+   * model, whose num_steps are events and whose sequences are total_steps long (magenta.js's
+   * totalSteps, also the longest time shift). */
+  int total_steps;
+  int velocity_bins; /* multitrack: velocity bins of its events (0: none); 0 otherwise */
+  /* Drums and trio: the drum input encoding mvae_notes_to_input uses. MVAE_DRUMS_MAGENTA_JS for
+   * magenta.js checkpoints (what magenta.js feeds their encoders), MVAE_DRUMS_CLEAN (the default)
+   * for models trained here, as Magenta trains. */
+  mvae_drum_encoding drum_encoding;
+  /* GrooVAE encoder inputs (magenta.js's GrooveConverter args): humanize zeroes the velocities and
+   * offsets, tapify puts every note (any pitch) on class 3, the open hi-hat, with velocity 0
+   * (magenta.js's TAPIFY_CHANNEL). */
+  int groove_humanize;
+  int groove_tapify;
 } mvae_info;
 
 /* ---- Model ---------------------------------------------------------------------------------- */
@@ -189,7 +248,8 @@ typedef struct mvae_decode_opts {
   const int32_t *teacher; /* optional int32[batch][num_tracks][num_steps]: feed these tokens as the
                              previous outputs (teacher forcing) instead of the chosen ones */
   float *logits;          /* optional out float[batch][num_steps][sum of output_depths]; for a NADE
-                             track the log-probability of each of its tokens (label sets) */
+                             or boolean track the log-probability of each of its tokens (label
+                             sets) */
 } mvae_decode_opts;
 
 /* What a decode of a conditioned or NADE model takes beyond mvae_decode_opts (mvae_decode_with,
@@ -200,6 +260,10 @@ typedef struct mvae_decode_extra {
    * >= 0.5, whatever the temperature (magenta.js's Nade.sample); 1 = each label is drawn from
    * Bernoulli(sigmoid(logit / temperature)) (Magenta's Nade.sample with a temperature). */
   int nade_sample;
+  /* GrooVAE (MVAE_OUTPUT_GROOVE): optional out float[batch][num_steps][output_depths[0]], each
+   * step's [hits (0 or 1) | velocities | offsets], what mvae_groove_to_notes reads. NULL: not
+   * written. Must be NULL for the other output layers. */
+  float *values;
 } mvae_decode_extra;
 
 /* z: float[batch][z_size]; tokens: int32[batch][num_tracks][num_steps]. opts NULL = argmax. */
@@ -281,10 +345,65 @@ typedef struct mvae_note {
  * MVAE_MAX_INPUT_NOTES notes. */
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input);
+/* What mvae_notes_to_input_timed knows of a sequence beyond its notes (only the multitrack
+ * converter reads it; the others convert as mvae_notes_to_input). */
+typedef struct mvae_sequence_timing {
+  /* Optional [n_notes]: each note's startTime in seconds, NaN where a note has none; NULL: no note
+   * has one. magenta.js orders a track's notes by startTime, then pitch (by pitch alone when the
+   * start times are absent), and that order decides the order of events at one step. */
+  const double *start_times;
+  /* The sequence's totalQuantizedSteps, or -1 if it has none: magenta.js cuts every track to it
+   * before cutting (or padding) it to the model's total_steps. */
+  int total_quantized_steps;
+  /* Optional [n_notes]: 1 where a note has no velocity field (its velocity is then read as 0).
+   * magenta.js's velocity bin of such a note is NaN, written as token 0 before its note-on. */
+  const unsigned char *no_velocity;
+} mvae_sequence_timing;
+
+/* mvae_notes_to_input with the sequence's timing (NULL: as mvae_notes_to_input, which is this call
+ * with no start times and no totalQuantizedSteps). */
+mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
+                                      const mvae_sequence_timing *timing, float *input);
 /* Converts one decoded sequence int32[num_tracks][num_steps] to notes. Writes at most max_notes and
  * stores the number needed in *n_notes; MVAE_ERR_BUFFER_TOO_SMALL if it did not fit. */
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes);
+
+/* ---- GrooVAE (magenta.js's GrooveConverter) --------------------------------------------------
+ * A GrooVAE model (converter MVAE_CONVERTER_GROOVE) reads and writes expressive drums: per step and
+ * drum class (magenta.js's 9-class map, as the drum models) a hit, its velocity and its offset from
+ * the step, in steps. mvae_notes_to_input also works on one (offsets 0, as magenta.js gives notes
+ * without startTime) and mvae_tokens_to_notes turns its tokens (hit sets) into plain drum notes. */
+
+typedef struct mvae_groove_note {
+  int32_t pitch;     /* MIDI 0..127; unmapped pitches are ignored (unless the model tapifies) */
+  int32_t velocity;  /* 0..127 */
+  int32_t step;      /* quantized start step, 0..num_steps-1 */
+  double start_time; /* start in seconds; NaN when the note has none (its offset is then 0) */
+} mvae_groove_note;
+
+/* notes -> the encoder input float[num_steps][3 x 9], as GrooveConverter.toTensor: of the notes of
+ * one class at one step the loudest (the first of equals) counts; velocity / 127; offset 2 x (step
+ * time - start_time) / step length, at qpm (the sequence's first tempo, 120 if none) and the
+ * model's steps_per_quarter; with groove_humanize velocities and offsets 0, with groove_tapify
+ * every note (any pitch) on class 3 with velocity 0. A counted note at or past num_steps is
+ * refused, as magenta.js refuses it (MVAE_ERR_BAD_INPUT). At most MVAE_MAX_INPUT_NOTES notes. */
+mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
+                                 double qpm, float *input);
+
+typedef struct mvae_groove_hit {
+  int32_t pitch;    /* the class's first pitch (mvae_drum_class_pitch) */
+  int32_t velocity; /* round(velocity x 127), clipped to 0..127 */
+  int32_t step;
+  double position; /* start in steps: step - clip(offset / 2, -0.5, 0.5); it lasts one step */
+} mvae_groove_hit;
+
+/* One decoded sequence (values float[num_steps][3 x 9], as mvae_decode_extra.values) -> its hits,
+ * as GrooveConverter.toNoteSequence: step by step, class by class, a hit where the hit value is
+ * > 0.5. Writes at most max_hits, stores the number needed in *n_hits (at most mvae_info.max_notes)
+ * and returns MVAE_ERR_BUFFER_TOO_SMALL if they did not fit; non-finite values are refused. */
+mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
+                                 int max_hits, int *n_hits);
 
 /* ---- Chords (magenta.js's chord symbols and chord encoders) ----------------------------------
  * A chord symbol is read as magenta.js 1.23 reads it (ChordSymbols, through tonal 2.2's
@@ -383,6 +502,85 @@ mvae_status mvae_decoder_loss(mvae_model *model, const float *z, const int32_t *
  * worse than mu by that measure). opts NULL: the defaults (mvae_refine_opts_init). */
 mvae_status mvae_encode_refined(mvae_model *model, const float *inputs, int batch,
                                 const mvae_refine_opts *opts, float *z_out);
+
+/* ---- Melody attributes (the paper's attribute vectors) --------------------------------------
+ * Four numbers of a melody's notes (drum notes and notes starting at or after num_steps are left
+ * out), measured at 4 steps per quarter: density, note onsets per bar of 16 steps; pitch, their
+ * mean MIDI pitch; range, highest minus lowest pitch; syncopation, the fraction of onsets off the
+ * quarter-note beat. A melody without notes has density 0 and NaN for the
+ * others. The attribute vectors (mean z of training windows high minus low in one attribute) are
+ * computed from these (training/attribute_vectors.py). */
+
+typedef enum mvae_attribute {
+  MVAE_ATTR_DENSITY = 0,
+  MVAE_ATTR_PITCH = 1,
+  MVAE_ATTR_RANGE = 2,
+  MVAE_ATTR_SYNCOPATION = 3,
+  MVAE_ATTR_COUNT = 4
+} mvae_attribute;
+#define MVAE_ATTR_STEPS_PER_BAR 16
+
+/* "density", "pitch", "range", "syncopation"; "" outside 0..MVAE_ATTR_COUNT - 1. */
+const char *mvae_attribute_name(int attribute);
+/* notes[n_notes] -> out[MVAE_ATTR_COUNT]; a refusal's message goes to err (if err_size > 0). */
+mvae_status mvae_note_attributes(const mvae_note *notes, int n_notes, int num_steps, float *out,
+                                 char *err, size_t err_size);
+
+/* ---- MidiMe: a small VAE over a model's latent space (magenta.js's MidiMe) --------------------
+ * Trained on the latent vectors of a few of the user's sequences, it learns where "their" music
+ * lies in the model's z space; sampling it and decoding through the main model gives more like
+ * it. The network is magenta.js's: an encoder of dense ReLU layers, then two dense layers for mu
+ * and sigma (softplus), z = mu + sigma * eps, a decoder of dense ReLU layers and a linear output of
+ * input_size; the loss is mean over the batch of sum((y - x)^2) / 2 plus beta times the KL
+ * divergence to N(0, I), -mean(sum(1 + log sigma^2 - mu^2 - sigma^2)) / 2; one Adam step (beta1
+ * 0.9, beta2 0.999, epsilon 1e-7, tfjs's update in float) per call of mvae_midime_train_step. Its
+ * own handle (no model needed), bit-identical on every platform and kernel set. A refused call
+ * returns MVAE_ERR_INVALID_ARGUMENT and leaves the handle as it was; mvae_midime_last_error says
+ * why. */
+
+#define MVAE_MIDIME_MAX_LAYERS 8         /* hidden layers of its encoder, and of its decoder */
+#define MVAE_MIDIME_MAX_PARAMS 67108864u /* weights and biases in all (4 bytes each, x4 held) */
+
+typedef struct mvae_midime mvae_midime;
+
+typedef struct mvae_midime_config {
+  int input_size;  /* the main model's z_size, 1..MVAE_MAX_Z_SIZE */
+  int latent_size; /* MidiMe's own z, 1..MVAE_MAX_Z_SIZE */
+  int n_encoder_layers, encoder_layers[MVAE_MIDIME_MAX_LAYERS]; /* units, 1..MVAE_MAX_DEPTH */
+  int n_decoder_layers, decoder_layers[MVAE_MIDIME_MAX_LAYERS];
+  float beta;          /* weight of the KL term, >= 0 */
+  float learning_rate; /* Adam's, > 0 */
+} mvae_midime_config;
+
+/* magenta.js's defaults: input 256, latent 4, encoder [1024, 256, 64], decoder [64, 256, 1024],
+ * beta 1, learning rate 0.001. */
+void mvae_midime_config_init(mvae_midime_config *config);
+/* A new network with Glorot-uniform weights drawn from rng (tfjs's default initializer) and zero
+ * biases. On failure *out is NULL and the message goes to err (if err_size > 0). */
+mvae_status mvae_midime_create(const mvae_midime_config *config, mvae_rng *rng, mvae_midime **out,
+                               char *err, size_t err_size);
+void mvae_midime_free(mvae_midime *midime);
+const char *mvae_midime_last_error(const mvae_midime *midime);
+/* The number of parameters, and all of them as one float array in this order, each layer's kernel
+ * [in][out] then bias [out]: the encoder's hidden layers, mu, sigma, the decoder's hidden layers,
+ * the output layer (the order magenta.js creates its layers in). set_params also restarts Adam. */
+size_t mvae_midime_param_count(const mvae_midime *midime);
+mvae_status mvae_midime_get_params(const mvae_midime *midime, float *params, size_t count);
+mvae_status mvae_midime_set_params(mvae_midime *midime, const float *params, size_t count);
+/* One Adam step on the whole batch x (float[batch][input_size]). eps (float[batch][latent_size])
+ * is the reparameterisation noise; NULL draws it from rng (row b from its own stream, then rng is
+ * skipped batch rows). losses (may be NULL) receives total, reconstruction and KL at the weights
+ * before the step, as magenta.js's train callback reports them. */
+mvae_status mvae_midime_train_step(mvae_midime *midime, const float *x, int batch, const float *eps,
+                                   mvae_rng *rng, float losses[3]);
+/* x float[batch][input_size] -> mu and sigma (float[batch][latent_size], either may be NULL) and,
+ * if z is not NULL, z = mu + sigma * eps drawn from rng (per row, as above). */
+mvae_status mvae_midime_encode(mvae_midime *midime, const float *x, int batch, mvae_rng *rng,
+                               float *z, float *mu, float *sigma);
+/* z float[batch][latent_size] -> out float[batch][input_size], a latent of the main model. */
+mvae_status mvae_midime_decode(mvae_midime *midime, const float *z, int batch, float *out);
+/* n draws z ~ N(0, I) (row b from its own stream), decoded: out float[n][input_size]. */
+mvae_status mvae_midime_sample(mvae_midime *midime, int n, mvae_rng *rng, float *out);
 
 #ifdef __cplusplus
 }

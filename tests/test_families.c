@@ -5,6 +5,7 @@
  * tests/data/{nade_drums,chords_mel,chords_hier}.mvae (tests/reference/make_cases.py). */
 #include "format/model.h"
 #include "format/model_file.h"
+#include "notes/convert.h"
 #include "test_util.h"
 
 #include <math.h>
@@ -197,7 +198,7 @@ static void run_model(mvae_model *m, const float *controls, const float *input, 
   for (int i = 0; i < 3 * info.z_size; i++)
     z[i] = (float)sin(0.7 * i + 0.3);
   mvae_controls ctl = {controls, 0};
-  mvae_decode_extra extra = {controls ? &ctl : NULL, 1};
+  mvae_decode_extra extra = {controls ? &ctl : NULL, 1, NULL};
   mvae_decode_opts opts = {0, NULL, NULL, r->logits};
   mvae_decode_with(m, z, 3, &opts, &extra, r->tokens);
   mvae_rng rng;
@@ -259,7 +260,7 @@ static void test_controls_checks(test_counts *c) {
   EXPECT(c, mvae_encode(m, input, 1, mu, NULL) == MVAE_ERR_INVALID_ARGUMENT,
          "encode without controls refused");
   mvae_controls ctl = {controls, 0};
-  mvae_decode_extra extra = {&ctl, 0};
+  mvae_decode_extra extra = {&ctl, 0, NULL};
   controls[5] = NAN;
   EXPECT(c, mvae_decode_with(m, z, 1, NULL, &extra, tokens) == MVAE_ERR_INVALID_ARGUMENT,
          "NaN controls refused");
@@ -280,14 +281,14 @@ static void test_controls_checks(test_counts *c) {
   memcpy(per_item, controls, sizeof controls);
   memcpy(per_item + 32 * 37, controls, sizeof controls);
   mvae_controls each_ctl = {per_item, 1};
-  mvae_decode_extra each_extra = {&each_ctl, 0};
+  mvae_decode_extra each_extra = {&each_ctl, 0, NULL};
   EXPECT(c,
          mvae_decode_with(m, z2, 2, NULL, &extra, shared) == MVAE_OK &&
              mvae_decode_with(m, z2, 2, NULL, &each_extra, each) == MVAE_OK &&
              !memcmp(shared, each, sizeof shared),
          "shared controls = the same controls per item");
   mvae_controls flat_ctl = {controls, 0};
-  mvae_decode_extra flat_extra = {&flat_ctl, 0};
+  mvae_decode_extra flat_extra = {&flat_ctl, 0, NULL};
   float flat_z[16] = {0};
   int32_t flat_tokens[32];
   EXPECT(c,
@@ -321,7 +322,7 @@ static void test_nade_options(test_counts *c) {
   mvae_rng rng;
   mvae_rng_seed(&rng, 11);
   mvae_decode_opts opts = {0.5f, &rng, NULL, NULL};
-  mvae_decode_extra magenta = {NULL, 0}, bernoulli = {NULL, 1};
+  mvae_decode_extra magenta = {NULL, 0, NULL}, bernoulli = {NULL, 1, NULL};
   mvae_decode_with(m, z, N, &opts, &magenta, threshold);
   EXPECT(c, !memcmp(greedy, threshold, sizeof greedy),
          "at temperature 0.5 without nade_sample: the greedy labels (as magenta.js)");
@@ -391,9 +392,9 @@ typedef struct meta_edit {
 } meta_edit;
 
 /* The model `name` with `edit` applied and the tensor `drop` (if not NULL) left out; loads it and
- * returns the status, the message in err. */
-static mvae_status load_edited(const char *name, meta_edit edit, const char *drop, char *err,
-                               size_t err_size) {
+ * returns the status, the message in err; the model in *keep if keep is not NULL (else freed). */
+static mvae_status load_edited_model(const char *name, meta_edit edit, const char *drop,
+                                     mvae_model **keep, char *err, size_t err_size) {
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/data/%s.mvae", MVAE_SOURCE_DIR, name);
   size_t size = 0;
@@ -472,13 +473,63 @@ static mvae_status load_edited(const char *name, meta_edit edit, const char *dro
   put(&out, data.p, data.n);
   mvae_model *m = NULL;
   mvae_status st = mvae_model_load(out.p, out.n, &m, err, err_size);
-  mvae_model_free(m);
+  if (keep)
+    *keep = m;
+  else
+    mvae_model_free(m);
   mvf_release(&file);
   free(bytes);
   free(head.p);
   free(data.p);
   free(out.p);
   return st;
+}
+
+static mvae_status load_edited(const char *name, meta_edit edit, const char *drop, char *err,
+                               size_t err_size) {
+  return load_edited_model(name, edit, drop, NULL, err, err_size);
+}
+
+/* converter.drum_encoding picks the drum roll mvae_notes_to_input builds. One kick at step 0 of 16
+ * (hand-worked): Magenta's roll has "no hit" in rows 1..15; magenta.js's in rows 0..14 (row s
+ * holds it when step s + 1 is empty, the last row never). */
+static void test_drum_encoding(test_counts *c) {
+  char err[512];
+  const mvae_note kick = {36, 80, 0, 1, 0, 1, 0};
+  static const struct {
+    const char *value;
+    mvae_drum_encoding want;
+    float row0, row15;
+  } cases[] = {{NULL, MVAE_DRUMS_CLEAN, 0.0f, 1.0f},
+               {"clean", MVAE_DRUMS_CLEAN, 0.0f, 1.0f},
+               {"magenta_js", MVAE_DRUMS_MAGENTA_JS, 1.0f, 0.0f}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    meta_edit edit = {"converter.drum_encoding", cases[i].value, 0, cases[i].value == NULL};
+    mvae_model *m = NULL;
+    mvae_status st = load_edited_model("nade_drums", edit, NULL, &m, err, sizeof err);
+    EXPECT(c, st == MVAE_OK, "nade_drums with drum_encoding %s loads: %s",
+           cases[i].value ? cases[i].value : "(absent)", err);
+    if (st != MVAE_OK)
+      continue;
+    mvae_info info;
+    mvae_model_info(m, &info);
+    float roll[16 * MVAE_DRUM_ROLL_WIDTH];
+    EXPECT(c, info.drum_encoding == cases[i].want && info.drums_roll_input && info.num_steps == 16,
+           "drum_encoding %d (want %d), a 16-step roll model", (int)info.drum_encoding,
+           (int)cases[i].want);
+    EXPECT(c, mvae_notes_to_input(m, &kick, 1, roll) == MVAE_OK, "encodes a kick: %s",
+           mvae_last_error(m));
+    const int no_hit = MVAE_DRUM_ROLL_WIDTH - 1;
+    EXPECT(c,
+           roll[0] == 1.0f && roll[no_hit] == cases[i].row0 &&
+               roll[MVAE_DRUM_ROLL_WIDTH + no_hit] == 1.0f &&
+               roll[15 * MVAE_DRUM_ROLL_WIDTH + no_hit] == cases[i].row15,
+           "%s: no-hit column rows 0, 1, 15 = %g %g %g",
+           cases[i].value ? cases[i].value : "(absent)", (double)roll[no_hit],
+           (double)roll[MVAE_DRUM_ROLL_WIDTH + no_hit],
+           (double)roll[15 * MVAE_DRUM_ROLL_WIDTH + no_hit]);
+    mvae_model_free(m);
+  }
 }
 
 static void test_refused_files(test_counts *c) {
@@ -506,6 +557,19 @@ static void test_refused_files(test_counts *c) {
       {"nade_drums", {"musicvae.output_layer", "bernoulli", 0, 0}, NULL, "does not know"},
       {"nade_drums", {"general.description", "x", 0, 0}, "decoder/nade/w_dec_t", "w_dec_t"},
       {"chords_mel", {"musicvae.output_layer", "nade", 0, 0}, NULL, "not a power of 2"},
+      {"chords_mel", {"musicvae.output_layer", "boolean", 0, 0}, NULL, "not a power of 2"},
+      {"nade_drums", {"converter.type", "melody_rhythm", 0, 0}, NULL, "onsets need a boolean"},
+      {"nade_drums", {"converter.type", "trio_rhythm", 0, 0}, NULL, "onsets need a boolean"},
+      {"nade_drums", {"converter.type", "melody_shape", 0, 0}, NULL, "expected 3"},
+      {"nade_drums", {"converter.drum_encoding", "magenta", 0, 0}, NULL, "does not know"},
+      {"nade_drums", {"converter.drum_encoding", NULL, 1, 0}, NULL, "drum_encoding"},
+      /* GrooVAE: its output layer and converter only together, its options 0 or 1, its widths. */
+      {"groove", {"musicvae.output_layer", "categorical", 0, 0}, NULL, "goes with converter"},
+      {"groove", {"converter.type", "drums", 0, 0}, NULL, "goes with converter"},
+      {"nade_drums", {"converter.type", "groove", 0, 0}, NULL, "goes with converter"},
+      {"groove", {"converter.groove_tapify", NULL, 2, 0}, NULL, "expected 0..1"},
+      {"groove", {"musicvae.input_depth", NULL, 28, 0}, NULL, "input_depth 28, expected 27"},
+      {"groove", {"general.description", "x", 0, 0}, "decoder/output_projection/bias", "bias"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     mvae_status st = load_edited(cases[i].name, cases[i].edit, cases[i].drop, err, sizeof err);
@@ -526,8 +590,11 @@ int main(void) {
   test_controls_checks(&c);
   test_nade_options(&c);
   test_refused_files(&c);
+  test_drum_encoding(&c);
   test_bit_identical(&c, "nade_drums");
   test_bit_identical(&c, "chords_mel");
   test_bit_identical(&c, "chords_hier");
+  test_bit_identical(&c, "rhythm_trio");
+  test_bit_identical(&c, "controls_hier");
   return test_report("test_families", &c);
 }

@@ -93,7 +93,10 @@ static mvae_model *load_model(const char *path) {
   return model;
 }
 
-static const char *const converter_names[] = {"melody", "drums", "trio"};
+/* In mvae_converter order. */
+static const char *const converter_names[] = {"melody",      "drums",         "trio",
+                                              "multitrack",  "melody_rhythm", "melody_shape",
+                                              "trio_rhythm", "groove"};
 
 static int cmd_info(mvae_model *m) {
   mvae_info in;
@@ -122,12 +125,14 @@ static const char *const pitch_names[] = {"C",  "C#", "D",  "D#", "E",  "F",
 static void print_tokens(const mvae_info *in, const int32_t *tokens) {
   for (int t = 0; t < in->num_tracks; t++) {
     const int32_t *row = tokens + (size_t)t * in->num_steps;
-    int drums = in->output_depths[t] == 512;
-    printf("  %s:", drums ? "drums " : t == 1 ? "bass  " : "melody");
+    int drums = in->output_depths[t] == 512, groove = in->output_layer == MVAE_OUTPUT_GROOVE;
+    printf("  %s:", groove ? "groove" : drums ? "drums " : t == 1 ? "bass  " : "melody");
     for (int s = 0; s < in->num_steps; s++) {
       if (s % in->steps_per_bar == 0)
         printf(" |");
-      if (drums) {
+      if (groove) {
+        printf(" %03x", (unsigned)row[s]); /* the step's hit set, drum class c = bit c */
+      } else if (drums) {
         printf(" %s", row[s] ? "x" : ".");
       } else if (row[s] == 0) {
         printf(" .");
@@ -165,19 +170,34 @@ static int cmd_sample(mvae_model *m, int argc, char **argv) {
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)n * in.num_tracks * in.num_steps);
   mvae_rng rng;
   mvae_rng_seed(&rng, seed);
-  mvae_status st = tokens ? mvae_sample(m, (int)n, (float)temperature, &rng, NULL, tokens)
-                          : MVAE_ERR_OUT_OF_MEMORY;
+  /* GrooVAE: also each step's velocities and offsets (printed exactly, %.9g). */
+  int groove = in.output_layer == MVAE_OUTPUT_GROOVE;
+  size_t seq_values = (size_t)in.num_steps * in.output_depths[0];
+  float *values = groove ? malloc(sizeof(float) * (size_t)n * seq_values) : NULL;
+  mvae_decode_extra extra = {NULL, 0, values};
+  mvae_status st = tokens && (values || !groove)
+                       ? mvae_sample_with(m, (int)n, (float)temperature, &rng, &extra, NULL, tokens)
+                       : MVAE_ERR_OUT_OF_MEMORY;
   if (st != MVAE_OK) {
     fprintf(stderr, "mvae: sample: %s\n", mvae_last_error(m));
     free(tokens);
+    free(values);
     return 1;
   }
   printf("%ld sample(s) from %s, temperature %g, seed %llu\n", n, in.name, temperature, seed);
   for (long i = 0; i < n; i++) {
     printf("sample %ld\n", i + 1);
     print_tokens(&in, tokens + (size_t)i * in.num_tracks * in.num_steps);
+    for (int step = 0; groove && step < in.num_steps; step++) {
+      const float *v = values + (size_t)i * seq_values + (size_t)step * in.output_depths[0];
+      printf("  step %d:", step);
+      for (int k = 0; k < in.output_depths[0]; k++)
+        printf(" %.9g", (double)v[k]);
+      printf("\n");
+    }
   }
   free(tokens);
+  free(values);
   return 0;
 }
 

@@ -10,6 +10,7 @@
         z = eng.encode_refined(inputs, steps=30)   # mu, then Adam steps on z (flat decoders)
 
     melody_events(notes, num_steps)   # the engine's note conversion, for the data pipeline
+    note_attributes(notes, num_steps) # the engine's melody attributes (attribute vectors)
     drum_labels(hits, num_steps)      # (training/data.py converts through these: one rule)
 
 The library is this repository's build/libmusicvae.so (`cmake -S . -B build && cmake --build
@@ -24,7 +25,8 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_TRACKS = 4     # MVAE_MAX_TRACKS
 MAX_BATCH = 4096   # MVAE_MAX_BATCH: larger batches are split here
-CONVERTERS = ('melody', 'drums', 'trio')  # mvae_converter values 0, 1, 2
+CONVERTERS = ('melody', 'drums', 'trio', 'multitrack', 'melody_rhythm', 'melody_shape',
+              'trio_rhythm', 'groove')  # mvae_converter 0..7
 
 
 class EngineError(RuntimeError):
@@ -47,7 +49,9 @@ class _Info(ctypes.Structure):
                 ('max_notes', ctypes.c_int), ('output_layer', ctypes.c_int),
                 ('nade_hidden', ctypes.c_int), ('control_depth', ctypes.c_int),
                 ('chord_encoding', ctypes.c_int), ('control_key_depth', ctypes.c_int),
-                ('control_extra', ctypes.c_char_p)]
+                ('control_extra', ctypes.c_char_p), ('total_steps', ctypes.c_int),
+                ('velocity_bins', ctypes.c_int), ('drum_encoding', ctypes.c_int),
+                ('groove_humanize', ctypes.c_int), ('groove_tapify', ctypes.c_int)]
 
 
 class _Rng(ctypes.Structure):
@@ -130,6 +134,12 @@ def load_library(path=None):
                                                      ctypes.POINTER(ctypes.c_int), conv]),
         'mvae_drum_class_of_pitch': (ctypes.c_int, [ctypes.c_int]),
         'mvae_drum_class_pitch': (ctypes.c_int, [ctypes.c_int]),
+    })
+    # The melody attributes (src/notes/attributes.c), for training/attribute_vectors.py.
+    sigs.update({
+        'mvae_attribute_name': (ctypes.c_char_p, [ctypes.c_int]),
+        'mvae_note_attributes': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, _F32P,
+                                                ctypes.c_char_p, ctypes.c_size_t]),
     })
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
@@ -224,6 +234,28 @@ def events_to_notes(events, min_pitch, max_pitch, lib=None):
 def drum_labels_to_notes(labels, lib=None):
     """Drum labels (bit c = class c hit) -> one-step drum mvae_note records."""
     return _to_notes('mvae_drum_labels_to_notes', labels, (0,), lib)
+
+
+ATTRIBUTE_COUNT = 4  # MVAE_ATTR_COUNT
+
+
+def attribute_names(lib=None):
+    """The engine's melody attribute names, in order: density, pitch, range, syncopation."""
+    return [load_library(lib).mvae_attribute_name(a).decode() for a in range(ATTRIBUTE_COUNT)]
+
+
+def note_attributes(notes, num_steps, lib=None):
+    """mvae_note records -> float32 [4] attributes by the engine's definition
+    (mvae_note_attributes: notes per bar, mean pitch, range, onsets off the beat; NaN but density for
+    no notes)."""
+    notes = np.ascontiguousarray(notes, NOTE_DTYPE)
+    out, err = np.zeros(ATTRIBUTE_COUNT, np.float32), ctypes.create_string_buffer(256)
+    status = load_library(lib).mvae_note_attributes(
+        notes.ctypes.data_as(ctypes.c_void_p) if len(notes) else None, len(notes), num_steps,
+        _ptr(out, ctypes.c_float), err, len(err))
+    if status:
+        raise EngineError(f'mvae_note_attributes: {err.value.decode(errors="replace")}')
+    return out
 
 
 def drum_class_of_pitch(pitch, lib=None):

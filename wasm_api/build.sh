@@ -35,6 +35,12 @@ exports+=',_mvw_rng_new,_mvw_decode,_mvw_similar,_mvw_normal,_mvw_heap_used,_mva
 exports+=',_mvae_status_string,_mvae_encode,_mvae_interpolate,_mvae_interpolate_grid'
 exports+=',_mvae_notes_to_input,_mvae_tokens_to_notes,_mvw_encode_refined'
 exports+=',_mvae_sample,_mvae_latent_sample,_mvae_rng_skip_rows,_mvae_model_set_int8_compute'
+# MidiMe (src/nn/midime.c) and the melody attributes (src/notes/attributes.c)
+exports+=',_mvw_midime_create,_mvae_midime_free,_mvae_midime_last_error,_mvae_midime_param_count'
+exports+=',_mvae_midime_get_params,_mvae_midime_set_params,_mvae_midime_train_step,_mvae_midime_encode'
+exports+=',_mvae_midime_decode,_mvae_midime_sample,_mvae_note_attributes,_mvae_attribute_name'
+# GrooVAE (src/notes/convert_groove.c, src/nn/groove.c)
+exports+=',_mvw_decode_values,_mvw_sample_values,_mvw_similar_values,_mvae_groove_to_input,_mvae_groove_to_notes'
 
 # -msimd128: the WASM SIMD128 kernels (src/kernels/kernels_wasm.c, src/kernels/activations_wasm.c).
 # -ffp-contract=off: no fused multiply-add, bit-identical to the native builds.

@@ -18,3 +18,8 @@ export function convertCheckpoint(where: string | URL, options?: ConvertOptions)
   Promise<{ bytes: Uint8Array; layout: 'tfjs' | 'deeplearn'; dropped: string[]; missing: string[] }>;
 
 export function isCheckpoint(where: string | URL, options?: ConvertOptions): Promise<boolean>;
+
+/** Whether every file of the checkpoint folder at `url` is in the Cache API (it loads offline); bytes: its weights' size. */
+export function cachedCheckpoint(url: string | URL, options?: { cache?: string }): Promise<{ complete: boolean; bytes: number }>;
+/** Removes the checkpoint folder's cached files; resolves to how many were removed. */
+export function removeCachedCheckpoint(url: string | URL, options?: { cache?: string }): Promise<number>;

@@ -18,8 +18,9 @@ import { ConvertError, UnsupportedError } from './errors.mjs';
 import { SIZES, TENSOR_NAMES } from './schema.mjs';
 import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
-  coreDecoderInput, describeControls, describeNade, familyMetadata, rejectUnsupportedFamilies,
-  reshapeFamilyVariables,
+  coreDecoderInput, describeControls, describeNade, familyMetadata, reshapeFamilyVariables,
+  describeBooleanDecoder, describeControlPreprocessing,
+  describeGroove,
 } from './checkpoint_families.mjs';
 
 export { ConvertError };
@@ -144,6 +145,73 @@ async function urlSource(base, options) {
     return new Uint8Array(await response.arrayBuffer());
   };
   return makeSource(base, read, progress);
+}
+
+// ---- Checkpoints kept in the Cache API ---------------------------------------------------------------
+// What urlSource keeps, seen from a page: whether a checkpoint URL loads without the network, its
+// size on this device, and removing it ("remove from this device" in the explorer).
+
+async function checkpointCache(options) {
+  const name = typeof options.cache === 'string' ? options.cache : CACHE_NAME;
+  if (typeof globalThis.caches !== 'object' || !globalThis.caches) return null;
+  try {
+    return await globalThis.caches.open(name);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether every file the checkpoint folder at `url` needs is in the Cache API (it then loads
+ * offline): {complete, bytes (its weights' size, as its manifest gives it)}. options: {cache: a cache name}.
+ */
+export async function cachedCheckpoint(url, options = {}) {
+  const base = String(url).replace(/\/+$/, '');
+  const cache = await checkpointCache(options);
+  if (!cache) return { complete: false, bytes: 0 };
+  const cached = async (name) => cache.match(`${base}/${name.split('/').map(encodeURIComponent).join('/')}`).catch(() => undefined);
+  const json = async (name) => {
+    const r = await cached(name);
+    try {
+      return r ? await r.clone().json() : null;
+    } catch {
+      return null;
+    }
+  };
+  // The files readCheckpoint reads: config.json, then the tfjs or the deeplearn.js manifest and its files.
+  const groups = await json('weights_manifest.json');
+  const manifest = groups ? null : await json('manifest.json');
+  let needed = null;
+  if (Array.isArray(groups)) needed = groups.flatMap((g) => (g && Array.isArray(g.paths) ? g.paths : [null]));
+  else if (manifest && typeof manifest === 'object') {
+    needed = Object.entries(manifest).filter(([name]) => !ENCODER_LSTM.test(name)).map(([, e]) => e && e.filename);
+  }
+  let complete = !!(await cached('config.json')) && Array.isArray(needed) && needed.every((f) => typeof f === 'string');
+  // The weights' bytes as the manifest gives them (what a download's progress counts).
+  const size = (shape) => (Array.isArray(shape) ? shape.reduce((a, b) => a * b, 1) : 0);
+  const bytes = Array.isArray(groups)
+    ? groups.flatMap((g) => (g && Array.isArray(g.weights) ? g.weights : []))
+      .reduce((n, w) => n + size(w && w.shape) * ((w && w.quantization && QUANT_WIDTH[w.quantization.dtype]) || 4), 0)
+    : Object.values(manifest || {}).reduce((n, e) => n + 4 * size(e && e.shape), 0);
+  for (const f of complete ? needed : []) {
+    if (!(await cached(f))) {
+      complete = false;
+      break;
+    }
+  }
+  return { complete, bytes };
+}
+
+/** Removes every cached file of the checkpoint folder at `url`; resolves to how many were removed. */
+export async function removeCachedCheckpoint(url, options = {}) {
+  const base = String(url).replace(/\/+$/, '');
+  const cache = await checkpointCache(options);
+  if (!cache) return 0;
+  let removed = 0;
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(`${base}/`) && (await cache.delete(request))) removed++;
+  }
+  return removed;
 }
 
 function makeSource(label, read, progress) {
@@ -397,19 +465,23 @@ function drumsArgs(args, what) {
   if (args.pitchClasses !== undefined) unsupported(`custom drum pitchClasses in ${what}`);
 }
 
+// magenta.js checkpoints get their drum inputs as magenta.js builds them (its roll's "no hits"
+// column and summed one-hot labels: include/musicvae.h, mvae_drum_encoding), not as Magenta trains.
+const MAGENTA_JS_DRUMS = 'magenta_js';
+
 function drums(rollInput) {
   return (args, type) => {
     drumsArgs(args, type);
     const labels = SIZES.drum_labels();
     const inputDepth = rollInput ? SIZES.drum_roll_width() : labels;
-    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth, depths: [labels] };
+    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth, depths: [labels], drumEncoding: MAGENTA_JS_DRUMS };
   };
 }
 
 /**
  * The data converters the engine runs: type -> (args, type) => {type (the engine's converter),
- * minPitch, maxPitch, rollInput, inputDepth (encoder input per step), depths (output depth per
- * track)}. A new family adds its converter here.
+ * minPitch, maxPitch, rollInput, drumEncoding, inputDepth (encoder input per step), depths (output
+ * depth per track)}. A new family adds its converter here.
  */
 export const CONVERTER_FAMILIES = {
   MelodyConverter(args) {
@@ -420,6 +492,33 @@ export const CONVERTER_FAMILIES = {
   DrumsConverter: drums(true),
   DrumRollConverter: drums(true),
   DrumsOneHotConverter: drums(false),
+  // Multitrack (magenta.js's MultitrackConverter): numSegments tracks of performance-event tokens
+  // (src/notes/convert_multitrack.h), one core decoder over them.
+  MultitrackConverter(args) {
+    const int = (name, lo, hi) => {
+      const v = args[name];
+      if (!Number.isInteger(v) || v < lo || v > hi) fail(`MultitrackConverter: ${name} ${v} is not an integer in ${lo}..${hi}`);
+      return v;
+    };
+    // magenta.js: `args.minPitch ? args.minPitch : 0` and the same for maxPitch (127).
+    const minPitch = args.minPitch ? int('minPitch', 0, 127) : 0;
+    const maxPitch = args.maxPitch ? int('maxPitch', minPitch, 127) : 127;
+    const totalSteps = int('totalSteps', 1, 4096);
+    const velocityBins = int('numVelocityBins', 0, 127);
+    // Without stepsPerQuarter magenta.js refuses every input ("Steps per quarter note mismatch");
+    // Magenta's multitrack models are at 24.
+    const stepsPerQuarter = args.stepsPerQuarter === undefined ? 24 : int('stepsPerQuarter', 1, 96);
+    if (args.numSegments === undefined) fail('MultitrackConverter: numSegments (the number of tracks) is required');
+    if (args.numSteps / args.numSegments < 2) fail('MultitrackConverter: each track needs at least 2 steps (numSteps / numSegments)');
+    const events = SIZES.multitrack_events({
+      pitches: maxPitch - minPitch + 1, total_steps: totalSteps, velocity_bins: velocityBins,
+    });
+    const depth = SIZES.multitrack_depth({ events, programs: SIZES.multitrack_programs() });
+    return {
+      type: 'multitrack', minPitch, maxPitch, rollInput: 0, inputDepth: depth, depths: [depth], stepsPerQuarter,
+      meta: [['converter.total_steps', 'i32', totalSteps], ['converter.velocity_bins', 'i32', velocityBins]],
+    };
+  },
   TrioConverter(args) {
     const mel = pitchRange(args.melArgs || {}, 'TrioConverter melArgs');
     const bass = pitchRange(args.bassArgs || {}, 'TrioConverter bassArgs');
@@ -429,21 +528,55 @@ export const CONVERTER_FAMILIES = {
     return {
       type: 'trio', minPitch: mel.min, maxPitch: mel.max, rollInput: 0,
       inputDepth: SIZES.trio_input({ melody_depth: mel.depth, drum_labels: SIZES.drum_labels() }),
-      depths: [mel.depth, mel.depth, SIZES.drum_labels()],
+      depths: [mel.depth, mel.depth, SIZES.drum_labels()], drumEncoding: MAGENTA_JS_DRUMS,
     };
+  },
+  // magenta.js's rhythm and shape models (data.ts; melodies.ts MelodyRhythm, MelodyShape): the
+  // encoder reads a feature of the melody (or trio); rhythms decode onsets with a boolean decoder
+  // (output depth 2: one bit per track), shapes one of down / same / up per step.
+  MelodyRhythmConverter(args, type, spec) {
+    const p = pitchRange(args, type);
+    needsBooleanDecoder(type, spec);
+    return { type: 'melody_rhythm', minPitch: p.min, maxPitch: p.max, inputDepth: 1, depths: [2] };
+  },
+  MelodyShapeConverter(args, type, spec) {
+    const p = pitchRange(args, type);
+    if (spec && spec.useBooleanDecoder) {
+      unsupported(`${type} with useBooleanDecoder (its shape is one of 3 directions, not independent bits)`);
+    }
+    return { type: 'melody_shape', minPitch: p.min, maxPitch: p.max, inputDepth: 3, depths: [3] };
+  },
+  TrioRhythmConverter(args, type, spec) {
+    const trio = CONVERTER_FAMILIES.TrioConverter(args, type);
+    needsBooleanDecoder(type, spec);
+    // Without segments magenta.js splits a flat decoder into core_decoder_{i}/decoder/: not the
+    // engine's layout (its tracks hang off a conductor).
+    if (args.numSegments === undefined) unsupported(`${type} without numSegments (a flat decoder split in 3 tracks)`);
+    return {
+      type: 'trio_rhythm', minPitch: trio.minPitch, maxPitch: trio.maxPitch, inputDepth: 3,
+      depths: [2, 2, 2], drumEncoding: MAGENTA_JS_DRUMS,
+    };
+  },
+  // GrooVAE: [hits | velocities | offsets] of the 9 drum classes in and out (its output layer and
+  // encoding options are metadata: grooveMetadata in checkpoint_families.mjs).
+  GrooveConverter(args) {
+    const g = describeGroove(args);
+    return { type: 'groove', inputDepth: g.depth, depths: [g.depth], stepsPerQuarter: g.stepsPerQuarter, meta: g.meta };
   },
 };
 
-/** magenta.js converters the engine does not run yet, with what each needs. */
-export const UNSUPPORTED_CONVERTERS = {
-  MultitrackConverter: 'multi-instrument event sequences (MultitrackConverter: multitrack*, ' +
-    'multitrack_chords*) need an event-based multitrack decoder, not supported yet',
-  GrooveConverter: 'GrooVAE (GrooveConverter: groovae_*, tap2drum_*) needs hits, velocities and offsets, ' +
-    'not supported yet',
-  MelodyRhythmConverter: 'melody rhythm models (MelodyRhythmConverter: mel_rhythm_*) are not supported yet',
-  MelodyShapeConverter: 'melody shape models (MelodyShapeConverter: mel_shape_*) are not supported yet',
-  TrioRhythmConverter: 'trio rhythm models (TrioRhythmConverter) are not supported yet',
-};
+// A rhythm's onsets are bits: magenta.js decodes them with its BooleanDecoder; a categorical decoder
+// over one class would give an onset at every step.
+function needsBooleanDecoder(type, spec) {
+  if (!spec || !spec.useBooleanDecoder) {
+    unsupported(`${type} needs config.useBooleanDecoder (onsets are bits; a categorical decoder over 1 class ` +
+      'puts an onset on every step)');
+  }
+}
+
+/** magenta.js converters the engine does not run yet, with what each needs (none now: every
+ * converter of magenta.js 1.23 has a family above). */
+export const UNSUPPORTED_CONVERTERS = {};
 
 /**
  * magenta.js model features beyond the data converter, recognised in config.json (spec: inSpec) or
@@ -452,13 +585,7 @@ export const UNSUPPORTED_CONVERTERS = {
  * {meta: [[key, type, value]] (added to the file's metadata), tensors: [variable names it writes]}
  * (its variables are then not "unexpected"; the rest of the structure is still checked).
  */
-export const CHECKPOINT_FEATURES = [
-  {
-    name: 'boolean decoder',
-    inSpec: (spec) => !!spec.useBooleanDecoder,
-    message: () => 'checkpoints with a boolean (multi-label) decoder (useBooleanDecoder) are not supported yet',
-  },
-];
+export const CHECKPOINT_FEATURES = [];
 
 // The features a checkpoint has: refuses those the engine cannot run, with their reason (before any
 // shape is compared); returns the conversions of the others: [{meta, tensors}].
@@ -491,7 +618,7 @@ function splitConfig(config) {
 }
 
 // What the data converter implies: metadata, encoder input width and per-track output depths.
-function describeConverter(converter) {
+function describeConverter(converter, spec) {
   const args = converter.args || {};
   const { numSteps, numSegments } = args;
   if (!Number.isInteger(numSteps) || numSteps < 1) {
@@ -506,7 +633,7 @@ function describeConverter(converter) {
     if (Object.hasOwn(UNSUPPORTED_CONVERTERS, converter.type)) unsupported(UNSUPPORTED_CONVERTERS[converter.type]);
     unsupported(`converter type ${converter.type} (supported: ${Object.keys(CONVERTER_FAMILIES).join(', ')})`);
   }
-  return { numSteps, numSegments, ...family(args, converter.type) };
+  return { numSteps, numSegments, ...family(args, converter.type, spec) };
 }
 
 // ---- Model structure ------------------------------------------------------------------------------
@@ -515,7 +642,7 @@ function describeConverter(converter) {
 // rules of src/format/schema.json (SIZES, the engine's loader checks by the same); returns the derived
 // metadata. Every variable must be used: anything left over means a model this engine would silently
 // run wrong.
-function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }) {
+function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }, spec = null) {
   const used = new Set();
   const get = (name) => {
     const v = vars.get(name);
@@ -525,6 +652,11 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
   };
   const has = (name) => vars.has(name);
   const shapeError = (what, msg) => fail(`shape mismatch in ${what}: ${msg}`);
+  // The decoders' control columns: the controls, or the control preprocessing LSTM's output.
+  const pre = describeControlPreprocessing(vars, controls,
+    (layer, direction) => tensorName('control_lstm', { layer, direction }));
+  if (pre) for (const t of pre.tensors) used.add(t);
+  const decoderControls = pre ? pre.outputWidth : controls.depth;
 
   // A dense layer: kernel [rows, cols], bias [cols].
   const dense = (prefix) => {
@@ -576,20 +708,22 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     if (initWidth !== stateWidth(s.units)) {
       shapeError(init, `width ${initWidth}, LSTM units ${fmt(s.units)}`);
     }
-    const nade = describeNade(vars, tensorName('decoder_nade', { core }));
-    if (nade) for (const t of nade.tensors) used.add(t);
+    const found = describeNade(vars, tensorName('decoder_nade', { core }));
+    if (found) for (const t of found.tensors) used.add(t);
     const [h, width] = dense(output);
     if (h !== s.units.at(-1)) {
       shapeError(output, `input ${h}, top LSTM has ${s.units.at(-1)} units`);
     }
-    if (nade && width !== nade.outputWidth) {
+    // Label sets: a NADE's, else (as magenta.js chooses) a boolean decoder's, one logit per label.
+    const nade = found || describeBooleanDecoder(spec, width);
+    if (found && width !== nade.outputWidth) {
       shapeError(output, `width ${width}, the NADE needs hidden ${nade.hidden} + labels ${nade.dims}`);
     }
     const depth = nade ? nade.tokenDepth : width;
-    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: controls.depth });
+    const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: decoderControls });
     if (!reads(s, 0, expected)) {
       const parts = [`${nade ? 'labels' : 'output'} ${nade ? nade.dims : depth}`, `conditioning ${condIn}`];
-      if (controls.depth) parts.push(`controls ${controls.depth}`);
+      if (decoderControls) parts.push(`${pre ? 'preprocessed controls' : 'controls'} ${decoderControls}`);
       shapeError(cell(0), `input ${s.inputs[0]}, expected ${parts.join(' + ')}`);
     }
     return { depth, condIn, nade };
@@ -688,7 +822,7 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     fail(`missing variable ${muKernel} (the encoder LSTM is present)`);
   }
 
-  const conv = describeConverter(converter);
+  const conv = describeConverter(converter, spec);
   if (fmt(outputDepths) !== fmt(conv.depths)) {
     unsupported(`the checkpoint's output depths ${fmt(outputDepths)} do not match the ` +
       `${conv.type} converter's ${fmt(conv.depths)}`);
@@ -702,6 +836,9 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
   // The engine's output layer is one per model (musicvae.output_layer).
   if (nades.some(Boolean) && !nades.every(Boolean)) {
     unsupported('a NADE output layer on some tracks only');
+  }
+  if (nades.some((n) => n && n.boolean) && !nades.every((n) => n && n.boolean)) {
+    unsupported('a NADE output layer on some tracks, a boolean one on others');
   }
   if ((hierarchical || hierEncoder) && conv.numSegments === undefined) {
     fail('converter: numSegments is required for a hierarchical decoder or encoder');
@@ -756,9 +893,8 @@ export function buildModelFile(vars, config, opts = {}) {
   }
   const { spec, converter } = splitConfig(config);
   const features = checkFeatures(spec, converter, varMap);
-  rejectUnsupportedFamilies(varMap);
   const controls = describeControls(spec);
-  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls);
+  const m = describeModel(varMap, converter, warn, new Set(features.flatMap((f) => f.tensors)), controls, spec);
   const written = reshapeFamilyVariables(varMap);
   const c = m.converter;
   const meta = [
@@ -770,7 +906,7 @@ export function buildModelFile(vars, config, opts = {}) {
     ['musicvae.z_size', 'i32', m.zSize],
     ['musicvae.num_steps', 'i32', m.numSteps],
     ['musicvae.num_segments', 'i32', m.numSegments],
-    ['musicvae.steps_per_quarter', 'i32', 4],
+    ['musicvae.steps_per_quarter', 'i32', c.stepsPerQuarter ?? 4],
     ['musicvae.quarters_per_bar', 'i32', 4],
     ['musicvae.decoder', 'str', m.decoder],
     ['musicvae.encoder', 'str', m.encoder],
@@ -780,6 +916,8 @@ export function buildModelFile(vars, config, opts = {}) {
     ['converter.min_pitch', 'i32', c.minPitch],
     ['converter.max_pitch', 'i32', c.maxPitch],
     ['converter.drums_roll_input', 'i32', c.rollInput],
+    ...(c.meta || []),
+    ['converter.drum_encoding', 'str', c.drumEncoding],
     ...familyMetadata({ nade: m.nade, controls }),
     ...features.flatMap((f) => f.meta),
   ];

@@ -1,4 +1,5 @@
-// checkpoint_families.mjs: what the NADE and the chord-conditioned magenta.js checkpoint families add
+// checkpoint_families.mjs: what the NADE, chord-conditioned, boolean-decoder and control-preprocessing
+// magenta.js checkpoint families add
 // to the magenta.js checkpoint -> MVAE model file mapping (docs/model-format.md), for the converter
 // (wasm_api/checkpoint.mjs, buildModelFile and describeModel) to call in its structure walk:
 //
@@ -7,6 +8,10 @@
 //     as [dims, hidden]; the output projection is [top units, hidden + dims]; the decoder's cell 0
 //     reads the previous step's labels as a multi-hot of `dims` (not a 2^dims one-hot); the tokens
 //     stay the label sets 0 .. 2^dims - 1 (musicvae.output_depths [512] for the 9 drum classes).
+//   - GrooVAE (groovae_*, tap2drum_*: magenta.js's GrooveConverter and GrooveDecoder): each step is
+//     [hits | velocities | offsets] of the 9 drum classes, 27 values in and out; the output layer
+//     'groove' (sigmoid hits, sigmoid velocities, tanh offsets, fed back as they are) and the
+//     converter's humanize / tapify / stepsPerQuarter arguments are metadata (describeGroove).
 //   - Controls (mel_chords and the other chord / key / extraControls models): per-step control
 //     vectors appended to every encoder input step and every decoder cell-0 input, in magenta.js's
 //     order: the encoded chord (config.chordEncoder), the key one-hot (config.conditionOnKey), then
@@ -16,7 +21,8 @@
 // src/nn/encoder.c, src/notes/chords.c). The converter, per core decoder `core` (a schema prefix):
 //
 //   const controls = describeControls(config);            // {depth: 0} for an unconditioned model
-//   rejectUnsupportedFamilies(vars);                       // control_preprocessing/ LSTMs
+//   const pre = describeControlPreprocessing(vars, controls, prefix); // null, or {outputWidth, ...}:
+//   // cell 0 then reads pre.outputWidth control columns (the encoder still controls.depth)
 //   const nade = describeNade(vars, tensorName('decoder_nade', {core}));  // null, or {dims, ...}
 //   // the output projection must be [top units, nade ? nade.outputWidth : depth], and cell 0's
 //   // input coreDecoderInput({depth, nade, condIn, controlDepth: controls.depth}); the track's
@@ -54,9 +60,6 @@ export function describeControls(config) {
   if (config.chordEncoder !== undefined) {
     const c = CHORD_ENCODINGS[config.chordEncoder];
     if (!c) fail(`unsupported: chordEncoder ${config.chordEncoder} (supported: ${Object.keys(CHORD_ENCODINGS).join(', ')})`);
-    if (config.dataConverter && config.dataConverter.type === 'MultitrackConverter') {
-      fail('unsupported: chord conditioning of a MultitrackConverter model (its chords are per track segment)');
-    }
     out.chords = { encoding: c.encoding, depth: c.depth, offset: out.depth };
     out.depth += c.depth;
   }
@@ -104,13 +107,39 @@ export function coreDecoderInput({ depth, nade, condIn, controlDepth = 0 }) {
   return SIZES.decoder_input({ track_input: trackInput, conditioning: condIn, control_depth: controlDepth });
 }
 
-// Variables the engine cannot run: magenta.js's control_preprocessing bidirectional LSTM.
-export function rejectUnsupportedFamilies(vars) {
-  for (const name of vars.keys()) {
-    if (name.startsWith('control_preprocessing/')) {
-      fail(`unsupported: control preprocessing LSTM (${name})`);
-    }
+// ---- Control preprocessing (magenta.js: control_preprocessing/, one bidirectional LSTM layer) ----
+// Each decoder runs it over its control sequence (a flat decoder over all steps, a core decoder over
+// its segment) and reads its [fw; bw] output at each step in place of the controls; the encoder
+// still reads the controls. Stored under its own names (schema control_lstm).
+
+// The control preprocessing LSTM of a checkpoint, or null: {units, outputWidth (what cell 0 reads
+// per step), tensors}. prefix(layer, direction): tensorName('control_lstm', ...).
+export function describeControlPreprocessing(vars, controls, prefix) {
+  const kernel = (layer, d) => vars.get(`${prefix(layer, d)}kernel`);
+  if (!kernel(0, 'fw') && !kernel(0, 'bw')) {
+    const stray = [...vars.keys()].find((n) => n.startsWith('control_preprocessing/'));
+    if (stray) fail(`unsupported: control preprocessing variable ${stray} (expected ${prefix(0, 'fw')}kernel)`);
+    return null;
   }
+  if (kernel(1, 'fw') || kernel(1, 'bw')) fail('unsupported: a control preprocessing LSTM of 2 or more layers (magenta.js runs one)');
+  if (!controls.depth) fail('configuration: a control preprocessing LSTM, but no controls (chordEncoder, conditionOnKey or extraControls)');
+  const units = [];
+  const tensors = [];
+  for (const d of ['fw', 'bw']) {
+    const k = kernel(0, d), b = vars.get(`${prefix(0, d)}bias`);
+    if (!k || !b) fail(`missing variable ${prefix(0, d)}${k ? 'bias' : 'kernel'} (control preprocessing)`);
+    const [rows, cols] = k.shape;
+    const n = Math.floor(cols / SIZES.lstm_width({ units: 1 }));
+    if (k.shape.length !== 2 || cols !== SIZES.lstm_width({ units: n }) ||
+        rows !== SIZES.lstm_rows({ input: controls.depth, units: n }) || fmt(b.shape) !== fmt([cols])) {
+      fail(`shape mismatch in ${prefix(0, d)}: kernel ${fmt(k.shape)}, bias ${fmt(b.shape)}; ` +
+        `expected [controls ${controls.depth} + units, 4 units]`);
+    }
+    units.push(n);
+    tensors.push(`${prefix(0, d)}kernel`, `${prefix(0, d)}bias`);
+  }
+  if (units[0] !== units[1]) fail(`shape mismatch in control preprocessing: forward ${units[0]} units, backward ${units[1]}`);
+  return { units: units[0], outputWidth: SIZES.bidi_output({ fw_units: units[0], bw_units: units[1] }), tensors };
 }
 
 // The NADE weights in their MVAE shapes ([dims, hidden]; the values keep their order); every other
@@ -128,10 +157,24 @@ export function reshapeFamilyVariables(vars) {
   return out;
 }
 
+// ---- Boolean decoder (magenta.js's BooleanDecoder: config.useBooleanDecoder; the rhythm models) --
+// One logit per label (the output projection is [top units, labels]); each label is on when its
+// logit is >= 0. The tokens are the label sets as bits (0 .. 2^labels - 1), fed back to cell 0 as
+// their multi-hot, as a NADE's: metadata musicvae.output_layer boolean, output depth 2^labels.
+
+// The boolean decoder of a core decoder whose output projection is `width` wide, or null when the
+// config asks for none. Same fields as describeNade's (boolean: true, no tensors of its own).
+export function describeBooleanDecoder(config, width) {
+  if (!config || !config.useBooleanDecoder) return null;
+  if (width > 16) fail(`unsupported: a boolean decoder over ${width} labels (at most 16)`);
+  return { dims: width, hidden: 0, tokenDepth: 2 ** width, outputWidth: width, tensors: [], boolean: true };
+}
+
 // Metadata entries [key, type, value] (as models/convert.mjs writes them) for these families.
+// nade: describeNade's or describeBooleanDecoder's result.
 export function familyMetadata({ nade = null, controls = { depth: 0 } } = {}) {
   const meta = [];
-  if (nade) meta.push(['musicvae.output_layer', 'str', 'nade']);
+  if (nade) meta.push(['musicvae.output_layer', 'str', nade.boolean ? 'boolean' : 'nade']);
   if (controls.depth > 0) {
     meta.push(['musicvae.control_depth', 'i32', controls.depth]);
     if (controls.chords) meta.push(['controls.chord_encoding', 'str', controls.chords.encoding]);
@@ -141,4 +184,32 @@ export function familyMetadata({ nade = null, controls = { depth: 0 } } = {}) {
     }
   }
   return meta;
+}
+
+// ---- GrooVAE (GrooveConverter) --------------------------------------------------------------------
+
+// What a GrooveConverter's args imply: {depth (values per step in and out), stepsPerQuarter, meta}.
+// Refuses what the engine does not run: custom pitch classes, splitInstruments (each drum its own
+// step: a different sequence layout).
+export function describeGroove(args = {}) {
+  if (args.pitchClasses !== undefined) fail('unsupported: custom drum pitchClasses in GrooveConverter');
+  if (args.splitInstruments) fail('unsupported: GrooveConverter with splitInstruments (one step per drum)');
+  const spq = args.stepsPerQuarter ?? 4;
+  if (!Number.isInteger(spq) || spq < 1 || spq > 96) {
+    fail(`configuration: GrooveConverter stepsPerQuarter ${spq} is not an integer in 1..96`);
+  }
+  for (const flag of ['humanize', 'tapify']) {
+    if (args[flag] !== undefined && typeof args[flag] !== 'boolean') {
+      fail(`configuration: GrooveConverter ${flag} ${JSON.stringify(args[flag])} is not true or false`);
+    }
+  }
+  return {
+    depth: SIZES.groove_depth(),
+    stepsPerQuarter: spq,
+    meta: [
+      ['musicvae.output_layer', 'str', 'groove'],
+      ['converter.groove_humanize', 'i32', args.humanize ? 1 : 0],
+      ['converter.groove_tapify', 'i32', args.tapify ? 1 : 0],
+    ],
+  };
 }

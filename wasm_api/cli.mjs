@@ -130,7 +130,7 @@ ${modelHelp}`,
       --allow-missing-encoder   convert a checkpoint whose encoder LSTM files are missing (the model
                        then only decodes)
   -q, --quiet          no progress or summary on stderr
-A checkpoint of a family the engine does not run yet (chords, NADE, multitrack, GrooVAE, ...) is
+A checkpoint of a family the engine does not run yet (chords, NADE, multitrack, ...) is
 refused with what it needs.`,
     run: cmdConvert,
   },
@@ -302,7 +302,10 @@ async function cmdInfo(values) {
     ['name', i.name || '(unnamed)'],
     ['converter', `${i.converter} (pitches ${i.minPitch}..${i.maxPitch})`],
     ['decoder', `${i.hierarchical ? 'hierarchical' : 'flat'}, ${i.numTracks} track(s), depths ${i.outputDepths.join(' ')}`],
-    ['steps', `${i.numSteps} (${i.numSteps / i.stepsPerBar} bars, ${i.numSegments} segment(s))`],
+    ['steps', i.converter === 'multitrack'
+      ? `${i.totalSteps} (${i.totalSteps / i.stepsPerBar} bar(s) at ${i.stepsPerQuarter} per quarter); ` +
+        `${i.numSegments} tracks of ${i.numSteps / i.numSegments} event tokens`
+      : `${i.numSteps} (${i.numSteps / i.stepsPerBar} bars, ${i.numSegments} segment(s))`],
     ['z size', i.zSize],
     ['encoder', i.hasEncoder ? 'yes' : 'absent (decode-only)'],
     ['weights', `${(i.weightBytes / 1e6).toFixed(2)} MB${i.quantized ? ' (int8 kernels)' : ''}`],

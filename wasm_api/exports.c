@@ -57,6 +57,11 @@ static const mvw_constant constants[] = {
     MVW_CONSTANT(MVAE_CHORDS_MAJOR_MINOR),
     MVW_CONSTANT(MVAE_CHORDS_TRIAD),
     {"MVW_NOTE_INTS", (int32_t)(sizeof(mvae_note) / sizeof(int32_t))}, /* int32 fields of a note */
+    MVW_CONSTANT(MVAE_OUTPUT_GROOVE),
+    MVW_CONSTANT(MVAE_GROOVE_DEPTH),
+    /* mvae_groove_note and mvae_groove_hit: pitch, velocity, step (int32), then a double at 16 */
+    {"MVW_GROOVE_NOTE_BYTES", (int32_t)sizeof(mvae_groove_note)},
+    {"MVW_GROOVE_HIT_BYTES", (int32_t)sizeof(mvae_groove_hit)},
 };
 #undef MVW_CONSTANT
 enum { MVW_CONSTANT_COUNT = (int)(sizeof constants / sizeof constants[0]) };
@@ -165,14 +170,26 @@ static const mvw_field info_fields[] = {
     MVW_FIELD(chord_encoding, MVW_INT),
     MVW_FIELD(control_key_depth, MVW_INT),
     MVW_FIELD(control_extra, MVW_STRING),
+    MVW_FIELD(total_steps, MVW_INT),
+    MVW_FIELD(velocity_bins, MVW_INT),
+    MVW_FIELD(drum_encoding, MVW_INT),
+    MVW_FIELD(groove_humanize, MVW_BOOL),
+    MVW_FIELD(groove_tapify, MVW_BOOL),
 };
 #undef MVW_FIELD
 enum { MVW_FIELD_COUNT = (int)(sizeof info_fields / sizeof info_fields[0]) };
 _Static_assert(sizeof(mvae_converter) == sizeof(int32_t), "converter is read as an int32");
 _Static_assert(sizeof(mvae_output_layer) == sizeof(int32_t) &&
-                   sizeof(mvae_chord_encoding) == sizeof(int32_t),
-               "output_layer and chord_encoding are read as int32s");
+                   sizeof(mvae_chord_encoding) == sizeof(int32_t) &&
+                   sizeof(mvae_drum_encoding) == sizeof(int32_t),
+               "output_layer, chord_encoding and drum_encoding are read as int32s");
 _Static_assert(sizeof(size_t) == sizeof(uint32_t), "wasm32: size_t is read as a uint32");
+_Static_assert(offsetof(mvae_groove_note, pitch) == 0 &&
+                   offsetof(mvae_groove_note, velocity) == 4 &&
+                   offsetof(mvae_groove_note, step) == 8 &&
+                   offsetof(mvae_groove_note, start_time) == 16 &&
+                   offsetof(mvae_groove_hit, position) == 16 && sizeof(mvae_groove_hit) == 24,
+               "musicvae.mjs writes and reads the GrooVAE structs at these offsets");
 _Static_assert(sizeof(const char *) == sizeof(uint32_t), "wasm32: pointers are read as uint32");
 
 EMSCRIPTEN_KEEPALIVE int mvw_info_size(void) {
@@ -200,6 +217,11 @@ static const char *const converter_names[] = {
     [MVAE_CONVERTER_MELODY] = "melody",
     [MVAE_CONVERTER_DRUMS] = "drums",
     [MVAE_CONVERTER_TRIO] = "trio",
+    [MVAE_CONVERTER_MULTITRACK] = "multitrack",
+    [MVAE_CONVERTER_MELODY_RHYTHM] = "melody_rhythm",
+    [MVAE_CONVERTER_MELODY_SHAPE] = "melody_shape",
+    [MVAE_CONVERTER_TRIO_RHYTHM] = "trio_rhythm",
+    [MVAE_CONVERTER_GROOVE] = "groove",
 };
 
 EMSCRIPTEN_KEEPALIVE const char *mvw_converter_name(int converter) {
@@ -267,7 +289,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_decode_with(mvae_model *model, const float *z, int 
                                          int nade_sample, int32_t *tokens) {
   mvae_decode_opts opts = {temperature, rng, teacher, logits};
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_decode_with(model, z, batch, &opts, &extra, tokens);
 }
 
@@ -276,7 +298,7 @@ EMSCRIPTEN_KEEPALIVE int mvw_similar_with(mvae_model *model, const float *z, int
                                           const float *controls, int per_item, int nade_sample,
                                           float *z_out, int32_t *tokens) {
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
 }
 
@@ -284,8 +306,38 @@ EMSCRIPTEN_KEEPALIVE int mvw_sample_with(mvae_model *model, int n, float tempera
                                          const float *controls, int per_item, int nade_sample,
                                          float *z_out, int32_t *tokens) {
   mvae_controls c;
-  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample};
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), nade_sample, NULL};
   return (int)mvae_sample_with(model, n, temperature, rng, &extra, z_out, tokens);
+}
+
+/* ---- GrooVAE: the _with calls that also write the step values (mvae_decode_extra.values, may be
+ * NULL). mvae_groove_to_input and mvae_groove_to_notes are exported as they are (build.sh). ---- */
+
+EMSCRIPTEN_KEEPALIVE int mvw_decode_values(mvae_model *model, const float *z, int batch,
+                                           float temperature, mvae_rng *rng, float *logits,
+                                           const float *controls, int per_item, float *values,
+                                           int32_t *tokens) {
+  mvae_decode_opts opts = {temperature, rng, NULL, logits};
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), 0, values};
+  return (int)mvae_decode_with(model, z, batch, &opts, &extra, tokens);
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_sample_values(mvae_model *model, int n, float temperature,
+                                           mvae_rng *rng, const float *controls, int per_item,
+                                           float *z_out, float *values, int32_t *tokens) {
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), 0, values};
+  return (int)mvae_sample_with(model, n, temperature, rng, &extra, z_out, tokens);
+}
+
+EMSCRIPTEN_KEEPALIVE int mvw_similar_values(mvae_model *model, const float *z, int n,
+                                            float similarity, float temperature, mvae_rng *rng,
+                                            const float *controls, int per_item, float *z_out,
+                                            float *values, int32_t *tokens) {
+  mvae_controls c;
+  mvae_decode_extra extra = {controls_of(&c, controls, per_item), 0, values};
+  return (int)mvae_similar_with(model, z, n, similarity, temperature, rng, &extra, z_out, tokens);
 }
 
 /* ---- Chords (src/notes/chords.c) ------------------------------------------------------------ */
@@ -356,7 +408,58 @@ EMSCRIPTEN_KEEPALIVE void mvw_normal(mvae_rng *rng, float *out, int n) {
     out[i] = (float)mvae_rng_normal(rng);
 }
 
+/* ---- Multitrack inputs (mvae_notes_to_input_timed) ------------------------------------------
+ * start_times: double[n_notes] (NaN where a note has none) or NULL; total_quantized_steps -1 for
+ * none; no_velocity: uint8[n_notes] (1: the note has no velocity field) or NULL. */
+EMSCRIPTEN_KEEPALIVE int mvw_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
+                                                  int n_notes, const double *start_times,
+                                                  int total_quantized_steps,
+                                                  const unsigned char *no_velocity, float *input) {
+  mvae_sequence_timing timing = {start_times, total_quantized_steps, no_velocity};
+  return (int)mvae_notes_to_input_timed(model, notes, n_notes, &timing, input);
+}
+
 /* Bytes of heap in use (malloc'd and not freed), for leak tests. */
 EMSCRIPTEN_KEEPALIVE int mvw_heap_used(void) {
   return (int)mallinfo().uordblks;
+}
+
+/* ---- MidiMe (src/nn/midime.c): a small VAE over a model's latent space ----------------------
+ * The other calls (mvae_midime_free, _last_error, _param_count, _get_params, _set_params,
+ * _train_step, _encode, _decode, _sample) take only pointers and numbers and are exported as they
+ * are (build.sh). */
+
+/* A new MidiMe: encoder[n_encoder] and decoder[n_decoder] hidden widths, weights drawn from rng;
+ * NULL on failure, with the status in *status_out and the message in err[err_size]. */
+EMSCRIPTEN_KEEPALIVE mvae_midime *mvw_midime_create(int input_size, int latent_size,
+                                                    const int32_t *encoder, int n_encoder,
+                                                    const int32_t *decoder, int n_decoder,
+                                                    float beta, float learning_rate, mvae_rng *rng,
+                                                    int *status_out, char *err, int err_size) {
+  mvae_midime_config c;
+  mvae_midime_config_init(&c);
+  size_t err_bytes = err && err_size > 0 ? (size_t)err_size : 0;
+  mvae_status status = MVAE_ERR_INVALID_ARGUMENT;
+  mvae_midime *midime = NULL;
+  if (n_encoder < 0 || n_encoder > MVAE_MIDIME_MAX_LAYERS || n_decoder < 0 ||
+      n_decoder > MVAE_MIDIME_MAX_LAYERS) {
+    if (err_bytes)
+      snprintf(err, err_bytes, "midime: %d encoder and %d decoder layers (each 0..%d)", n_encoder,
+               n_decoder, MVAE_MIDIME_MAX_LAYERS);
+  } else {
+    c.input_size = input_size;
+    c.latent_size = latent_size;
+    c.n_encoder_layers = n_encoder;
+    c.n_decoder_layers = n_decoder;
+    for (int i = 0; i < n_encoder; i++)
+      c.encoder_layers[i] = encoder[i];
+    for (int i = 0; i < n_decoder; i++)
+      c.decoder_layers[i] = decoder[i];
+    c.beta = beta;
+    c.learning_rate = learning_rate;
+    status = mvae_midime_create(&c, rng, &midime, err, err_bytes);
+  }
+  if (status_out)
+    *status_out = (int)status;
+  return midime;
 }

@@ -75,6 +75,15 @@ export interface ModelInfo {
   kernels: string;
   activations: string;
   maxNotes: number;
+  /** Steps of a decoded NoteSequence: numSteps, except for 'multitrack' (numSteps counts events). */
+  totalSteps: number;
+  /** 'multitrack': velocity bins of its events (0: none); 0 otherwise. */
+  velocityBins: number;
+  /** Drums and trio: 0 encodes drum notes as magenta.js does (its checkpoints), 1 as Magenta trains (models trained here). */
+  drumEncoding: number;
+  /** GrooVAE (converter 'groove'): its encoding options, magenta.js's GrooveConverter args. */
+  grooveHumanize?: boolean;
+  grooveTapify?: boolean;
   drumMap: { classNames: readonly string[]; classPitches: readonly number[]; classOfPitch: readonly number[] };
 }
 
@@ -118,12 +127,12 @@ export class MusicVAE {
   encodeWithSigma(inputSequences: NoteSequence[], controlArgs?: ControlArgs): Promise<{ mu: LatentTensor; sigma: LatentTensor }>;
   decode(z: Latents, temperature?: number, controlArgs?: ControlArgs, stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   decodeTokens(z: Latents, options?: ControlArgs & { temperature?: number; teacher?: ArrayLike<number>[]; logits?: boolean }):
-    Promise<{ tokens: Int32Array[]; logits?: Float32Array[] }>;
+    Promise<{ tokens: Int32Array[]; logits?: Float32Array[]; values?: Float32Array[] }>;
   tokensToSequences(tokens: ArrayLike<number>[], stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   sample(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string,
     stepsPerQuarter?: number, qpm?: number): Promise<NoteSequence[]>;
   sampleTokens(numSamples: number, temperature?: number, controlArgs?: ControlArgs | number | bigint | string):
-    Promise<{ z: LatentTensor; tokens: Int32Array[] }>;
+    Promise<{ z: LatentTensor; tokens: Int32Array[]; values?: Float32Array[] }>;
   sampleLatents(numSamples: number, seed?: number | bigint | string): Promise<LatentTensor>;
   similar(inputSequence: NoteSequence | Latents, numSamples: number, similarity: number, temperature?: number,
     controlArgs?: ControlArgs): Promise<NoteSequence[]>;
@@ -135,10 +144,50 @@ export class MusicVAE {
     controlArgs?: ControlArgs): Promise<LatentTensor>;
   latentAt(inputs: (NoteSequence | ArrayLike<number>)[] | TensorLike, u: number, v?: number, controlArgs?: ControlArgs):
     Promise<Float32Array>;
+  /** A chord-conditioned model's progression as it plays it (the engine's parser; a bad symbol is refused). */
+  chordProgressionInfo(chordProgression: string[]): Promise<{
+    chords: { symbol: string; noChord: boolean; root: number; pitchClasses: number[] }[]; stepChord: Int32Array }>;
 }
 
 /** MusicVAE's methods, with the engine in a Worker. */
+/** magenta.js's MidiMeConfig, plus batchSize, learningRate and seed (wasm_api/midime.mjs). */
+export interface MidiMeConfig {
+  input_size?: number;
+  latent_size?: number;
+  encoder_layers?: number[];
+  decoder_layers?: number[];
+  beta?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number | bigint | string;
+}
+
+/** magenta.js's MidiMe: a small VAE over a model's latent space, trained by the engine. */
+export class MidiMe {
+  constructor(config?: MidiMeConfig, options?: EngineOptions);
+  config: Required<Omit<MidiMeConfig, 'batchSize' | 'seed'>> & Pick<MidiMeConfig, 'batchSize' | 'seed'>;
+  initialized: boolean;
+  trained: boolean;
+  initialize(): Promise<void>;
+  dispose(): void;
+  train(xTrain: Latents, callback?: (epoch: number, loss: { total: number; losses: [number, number] }) => void,
+    options?: { noise?: Float32Array[] }): Promise<void>;
+  sample(numSamples?: number): Promise<LatentTensor>;
+  encode(z: Latents): Promise<LatentTensor>;
+  decode(z: Latents): Promise<LatentTensor>;
+  predict(z: Latents): Promise<LatentTensor>;
+  getWeights(): Promise<Float32Array>;
+  setWeights(weights: Float32Array): Promise<void>;
+}
+
 export class MusicVAEWorker extends MusicVAE {
+  /** MidiMe in the worker over this model's latent space: 'train' | 'sample' | 'encode' | 'decode' | 'dispose'. */
+  midime(op: 'train', latents: Latents, config?: MidiMeConfig,
+    options?: { onProgress?: (epoch: number, epochs: number, loss: { total: number; losses: [number, number] }) => void }): Promise<{ epochs: number }>;
+  midime(op: 'sample', n: number): Promise<LatentTensor>;
+  midime(op: 'encode' | 'decode', z: Latents): Promise<LatentTensor>;
+  midime(op: 'dispose'): Promise<null>;
   constructor(checkpointURL?: ModelSource, options?: ModelOptions & { worker?: unknown; workerUrl?: string | URL; midiModule?: string | URL });
   midi(name: string, ...args: unknown[]): Promise<unknown>;
   engineInfo(): Promise<{ kernels: string; activations: string }>;

@@ -2,6 +2,7 @@
 export {
   MusicVAE, loadEngine, engineInfo, engineHeapUsed, MAX_INPUT_NOTES, MAX_BUFFER_BYTES, MAX_MODEL_BYTES,
 } from './musicvae.mjs';
+export { MidiMe } from './midime.mjs';
 export { MusicVAEWorker } from './worker_client.mjs';
 export { quantizeNoteSequence, isQuantizedSequence } from './sequences.mjs';
 export { LatentTensor } from './tensor.mjs';

@@ -605,10 +605,11 @@ function concatenate(sequences, qpm, stepsEach) {
  * per instrument, program and drum flag, drums on channel 10, the others on channels 1-9, 11-16 by
  * track order. Tempo: options.qpm, else the first sequence's tempos (all of them, for one
  * unquantized sequence). Control changes are not written. Options name (the first track's name),
- * trackNames (name tracks Melody, Bass or Drums) and fullLength (every track lasts the sequences'
+ * trackNames (name tracks Melody, Bass or Drums; trackName(note), when it gives one, names a track
+ * from its first note instead) and fullLength (every track lasts the sequences'
  * whole length, not to the last note-off: a 2-bar loop is 2 bars in a DAW) are the explorer's.
  */
-export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '', trackNames = false, fullLength = false } = {}) {
+export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '', trackNames = false, trackName: nameOf, fullLength = false } = {}) {
   if (!Array.isArray(sequences)) sequences = [sequences];
   const first = sequences[0] || {};
   const firstTempos = Array.isArray(first.tempos) ? first.tempos : [];
@@ -647,7 +648,7 @@ export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '
       const end = Math.max(map.ticks(map.seconds(ticks) + (n.endTime - n.startTime)), ticks);
       return { n, ticks, end };
     }).map((x, k) => [x, k]).sort((a, b) => a[0].ticks - b[0].ticks || a[1] - b[1]).map(([x]) => x);
-    const events = [trackName(trackNames ? roleName(notes[0]) : ''), { tick: 0, bytes: [0xc0 | channel, program & 0xff] }];
+    const events = [trackName(trackNames ? (nameOf && nameOf(notes[0])) || roleName(notes[0]) : ''), { tick: 0, bytes: [0xc0 | channel, program & 0xff] }];
     for (const { n, ticks, end } of timed) {
       const velocity = n.velocity === undefined ? DEFAULT_VELOCITY : n.velocity;
       const raw = Math.min(Math.max(Math.floor(((velocity + 1) / MIDI_VELOCITIES) * 127), 1), 127);
@@ -660,8 +661,9 @@ export function sequencesToMidi(sequences, { qpm: qpmOption, stepsEach, name = '
 
 /**
  * The explorer's export: sequencesToMidi with its tracks named, at `qpm`, the file named `name`,
- * as long as the sequences (each its model's full length).
+ * as long as the sequences (each its model's full length). trackName(note): a track's name from
+ * its first note, where the role (Melody, Bass, Drums) is not the name (the explorer's chords).
  */
-export function sequencesToMidiBytes(sequences, { qpm = DEFAULT_QPM, name = 'MusicVAE' } = {}) {
-  return sequencesToMidi(sequences, { qpm, name, trackNames: true, fullLength: true });
+export function sequencesToMidiBytes(sequences, { qpm = DEFAULT_QPM, name = 'MusicVAE', trackName } = {}) {
+  return sequencesToMidi(sequences, { qpm, name, trackNames: true, trackName, fullLength: true });
 }

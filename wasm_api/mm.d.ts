@@ -1,6 +1,6 @@
 // Types of musicvae-wasm/mm (wasm_api/mm.mjs), the @magenta/music-shaped namespace.
 import type { NoteSequence } from './index.js';
-export { MusicVAE, LatentTensor } from './index.js';
+export { MusicVAE, LatentTensor, MidiMe } from './index.js';
 
 export const sequences: {
   quantizeNoteSequence(ns: NoteSequence, stepsPerQuarter?: number): NoteSequence;

@@ -12,6 +12,8 @@ import { InvalidArgumentError, UnsupportedError } from './errors.mjs';
 import { LatentTensor } from './tensor.mjs';
 
 export { MusicVAE, LatentTensor };
+// magenta.js's MidiMe (wasm_api/midime.mjs), trained by the engine.
+export { MidiMe } from './midime.mjs';
 
 /** magenta.js's `mm.sequences`: the helpers MusicVAE demos use. */
 export const sequences = Object.freeze({

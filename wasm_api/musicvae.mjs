@@ -9,9 +9,10 @@ import {
   BadModelError, DisposedError, EngineError, InvalidArgumentError, OutOfMemoryError, UnsupportedError, errorForCode,
 } from './errors.mjs';
 import {
-  DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, buildSequence, sequenceToRecords,
+  DEFAULT_QPM, DEFAULT_STEPS_PER_QUARTER, MULTITRACK_ALL_STEPS, buildSequence, multitrackTiming, sequenceToRecords,
 } from './sequences.mjs';
 import { LatentTensor, isTensorLike, tensorRows } from './tensor.mjs';
+import { buildGrooveSequence, grooveInput, writeGrooveNotes } from './groove.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const CHUNK = 64; // the engine decodes 64 at a time; chunks of a multiple of 64 draw the same randoms
@@ -347,7 +348,7 @@ function isLatentLike(x) {
 }
 
 /** A batch of at most `limit` latent vectors as one Float32Array [batch * zDims], checked. */
-function latentBatch(z, zDims, limit, what = 'z') {
+export function latentBatch(z, zDims, limit, what = 'z') {
   if (isTensorLike(z)) {
     // A LatentTensor or a TF.js 2-D tensor (duck-typed; TF.js is not needed).
     if (z.shape.length !== 2) throw new InvalidArgumentError(`${what} tensor must be 2-D [batch, ${zDims}]`);
@@ -563,6 +564,16 @@ export class MusicVAE {
     return this.info.numTracks * this.info.numSteps;
   }
 
+  // GrooVAE (magenta.js's GrooveConverter): decodes carry velocities and offsets beside the hits.
+  get _groove() {
+    return this.info.outputLayer === this._engine.C.MVAE_OUTPUT_GROOVE;
+  }
+
+  // Values of one decoded GrooVAE sequence: [numSteps][hits | velocities | offsets].
+  get _seqValues() {
+    return this.info.numSteps * this.info.outputDepths[0];
+  }
+
   // Model calls leave their message in mvae_last_error; the latent helpers take no model and have
   // only their status: `latentCall` names the call for the message.
   _check(status, latentCall = null) {
@@ -608,19 +619,24 @@ export class MusicVAE {
     }
     checkCount(sequences.length, 'the number of sequences', this._limit);
     const { numSteps, inputDepth, stepsPerQuarter } = this.info;
+    const multitrack = this.info.converter === 'multitrack';
     const records = sequences.map((ns, i) => {
       if (ns && Array.isArray(ns.notes) && ns.notes.length > MAX_INPUT_NOTES) {
         throw new InvalidArgumentError(`sequence ${i} has ${ns.notes.length} notes, more than ${MAX_INPUT_NOTES}`);
       }
-      return sequenceToRecords(ns, i, numSteps, stepsPerQuarter);
+      // GrooVAE reads times too (its offsets) and quantizes an unquantized sequence, as magenta.js;
+      // a multitrack model's steps are events, not time: every note goes to the engine.
+      if (this._groove) return grooveInput(ns, i, stepsPerQuarter);
+      return sequenceToRecords(ns, i, multitrack ? MULTITRACK_ALL_STEPS : numSteps, stepsPerQuarter);
     });
+    const timings = multitrack ? sequences.map((ns) => multitrackTiming(ns, stepsPerQuarter)) : null;
     const refine = checkRefine(controlArgs && controlArgs.refine);
     const controls = this._controls(engine, controlArgs || {});
     if (refine && controls) throw new UnsupportedError('refine: not supported on a model with controls');
-    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls);
+    return this._encodeRecords(engine, records, numSteps * inputDepth, withSigma, refine, controls, timings);
   }
 
-  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null) {
+  _encodeRecords(engine, records, stepValues, withSigma, refine = null, controls = null, timings = null) {
     const M = engine.M;
     const batch = records.length;
     const z = this.zDims;
@@ -628,13 +644,24 @@ export class MusicVAE {
     return engine.withMemory((alloc) => {
       const inputs = alloc(batch * stepValues * 4);
       let notesPtr = 0, notesCap = 0;
-      records.forEach((rec, i) => {
+      if (this._groove) this._grooveInputs(engine, alloc, records, inputs, stepValues);
+      else records.forEach((rec, i) => {
         if (rec.length > notesCap) {
           notesCap = rec.length;
           notesPtr = alloc(notesCap * 4);
         }
         engine.i32(notesPtr, rec.length).set(rec);
-        this._check(M._mvae_notes_to_input(this._model, notesPtr, rec.length / noteInts, inputs + i * stepValues * 4));
+        const n = rec.length / noteInts, input = inputs + i * stepValues * 4;
+        if (timings) {
+          // A multitrack input: the notes' startTime order, velocities absent, totalQuantizedSteps.
+          const { startTimes, noVelocity, totalQuantizedSteps } = timings[i];
+          const times = alloc(8 * Math.max(1, n)), flags = alloc(Math.max(1, n));
+          new Float64Array(M.HEAPU8.buffer, times, n).set(startTimes);
+          engine.u8(flags, n).set(noVelocity);
+          this._check(M._mvw_notes_to_input_timed(this._model, notesPtr, n, times, totalQuantizedSteps, flags, input));
+        } else {
+          this._check(M._mvae_notes_to_input(this._model, notesPtr, n, input));
+        }
       });
       const mu = alloc(batch * z * 4);
       const sigma = withSigma ? alloc(batch * z * 4) : 0;
@@ -654,6 +681,38 @@ export class MusicVAE {
     });
   }
 
+  // GrooVAE inputs: each sequence's notes as mvae_groove_note structs, through mvae_groove_to_input.
+  _grooveInputs(engine, alloc, inputs, inputPtr, stepValues) {
+    const bytes = engine.C.MVW_GROOVE_NOTE_BYTES;
+    inputs.forEach(({ notes, qpm }, i) => {
+      const p = alloc(Math.max(1, notes.length) * bytes);
+      writeGrooveNotes(engine.M.HEAPU8, p, notes, bytes);
+      this._check(engine.M._mvae_groove_to_input(this._model, p, notes.length, qpm, inputPtr + i * stepValues * 4));
+    });
+  }
+
+  // GrooVAE NoteSequences from decoded values (Float32Array [batch][numSteps][depth]), as
+  // magenta.js's GrooveConverter.toNoteSequence; it refuses a stepsPerQuarter other than the model's.
+  _grooveSequences(engine, values, batch, stepsPerQuarter, qpm) {
+    if (stepsPerQuarter && stepsPerQuarter !== this.info.stepsPerQuarter) {
+      throw new InvalidArgumentError('`stepsPerQuarter` is set by the model.');
+    }
+    const M = engine.M;
+    const { numSteps, maxNotes } = this.info;
+    const seqValues = this._seqValues, hitBytes = engine.C.MVW_GROOVE_HIT_BYTES;
+    return engine.withMemory((alloc) => {
+      const vPtr = alloc(seqValues * 4), hits = alloc(maxNotes * hitBytes), countPtr = alloc(4);
+      const out = [];
+      for (let b = 0; b < batch; b++) {
+        engine.f32(vPtr, seqValues).set(values.subarray(b * seqValues, (b + 1) * seqValues));
+        this._check(M._mvae_groove_to_notes(this._model, vPtr, hits, maxNotes, countPtr));
+        const count = engine.i32(countPtr, 1)[0];
+        out.push(buildGrooveSequence(M.HEAPU8, hits, count, hitBytes, numSteps, this.info.stepsPerQuarter, qpm));
+      }
+      return out;
+    });
+  }
+
   // ---- decode ----
 
   /**
@@ -668,15 +727,24 @@ export class MusicVAE {
     const engine = await this._ready();
     const flat = latentBatch(z, this.zDims, this._limit);
     const controls = this._controls(engine, args);
+    const batch = flat.length / this.zDims;
+    const values = this._groove ? this._valuesBuffer(batch) : null;
     const tokens = engine.withRng(args.seed,
-      (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress, null, null, controls),
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, args.onProgress, null, null, controls, values),
       args.firstRow);
-    return this._toSequences(engine, tokens, flat.length / this.zDims, stepsPerQuarter, qpm);
+    if (values) return this._grooveSequences(engine, values, batch, stepsPerQuarter, qpm);
+    return this._toSequences(engine, tokens, batch, stepsPerQuarter, qpm);
+  }
+
+  _valuesBuffer(batch) {
+    checkBufferBytes(batch * this._seqValues * 4, `the GrooVAE values of ${batch} sequences`);
+    return new Float32Array(batch * this._seqValues);
   }
 
   /**
    * The engine's raw output: {tokens: Int32Array[] (one per sequence, [numTracks][numSteps] class
-   * indices), logits?: Float32Array[] ([numSteps][sum of output depths])}. options: {temperature,
+   * indices), logits?: Float32Array[] ([numSteps][sum of output depths]), values?: Float32Array[]
+   * (GrooVAE: [numSteps][hits | velocities | offsets], what its decoder fed back)}. options: {temperature,
    * seed, teacher (Int32Array[] of tokens to feed back), logits (true to return them), onProgress}.
    */
   async decodeTokens(z, options = {}) {
@@ -702,17 +770,20 @@ export class MusicVAE {
       logits = new Float32Array(batch * logitWidth);
     }
     const controls = this._controls(engine, options);
+    const values = this._groove && !teacher ? this._valuesBuffer(batch) : null;
     const tokens = engine.withRng(options.seed,
-      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits, controls),
+      (rng) => this._decodeFlat(engine, flat, temperature, rng, options.onProgress, teacher, logits, controls, values),
       options.firstRow);
     const result = { tokens: splitRows(tokens, seqTokens, batch) };
     if (logits) result.logits = splitRows(logits, logitWidth, batch);
+    if (values) result.values = splitRows(values, this._seqValues, batch);
     return result;
   }
 
   // Decodes flat z in chunks with `rng` (unused at temperature 0; each row has its own stream and
   // every call moves rng past its rows, so chunks draw what one call would), returns all tokens.
-  _decodeFlat(engine, flat, temperature, rng, onProgress, teacher = null, logitsOut = null, controls = null) {
+  _decodeFlat(engine, flat, temperature, rng, onProgress, teacher = null, logitsOut = null, controls = null,
+    valuesOut = null) {
     const M = engine.M;
     const zs = this.zDims;
     const batch = flat.length / zs;
@@ -728,13 +799,20 @@ export class MusicVAE {
       const logitsPtr = logitsOut ? alloc(n * logitWidth * 4) : 0;
       const controlsPtr = controls ? alloc(controls.length * 4) : 0;
       if (controls) engine.f32(controlsPtr, controls.length).set(controls);
+      const seqValues = valuesOut ? this._seqValues : 0;
+      const valuesPtr = valuesOut ? alloc(n * seqValues * 4) : 0;
       for (let b = 0; b < batch; b += chunk) {
         const m = Math.min(chunk, batch - b);
         engine.f32(zPtr, m * zs).set(flat.subarray(b * zs, (b + m) * zs));
         if (teacher) engine.i32(teacherPtr, m * seqTokens).set(teacher.subarray(b * seqTokens, (b + m) * seqTokens));
-        this._check(controls
-          ? M._mvw_decode_with(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, controlsPtr, 0, 0, tPtr)
-          : M._mvw_decode(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, tPtr));
+        if (valuesOut) {
+          this._check(M._mvw_decode_values(this._model, zPtr, m, temperature, rng, logitsPtr, controlsPtr, 0, valuesPtr, tPtr));
+          valuesOut.set(engine.f32(valuesPtr, m * seqValues), b * seqValues);
+        } else {
+          this._check(controls
+            ? M._mvw_decode_with(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, controlsPtr, 0, 0, tPtr)
+            : M._mvw_decode(this._model, zPtr, m, temperature, rng, teacherPtr, logitsPtr, tPtr));
+        }
         tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
         if (logitsOut) logitsOut.set(engine.f32(logitsPtr, m * logitWidth), b * logitWidth);
         this._progress(onProgress, b + m, batch);
@@ -756,7 +834,7 @@ export class MusicVAE {
 
   _toSequences(engine, tokens, batch, stepsPerQuarter, qpm) {
     const M = engine.M;
-    const { numSteps, maxNotes } = this.info;
+    const { totalSteps, maxNotes } = this.info;
     const seqTokens = this._seqTokens;
     const noteInts = engine.C.MVW_NOTE_INTS;
     return engine.withMemory((alloc) => {
@@ -768,7 +846,7 @@ export class MusicVAE {
         engine.i32(tPtr, seqTokens).set(tokens.subarray(b * seqTokens, (b + 1) * seqTokens));
         this._check(M._mvae_tokens_to_notes(this._model, tPtr, notesPtr, maxNotes, countPtr));
         const count = engine.i32(countPtr, 1)[0];
-        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, numSteps, stepsPerQuarter, qpm));
+        out.push(buildSequence(engine.i32(notesPtr, count * noteInts), count, totalSteps, stepsPerQuarter, qpm));
       }
       return out;
     });
@@ -784,14 +862,18 @@ export class MusicVAE {
   async sample(numSamples, temperature = 0.5, controlArgsOrSeed, stepsPerQuarter = DEFAULT_STEPS_PER_QUARTER,
     qpm = DEFAULT_QPM) {
     checkOutputTiming(stepsPerQuarter, qpm);
-    const { tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
+    const { tokens, values } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
+    if (values) return this._grooveSequences(this._engine, values, numSamples, stepsPerQuarter, qpm);
     return this._toSequences(this._engine, tokens, numSamples, stepsPerQuarter, qpm);
   }
 
-  /** {z: Float32Array[], tokens: Int32Array[]} of a sample (same arguments as sample). */
+  /** {z: Float32Array[], tokens: Int32Array[], values? (GrooVAE, as decodeTokens)} of a sample (same
+   * arguments as sample). */
   async sampleTokens(numSamples, temperature = 0.5, controlArgsOrSeed) {
-    const { z, tokens } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
-    return { z: latentRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+    const { z, tokens, values } = await this._sampleTokens(numSamples, temperature, controlArgsOrSeed);
+    const result = { z: latentRows(z, this.zDims, numSamples), tokens: splitRows(tokens, this._seqTokens, numSamples) };
+    if (values) result.values = splitRows(values, this._seqValues, numSamples);
+    return result;
   }
 
   /**
@@ -822,22 +904,29 @@ export class MusicVAE {
     const zs = this.zDims, seqTokens = this._seqTokens;
     const chunk = args.onProgress ? CHUNK * 4 : this._limit - (this._limit % CHUNK);
     const z = new Float32Array(numSamples * zs), tokens = new Int32Array(numSamples * seqTokens);
+    const values = this._groove ? this._valuesBuffer(numSamples) : null, seqValues = values ? this._seqValues : 0;
     engine.withRng(args.seed, (rng) => engine.withMemory((alloc) => {
       const n = Math.min(chunk, numSamples);
       const zPtr = alloc(n * zs * 4), tPtr = alloc(n * seqTokens * 4);
       const c = controls ? alloc(controls.length * 4) : 0;
       if (controls) engine.f32(c, controls.length).set(controls);
+      const vPtr = values ? alloc(n * seqValues * 4) : 0;
       for (let b = 0; b < numSamples; b += chunk) {
         const m = Math.min(chunk, numSamples - b);
-        this._check(controls
-          ? engine.M._mvw_sample_with(this._model, m, temperature, rng, c, 0, 0, zPtr, tPtr)
-          : engine.M._mvae_sample(this._model, m, temperature, rng, zPtr, tPtr));
+        if (values) {
+          this._check(engine.M._mvw_sample_values(this._model, m, temperature, rng, c, 0, zPtr, vPtr, tPtr));
+          values.set(engine.f32(vPtr, m * seqValues), b * seqValues);
+        } else {
+          this._check(controls
+            ? engine.M._mvw_sample_with(this._model, m, temperature, rng, c, 0, 0, zPtr, tPtr)
+            : engine.M._mvae_sample(this._model, m, temperature, rng, zPtr, tPtr));
+        }
         z.set(engine.f32(zPtr, m * zs), b * zs);
         tokens.set(engine.i32(tPtr, m * seqTokens), b * seqTokens);
         this._progress(args.onProgress, b + m, numSamples);
       }
     }), args.firstRow);
-    return { z, tokens };
+    return { z, tokens, values };
   }
 
   /**
@@ -845,7 +934,8 @@ export class MusicVAE {
    * `inputSequence` may also be a latent vector (Float32Array). controlArgs: {seed}.
    */
   async similar(inputSequence, numSamples, similarity, temperature, controlArgs) {
-    const { tokens } = await this._similar(inputSequence, numSamples, similarity, temperature, controlArgs);
+    const { tokens, values } = await this._similar(inputSequence, numSamples, similarity, temperature, controlArgs);
+    if (values) return this._grooveSequences(this._engine, values, numSamples, null, DEFAULT_QPM);
     return this._toSequences(this._engine, tokens, numSamples, DEFAULT_STEPS_PER_QUARTER, DEFAULT_QPM);
   }
 
@@ -875,12 +965,19 @@ export class MusicVAE {
       engine.f32(zPtr, zs).set(z0);
       const zOut = alloc(numSamples * zs * 4);
       const tPtr = alloc(numSamples * seqTokens * 4);
+      const seqValues = this._groove ? this._seqValues : 0;
+      if (seqValues) checkBufferBytes(numSamples * seqValues * 4, `the GrooVAE values of ${numSamples} sequences`);
+      const vPtr = seqValues ? alloc(numSamples * seqValues * 4) : 0;
       engine.withRng(args.seed,
-        (rng) => this._check(controls
-          ? engine.M._mvw_similar_with(this._model, zPtr, numSamples, similarity, temperature, rng, c, 0, 0, zOut, tPtr)
-          : engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)),
+        (rng) => this._check(seqValues
+          ? engine.M._mvw_similar_values(this._model, zPtr, numSamples, similarity, temperature, rng, c, 0, zOut, vPtr, tPtr)
+          : controls
+            ? engine.M._mvw_similar_with(this._model, zPtr, numSamples, similarity, temperature, rng, c, 0, 0, zOut, tPtr)
+            : engine.M._mvw_similar(this._model, zPtr, numSamples, similarity, temperature, rng, zOut, tPtr)),
         args.firstRow);
-      return { z: engine.f32(zOut, numSamples * zs).slice(), tokens: engine.i32(tPtr, numSamples * seqTokens).slice() };
+      const result = { z: engine.f32(zOut, numSamples * zs).slice(), tokens: engine.i32(tPtr, numSamples * seqTokens).slice() };
+      if (seqValues) result.values = engine.f32(vPtr, numSamples * seqValues).slice();
+      return result;
     });
   }
 
@@ -958,6 +1055,46 @@ export class MusicVAE {
         blend(ends, ends + zs * 4, u, out);
       }
       return engine.f32(out, zs).slice();
+    });
+  }
+
+  /**
+   * A chord progression as this chord-conditioned model hears it (our addition, for a page that
+   * draws and plays the chords): {chords: [{symbol, noChord, root, pitchClasses}], stepChord:
+   * Int32Array(numSteps), the index of the chord each step plays}. Checked exactly as decode() and
+   * encode() check controlArgs.chordProgression (the engine's parser, magenta.js's rules): a bad
+   * symbol is refused with the parser's message.
+   */
+  async chordProgressionInfo(chordProgression) {
+    const engine = await this._ready();
+    const { controlDepth = 0, chordEncoding = 0, numSteps } = this.info;
+    if (!(controlDepth > 0 && chordEncoding > 0)) throw new UnsupportedError('Unexpected chord progression provided.');
+    const chords = chordProgression;
+    if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
+      throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
+    }
+    return engine.withMemory((alloc) => {
+      const ptrs = chords.map((c) => {
+        const bytes = new TextEncoder().encode(`${c}\0`);
+        const p = alloc(bytes.length);
+        engine.M.HEAPU8.set(bytes, p);
+        return p;
+      });
+      const table = alloc(4 * ptrs.length);
+      engine.i32(table, ptrs.length).set(ptrs);
+      // The whole progression first, as a decode takes it (its count, every symbol, the encoding).
+      this._check(engine.M._mvw_chords_to_controls(this._model, table, ptrs.length, alloc(numSteps * controlDepth * 4)));
+      const fields = alloc(16);
+      const parsed = chords.map((symbol, i) => {
+        this._check(engine.M._mvw_chord_parse(ptrs[i], fields, 0, 0), 'chord parse');
+        const [noChord, root, mask] = engine.i32(fields, 4);
+        const pitchClasses = [];
+        for (let pc = 0; pc < 12; pc++) if ((mask >> pc) & 1) pitchClasses.push(pc);
+        return { symbol, noChord: noChord === 1, root, pitchClasses };
+      });
+      // Spread over the steps as the engine spreads them (chords.h: step s plays chord floor(s * n / numSteps)).
+      const stepChord = Int32Array.from({ length: numSteps }, (_, s) => Math.floor((s * chords.length) / numSteps));
+      return { chords: parsed, stepChord };
     });
   }
 

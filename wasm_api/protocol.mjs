@@ -20,10 +20,19 @@ export const MODEL_METHODS = Object.freeze({
   interpolate: 3,
   interpolateLatents: -1,
   latentAt: -1,
+  chordProgressionInfo: -1,
 });
 
 /** The MIDI module's functions the Worker may run for a page (request 'midi'). */
 export const MIDI_FUNCTIONS = Object.freeze(['midiToSequence', 'midiToQuantizedSequence', 'midiToModelInput']);
+
+/**
+ * What a MusicVAEWorker's midime(op, ...args) runs on the Worker's MidiMe (midime.mjs), one per
+ * Worker, over the model's latent space: 'train' [latents, config, {onProgress}] makes a new one
+ * (input_size = the model's zDims) and trains it, progress [epoch, epochs, loss]; 'sample' [n];
+ * 'encode' [latents]; 'decode' [z]; 'dispose' []. op -> index of its onProgress argument, or -1.
+ */
+export const MIDIME_OPS = Object.freeze({ train: 2, sample: -1, encode: -1, decode: -1, dispose: -1 });
 
 export function isModelMethod(method) {
   return typeof method === 'string' && Object.hasOwn(MODEL_METHODS, method);

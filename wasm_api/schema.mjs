@@ -11,7 +11,8 @@ export const TENSOR_NAMES = Object.freeze({
   "decoder_init": "{core}z_to_initial_state/",
   "decoder_lstm": "{core}multi_rnn_cell/cell_{layer}/lstm_cell/",
   "decoder_output": "{core}output_projection/",
-  "decoder_nade": "{core}nade/"
+  "decoder_nade": "{core}nade/",
+  "control_lstm": "control_preprocessing/cell_{layer}/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
 });
 
 function need(value, name) {
@@ -45,4 +46,12 @@ export const SIZES = Object.freeze({
   drum_roll_width: () => 10,
   // the trio encoder input per step: melody and bass one-hots, then the drums one-hot
   trio_input: (sizes) => 2 * need(sizes.melody_depth, 'melody_depth') + need(sizes.drum_labels, 'drum_labels'),
+  // a multitrack event sequence's performance events (MultitrackConverter): note on and note off per pitch, time shifts, velocity bins; the program tokens start here
+  multitrack_events: (sizes) => 2 * need(sizes.pitches, 'pitches') + need(sizes.total_steps, 'total_steps') + need(sizes.velocity_bins, 'velocity_bins'),
+  // a multitrack sequence's program tokens: the 128 MIDI programs and drums
+  multitrack_programs: () => 129,
+  // a multitrack track's classes: the performance events, the program tokens, then the end token
+  multitrack_depth: (sizes) => need(sizes.events, 'events') + need(sizes.programs, 'programs') + 1,
+  // a GrooVAE step's values in and out (GrooveConverter): hits, velocities and offsets of the 9 drum classes
+  groove_depth: () => 27,
 });

@@ -152,6 +152,37 @@ export function sequenceToRecords(ns, index, numSteps, stepsPerQuarter) {
   return records.subarray(0, 7 * count);
 }
 
+// ---- Multitrack inputs -----------------------------------------------------------------------------
+
+/** sequenceToRecords's numSteps for a multitrack model: no note is left out (its steps are events). */
+export const MULTITRACK_ALL_STEPS = 0x7fffffff;
+
+/**
+ * What a multitrack model's converter reads beyond the note records (the engine's
+ * mvae_sequence_timing), in the records' order: {startTimes: Float64Array (NaN where a note has
+ * none; magenta.js orders a track's notes by startTime, then pitch), noVelocity: Uint8Array (1 where
+ * a note has no velocity), totalQuantizedSteps (magenta.js's protobuf clone reads an absent one as
+ * 0)}. The sequence's stepsPerQuarter must be the model's, as magenta.js's MultitrackConverter
+ * requires (same message).
+ */
+export function multitrackTiming(ns, stepsPerQuarter) {
+  const spq = ns.quantizationInfo.stepsPerQuarter;
+  if (spq !== stepsPerQuarter) {
+    throw new InvalidArgumentError(`Steps per quarter note mismatch: ${spq} != ${stepsPerQuarter}`);
+  }
+  const n = ns.notes.length;
+  const startTimes = new Float64Array(n), noVelocity = new Uint8Array(n);
+  ns.notes.forEach((note, i) => {
+    startTimes[i] = typeof note.startTime === 'number' ? note.startTime : NaN;
+    noVelocity[i] = note.velocity === undefined || note.velocity === null ? 1 : 0;
+  });
+  const total = intField(ns.totalQuantizedSteps, 0);
+  if (!Number.isInteger(total) || total < 0 || total > 0x7fffffff) {
+    throw new InvalidArgumentError(`totalQuantizedSteps ${ns.totalQuantizedSteps} is not a non-negative integer`);
+  }
+  return { startTimes, noVelocity, totalQuantizedSteps: total };
+}
+
 // ---- magenta.js's `sequences` helpers that MusicVAE users call (core/sequences.ts), on plain objects ----
 
 function quantizationError(ns, what) {

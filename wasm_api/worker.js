@@ -5,9 +5,11 @@
 // protocol.mjs; Float32Array / Int32Array results are transferred, not copied.
 import { MusicVAE, engineInfo, engineHeapUsed } from './musicvae.mjs';
 import { serializeError, InvalidArgumentError } from './errors.mjs';
-import { MIDI_FUNCTIONS, MODEL_METHODS, isModelMethod, swapProgress, transferables } from './protocol.mjs';
+import { MidiMe } from './midime.mjs';
+import { MIDIME_OPS, MIDI_FUNCTIONS, MODEL_METHODS, isModelMethod, swapProgress, transferables } from './protocol.mjs';
 
 let model = null;
+let midime = null; // the page's MidiMe over this model's latent space (runMidiMe)
 let midiModuleUrl = new URL('./midi.mjs', import.meta.url).href;
 
 // The MIDI module (wasm_api/midi.mjs, or the page's own, named at init): loaded on first use.
@@ -18,9 +20,32 @@ async function runMidi(name, args) {
   return midi[name](...args);
 }
 
+// MidiMe's operations (protocol.mjs, MIDIME_OPS): 'train' starts a new one.
+async function runMidiMe(op, args, progress) {
+  if (!Object.hasOwn(MIDIME_OPS, op)) throw new InvalidArgumentError(`unknown MidiMe operation ${op}`);
+  if (op === 'dispose') {
+    if (midime) midime.dispose();
+    midime = null;
+    return null;
+  }
+  if (op === 'train') {
+    const [latents, config = {}, options = {}] = args;
+    if (midime) midime.dispose();
+    midime = new MidiMe({ ...config, input_size: model.zDims });
+    await midime.initialize();
+    const epochs = midime.config.epochs;
+    await midime.train(latents, options.onProgress ? (epoch, loss) => progress(epoch + 1, epochs, loss) : undefined);
+    return { epochs };
+  }
+  if (!midime || !midime.trained) throw new InvalidArgumentError('MidiMe has not been trained: call midime("train", ...) first');
+  return midime[op](...args);
+}
+
 async function handle(method, args, progress) {
   if (method === 'init') {
     if (model) model.dispose();
+    if (midime) midime.dispose(); // it was over the old model's latent space
+    midime = null;
     const [source, options = {}] = args;
     if (options.midiModule) {
       const url = new URL(options.midiModule, import.meta.url);
@@ -36,9 +61,12 @@ async function handle(method, args, progress) {
   if (method === 'engineInfo') return engineInfo();
   if (method === 'heapUsed') return engineHeapUsed();
   if (method === 'midi') return runMidi(args[0], args.slice(1));
-  if (!isModelMethod(method) && method !== 'dispose') throw new InvalidArgumentError(`unknown method ${method}`);
+  if (!isModelMethod(method) && method !== 'dispose' && method !== 'midime') throw new InvalidArgumentError(`unknown method ${method}`);
   if (!model) throw new InvalidArgumentError('the worker has no model: call initialize() first');
+  if (method === 'midime') return runMidiMe(args[0], args.slice(1), progress);
   if (method === 'dispose') {
+    if (midime) midime.dispose();
+    midime = null;
     model.dispose();
     return null;
   }
@@ -53,7 +81,8 @@ function serve(post, listen) {
     // One call at a time, in order: the engine is single-threaded per model.
     queue = queue.then(async () => {
       try {
-        const result = await handle(method, Array.isArray(args) ? args : [], (done, total) => post({ id, progress: [done, total] }));
+        const result = await handle(method, Array.isArray(args) ? args : [],
+          (done, total, detail) => post({ id, progress: detail === undefined ? [done, total] : [done, total, detail] }));
         post({ id, result }, [...new Set(transferables(result))]);
       } catch (e) {
         post({ id, error: serializeError(e) });

@@ -10,7 +10,7 @@
 // In browsers the worker is started as a module worker from worker.js beside this file; under Node
 // as a node:worker_threads Worker. Pass {worker} to use one you started yourself.
 import { DisposedError, EngineError, deserializeError } from './errors.mjs';
-import { MODEL_METHODS, swapProgress } from './protocol.mjs';
+import { MIDIME_OPS, MODEL_METHODS, swapProgress } from './protocol.mjs';
 import { LatentTensor } from './tensor.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
@@ -75,7 +75,7 @@ export class MusicVAEWorker {
     const call = this._pending.get(id);
     if (!call) return;
     if (progress) {
-      if (call.onProgress) call.onProgress(progress[0], progress[1]);
+      if (call.onProgress) call.onProgress(...progress);
       return;
     }
     this._pending.delete(id);
@@ -154,6 +154,19 @@ export class MusicVAEWorker {
    */
   midi(name, ...args) {
     return this._invoke('midi', [name, ...args]);
+  }
+  /**
+   * MidiMe (midime.mjs) in the worker, over this model's latent space: midime('train', latents,
+   * config, {onProgress(epoch, epochs, {total, losses})}) makes and trains a new one (magenta.js's
+   * MidiMe config; input_size is the model's zDims), then midime('sample', n), midime('encode',
+   * latents), midime('decode', z) give LatentTensors, midime('dispose') frees it.
+   */
+  async midime(op, ...args) {
+    if (this.disposed) throw new DisposedError();
+    if (!this.initialized) await this.initialize();
+    const { args: sent, onProgress } = swapProgress([op, ...args], (MIDIME_OPS[op] ?? -2) + 1, true);
+    const result = await this._call('midime', sent, typeof onProgress === 'function' ? onProgress : null);
+    return Array.isArray(result) ? LatentTensor.fromRows(result) : result;
   }
   /** {kernels, activations} of the engine in the worker. */
   engineInfo() { return this._invoke('engineInfo', []); }

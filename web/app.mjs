@@ -6,9 +6,10 @@ const explorer = document.querySelector('musicvae-explorer');
 const status = document.getElementById('app-status');
 
 // ?model=ID&seed=7&grid=7&temperature=0.3&qpm=100&interpolation=slerp&corners=7.0,7.1,123.0,7.3
+// (&chords=C,G,Am,F for a chord model)
 // pass through to the element; ?models=FILE.json picks another model list (same origin only: a page
 // link must not make it load code-adjacent data from elsewhere).
-const SHARED_KEYS = ['model', 'seed', 'grid', 'temperature', 'qpm', 'interpolation', 'corners'];
+const SHARED_KEYS = ['model', 'seed', 'grid', 'temperature', 'qpm', 'interpolation', 'corners', 'chords'];
 for (const key of SHARED_KEYS) {
   if (params.has(key)) explorer.setAttribute(key, params.get(key));
 }
@@ -25,6 +26,7 @@ explorer.addEventListener('statechange', (e) => {
   set('temperature', state.temperature);
   set('interpolation', state.interpolation === 'slerp' ? 'slerp' : null);
   set('corners', state.corners);
+  set('chords', state.chords);
   const url = `${location.pathname}?${next.toString().replace(/%2C/g, ',')}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 });
@@ -32,10 +34,14 @@ if (params.has('models')) {
   const url = new URL(params.get('models'), location.href);
   if (url.origin === location.origin) explorer.setAttribute('models', url.href);
 }
+// ?checkpoints=URL: where Magenta's hosted models are fetched from instead of magenta.js's host (a
+// mirror, or a test's local server); models.mjs takes only an http(s) URL.
+if (params.has('checkpoints')) explorer.setAttribute('checkpoint-host', params.get('checkpoints'));
 // Start the model's Worker (engine, model download) while the rest of the page's modules load; the
 // element then shares it (one Worker per model file) instead of starting it after them.
 const early = import('./src/models.mjs').then(async ({ loadManifest, findModel, acquireModel }) => {
-  const manifest = await loadManifest(explorer.getAttribute('models') || undefined);
+  const manifest = await loadManifest(explorer.getAttribute('models') || undefined,
+    { checkpointHost: explorer.getAttribute('checkpoint-host') || undefined });
   return acquireModel(findModel(manifest, explorer.getAttribute('model')).url);
 }).catch(() => null); // the element reports any error itself
 await import('./embed.js');

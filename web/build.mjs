@@ -15,6 +15,7 @@ const ROOT = path.resolve(WEB, '..');
 // What the browser needs from wasm_api/ (not the CLI or the benchmarks).
 export const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'protocol.mjs', 'sequences.mjs',
   'errors.mjs', 'midi.mjs', 'smf.mjs', 'tensor.mjs', 'checkpoint.mjs', 'checkpoint_families.mjs', 'model_file.mjs', 'schema.mjs', 'mm.mjs',
+  'midime.mjs', 'groove.mjs',
   'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
 const APP_DIRS = ['src', 'icons'];
@@ -65,14 +66,18 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
     }
     if (path.relative(path.join(WEB, 'models'), file).startsWith('..')) throw new Error(`model file ${m.file} is not in web/models/`);
     copy(file, path.join(out, path.relative(WEB, file)));
+    // A model's attribute vectors (training/attribute_vectors.py), for the explorer's sliders.
+    if (m.attributes) copy(path.resolve(WEB, m.attributes), path.join(out, path.relative(WEB, path.resolve(WEB, m.attributes))));
     return true;
   });
   if (!models.length) throw new Error('no model of web/models.json exists');
   const defaultId = models.some((m) => m.id === manifest.default) ? manifest.default : models[0].id;
   // Each model's size in bytes, for the page ("Available offline (5.0 MB)").
   const sized = models.map((m) => ({ ...m, bytes: fs.statSync(path.resolve(WEB, m.file)).size }));
+  // magenta.js's hosted checkpoints (the "magenta" block) pass through: the page downloads them when chosen.
+  const hosted = manifest.magenta ? `,\n  "magenta": ${JSON.stringify(manifest.magenta)}` : '';
   fs.writeFileSync(path.join(out, 'models.json'),
-    `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${sized.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]\n}\n`);
+    `{\n  "default": ${JSON.stringify(defaultId)},\n  "models": [\n${sized.map((m) => `    ${JSON.stringify(m)}`).join(',\n')}\n  ]${hosted}\n}\n`);
 
   // The service worker: the app and the default model are precached (a first visit downloads only
   // those); the other models when chosen, kept offline on request. The version is a hash of every file.

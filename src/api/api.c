@@ -6,6 +6,7 @@
 #include "format/size_math.h"
 #include "nn/forward.h"
 #include "nn/int8_compute.h"
+#include "notes/convert_multitrack.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -86,9 +87,13 @@ mvae_status mvae_model_load(const void *data, size_t size, mvae_model **out, cha
     mvae_info *info = &m->info;
     info->kernels = m->compute.kernels->name;
     info->activations = m->compute.activations->name;
-    /* A melody or bass track starts at most one note per step; drums up to one per class. */
-    for (int t = 0; t < info->num_tracks; t++)
-      info->max_notes += info->num_steps * (info->output_depths[t] == 512 ? 9 : 1);
+    /* A melody or bass track starts at most one note per step; drums (and GrooVAE) up to one per
+     * class; a multitrack token at most one note. */
+    for (int t = 0; t < info->num_tracks; t++) {
+      int drums = (info->output_depths[t] == 512 && info->converter != MVAE_CONVERTER_MULTITRACK) ||
+                  info->output_layer == MVAE_OUTPUT_GROOVE;
+      info->max_notes += info->num_steps * (drums ? 9 : 1);
+    }
   }
   if (status != MVAE_OK) {
     mvae_model_free(m);
@@ -231,6 +236,7 @@ static step_controls controls_from(const step_controls *c, int b) {
 typedef struct encode_job {
   const float *inputs;
   const step_controls *controls;
+  const int *segment_lengths; /* [batch][num_segments], or NULL */
   float *mu, *sigma;
   size_t step_values;
 } encode_job;
@@ -243,10 +249,37 @@ static mvae_status run_encode(mvae_model *m, int first, int count, void *arg) {
   for (int b = first; b < first + count && status == MVAE_OK; b += chunk) {
     int n = first + count - b < chunk ? first + count - b : chunk;
     step_controls controls = controls_from(j->controls, b);
-    status = encoder_forward(m, j->inputs + (size_t)b * j->step_values, &controls, n,
+    const int *lengths =
+        j->segment_lengths ? j->segment_lengths + (size_t)b * m->info.num_segments : NULL;
+    status = encoder_forward(m, j->inputs + (size_t)b * j->step_values, &controls, lengths, n,
                              j->mu + (size_t)b * z, j->sigma ? j->sigma + (size_t)b * z : NULL);
   }
   return status;
+}
+
+/* A multitrack model reads each track's segment up to its end token: *lengths (malloc'd,
+ * [batch][num_segments]) says how far, as magenta.js's getSegmentLengths (which takes one sequence
+ * only; here every sequence of the batch has its own). */
+static mvae_status multitrack_segment_lengths(mvae_model *m, const float *inputs, int batch,
+                                              int **lengths) {
+  const mvae_info *info = &m->info;
+  mvae_multitrack_params p = mvae_multitrack_params_of(info);
+  size_t segments = (size_t)info->num_segments,
+         step_values = (size_t)info->num_steps * info->input_depth;
+  if (!(*lengths = malloc(sizeof(int) * segments * (size_t)batch)))
+    return mvae_fail(m, MVAE_ERR_OUT_OF_MEMORY, "out of memory for %d segment lengths", batch);
+  for (int b = 0; b < batch; b++) {
+    mvae_convert_error error;
+    mvae_status status =
+        mvae_multitrack_segment_lengths(inputs + (size_t)b * step_values, info->input_depth, &p,
+                                        *lengths + (size_t)b * segments, &error);
+    if (status != MVAE_OK) {
+      free(*lengths);
+      *lengths = NULL;
+      return mvae_fail(m, status, "sequence %d, segment %d: %s", b, error.index, error.message);
+    }
+  }
+  return MVAE_OK;
 }
 
 mvae_status mvae_encode(mvae_model *m, const float *inputs, int batch, float *mu, float *sigma) {
@@ -278,8 +311,14 @@ mvae_status mvae_encode_with(mvae_model *m, const float *inputs, int batch,
       (status = check_finite(m, inputs, n_inputs, "inputs")) != MVAE_OK)
     return status;
 
-  encode_job job = {inputs, &steps, mu, sigma, step_values};
-  return mvae_run_rows(m, batch, run_encode, &job);
+  int *lengths = NULL;
+  if (m->info.converter == MVAE_CONVERTER_MULTITRACK &&
+      (status = multitrack_segment_lengths(m, inputs, batch, &lengths)) != MVAE_OK)
+    return status;
+  encode_job job = {inputs, &steps, lengths, mu, sigma, step_values};
+  status = mvae_run_rows(m, batch, run_encode, &job);
+  free(lengths);
+  return status;
 }
 
 /* The generators of rows 0..n-1 (rng skipped b rows), or NULL without an rng; freed by the caller.
@@ -300,6 +339,7 @@ typedef struct decode_job {
   const step_controls *controls;
   int nade_sample;
   mvae_rng *rows;
+  float *values; /* GrooVAE's step vectors, or NULL */
   int32_t *tokens;
   size_t seq_tokens, logit_width;
 } decode_job;
@@ -317,9 +357,10 @@ static mvae_status run_decode(mvae_model *m, int first, int count, void *arg) {
     if (opts->logits)
       chunk.logits = opts->logits + (size_t)b * m->info.num_steps * j->logit_width;
     step_controls controls = controls_from(j->controls, b);
-    status =
-        decoder_forward(m, j->z + (size_t)b * m->info.z_size, n, &chunk, &controls, j->nade_sample,
-                        j->rows ? j->rows + b : NULL, j->tokens + (size_t)b * j->seq_tokens);
+    float *values = j->values ? j->values + (size_t)b * m->info.num_steps * j->logit_width : NULL;
+    status = decoder_forward(m, j->z + (size_t)b * m->info.z_size, n, &chunk, &controls,
+                             j->nade_sample, j->rows ? j->rows + b : NULL, values,
+                             j->tokens + (size_t)b * j->seq_tokens);
   }
   return status;
 }
@@ -338,9 +379,22 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
   size_t seq_tokens = (size_t)info->num_tracks * info->num_steps, logit_width = 0;
   for (int t = 0; t < info->num_tracks; t++)
     logit_width += (size_t)info->output_depths[t];
+  float *values = extra ? extra->values : NULL;
+  int groove = info->output_layer == MVAE_OUTPUT_GROOVE;
+  if (values && !groove)
+    return mvae_fail(m, MVAE_ERR_INVALID_ARGUMENT,
+                     "decode: values are a GrooVAE model's output; this model has none");
+  /* GrooVAE feeds back velocities and offsets too, which tokens (the hits) do not carry. */
+  if (opts->teacher && groove)
+    return mvae_fail(m, MVAE_ERR_UNSUPPORTED,
+                     "decode: teacher forcing is not supported on a GrooVAE model (its decoder "
+                     "feeds back hits, velocities and offsets)");
   size_t n_z, n_tokens, n_logits;
   if ((status = buffer_elements(m, "decode: z", batch, info->z_size, sizeof(float), &n_z)) !=
           MVAE_OK ||
+      (values &&
+       (status = buffer_elements(m, "decode: values", batch, info->num_steps * logit_width,
+                                 sizeof(float), &n_logits)) != MVAE_OK) ||
       (status = buffer_elements(m, "decode: tokens", batch, seq_tokens, sizeof(int32_t),
                                 &n_tokens)) != MVAE_OK ||
       (opts->logits &&
@@ -357,8 +411,9 @@ static mvae_status decode_rows(mvae_model *m, const float *z, int batch,
                          info->output_depths[track] - 1);
     }
 
-  decode_job job = {z,    opts,   &steps,     extra ? extra->nade_sample != 0 : 0,
-                    rows, tokens, seq_tokens, logit_width};
+  decode_job job = {z,          opts,   &steps, extra ? extra->nade_sample != 0 : 0,
+                    rows,       values, tokens, seq_tokens,
+                    logit_width};
   return mvae_run_rows(m, batch, run_decode, &job);
 }
 

@@ -112,19 +112,23 @@ static mvae_status read_control_layout(mvae_model *m, int chord_depth, char *err
 /* The output layer and the controls (both absent in files written before they existed). */
 static mvae_status read_output_and_controls(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
-  static const char *const output_layers[] = {"categorical", "nade"};
+  static const char *const output_layers[] = {"categorical", "nade", "boolean", "groove"};
   static const char *const chord_encodings[] = {"none", "pitch", "major_minor", "triad"};
   int layer = 0, chords = 0;
-  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 2, MVAE_OUTPUT_CATEGORICAL,
+  CHECK(meta_choice_or(m, "musicvae.output_layer", output_layers, 4, MVAE_OUTPUT_CATEGORICAL,
                        &layer, err, err_size));
   info->output_layer = (mvae_output_layer)layer;
-  if (layer == MVAE_OUTPUT_NADE)
+  /* GrooVAE's output layer and converter come together: the converter reads the layer's values. */
+  if ((layer == MVAE_OUTPUT_GROOVE) != (info->converter == MVAE_CONVERTER_GROOVE))
+    return FAIL("metadata 'musicvae.output_layer' 'groove' goes with converter.type 'groove' (and "
+                "only with it)");
+  if (layer == MVAE_OUTPUT_NADE || layer == MVAE_OUTPUT_BOOLEAN)
     for (int t = 0; t < info->num_tracks; t++) {
       int depth = info->output_depths[t];
       if (depth < 2 || (depth & (depth - 1)) != 0)
-        return FAIL("a NADE output layer decodes sets of labels: output depth %d of track %d is "
+        return FAIL("a %s output layer decodes sets of labels: output depth %d of track %d is "
                     "not a power of 2",
-                    depth, t);
+                    output_layers[layer], depth, t);
     }
   CHECK(
       meta_i32(m, "musicvae.control_depth", 0, 0, 0, MAX_DIM, &info->control_depth, err, err_size));
@@ -143,7 +147,9 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   mvae_info *info = &m->info;
   static const char *const decoders[] = {"flat", "hierarchical"};
   static const char *const encoders[] = {"bidirectional", "hierarchical"};
-  static const char *const converters[] = {"melody", "drums", "trio"};
+  static const char *const converters[] = {"melody",      "drums",         "trio",
+                                           "multitrack",  "melody_rhythm", "melody_shape",
+                                           "trio_rhythm", "groove"};
   int encoder_kind = 0, converter = 0;
 
   if (!meta_str_is(m, "general.architecture", "musicvae"))
@@ -166,13 +172,30 @@ static mvae_status read_config(mvae_model *m, char *err, size_t err_size) {
   if (!info->hierarchical && encoder_kind == 0)
     info->num_segments = 1;
   CHECK(meta_i32(m, "musicvae.input_depth", 0, 1, 1, MAX_DIM, &info->input_depth, err, err_size));
-  CHECK(meta_choice(m, "converter.type", converters, 3, &converter, err, err_size));
+  CHECK(meta_choice(m, "converter.type", converters, 8, &converter, err, err_size));
   info->converter = (mvae_converter)converter;
   CHECK(meta_i32(m, "converter.min_pitch", 21, 0, 0, 127, &info->min_pitch, err, err_size));
   CHECK(meta_i32(m, "converter.max_pitch", 108, 0, info->min_pitch, 127, &info->max_pitch, err,
                  err_size));
   CHECK(meta_i32(m, "converter.drums_roll_input", 0, 0, 0, 1, &info->drums_roll_input, err,
                  err_size));
+  /* Multitrack: the steps of a sequence (magenta.js's totalSteps) and its velocity bins. */
+  int multitrack = info->converter == MVAE_CONVERTER_MULTITRACK;
+  CHECK(meta_i32(m, "converter.total_steps", info->num_steps, multitrack, 1, MVAE_MAX_STEPS,
+                 &info->total_steps, err, err_size));
+  CHECK(meta_i32(m, "converter.velocity_bins", 0, 0, 0, 127, &info->velocity_bins, err, err_size));
+  if (!multitrack && (info->total_steps != info->num_steps || info->velocity_bins != 0))
+    return FAIL("metadata 'converter.total_steps' and 'converter.velocity_bins' are for the "
+                "multitrack converter only");
+  /* Order as mvae_drum_encoding; files without the key were trained here. */
+  static const char *const drum_encodings[] = {"magenta_js", "clean"};
+  int drum_encoding = MVAE_DRUMS_CLEAN;
+  CHECK(meta_choice_or(m, "converter.drum_encoding", drum_encodings, 2, MVAE_DRUMS_CLEAN,
+                       &drum_encoding, err, err_size));
+  info->drum_encoding = (mvae_drum_encoding)drum_encoding;
+  CHECK(
+      meta_i32(m, "converter.groove_humanize", 0, 0, 0, 1, &info->groove_humanize, err, err_size));
+  CHECK(meta_i32(m, "converter.groove_tapify", 0, 0, 0, 1, &info->groove_tapify, err, err_size));
 
   const mvf_meta *depths = mvf_find_meta(&m->file, "musicvae.output_depths");
   if (!depths || depths->type != MVF_META_I32_ARRAY || depths->count < 1 ||
@@ -474,8 +497,9 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   part_fields f = {.core = core};
   dec->depth = depth;
   dec->cond_size = cond_size;
-  dec->control_size = m->info.control_depth;
+  dec->control_size = m->has_control_lstm ? m->control_lstm.output_size : m->info.control_depth;
   dec->has_nade = m->info.output_layer == MVAE_OUTPUT_NADE;
+  dec->has_groove = m->info.output_layer == MVAE_OUTPUT_GROOVE;
   int output_width = depth;
   dec->input_width = depth;
   part_name(name, sizeof name, MVS_DECODER_NADE, &f, "w_enc");
@@ -489,6 +513,11 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
     output_width = mvs_nade_output(dec->nade.hidden, dec->nade.dims);
     m->info.nade_hidden = dec->nade.hidden;
   }
+  dec->has_boolean = m->info.output_layer == MVAE_OUTPUT_BOOLEAN;
+  if (dec->has_boolean) { /* one logit per label */
+    dec->input_width = log2_exact(depth);
+    output_width = dec->input_width;
+  }
   CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f,
                         mvs_decoder_input(dec->input_width, cond_size, dec->control_size),
                         &dec->rnn, err, err_size));
@@ -500,9 +529,29 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   return bind_dense(m, name, top_units, output_width, &dec->output, err, err_size);
 }
 
+/* The control preprocessing LSTM, if the file has one: one bidirectional layer reading the
+ * controls, as magenta.js runs it (it refuses more layers). */
+static mvae_status bind_control_lstm(mvae_model *m, char *err, size_t err_size) {
+  part_fields fw = {.direction = directions[0]}, bw = {.direction = directions[1]};
+  if (!has_layer(m, MVS_CONTROL_LSTM, fw, 0) && !has_layer(m, MVS_CONTROL_LSTM, bw, 0))
+    return MVAE_OK;
+  if (m->info.control_depth == 0)
+    return FAIL("a control preprocessing LSTM, but the model has no controls "
+                "(musicvae.control_depth 0)");
+  CHECK(bind_bidi_stack(m, MVS_CONTROL_LSTM, 0, m->info.control_depth, &m->control_lstm, err,
+                        err_size));
+  if (m->control_lstm.fw.n_layers != 1)
+    return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED,
+                             "a control preprocessing LSTM of %d layers (magenta.js runs one)",
+                             m->control_lstm.fw.n_layers);
+  m->has_control_lstm = 1;
+  return MVAE_OK;
+}
+
 static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
   const mvae_info *info = &m->info;
   m->n_tracks = info->num_tracks;
+  CHECK(bind_control_lstm(m, err, err_size));
   if (!info->hierarchical)
     return bind_core_decoder(m, MVS_FLAT_DECODER, info->output_depths[0], info->z_size,
                              &m->tracks[0], err, err_size);
@@ -582,6 +631,10 @@ mvae_status mvae_model_build(mvae_model *m, char *err, size_t err_size) {
   CHECK(bind_decoder(m, err, err_size));
   CHECK(bind_encoder(m, err, err_size));
   CHECK(check_all_bound(m, err, err_size));
+  /* A multitrack encoder reads each track's segment up to its end token (magenta.js's
+   * variable-length segments), which only a hierarchical encoder has. */
+  if (m->info.converter == MVAE_CONVERTER_MULTITRACK && m->encoder_levels == 1)
+    return FAIL("a multitrack model's encoder must be hierarchical (one level per track segment)");
   mvae_info *info = &m->info;
   info->has_encoder = m->encoder_levels > 0;
   info->has_sigma = info->has_encoder && m->has_sigma;

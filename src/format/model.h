@@ -74,10 +74,13 @@ typedef struct mvae_core_decoder {
   mvae_dense output; /* output_projection: depth logits, or the NADE's hidden + dims biases */
   int depth;         /* output classes (tokens 0..depth-1) */
   int cond_size;     /* conditioning size: z, or the conductor's output */
-  int input_width;   /* previous output: its one-hot (depth), or a NADE's multi-hot (dims) */
-  int control_size;  /* per-step controls (the model's control_depth) */
+  int input_width;   /* previous output: its one-hot (depth), or a NADE's or boolean layer's
+                        multi-hot (its labels, log2(depth)) */
+  int control_size;  /* per-step controls: control_depth, or the control LSTM's output width */
   int has_nade;
+  int has_boolean; /* MVAE_OUTPUT_BOOLEAN: input_width labels, one logit each */
   mvae_nade nade;
+  int has_groove; /* GrooVAE: depth = 3 x classes, the step's values fed back (nn/groove.h) */
 } mvae_core_decoder;
 
 struct mvae_model {
@@ -98,6 +101,11 @@ struct mvae_model {
   mvae_lstm_stack conductor;
   int n_tracks;
   mvae_core_decoder tracks[MVAE_MAX_TRACKS];
+  /* magenta.js's control preprocessing (MVS_CONTROL_LSTM): one bidirectional layer over each
+   * decoder's control sequence, whose [fw; bw] outputs the decoders read in place of the controls
+   * (nn/control_lstm.c). has_control_lstm 0: the decoders read the controls themselves. */
+  int has_control_lstm;
+  mvae_bidi_stack control_lstm;
 
   /* Scratch of the forward passes, allocated once at load for the largest chunk a call runs, then
    * reused by every call: a model handle serves one caller at a time, as musicvae.h says. */

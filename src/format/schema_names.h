@@ -16,6 +16,7 @@
 #define MVS_DECODER_LSTM "{core}multi_rnn_cell/cell_{layer}/lstm_cell/"
 #define MVS_DECODER_OUTPUT "{core}output_projection/"
 #define MVS_DECODER_NADE "{core}nade/"
+#define MVS_CONTROL_LSTM "control_preprocessing/cell_{layer}/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
 /* clang-format on */
 
 #endif

@@ -28,6 +28,14 @@ static inline int mvs_melody_depth(int pitches) { return pitches + 2; }
 #define MVS_DRUM_ROLL_WIDTH 10
 /* the trio encoder input per step: melody and bass one-hots, then the drums one-hot */
 static inline int mvs_trio_input(int melody_depth, int drum_labels) { return 2 * melody_depth + drum_labels; }
+/* a multitrack event sequence's performance events (MultitrackConverter): note on and note off per pitch, time shifts, velocity bins; the program tokens start here */
+static inline int mvs_multitrack_events(int pitches, int total_steps, int velocity_bins) { return 2 * pitches + total_steps + velocity_bins; }
+/* a multitrack sequence's program tokens: the 128 MIDI programs and drums */
+#define MVS_MULTITRACK_PROGRAMS 129
+/* a multitrack track's classes: the performance events, the program tokens, then the end token */
+static inline int mvs_multitrack_depth(int events, int programs) { return events + programs + 1; }
+/* a GrooVAE step's values in and out (GrooveConverter): hits, velocities and offsets of the 9 drum classes */
+#define MVS_GROOVE_DEPTH 27
 /* clang-format on */
 
 #endif

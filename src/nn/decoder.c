@@ -6,11 +6,15 @@
  * z_to_initial_state) and is its conditioning vector, and a segment's first previous output is the
  * last output of the segment before, as in magenta.js's ConductorDecoder. A conditioned model's
  * step-t controls are the last part of cell 0's input at step t (the conductor reads none), and a
- * NADE output layer (nn/nade.c) chooses a set of labels, fed back as their multi-hot. */
+ * NADE output layer (nn/nade.c) or a boolean one (independent labels, magenta.js's BooleanDecoder)
+ * chooses a set of labels, fed back as their multi-hot; a GrooVAE output layer (nn/groove.c) makes
+ * a step of hits, velocities and offsets, fed back as it is. */
 #include "api/errors.h"
 #include "kernels/mathfn.h"
 #include "nn/arena.h"
+#include "nn/control_lstm.h"
 #include "nn/forward.h"
+#include "nn/groove.h"
 #include "nn/layers.h"
 #include "nn/nade.h"
 
@@ -25,6 +29,7 @@ typedef struct core_state {
   float *nade;       /* NADE scratch (nade.h), one sequence at a time */
   float *init;       /* [batch][2 * state size] */
   int32_t *previous; /* [batch]: previous output class, -1 for none (zeros) */
+  float *fed;        /* GrooVAE: [batch][depth], the previous step's output values */
 } core_state;
 
 /* Scratch bytes of the c and h states of every layer of `stack`, its gates and its initial-state
@@ -47,8 +52,14 @@ static size_t nade_floats(const mvae_core_decoder *d) {
                      : 0;
 }
 
+/* The previous outputs a GrooVAE track feeds back (none for the others). */
+static size_t fed_floats(const mvae_core_decoder *d) {
+  return d->has_groove ? (size_t)d->depth : 0;
+}
+
 static size_t core_state_bytes(const mvae_core_decoder *d, int batch) {
   size_t n = stack_state_bytes(&d->rnn, batch);
+  n = mvae_size_add_sat(n, mvae_arena_floats2(batch, fed_floats(d)));
   n = mvae_size_add_sat(n, mvae_arena_floats2(batch, 4 * (size_t)d->rnn.layers[0].units));
   n = mvae_size_add_sat(n, mvae_arena_floats2(batch, (size_t)output_width(d)));
   n = mvae_size_add_sat(n, mvae_arena_floats(nade_floats(d)));
@@ -65,6 +76,7 @@ static void core_state_take(core_state *s, const mvae_core_decoder *d, int batch
   s->logits = mvae_arena_take(a, (size_t)batch * output_width(d));
   s->nade = mvae_arena_take(a, nade_floats(d));
   s->init = mvae_arena_take(a, (size_t)batch * 2 * d->rnn.state_size);
+  s->fed = mvae_arena_take(a, (size_t)batch * fed_floats(d));
   s->previous = (int32_t *)(void *)mvae_arena_take(a, (size_t)batch);
   for (int b = 0; b < batch; b++)
     s->previous[b] = -1;
@@ -100,24 +112,53 @@ typedef struct track_output {
   int nade_sample;
   int32_t *tokens; /* [batch][num_tracks][num_steps] */
   mvae_rng *rows;  /* [batch]: each row's generator, when sampling */
+  float *values;   /* GrooVAE: [batch][num_steps][depth] out, or NULL */
 } track_output;
 
-/* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, or
- * a NADE's multi-hot label rows in label order. */
-static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d,
-                         const int32_t *previous, float *gates, size_t width, int batch) {
+/* Adds the previous output's rows of layer 0's kernel to each row's gates: the one-hot's row, a
+ * label set's multi-hot label rows in label order, or a GrooVAE step's values times its rows. */
+static void add_previous(const mvae_compute *cx, const mvae_core_decoder *d, const core_state *s,
+                         float *gates, size_t width, int batch) {
   const mvae_matrix *kernel = &d->rnn.layers[0].kernel;
+  const int32_t *previous = s->previous;
+  if (d->has_groove) { /* every row is at the same step: all first (zeros) or none */
+    if (previous[0] >= 0)
+      mat_gemm(cx, kernel, 0, d->depth, s->fed, d->depth, gates, (int)width, batch);
+    return;
+  }
   for (int b = 0; b < batch; b++) {
     if (previous[b] < 0)
       continue; /* the first step: zeros */
-    if (!d->has_nade) {
+    if (!d->has_nade && !d->has_boolean) {
       mat_axpy_row(cx, kernel, previous[b], 1.0f, gates + b * width);
       continue;
     }
-    for (int i = 0; i < d->nade.dims; i++)
+    for (int i = 0; i < d->input_width; i++)
       if (previous[b] >> i & 1)
         mat_axpy_row(cx, kernel, i, 1.0f, gates + b * width);
   }
+}
+
+/* A boolean output layer's label set from its logits[labels]: label i is on when logits[i] >= 0
+ * (magenta.js: greaterEqual(logits, 0)), or, sampling, when a uniform draw is below
+ * sigmoid(logit / temperature) (one draw per label, in label order). log_probs (if not NULL) gets
+ * log p of each of the 2^labels sets. */
+static int32_t boolean_choose(const float *logits, int labels, float temperature, mvae_rng *rng,
+                              float *log_probs) {
+  int32_t chosen = 0;
+  for (int i = 0; i < labels; i++) {
+    int on = rng ? mvae_rng_uniform(rng) < mvm_sigmoid((double)logits[i] / temperature)
+                 : logits[i] >= 0.0f;
+    chosen |= (int32_t)on << i;
+  }
+  if (log_probs)
+    for (int32_t k = 0; k < (int32_t)1 << labels; k++) {
+      double log_p = 0.0;
+      for (int i = 0; i < labels; i++) /* log sigmoid(x) = -softplus(-x) */
+        log_p -= mvm_softplus(k >> i & 1 ? -(double)logits[i] : (double)logits[i]);
+      log_probs[k] = (float)log_p;
+    }
+  return chosen;
 }
 
 /* Chooses row b's token at step t (writing the logits out if asked). */
@@ -129,12 +170,26 @@ static int32_t choose_token(const mvae_model *m, const mvae_core_decoder *d, cor
       opts->logits
           ? opts->logits + ((size_t)b * out->num_steps + t) * out->logit_width + out->logit_offset
           : NULL;
+  if (d->has_groove) {
+    if (logits_out)
+      memcpy(logits_out, row, sizeof(float) * d->depth);
+    float *fed = s->fed + (size_t)b * d->depth;
+    int32_t hits =
+        groove_choose(row, d->depth / 3, opts->temperature, out->rows ? &out->rows[b] : NULL, fed);
+    if (out->values)
+      memcpy(out->values + ((size_t)b * out->num_steps + t) * d->depth, fed,
+             sizeof(float) * d->depth);
+    return hits;
+  }
   if (d->has_nade) {
     if (logits_out)
       nade_log_probs(&m->compute, &d->nade, row, logits_out, s->nade);
     return nade_choose(&m->compute, &d->nade, row, opts->temperature, out->nade_sample,
                        out->rows ? &out->rows[b] : NULL, s->nade);
   }
+  if (d->has_boolean)
+    return boolean_choose(row, d->input_width, opts->temperature,
+                          opts->temperature > 0.0f ? &out->rows[b] : NULL, logits_out);
   if (logits_out)
     memcpy(logits_out, row, sizeof(float) * d->depth);
   return opts->temperature > 0.0f
@@ -161,7 +216,7 @@ static void core_decode(const mvae_model *m, const mvae_core_decoder *d, core_st
   for (int t = t0; t < t0 + steps; t++) {
     size_t width0 = 4 * (size_t)first->units;
     memcpy(s->gates, s->cond_gates, sizeof(float) * batch * width0);
-    add_previous(cx, d, s->previous, s->gates, width0, batch);
+    add_previous(cx, d, s, s->gates, width0, batch);
     if (controls->values) /* step t's controls: the last rows of layer 0's input */
       mat_gemm_sparse(cx, &first->kernel, d->input_width + d->cond_size, d->control_size,
                       controls->values + (size_t)t * d->control_size, (int)controls->seq_stride,
@@ -205,12 +260,12 @@ size_t decoder_scratch_bytes(const mvae_model *m, int batch) {
     need = mvae_size_add_sat(need, core_state_bytes(&m->tracks[t], batch));
   if (m->info.hierarchical)
     need = mvae_size_add_sat(need, stack_state_bytes(&m->conductor, batch));
-  return need;
+  return mvae_size_add_sat(need, control_lstm_scratch_bytes(m, batch));
 }
 
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                             const step_controls *controls, int nade_sample, mvae_rng *rows,
-                            int32_t *tokens) {
+                            float *values, int32_t *tokens) {
   const mvae_info *info = &m->info;
   int z_size = info->z_size, num_tracks = m->n_tracks;
   track_output out[MVAE_MAX_TRACKS];
@@ -218,8 +273,8 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   for (int t = 0; t < num_tracks; t++)
     logit_width += info->output_depths[t];
   for (int t = 0, offset = 0; t < num_tracks; t++) {
-    out[t] = (track_output){t,    num_tracks, info->num_steps, logit_width, offset,
-                            opts, controls,   nade_sample,     tokens,      rows};
+    out[t] = (track_output){t,        num_tracks,  info->num_steps, logit_width, offset, opts,
+                            controls, nade_sample, tokens,          rows,        values};
     offset += info->output_depths[t];
   }
 
@@ -230,6 +285,13 @@ mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae
   core_state state[MVAE_MAX_TRACKS];
   for (int t = 0; t < num_tracks; t++)
     core_state_take(&state[t], &m->tracks[t], batch, arena);
+  /* With control preprocessing the decoders read its outputs in place of the controls. */
+  step_controls preprocessed;
+  if (m->has_control_lstm && controls->values) {
+    preprocessed = control_lstm_forward(m, controls, batch, arena);
+    for (int t = 0; t < num_tracks; t++)
+      out[t].controls = &preprocessed;
+  }
 
   if (!info->hierarchical) {
     core_decode(m, &m->tracks[0], &state[0], z, z_size, batch, 0, info->num_steps, &out[0]);

@@ -31,10 +31,23 @@ static size_t bidi_scratch(const mvae_bidi_stack *bidi, int steps, int batch) {
       mvae_size_add_sat(mvae_arena_floats2(rows, 4 * units), mvae_size_add_sat(state, state)));
 }
 
+/* Sequence b's length: lengths[b * length_stride], or all `steps` when lengths is NULL. */
+typedef struct step_lengths {
+  const int *lengths;
+  int stride;
+} step_lengths;
+
+static int length_of(step_lengths len, int b, int steps) {
+  return len.lengths ? len.lengths[(size_t)b * len.stride] : steps;
+}
+
 /* Runs `bidi` over `steps` steps and writes [last fw h; last bw h] of the top layer to out[b]. Its
- * scratch comes from `arena` (sized with bidi_scratch) and is handed back on return. */
+ * scratch comes from `arena` (sized with bidi_scratch) and is handed back on return. A sequence
+ * shorter than `steps` (len) is encoded as its first len steps alone, as magenta.js slices a
+ * variable-length segment: its forward state is taken at step len - 1, and its backward pass starts
+ * there from zeros (its state is cleared after every later step). */
 static void bidi_forward(const mvae_model *m, const mvae_bidi_stack *bidi, step_input in, int steps,
-                         int batch, float *out, int ldo, mvae_arena *arena) {
+                         step_lengths len, int batch, float *out, int ldo, mvae_arena *arena) {
   const mvae_compute *cx = &m->compute;
   int units = bidi->max_units;
   size_t seq_width = 2 * (size_t)units; /* a layer's [fw; bw] output at one step */
@@ -76,18 +89,31 @@ static void bidi_forward(const mvae_model *m, const mvae_bidi_stack *bidi, step_
       }
       memset(c, 0, sizeof(float) * (size_t)batch * h_units);
       memset(h, 0, sizeof(float) * (size_t)batch * h_units);
+      int top = l + 1 == n_layers;
       for (int i = 0; i < steps; i++) {
         int t = dir ? steps - 1 - i : i;
         lstm_finish_step(cx, layer, gates + (size_t)t * batch * gate_width, c, h, batch);
-        if (l + 1 < n_layers)
+        if (!top)
           for (int b = 0; b < batch; b++)
             memcpy(cur + ((size_t)t * batch + b) * cur_width + (dir ? bidi->fw.layers[l].units : 0),
                    h + (size_t)b * h_units, sizeof(float) * h_units);
+        if (!len.lengths)
+          continue;
+        for (int b = 0; b < batch; b++) {
+          int n = length_of(len, b, steps);
+          if (dir && t >= n) { /* past the end: the backward pass has not started yet */
+            memset(c + (size_t)b * h_units, 0, sizeof(float) * h_units);
+            memset(h + (size_t)b * h_units, 0, sizeof(float) * h_units);
+          } else if (!dir && top && t == n - 1) {
+            memcpy(out + (size_t)b * ldo, h + (size_t)b * h_units, sizeof(float) * h_units);
+          }
+        }
       }
-      if (l + 1 == n_layers)
+      if (top)
         for (int b = 0; b < batch; b++)
-          memcpy(out + (size_t)b * ldo + (dir ? bidi->fw.layers[l].units : 0),
-                 h + (size_t)b * h_units, sizeof(float) * h_units);
+          if (dir || !len.lengths)
+            memcpy(out + (size_t)b * ldo + (dir ? bidi->fw.layers[l].units : 0),
+                   h + (size_t)b * h_units, sizeof(float) * h_units);
     }
   }
   arena->used = mark;
@@ -111,7 +137,7 @@ size_t encoder_scratch_bytes(const mvae_model *m, int batch) {
 }
 
 mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_controls *controls,
-                            int batch, float *mu, float *sigma) {
+                            const int *segment_lengths, int batch, float *mu, float *sigma) {
   const mvae_info *info = &m->info;
   int steps = info->num_steps, depth = info->input_depth;
   int hierarchical = m->encoder_levels == 2, segments = info->num_segments;
@@ -123,8 +149,9 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_contr
   float *final_state = mvae_arena_take(arena, (size_t)batch * top->output_size);
   step_input in = {inputs, (size_t)steps * depth, (size_t)depth,        depth,
                    1,      controls->values,      controls->seq_stride, info->control_depth};
+  step_lengths full = {NULL, 0};
   if (!hierarchical) {
-    bidi_forward(m, top, in, steps, batch, final_state, top->output_size, arena);
+    bidi_forward(m, top, in, steps, full, batch, final_state, top->output_size, arena);
   } else {
     /* Level 0 encodes each segment on its own; level 1 reads the segment embeddings. */
     int seg_steps = steps / segments;
@@ -134,12 +161,17 @@ mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_contr
       seg.base = inputs + (size_t)u * seg_steps * depth;
       if (seg.controls)
         seg.controls += (size_t)u * seg_steps * info->control_depth;
-      bidi_forward(m, &m->encoder[0], seg, seg_steps, batch, embeddings + (size_t)u * width0,
+      step_lengths len = {segment_lengths ? segment_lengths + u : NULL, segments};
+      int longest = 0; /* the batch runs as many steps as its longest segment u */
+      for (int b = 0; b < batch; b++)
+        if (length_of(len, b, seg_steps) > longest)
+          longest = length_of(len, b, seg_steps);
+      bidi_forward(m, &m->encoder[0], seg, longest, len, batch, embeddings + (size_t)u * width0,
                    segments * width0, arena);
     }
     step_input level1 = {embeddings, (size_t)segments * width0, (size_t)width0, width0, 0, NULL, 0,
                          0};
-    bidi_forward(m, top, level1, segments, batch, final_state, top->output_size, arena);
+    bidi_forward(m, top, level1, segments, full, batch, final_state, top->output_size, arena);
   }
   dense_forward(&m->compute, &m->mu, final_state, top->output_size, mu, info->z_size, batch);
   if (sigma) {

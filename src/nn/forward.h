@@ -16,15 +16,17 @@ typedef struct step_controls {
   size_t seq_stride;
 } step_controls;
 
-/* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size]. */
+/* inputs [batch][num_steps][input_depth] -> mu (and sigma if not NULL) [batch][z_size].
+ * segment_lengths: [batch][num_segments] steps of each segment the hierarchical encoder reads (a
+ * multitrack model's variable-length segments), or NULL for whole segments. */
 mvae_status encoder_forward(mvae_model *m, const float *inputs, const step_controls *controls,
-                            int batch, float *mu, float *sigma);
+                            const int *segment_lengths, int batch, float *mu, float *sigma);
 
 /* z [batch][z_size] -> tokens [batch][num_tracks][num_steps] (+ logits if opts->logits).
- * nade_sample as mvae_decode_extra. When opts->temperature > 0, row b samples from rows[b]
- * (opts->rng is not used). */
+ * nade_sample and values (GrooVAE's step vectors, may be NULL) as mvae_decode_extra. When
+ * opts->temperature > 0, row b samples from rows[b] (opts->rng is not used). */
 mvae_status decoder_forward(mvae_model *m, const float *z, int batch, const mvae_decode_opts *opts,
                             const step_controls *controls, int nade_sample, mvae_rng *rows,
-                            int32_t *tokens);
+                            float *values, int32_t *tokens);
 
 #endif

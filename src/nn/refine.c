@@ -75,7 +75,8 @@ struct mvae_refiner {
 
 int refiner_supports(const mvae_model *m, const char **why) {
   if (m->info.output_layer != MVAE_OUTPUT_CATEGORICAL) {
-    *why = "refinement does not support a NADE output layer";
+    *why = "refinement supports only a categorical output layer (not a NADE, boolean or GrooVAE "
+           "one)";
     return 0;
   }
   if (m->info.control_depth > 0) {

@@ -245,9 +245,29 @@ mvae_status mvae_chords_to_controls(mvae_model *model, const char *const *chords
   if (!controls)
     return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "controls must not be NULL");
   char message[256];
-  mvae_status status =
-      mvae_chord_progression_encode(info->chord_encoding, chords, n_chords, info->num_steps,
-                                    controls, info->control_depth, message, sizeof message);
+  mvae_status status;
+  if (info->converter == MVAE_CONVERTER_MULTITRACK) {
+    /* magenta.js's encodeChordProgression for a converter segmented by track: each segment is
+     * [no chord (its program token's step), the progression over the other steps]; and with
+     * variable-length segments it takes one chord only. */
+    if (n_chords > 1)
+      return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT,
+                       "Multiple chords not supported when using variable-length segments.");
+    int seg = info->num_steps / info->num_segments;
+    static const char *const no_chord[] = {"N.C."};
+    status = mvae_chord_progression_encode(info->chord_encoding, no_chord, 1, 1, controls,
+                                           info->control_depth, message, sizeof message);
+    if (status == MVAE_OK)
+      status = mvae_chord_progression_encode(info->chord_encoding, chords, n_chords, seg - 1,
+                                             controls + info->control_depth, info->control_depth,
+                                             message, sizeof message);
+    for (int u = 1; u < info->num_segments && status == MVAE_OK; u++)
+      memcpy(controls + (size_t)u * seg * info->control_depth, controls,
+             sizeof(float) * (size_t)seg * info->control_depth);
+  } else {
+    status = mvae_chord_progression_encode(info->chord_encoding, chords, n_chords, info->num_steps,
+                                           controls, info->control_depth, message, sizeof message);
+  }
   if (status != MVAE_OK)
     return mvae_fail(model, status, "%s", message);
   int depth = mvae_chord_encoding_depth(info->chord_encoding);

@@ -129,25 +129,8 @@ mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_p
  * >= depth): the sum of class bits reached 512, e.g. two ride notes at one step. */
 #define MVAE_DRUM_LABEL_ZERO_ROW 512
 
-typedef enum mvae_drum_encoding {
-  /* What magenta.js 1.23 feeds its encoder, quirks included:
-   *  - roll: TensorBuffer.set(v, step, -1) does not index from the end, it writes flat index
-   *    10 * step - 1, i.e. the "no hit" column of the previous row. So the last column of row t is
-   * 1 when t < num_steps - 1 and no note (mapped pitch or not) starts at t + 1; it is 0 in the last
-   *    row. Class columns: any note of a mapped pitch starting at t.
-   *  - one-hot: labels[t] += 2^class, a sum, not an or: two notes of one class at a step carry into
-   * the next class bit, a sum >= 512 gives an all-zero row, and an unmapped pitch makes the sum
-   * NaN, which the int32 tensor turns into 0 (no hit) for that whole step. A note starting at or
-   * past num_steps grows the label array past num_steps (TrioConverter then throws on the concat):
-   * an error here.
-   *  - every note counts, whatever its is_drum (DrumsConverter and DrumsOneHotConverter do not
-   * filter; the trio's drum track is selected by is_drum before conversion). */
-  MVAE_DRUMS_MAGENTA_JS = 0,
-  /* What the converters intend: a step's hit set is the OR of the classes of the mapped notes
-   * starting there, unmapped pitches and notes past the end are ignored, and the roll's last column
-   * is 1 exactly when the step has no hit. */
-  MVAE_DRUMS_CLEAN = 1
-} mvae_drum_encoding;
+/* mvae_drum_encoding (MVAE_DRUMS_MAGENTA_JS, MVAE_DRUMS_CLEAN) is in musicvae.h: a model says which
+ * its drum inputs use (mvae_info.drum_encoding). */
 
 /* The drum class (0 kick, 1 snare, 2 closed hi-hat, 3 open hi-hat, 4 low tom, 5 mid tom, 6 high
  * tom, 7 crash, 8 ride) of a MIDI pitch in magenta.js's map, or -1 if the pitch has none.
@@ -179,6 +162,35 @@ mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int 
                                       mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error);
 
+/* ---- GrooVAE (GrooveConverter) ----------------------------------------------------------------
+ */
+
+/* One step: [hit of each class | velocity of each class | offset of each class]. */
+#define MVAE_GROOVE_DEPTH MVS_GROOVE_DEPTH /* 3 x MVAE_DRUM_CLASSES (schema.json) */
+/* Where tapify puts every note: magenta.js's TAPIFY_CHANNEL (class 3, the open hi-hat). */
+#define MVAE_GROOVE_TAPIFY_CLASS 3
+
+typedef struct mvae_groove_options {
+  int num_steps;
+  int steps_per_quarter; /* >= 1 */
+  int humanize;          /* velocities and offsets 0 */
+  int tapify;            /* every note on MVAE_GROOVE_TAPIFY_CLASS; velocities 0 */
+} mvae_groove_options;
+
+/* Notes -> float[num_steps][MVAE_GROOVE_DEPTH], as GrooveConverter.toTensor (see
+ * mvae_groove_to_input). qpm: finite, > 0. Every note is checked (pitch and velocity 0..127, start
+ * time finite or NaN); a counted note outside 0..num_steps-1 is MVAE_ERR_BAD_INPUT. Allocates a
+ * per-step scratch table (freed). */
+mvae_status mvae_groove_input_from_notes(const mvae_groove_note *notes, int n_notes,
+                                         const mvae_groove_options *options, double qpm,
+                                         float *input, mvae_convert_error *error);
+
+/* float[num_steps][MVAE_GROOVE_DEPTH] -> hits, as GrooveConverter.toNoteSequence (see
+ * mvae_groove_to_notes). Same buffer rules as mvae_events_to_notes; a non-finite value is
+ * MVAE_ERR_BAD_INPUT (error->index: its step). */
+mvae_status mvae_groove_hits_from_values(const float *values, int num_steps, mvae_groove_hit *hits,
+                                         int max_hits, int *n_hits, mvae_convert_error *error);
+
 /* ---- Whole encoder inputs and decoded sequences --------------------------------------------- */
 
 /* Melody model: float[num_steps][depth] one-hot of mvae_melody_from_notes over all notes. */
@@ -208,6 +220,60 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
 mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
                                       int max_pitch, mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error);
+
+/* ---- Rhythm and shape (MelodyRhythmConverter, MelodyShapeConverter, TrioRhythmConverter) ----- */
+
+/* The shape of a melody at a step: the direction of the pitch from the onset before to the next. */
+#define MVAE_SHAPE_DOWN 0
+#define MVAE_SHAPE_SAME 1
+#define MVAE_SHAPE_UP 2
+#define MVAE_SHAPE_DEPTH 3
+#define MVAE_TRIO_RHYTHM_TRACKS 3
+/* Pitches of decoded rhythm onsets, as magenta.js draws them: a snare (its drum map's class 1) for
+ * a melody rhythm and the trio's drums, 72 and 36 for the trio's melody and bass. */
+#define MVAE_RHYTHM_ONSET_PITCH 38
+#define MVAE_TRIO_RHYTHM_MELODY_PITCH 72
+#define MVAE_TRIO_RHYTHM_BASS_PITCH 36
+
+/* events[num_steps] -> shape[num_steps][3], as magenta.js's MelodyShape.extract: between two
+ * onsets, the steps after the first up to the second are one-hot DOWN, SAME or UP by the second's
+ * pitch against the first's; the steps up to the second onset take the first direction too, the
+ * steps after the last onset its direction; a melody with fewer than two onsets is SAME throughout,
+ * except one whose only onset is on the last step, which is all zeros (magenta.js's quirk). */
+mvae_status mvae_melody_shape_from_events(const int32_t *events, int num_steps, float *shape,
+                                          mvae_convert_error *error);
+/* Melody rhythm model: float[num_steps][1], 1 at each onset of the melody of all notes
+ * (mvae_melody_from_notes). */
+mvae_status mvae_melody_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                              int min_pitch, int max_pitch, float *input,
+                                              mvae_convert_error *error);
+/* Melody shape model: float[num_steps][3], mvae_melody_shape_from_events of the melody. */
+mvae_status mvae_melody_shape_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                             int min_pitch, int max_pitch, float *input,
+                                             mvae_convert_error *error);
+/* Trio rhythm model: float[num_steps][3] = [melody onset, bass onset, any drum hit] of the trio's
+ * tracks (as mvae_trio_notes_to_input selects and encodes them). */
+mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                            int min_pitch, int max_pitch,
+                                            mvae_drum_encoding encoding, float *input,
+                                            mvae_convert_error *error);
+/* tokens[num_steps] (0 or 1) -> a one-step snare (MVAE_RHYTHM_ONSET_PITCH, is_drum) at each 1. Same
+ * buffer rules as mvae_events_to_notes. */
+mvae_status mvae_melody_rhythm_tokens_to_notes(const int32_t *tokens, int num_steps,
+                                               mvae_note *notes, int max_notes, int *n_notes,
+                                               mvae_convert_error *error);
+/* tokens[num_steps] (MVAE_SHAPE_*) -> a one-step note at every step, starting from the middle of
+ * [min_pitch, max_pitch] (halves rounded up) and moving one semitone down or up as the token says,
+ * held at the range's ends. */
+mvae_status mvae_melody_shape_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
+                                              int max_pitch, mvae_note *notes, int max_notes,
+                                              int *n_notes, mvae_convert_error *error);
+/* tokens int32[3][num_steps] (0 or 1: melody, bass, drums) -> one-step notes, step by step: melody
+ * (pitch 72, instrument 0, program 0), bass (36, instrument 1, program 32), drums (38, instrument
+ * 2, is_drum), as TrioRhythmConverter.toNoteSequence. */
+mvae_status mvae_trio_rhythm_tokens_to_notes(const int32_t *tokens, int num_steps, mvae_note *notes,
+                                             int max_notes, int *n_notes,
+                                             mvae_convert_error *error);
 
 #ifdef __cplusplus
 }

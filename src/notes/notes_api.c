@@ -5,20 +5,52 @@
 #include "api/errors.h"
 #include "musicvae.h"
 #include "notes/convert.h"
+#include "notes/convert_multitrack.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+/* A multitrack model: one core decoder over num_segments tracks, whose input and output rows are
+ * the event one-hots. */
+static mvae_status multitrack_check(const mvae_info *info, char *err, size_t err_size) {
+  mvae_multitrack_params p = mvae_multitrack_params_of(info);
+  int depth = mvae_multitrack_depth(&p);
+  if (depth == 0)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "multitrack converter: bad parameters (%d steps in %d segments of at "
+                             "least 2, total_steps %d, %d velocity bins, pitches %d..%d)",
+                             info->num_steps, info->num_segments, info->total_steps,
+                             info->velocity_bins, info->min_pitch, info->max_pitch);
+  if (!info->hierarchical || info->num_tracks != 1)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "multitrack converter: needs a hierarchical decoder with one core "
+                             "decoder (the model has %s, %d track(s))",
+                             info->hierarchical ? "a hierarchical decoder" : "a flat decoder",
+                             info->num_tracks);
+  if (info->output_depths[0] != depth || info->input_depth != depth)
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             "multitrack converter: output depth %d and input_depth %d, expected "
+                             "%d",
+                             info->output_depths[0], info->input_depth, depth);
+  return MVAE_OK;
+}
 
 mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_size) {
-  static const char *const names[] = {"melody", "drums", "trio"};
-  if ((unsigned)info->converter > MVAE_CONVERTER_TRIO)
+  static const char *const names[] = {"melody",        "drums",        "trio",        "multitrack",
+                                      "melody_rhythm", "melody_shape", "trio_rhythm", "groove"};
+  if ((unsigned)info->converter > MVAE_CONVERTER_GROOVE)
     return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "unknown converter type %d",
                              (int)info->converter);
   const char *name = names[info->converter];
   if (!mvae_num_steps_ok(info->num_steps))
     return mvae_format_error(err, err_size, MVAE_ERR_UNSUPPORTED, "num_steps %d outside 1..%d",
                              info->num_steps, MVAE_CONVERT_MAX_STEPS);
+  if (info->converter == MVAE_CONVERTER_MULTITRACK)
+    return multitrack_check(info, err, err_size);
   int melody = mvae_melody_depth(info->min_pitch, info->max_pitch);
-  if (melody == 0 && info->converter != MVAE_CONVERTER_DRUMS)
+  int pitched = info->converter != MVAE_CONVERTER_DRUMS && info->converter != MVAE_CONVERTER_GROOVE;
+  if (melody == 0 && pitched)
     return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
                              "%s converter: no pitch range %d..%d", name, info->min_pitch,
                              info->max_pitch);
@@ -32,7 +64,28 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
     depths[1] = melody;
     depths[2] = MVAE_DRUM_LABELS;
     input = mvae_trio_input_depth(info->min_pitch, info->max_pitch);
+  } else if (info->converter == MVAE_CONVERTER_MELODY_RHYTHM) {
+    depths[0] = 2; /* one onset bit */
+    input = 1;
+  } else if (info->converter == MVAE_CONVERTER_MELODY_SHAPE) {
+    depths[0] = input = MVAE_SHAPE_DEPTH;
+  } else if (info->converter == MVAE_CONVERTER_TRIO_RHYTHM) {
+    tracks = MVAE_TRIO_RHYTHM_TRACKS;
+    depths[0] = depths[1] = depths[2] = 2;
+    input = MVAE_TRIO_RHYTHM_TRACKS;
+  } else if (info->converter == MVAE_CONVERTER_GROOVE) {
+    depths[0] = input = MVAE_GROOVE_DEPTH; /* [hits | velocities | offsets] in and out */
   }
+  /* Onset tokens are bits: only a boolean output layer makes them (a categorical one over 2
+   * classes would mean something else). */
+  int rhythm = info->converter == MVAE_CONVERTER_MELODY_RHYTHM ||
+               info->converter == MVAE_CONVERTER_TRIO_RHYTHM;
+  if (rhythm != (info->output_layer == MVAE_OUTPUT_BOOLEAN))
+    return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
+                             rhythm ? "%s converter: onsets need a boolean output layer"
+                                    : "%s converter: a boolean output layer is only for rhythm "
+                                      "models",
+                             name);
   if (info->num_tracks != tracks)
     return mvae_format_error(err, err_size, MVAE_ERR_BAD_MODEL,
                              "converter '%s' needs %d output track(s), the model has %d", name,
@@ -60,8 +113,53 @@ static mvae_status convert_failure(mvae_model *model, mvae_status status,
   return mvae_fail(model, status, "%s (%d)", error->message, error->value);
 }
 
+static mvae_groove_options groove_options(const mvae_info *info) {
+  return (mvae_groove_options){info->num_steps, info->steps_per_quarter, info->groove_humanize,
+                               info->groove_tapify};
+}
+
+/* Quantized notes without times into a GrooVAE input: offsets 0, as magenta.js gives notes without
+ * a startTime (the tempo then does not matter). */
+static mvae_status groove_input_from_plain_notes(const mvae_info *info, const mvae_note *notes,
+                                                 int n_notes, float *input,
+                                                 mvae_convert_error *error) {
+  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
+  mvae_groove_note *timed = malloc(sizeof *timed * (size_t)(n_notes > 0 ? n_notes : 1));
+  if (!timed)
+    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "out of memory for the notes", -1,
+                             n_notes);
+  for (int i = 0; i < n_notes; i++)
+    timed[i] = (mvae_groove_note){notes[i].pitch, notes[i].velocity, notes[i].start_step, NAN};
+  mvae_groove_options options = groove_options(info);
+  status = mvae_groove_input_from_notes(timed, n_notes, &options, 120.0, input, error);
+  free(timed);
+  return status;
+}
+
 mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n_notes,
                                 float *input) {
+  return mvae_notes_to_input_timed(model, notes, n_notes, NULL, input);
+}
+
+/* A multitrack input: the tokens, then their one-hot rows (scratch freed). */
+static mvae_status multitrack_notes_to_input(const mvae_info *info, const mvae_note *notes,
+                                             int n_notes, const mvae_sequence_timing *timing,
+                                             float *input, mvae_convert_error *error) {
+  mvae_multitrack_params p = mvae_multitrack_params_of(info);
+  int32_t *tokens = malloc(sizeof(int32_t) * (size_t)info->num_steps);
+  if (!tokens)
+    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for the tokens", -1, 0);
+  mvae_status status = mvae_multitrack_notes_to_tokens(notes, n_notes, timing, &p, tokens, error);
+  if (status == MVAE_OK)
+    status = mvae_multitrack_tokens_to_input(tokens, &p, info->input_depth, input, error);
+  free(tokens);
+  return status;
+}
+
+mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
+                                      const mvae_sequence_timing *timing, float *input) {
   if (!model)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_clear_error(model);
@@ -80,14 +178,32 @@ mvae_status mvae_notes_to_input(mvae_model *model, const mvae_note *notes, int n
                                         info.max_pitch, input, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
-    /* The encoding Magenta trains on (and our trainer uses), not magenta.js's off-by-one roll and
-     * summed labels: see mvae_drum_encoding. */
+    /* The model's drum encoding: magenta.js's for its checkpoints, Magenta's (which our trainer
+     * uses) for models trained here; see mvae_drum_encoding. */
     status = mvae_drums_notes_to_input(notes, n_notes, info.num_steps, info.drums_roll_input,
-                                       MVAE_DRUMS_CLEAN, input, &error);
+                                       info.drum_encoding, input, &error);
     break;
   case MVAE_CONVERTER_TRIO:
     status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                      info.max_pitch, MVAE_DRUMS_CLEAN, input, &error);
+                                      info.max_pitch, info.drum_encoding, input, &error);
+    break;
+  case MVAE_CONVERTER_MELODY_RHYTHM:
+    status = mvae_melody_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
+                                               info.max_pitch, input, &error);
+    break;
+  case MVAE_CONVERTER_MELODY_SHAPE:
+    status = mvae_melody_shape_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
+                                              info.max_pitch, input, &error);
+    break;
+  case MVAE_CONVERTER_TRIO_RHYTHM:
+    status = mvae_trio_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
+                                             info.max_pitch, info.drum_encoding, input, &error);
+    break;
+  case MVAE_CONVERTER_MULTITRACK:
+    status = multitrack_notes_to_input(&info, notes, n_notes, timing, input, &error);
+    break;
+  case MVAE_CONVERTER_GROOVE:
+    status = groove_input_from_plain_notes(&info, notes, n_notes, input, &error);
     break;
   }
   if (status != MVAE_OK)
@@ -120,10 +236,80 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
     status = mvae_trio_tokens_to_notes(tokens, info.num_steps, info.min_pitch, info.max_pitch,
                                        notes, max_notes, n_notes, &error);
     break;
+  case MVAE_CONVERTER_MULTITRACK: {
+    mvae_multitrack_params p = mvae_multitrack_params_of(&info);
+    status = mvae_multitrack_tokens_to_notes(tokens, &p, notes, max_notes, n_notes, &error);
+    break;
+  }
+  case MVAE_CONVERTER_MELODY_RHYTHM:
+    status = mvae_melody_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes,
+                                                &error);
+    break;
+  case MVAE_CONVERTER_MELODY_SHAPE:
+    status = mvae_melody_shape_tokens_to_notes(tokens, info.num_steps, info.min_pitch,
+                                               info.max_pitch, notes, max_notes, n_notes, &error);
+    break;
+  case MVAE_CONVERTER_TRIO_RHYTHM:
+    status =
+        mvae_trio_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes, &error);
+    break;
+  case MVAE_CONVERTER_GROOVE: /* its tokens are the hit sets: plain drum notes */
+    status =
+        mvae_drum_labels_to_notes(tokens, info.num_steps, 0, notes, max_notes, n_notes, &error);
+    break;
   }
   if (status == MVAE_ERR_BUFFER_TOO_SMALL)
     return mvae_fail(model, status, "%d notes do not fit in %d", *n_notes, max_notes);
   if (status != MVAE_OK)
     return convert_failure(model, status, &error, "token");
   return MVAE_OK;
+}
+
+/* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
+static mvae_status require_groove(mvae_model *model, const mvae_info *info, const char *call) {
+  if (info->converter != MVAE_CONVERTER_GROOVE)
+    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
+                     call, (int)info->converter);
+  return MVAE_OK;
+}
+
+mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
+                                 double qpm, float *input) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!input)
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
+  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
+                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  mvae_info info;
+  mvae_model_info(model, &info);
+  mvae_status status = require_groove(model, &info, "groove to input");
+  if (status != MVAE_OK)
+    return status;
+  mvae_convert_error error = {"", -1, 0};
+  mvae_groove_options options = groove_options(&info);
+  status = mvae_groove_input_from_notes(notes, n_notes, &options, qpm, input, &error);
+  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, &error, "note");
+}
+
+mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
+                                 int max_hits, int *n_hits) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!values || !n_hits || max_hits < 0 || (max_hits > 0 && !hits))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_hits %d)", max_hits);
+  *n_hits = 0;
+  mvae_info info;
+  mvae_model_info(model, &info);
+  mvae_status status = require_groove(model, &info, "groove to notes");
+  if (status != MVAE_OK)
+    return status;
+  mvae_convert_error error = {"", -1, 0};
+  status = mvae_groove_hits_from_values(values, info.num_steps, hits, max_hits, n_hits, &error);
+  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
+    return mvae_fail(model, status, "%d hits do not fit in %d", *n_hits, max_hits);
+  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, &error, "step");
 }

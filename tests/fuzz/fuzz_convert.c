@@ -9,6 +9,7 @@
 #include "../test_melody.h"
 #include "notes/convert.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,9 @@ typedef struct fuzz_buffers {
   float drums_one_hot[MAX_STEPS * MVAE_DRUM_LABELS];
   float trio[MAX_STEPS * TRIO_MAX_WIDTH], trio_back[MAX_STEPS * TRIO_MAX_WIDTH];
   mvae_note decoded[MAX_STEPS * 11];
+  mvae_groove_note groove_notes[MAX_NOTES];
+  float groove[MAX_STEPS * MVAE_GROOVE_DEPTH];
+  mvae_groove_hit hits[MAX_STEPS * MVAE_DRUM_CLASSES];
 } fuzz_buffers;
 
 static int note_is_valid(const mvae_note *n) {
@@ -341,6 +345,117 @@ static void fuzz_trio(const fuzz_case *c, fuzz_buffers *buf) {
   }
 }
 
+/* Rhythm and shape inputs are features of the melody (or trio) inputs: onsets where the events or
+ * tokens are onsets, shape rows one-hot (or all zero, magenta.js's one-onset-at-the-end case); the
+ * decoded placeholder notes are one step each, in range. */
+static void fuzz_rhythm_shape(const fuzz_case *c, fuzz_buffers *buf) {
+  const int T = c->num_steps;
+  mvae_convert_error error;
+  float *rhythm = buf->trio, *shape = buf->trio_back;
+  mvae_status status = mvae_melody_rhythm_notes_to_input(c->notes, c->n_notes, T, c->min_pitch,
+                                                         c->max_pitch, rhythm, &error);
+  mvae_status melody = mvae_melody_from_notes(c->notes, c->n_notes, MVAE_SELECT_ALL, T,
+                                              c->min_pitch, c->max_pitch, buf->events, &error);
+  REQUIRE((status == MVAE_OK) == (melody == MVAE_OK)); /* (which check fails first may differ) */
+  if (status == MVAE_OK) {
+    for (int t = 0; t < T; t++)
+      REQUIRE(rhythm[t] == (buf->events[t] >= MVAE_MELODY_FIRST_PITCH ? 1.0f : 0.0f));
+    REQUIRE(mvae_melody_shape_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                             shape, &error) == MVAE_OK);
+    int empty = 0;
+    for (int t = 0; t < T; t++) {
+      int hot = one_hot_index(shape + t * MVAE_SHAPE_DEPTH, MVAE_SHAPE_DEPTH);
+      REQUIRE(hot >= 0 || hot == ROW_ALL_ZERO);
+      empty += hot == ROW_ALL_ZERO;
+      buf->tokens[t] = hot >= 0 ? hot : MVAE_SHAPE_SAME;
+    }
+    REQUIRE(empty == 0 || empty == T);
+    int n = 0;
+    if (mvae_melody_depth(c->min_pitch, c->max_pitch) > 0) {
+      REQUIRE(mvae_melody_shape_tokens_to_notes(buf->tokens, T, c->min_pitch, c->max_pitch,
+                                                buf->decoded, MAX_STEPS, &n, &error) == MVAE_OK);
+      REQUIRE(n == T);
+      for (int t = 0; t < n; t++)
+        REQUIRE(buf->decoded[t].start_step == t && buf->decoded[t].pitch >= c->min_pitch &&
+                buf->decoded[t].pitch <= c->max_pitch);
+    }
+  } else {
+    REQUIRE(mvae_melody_shape_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                             shape, &error) == status);
+  }
+  status = mvae_trio_rhythm_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                           c->encoding, rhythm, &error);
+  mvae_status trio = mvae_trio_notes_to_input(c->notes, c->n_notes, T, c->min_pitch, c->max_pitch,
+                                              c->encoding, buf->trio_back, &error);
+  REQUIRE((status == MVAE_OK) == (trio == MVAE_OK));
+  if (status != MVAE_OK)
+    return;
+  for (int k = 0; k < 3 * T; k++) {
+    REQUIRE(rhythm[k] == 0.0f || rhythm[k] == 1.0f);
+    buf->tokens[(k % 3) * T + k / 3] = rhythm[k] != 0.0f;
+  }
+  int n = 0;
+  REQUIRE(mvae_trio_rhythm_tokens_to_notes(buf->tokens, T, buf->decoded, MAX_STEPS * 11, &n,
+                                           &error) == MVAE_OK);
+  require_notes_well_formed(buf->decoded, n, T, 0);
+  int onsets = 0;
+  for (int k = 0; k < 3 * T; k++)
+    onsets += buf->tokens[k];
+  REQUIRE(n == onsets);
+}
+
+/* GrooVAE: the notes with start times near their steps (none on odd programs), humanize from the
+ * roll flag, tapify from the clean-encoding flag; refused exactly for an invalid note or a counted
+ * one outside the steps; the values in their ranges, and their hits back. */
+static void fuzz_groove(const fuzz_case *c, fuzz_buffers *buf) {
+  const int T = c->num_steps;
+  mvae_groove_options options = {T, 4, c->roll_input, c->encoding == MVAE_DRUMS_CLEAN};
+  int invalid = 0, outside = 0;
+  for (int i = 0; i < c->n_notes; i++) {
+    const mvae_note *n = &c->notes[i];
+    double jitter = 0.01 * (n->instrument % 7 - 3);
+    buf->groove_notes[i] =
+        (mvae_groove_note){n->pitch, n->velocity, n->start_step,
+                           n->program & 1 ? NAN : n->start_step * 0.125 + jitter};
+    invalid |= n->pitch < 0 || n->pitch > 127 || n->velocity < 0 || n->velocity > 127;
+  }
+  for (int i = 0; i < c->n_notes && !invalid; i++) {
+    const mvae_note *n = &c->notes[i];
+    int counted = options.tapify || mvae_drum_class_of_pitch(n->pitch) >= 0;
+    outside |= counted && (n->start_step < 0 || n->start_step >= T);
+  }
+  mvae_convert_error error;
+  mvae_status status = mvae_groove_input_from_notes(buf->groove_notes, c->n_notes, &options, 120.0,
+                                                    buf->groove, &error);
+  REQUIRE(status == (invalid || outside ? MVAE_ERR_BAD_INPUT : MVAE_OK));
+  if (status != MVAE_OK)
+    return;
+  int hits = 0;
+  for (int s = 0; s < T; s++)
+    for (int k = 0; k < MVAE_DRUM_CLASSES; k++) {
+      const float *row = buf->groove + (size_t)s * MVAE_GROOVE_DEPTH;
+      float hit = row[k], velocity = row[MVAE_DRUM_CLASSES + k],
+            offset = row[2 * MVAE_DRUM_CLASSES + k];
+      REQUIRE(hit == 0.0f || hit == 1.0f);
+      REQUIRE(velocity >= 0.0f && velocity <= 1.0f && isfinite(offset));
+      REQUIRE(hit == 1.0f || (velocity == 0.0f && offset == 0.0f));
+      REQUIRE(!(options.humanize || options.tapify) || velocity == 0.0f);
+      REQUIRE(!options.humanize || offset == 0.0f);
+      REQUIRE(!options.tapify || hit == 0.0f || k == MVAE_GROOVE_TAPIFY_CLASS);
+      hits += hit == 1.0f;
+    }
+  int n = 0;
+  REQUIRE(mvae_groove_hits_from_values(buf->groove, T, buf->hits, MAX_STEPS * MVAE_DRUM_CLASSES, &n,
+                                       &error) == MVAE_OK);
+  REQUIRE(n == hits);
+  for (int i = 0; i < n; i++) {
+    const mvae_groove_hit *h = &buf->hits[i];
+    REQUIRE(h->velocity >= 0 && h->velocity <= 127 && h->step >= 0 && h->step < T);
+    REQUIRE(h->position >= h->step - 0.5 && h->position <= h->step + 0.5);
+    REQUIRE(mvae_drum_class_of_pitch(h->pitch) >= 0);
+  }
+}
+
 /* The raw bytes as decoded tokens: accepted exactly when every token is in its track's range. */
 static void fuzz_tokens(const uint8_t *data, size_t size, const fuzz_case *c, fuzz_buffers *buf) {
   const int T = c->num_steps, depth = mvae_melody_depth(c->min_pitch, c->max_pitch);
@@ -385,7 +500,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_melody(c, buf, MVAE_SELECT_TRIO_BASS);
   fuzz_drums(c, buf);
   fuzz_trio(c, buf);
+  fuzz_rhythm_shape(c, buf);
   fuzz_tokens(data, size, c, buf);
+  fuzz_groove(c, buf);
   free(c);
   free(buf);
   return 0;

@@ -15,6 +15,30 @@
 /* Bounds the work a mutated configuration can ask for. */
 enum { MAX_WORK_STEPS = 4096, MAX_WORK_Z = 4096 };
 
+/* GrooVAE: the decoded values to hits, and the hits (with times) back to an encoder input. */
+static void exercise_groove(mvae_model *m, const mvae_info *info, const mvae_decode_opts *opts,
+                            mvae_decode_extra *extra, const float *z, int32_t *tokens, float *x) {
+  size_t steps = (size_t)info->num_steps;
+  float *values = malloc(sizeof(float) * steps * (size_t)info->output_depths[0]);
+  mvae_groove_hit *hits =
+      malloc(sizeof *hits * (size_t)(info->max_notes > 0 ? info->max_notes : 1));
+  mvae_groove_note *notes =
+      malloc(sizeof *notes * (size_t)(info->max_notes > 0 ? info->max_notes : 1));
+  int n = 0;
+  extra->values = values;
+  if (values && hits && notes && mvae_decode_with(m, z, 1, opts, extra, tokens) == MVAE_OK &&
+      mvae_groove_to_notes(m, values, hits, info->max_notes, &n) == MVAE_OK) {
+    for (int i = 0; i < n; i++)
+      notes[i] = (mvae_groove_note){hits[i].pitch, hits[i].velocity, hits[i].step,
+                                    hits[i].position * 0.125};
+    mvae_groove_to_input(m, notes, n, 120.0, x);
+  }
+  extra->values = NULL;
+  free(values);
+  free(hits);
+  free(notes);
+}
+
 static void exercise(mvae_model *m, uint64_t seed) {
   mvae_info info;
   mvae_model_info(m, &info);
@@ -29,7 +53,7 @@ static void exercise(mvae_model *m, uint64_t seed) {
   /* A conditioned model's controls (all zero), and NADE sampling, so those paths run too. */
   float *control_values = calloc(steps * (size_t)info.control_depth + 1, sizeof(float));
   mvae_controls controls = {control_values, 0};
-  mvae_decode_extra extra = {info.control_depth > 0 ? &controls : NULL, (int)(seed & 1)};
+  mvae_decode_extra extra = {info.control_depth > 0 ? &controls : NULL, (int)(seed & 1), NULL};
   if (z && tokens && notes && x && mu && control_values) {
     mvae_rng rng;
     mvae_rng_seed(&rng, seed);
@@ -39,6 +63,8 @@ static void exercise(mvae_model *m, uint64_t seed) {
     if (mvae_tokens_to_notes(m, tokens, notes, info.max_notes, &n_notes) == MVAE_OK &&
         mvae_notes_to_input(m, notes, n_notes, x) == MVAE_OK && info.has_encoder)
       mvae_encode_with(m, x, 1, extra.controls, mu, info.has_sigma ? z : NULL);
+    if (info.output_layer == MVAE_OUTPUT_GROOVE)
+      exercise_groove(m, &info, &opts, &extra, z, tokens, x);
   }
   free(control_values);
   free(z);

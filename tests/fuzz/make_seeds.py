@@ -27,6 +27,8 @@ MODELS = {
     "trio": dict(seed=4, depths=[90, 90, 512], z=2, encoder="hierarchical", enc=[[2], [2]],
                  dec=[2], steps=4, conductor=[2], segments=2),
     "drums": dict(seed=5, depths=[512], z=2, encoder="bidirectional", enc=[2], dec=[2], steps=4),
+    "groove": dict(seed=6, depths=[27], z=2, encoder="bidirectional", enc=[2], dec=[2], steps=4,
+                   converter="groove"),
 }
 
 # (folder, file, first step, num_steps, flags): flags bit 0 clean drum encoding, bit 1 roll input.

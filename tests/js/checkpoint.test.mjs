@@ -56,16 +56,15 @@ test('HTTP errors name the file', async () => {
     /nothing-here: no weights_manifest.json \(tfjs\) or manifest.json/.test(e.message));
 });
 
-// The families magenta.js hosts that the engine does not run (README, "magenta.js checkpoints"):
-// each is refused with what it needs, never a shape mismatch.
+// The families magenta.js hosts that the engine does not run (README, "magenta.js checkpoints"), and
+// configurations it cannot run: each is refused with what it needs, never a shape mismatch.
 const REFUSED = [
   [{ chordEncoder: 'JazzChordEncoder' }, /chordEncoder JazzChordEncoder \(supported: PitchChordEncoder, MajorMinorChordEncoder, TriadChordEncoder\)/],
-  [{ useBooleanDecoder: true }, /boolean \(multi-label\) decoder/],
-  [{ dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }, /MultitrackConverter: multitrack\*/],
-  [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /GrooVAE \(GrooveConverter: groovae_\*, tap2drum_\*\)/],
-  [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /mel_rhythm_/],
-  [{ dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 8 } } }, /mel_shape_/],
-  [{ dataConverter: { type: 'TrioRhythmConverter', args: { numSteps: 8 } } }, /TrioRhythmConverter/],
+  [{ useBooleanDecoder: true }, /a boolean decoder over 90 labels \(at most 16\)/],
+  // (GrooVAE runs now: a GrooveConverter config on this melody checkpoint is refused by its widths.)
+  [{ dataConverter: { type: 'GrooveConverter', args: { numSteps: 8 } } }, /output depths \[\d+\] do not match the groove converter's \[27\]/],
+  [{ dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 8 } } }, /MelodyRhythmConverter needs config.useBooleanDecoder/],
+  [{ dataConverter: { type: 'TrioRhythmConverter', args: { numSteps: 8 } } }, /TrioRhythmConverter needs config.useBooleanDecoder/],
   [{ type: 'MusicRNN' }, /model type MusicRNN/],
 ];
 for (const [change, message] of REFUSED) {
@@ -81,6 +80,22 @@ test('a chord config on an unconditioned checkpoint is a shape mismatch that nam
   const config = { ...JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), chordEncoder: 'PitchChordEncoder' };
   await assert.rejects(convertCheckpoint(dir, { config }), (e) => e instanceof ConvertError &&
     /shape mismatch in decoder\/multi_rnn_cell\/cell_0\/lstm_cell\/: input \d+, expected output \d+ \+ conditioning \d+ \+ controls 37/.test(e.message));
+});
+
+// The rhythm and shape families' configurations the engine cannot run, on their own weights.
+test('rhythm and shape checkpoints with a configuration that does not fit are refused with why', async () => {
+  const cases = [
+    ['mel_rhythm', { useBooleanDecoder: false }, /MelodyRhythmConverter needs config.useBooleanDecoder/],
+    ['mel_shape', { useBooleanDecoder: true }, /MelodyShapeConverter with useBooleanDecoder/],
+    ['trio_rhythm', { dataConverter: { ...FAMILIES.trio_rhythm.config.dataConverter, args: { ...FAMILIES.trio_rhythm.config.dataConverter.args, numSegments: undefined } } },
+      /TrioRhythmConverter without numSegments/],
+    ['mel_multicontrol', { extraControls: [{ name: 'rhythm', depth: 1 }] }, /shape mismatch in control_preprocessing\/cell_0\/bidirectional_rnn\/fw\/.*expected \[controls 38 \+ units/],
+  ];
+  for (const [family, change, message] of cases) {
+    const dir = writeCheckpoint(family, { quantization: 'uint8' });
+    await assert.rejects(convertCheckpoint(dir, { config: { ...FAMILIES[family].config, ...change } }), (e) =>
+      (e instanceof UnsupportedError || e instanceof ConvertError) && message.test(e.message), family);
+  }
 });
 
 test('every supported family converts from its magenta.js checkpoint', async () => {
@@ -110,7 +125,7 @@ test('musicvae convert URL|DIR OUT: the converter\'s bytes, written whole or not
   fs.writeFileSync(bad, JSON.stringify({ ...FAMILIES.flat_mel.config, useBooleanDecoder: true }));
   r = await run([dir, out, '--config', bad]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /unsupported: checkpoints with a boolean .* \[UNSUPPORTED\]/);
+  assert.match(r.stderr, /unsupported: a boolean decoder over 90 labels .* \[UNSUPPORTED\]/);
   assert.deepEqual(new Uint8Array(fs.readFileSync(out)), want.bytes);
   assert.deepEqual(fs.readdirSync(path.dirname(dir)).filter((f) => f.endsWith('.tmp')), []);
   r = await run([dir]);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseModelFile, tensorName, tensorValues } from '../../models/convert.mjs';
 import {
   describeControls, describeNade, coreDecoderInput, reshapeFamilyVariables,
-  familyMetadata, rejectUnsupportedFamilies,
+  familyMetadata, describeControlPreprocessing, describeBooleanDecoder,
 } from '../../wasm_api/checkpoint_families.mjs';
 import { ConvertError, UnsupportedError } from '../../wasm_api/errors.mjs';
 import { ROOT } from './wasm_helpers.mjs';
@@ -79,9 +79,41 @@ test('controls: chord encoders, key and extraControls in magenta.js\'s order', (
   assert.equal(describeControls({ dataConverter: { type: 'MelodyConverter' } }).depth, 0);
   assert.deepEqual(familyMetadata({}), []);
   assert.throws(() => describeControls({ chordEncoder: 'JazzChordEncoder' }), UnsupportedError);
-  assert.throws(() => describeControls({ chordEncoder: 'PitchChordEncoder', dataConverter: { type: 'MultitrackConverter' } }), /MultitrackConverter/);
+  // multitrack_chords: the chords of each track segment (the engine lays them out per segment).
+  assert.equal(describeControls({ chordEncoder: 'TriadChordEncoder', dataConverter: { type: 'MultitrackConverter' } }).depth, 49);
   assert.throws(() => describeControls({ extraControls: [{ name: 'x' }] }), /name, depth/);
-  assert.throws(() => rejectUnsupportedFamilies(new Map([['control_preprocessing/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel', {}]])), /control preprocessing/);
+});
+
+test('control preprocessing: one bidirectional layer over the controls; anything else is named', () => {
+  const prefix = (layer, direction) => tensorName('control_lstm', { layer, direction });
+  const lstm = (input, units) => ({ kernel: { shape: [input + units, 4 * units] }, bias: { shape: [4 * units] } });
+  const vars = (layers, input = 37, units = [6, 6]) => {
+    const m = new Map();
+    for (let l = 0; l < layers; l++) {
+      ['fw', 'bw'].forEach((d, k) => {
+        const { kernel, bias } = lstm(l ? 12 : input, units[k]);
+        m.set(`${prefix(l, d)}kernel`, kernel);
+        m.set(`${prefix(l, d)}bias`, bias);
+      });
+    }
+    return m;
+  };
+  const controls = { depth: 37 };
+  const pre = describeControlPreprocessing(vars(1), controls, prefix);
+  assert.deepEqual({ units: pre.units, outputWidth: pre.outputWidth }, { units: 6, outputWidth: 12 });
+  assert.equal(pre.tensors.length, 4);
+  assert.equal(describeControlPreprocessing(new Map(), controls, prefix), null);
+  assert.throws(() => describeControlPreprocessing(vars(2), controls, prefix), (e) => e instanceof UnsupportedError && /2 or more layers/.test(e.message));
+  assert.throws(() => describeControlPreprocessing(vars(1), { depth: 0 }, prefix), /no controls/);
+  assert.throws(() => describeControlPreprocessing(vars(1, 36), controls, prefix), /shape mismatch in control_preprocessing\/cell_0\/bidirectional_rnn\/fw/);
+  assert.throws(() => describeControlPreprocessing(vars(1, 37, [6, 5]), controls, prefix), /forward 6 units, backward 5/);
+  assert.throws(() => describeControlPreprocessing(new Map([['control_preprocessing/x/kernel', {}]]), controls, prefix),
+    (e) => e instanceof UnsupportedError && /control_preprocessing\/x\/kernel/.test(e.message));
+  // A boolean decoder: one logit per label, at most 16 labels.
+  assert.equal(describeBooleanDecoder({}, 3), null);
+  assert.deepEqual(describeBooleanDecoder({ useBooleanDecoder: true }, 3),
+    { dims: 3, hidden: 0, tokenDepth: 8, outputWidth: 3, tensors: [], boolean: true });
+  assert.throws(() => describeBooleanDecoder({ useBooleanDecoder: true }, 17), UnsupportedError);
 });
 
 // The converter end to end (wasm_api/checkpoint.mjs): the magenta.js layout of the test models,
@@ -102,8 +134,11 @@ for (const [name, config] of Object.entries(FAMILY_CONFIGS)) {
     for (const [key, value] of Object.entries(model.meta)) {
       if (!key.startsWith('general.')) assert.deepEqual(built.meta[key], value, key);
     }
+    // One key more for a drum model: a magenta.js checkpoint's drum inputs are magenta.js's (the
+    // test file's inputs are tensors; it has no converter of its own to describe).
+    if (model.meta['converter.type'] === 'drums') assert.equal(built.meta['converter.drum_encoding'], 'magenta_js');
     for (const key of Object.keys(built.meta)) {
-      if (!key.startsWith('general.')) assert.ok(key in model.meta, `extra metadata ${key}`);
+      if (!key.startsWith('general.') && key !== 'converter.drum_encoding') assert.ok(key in model.meta, `extra metadata ${key}`);
     }
     assert.deepEqual([...built.tensors.keys()].sort(), [...model.tensors.keys()].sort());
     for (const [tensor, t] of model.tensors) {
@@ -129,7 +164,9 @@ test('buildModelFile: key and extraControls widen the inputs; the wrong widths a
   assert.throws(() => buildModelFile(vars, noChords), /shape mismatch in decoder\/multi_rnn_cell\/cell_0/);
   const preprocessed = new Map(vars);
   preprocessed.set('control_preprocessing/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel', { shape: [1], data: new Float32Array(1) });
-  assert.throws(() => buildModelFile(preprocessed, FAMILY_CONFIGS.chords_mel), (e) => e instanceof UnsupportedError && /control preprocessing LSTM/.test(e.message));
+  // Half a control preprocessing LSTM: named (a whole one is a family: wasm_magenta_families).
+  assert.throws(() => buildModelFile(preprocessed, FAMILY_CONFIGS.chords_mel), (e) => e instanceof ConvertError &&
+    /missing variable control_preprocessing\/cell_0\/bidirectional_rnn\/fw\/multi_rnn_cell\/cell_0\/lstm_cell\/bias \(control preprocessing\)/.test(e.message));
 });
 
 test('buildModelFile: a NADE whose output projection does not fit is named', async () => {

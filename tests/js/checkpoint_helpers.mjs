@@ -44,10 +44,11 @@ function encoder(shapes, inputDepth, z, units, hierarchical) {
   dense(shapes, 'encoder/sigma/', 2 * units, z);
 }
 
-// A core decoder: z_to_initial_state, an LSTM stack, output_projection.
-function coreDecoder(shapes, prefix, depth, cond, units) {
+// A core decoder: z_to_initial_state, an LSTM stack, output_projection. Cell 0 reads the previous
+// output, the conditioning and `controls` per-step control columns (a chord model's).
+function coreDecoder(shapes, prefix, depth, cond, units, controls = 0) {
   dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
-  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond, u));
+  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond + controls, u));
   dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
 }
 
@@ -57,6 +58,18 @@ function conductor(shapes, z, units) {
 }
 
 const MEL = { minPitch: 21, maxPitch: 108 }; // depth 90, as Magenta's melody models
+
+const MULTITRACK_ARGS = {
+  numSteps: 512, numSegments: 8, stepsPerQuarter: 24, totalSteps: 96, numVelocityBins: 8, minPitch: 0, maxPitch: 127,
+};
+const MULTITRACK_DEPTH = 2 * 128 + 96 + 8 + 129 + 1;
+function multitrackShapes(controls) {
+  const s = {};
+  encoder(s, MULTITRACK_DEPTH + controls, 8, 10, true);
+  conductor(s, 8, [12]);
+  coreDecoder(s, 'core_decoder/decoder/', MULTITRACK_DEPTH, 12, [14, 14], controls);
+  return s;
+}
 
 /**
  * The families: name -> {config, shapes()}; sizes are small, the structure Magenta's. The layers of
@@ -105,6 +118,18 @@ export const FAMILIES = {
       return s;
     },
   },
+  chords_mel: { // as mel_chords: magenta.js's PitchChordEncoder (37 columns) on the encoder's and decoder's input
+    config: {
+      type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 37, 8, 12, false);
+      coreDecoder(s, 'decoder/', 90, 8, [16], 37);
+      return s;
+    },
+  },
   trio: {
     config: {
       type: 'MusicVAE',
@@ -121,7 +146,148 @@ export const FAMILIES = {
       return s;
     },
   },
+  // Multitrack (magenta.js's multitrack and multitrack_chords configs: 8 tracks of 64 event tokens,
+  // 24 steps per quarter, one bar of 96 steps, 8 velocity bins, pitches 0..127: depth 490), with
+  // one core decoder over the tracks; multitrack_chords adds the triad chord controls (49).
+  multitrack: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'MultitrackConverter', args: MULTITRACK_ARGS } },
+    shapes: () => multitrackShapes(0),
+  },
+  multitrack_chords: {
+    config: {
+      type: 'MusicVAE', chordEncoder: 'TriadChordEncoder',
+      dataConverter: { type: 'MultitrackConverter', args: MULTITRACK_ARGS },
+    },
+    shapes: () => multitrackShapes(49),
+  },
+  // DrumsOneHotConverter (magenta.js data.ts): one-hot of the step's drum-class combination (2^9) as
+  // the input as well as the output.
+  drums_onehot: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'DrumsOneHotConverter', args: { numSteps: 32 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 512, 8, 12, false);
+      coreDecoder(s, 'decoder/', 512, 8, [16]);
+      return s;
+    },
+  },
+  // magenta.js's rhythm and shape converters (data.ts): the melody's onsets (1 per step; decoded by
+  // a BooleanDecoder, one logit), its shape (down / same / up), a trio's three onsets.
+  mel_rhythm: {
+    config: {
+      type: 'MusicVAE', useBooleanDecoder: true,
+      dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 1, 8, 12, false);
+      coreDecoder(s, 'decoder/', 1, 8, [16]);
+      return s;
+    },
+  },
+  mel_shape: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 32, ...MEL } } },
+    shapes() {
+      const s = {};
+      encoder(s, 3, 8, 12, false);
+      coreDecoder(s, 'decoder/', 3, 8, [16, 16]);
+      return s;
+    },
+  },
+  trio_rhythm: {
+    config: {
+      type: 'MusicVAE', useBooleanDecoder: true,
+      dataConverter: {
+        type: 'TrioRhythmConverter',
+        args: { numSteps: 64, numSegments: 4, melArgs: MEL, bassArgs: MEL, drumsArgs: {} },
+      },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 3, 8, 10, true);
+      conductor(s, 8, [12]);
+      [0, 1, 2].forEach((i) => coreDecoder(s, `core_decoder/core_decoder_${i}/decoder/`, 1, 12, [10]));
+      return s;
+    },
+  },
+  // Multicontrol (mel_2bar_multicontrol_*: chords, rhythm, shape and register controls), with
+  // magenta.js's control preprocessing: a bidirectional LSTM over the controls whose [fw; bw]
+  // output the decoder reads in place of them (the encoder reads the controls). Flat, and
+  // hierarchical (each core decoder preprocesses its own segment's controls).
+  mel_multicontrol: {
+    config: {
+      type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
+      extraControls: [{ name: 'rhythm', depth: 1 }, { name: 'shape', depth: 3 }, { name: 'register', depth: 4 }],
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 45, 8, 12, false);
+      controlPreprocessing(s, 45, 6);
+      controlledDecoder(s, 'decoder/', 90, 8, 12, [16]);
+      return s;
+    },
+  },
+  hier_mel_controls: {
+    config: {
+      type: 'MusicVAE', extraControls: [{ name: 'rhythm', depth: 1 }, { name: 'shape', depth: 3 }],
+      dataConverter: { type: 'MelodyConverter', args: { numSteps: 64, numSegments: 4, ...MEL } },
+    },
+    shapes() {
+      const s = {};
+      encoder(s, 90 + 4, 8, 10, true);
+      controlPreprocessing(s, 4, 5);
+      conductor(s, 8, [12]);
+      controlledDecoder(s, 'core_decoder/decoder/', 90, 12, 10, [14]);
+      return s;
+    },
+  },
+  // GrooVAE (GrooveConverter): 27 values per step in and out, the config shapes of magenta.js's
+  // hosted checkpoints: groovae_2bar_humanize, tap2drum_1bar .. 4bar, groovae_4bar.
+  groove_humanize: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, humanize: true } } },
+    shapes: () => grooveShapes(8, 12, [16, 16]),
+  },
+  groove_tap: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 16, tapify: true } } },
+    shapes: () => grooveShapes(8, 10, [12, 12]),
+  },
+  groove_4bar: {
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 64 } } },
+    shapes: () => grooveShapes(10, 12, [14, 14]),
+  },
+  groove_hier: { // not hosted: a conductor over 2 segments (the core decoder carries its values on)
+    config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, numSegments: 2 } } },
+    shapes() {
+      const s = {};
+      encoder(s, 27, 8, 10, true);
+      conductor(s, 8, [12]);
+      coreDecoder(s, 'core_decoder/decoder/', 27, 12, [14]);
+      return s;
+    },
+  },
 };
+
+// magenta.js's control preprocessing LSTM: one bidirectional layer over `depth` control columns.
+function controlPreprocessing(shapes, depth, units) {
+  for (const d of ['fw', 'bw']) {
+    lstm(shapes, `control_preprocessing/cell_0/bidirectional_rnn/${d}/multi_rnn_cell/cell_0/lstm_cell/`, depth, units);
+  }
+}
+
+// A core decoder whose cell 0 also reads `controls` columns per step.
+function controlledDecoder(shapes, prefix, depth, cond, controls, units) {
+  dense(shapes, `${prefix}z_to_initial_state/`, cond, 2 * units.reduce((a, b) => a + b, 0));
+  units.forEach((u, l) => lstm(shapes, `${prefix}multi_rnn_cell/cell_${l}/lstm_cell/`, l ? units[l - 1] : depth + cond + controls, u));
+  dense(shapes, `${prefix}output_projection/`, units.at(-1), depth);
+}
+
+function grooveShapes(z, encoderUnits, decoderUnits) {
+  const s = {};
+  encoder(s, 27, z, encoderUnits, false);
+  coreDecoder(s, 'decoder/', 27, z, decoderUnits);
+  return s;
+}
 
 /**
  * Writes FAMILIES[family] as a tfjs checkpoint in a new folder (named family_quantization) and returns
@@ -160,12 +326,15 @@ export function writeCheckpoint(family, { quantization = 'float32', seed = 1, ra
   return dir;
 }
 
-/** Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base}. */
-export function serveDirectory(root) {
+/**
+ * Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base, requests}.
+ * options: serveFiles's ({cors}); setting `down = true` on the result answers 503.
+ */
+export function serveDirectory(root, options = {}) {
   return serveFiles((pathname) => {
     const file = path.resolve(root, decodeURIComponent(pathname).replace(/^\/+/, ''));
     return file.startsWith(path.resolve(root) + path.sep) ? file : null;
-  });
+  }, options);
 }
 
 /** Runs fn with console.log / warn / info silenced (magenta.js and TF.js greet on the console). */

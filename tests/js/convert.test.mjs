@@ -351,9 +351,11 @@ test('clear errors for broken checkpoints', async () => {
   await assert.rejects(() => build(dir), /shape mismatch in decoder\/output_projection\//);
 
   dir = setup();
+  // A multitrack configuration on a melody checkpoint: what the converter needs is named.
   await assert.rejects(() => build(dir, { type: 'MusicVAE', dataConverter: { type: 'MultitrackConverter', args: { numSteps: 8 } } }),
-    /unsupported: multi-instrument event sequences \(MultitrackConverter/);
-  await assert.rejects(() => build(dir, { type: 'GrooveConverter', args: { numSteps: 8 } }), /unsupported: GrooVAE \(GrooveConverter/);
+    /MultitrackConverter: totalSteps undefined is not an integer/);
+  await assert.rejects(() => build(dir, { type: 'GrooveConverter', args: { numSteps: 8 } }),
+    /unsupported: the checkpoint's output depths \[\d+\] do not match the groove converter's \[27\]/);
   await assert.rejects(() => build(dir, { ...MELODY_CONFIG, chordEncoder: 'JazzChordEncoder' }), /unsupported: chordEncoder JazzChordEncoder \(supported: /);
   await assert.rejects(() => build(dir, { type: 'PerformanceConverter', args: { numSteps: 8 } }),
     /unsupported: converter type PerformanceConverter \(supported: MelodyConverter, /);

@@ -5,7 +5,9 @@
 // 127.0.0.1 and loaded by magenta.js; the engine (its WebAssembly build, through the exports of
 // wasm_api/exports.c) must give the same greedy decodes, at temperature 0 and (NADE: magenta.js
 // thresholds whatever the temperature) 0.5, and the same encodings to 1e-5 relative, with
-// controlArgs.chordProgression on the chord model.
+// controlArgs.chordProgression on the chord model. The WebAssembly engine is also held to the NumPy
+// float64 reference on the boolean-layer and control-preprocessing cases (tests/data/rhythm_*,
+// controls_hier), as test_reference holds the native build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -184,6 +186,36 @@ async function bothModels(name) {
   await ours.initialize();
   return { theirs, ours };
 }
+
+test('boolean output layer and control preprocessing in WebAssembly: as the NumPy reference', () => {
+  for (const name of ['rhythm_mel', 'rhythm_trio', 'controls_hier']) {
+    const exp = readExpect(name);
+    const model = loadOurs(name);
+    const batch = exp.batch[0];
+    // (controls: one sequence per row, as the reference draws them)
+    const controls = exp.controls ? heapFloats(exp.controls) : 0;
+    const zp = heapFloats(exp.z), tokens = engine._malloc(4 * exp.greedy_tokens.length);
+    const logits = engine._malloc(4 * exp.greedy_logits.length);
+    const teacher = engine._malloc(4 * exp.teacher_tokens.length);
+    engine.HEAP32.set(exp.teacher_tokens, teacher / 4);
+    const decode = (teach) => {
+      const st = engine._mvw_decode_with(model, zp, batch, 0, 0, teach, logits, controls, 1, 0, tokens);
+      assert.equal(st, 0, engine.UTF8ToString(engine._mvae_last_error(model)));
+      return Float32Array.from(engine.HEAPF32.subarray(logits / 4, logits / 4 + exp.greedy_logits.length));
+    };
+    const greedyLogits = decode(0);
+    assert.deepEqual(Array.from(engine.HEAP32.subarray(tokens / 4, tokens / 4 + exp.greedy_tokens.length)), exp.greedy_tokens, name);
+    assert.ok(relativeError(greedyLogits, exp.greedy_logits) < 1e-4, `${name}: greedy logits ${relativeError(greedyLogits, exp.greedy_logits)}`);
+    const teacherLogits = decode(teacher);
+    assert.ok(relativeError(teacherLogits, exp.teacher_logits) < 1e-4, `${name}: teacher-forced logits ${relativeError(teacherLogits, exp.teacher_logits)}`);
+    const mu = engine._malloc(4 * exp.mu.length), input = heapFloats(exp.input);
+    assert.equal(engine._mvw_encode_with(model, input, batch, controls, 1, mu, 0), 0);
+    const ours = Float32Array.from(engine.HEAPF32.subarray(mu / 4, mu / 4 + exp.mu.length));
+    assert.ok(relativeError(ours, exp.mu) < 1e-5, `${name}: mu ${relativeError(ours, exp.mu)}`);
+    [zp, tokens, logits, teacher, mu, input, controls].filter(Boolean).forEach((p) => engine._free(p));
+    engine._mvae_model_free(model);
+  }
+});
 
 // Through the API: `new MusicVAE(url)` on both sides, the checkpoint converted by
 // wasm_api/checkpoint.mjs. (Encodes of drum patterns with empty steps differ for now: see the

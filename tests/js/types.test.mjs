@@ -37,7 +37,7 @@ test('package.json points at the declarations', () => {
 test('checkpoint.d.ts declares functions checkpoint.mjs exports', async () => {
   const exported = Object.keys(await import('../../wasm_api/checkpoint.mjs'));
   const declared = declaredValues('checkpoint.d.ts');
-  assert.deepEqual(declared, ['convertCheckpoint', 'isCheckpoint']);
+  assert.deepEqual(declared, ['cachedCheckpoint', 'convertCheckpoint', 'isCheckpoint', 'removeCachedCheckpoint']);
   for (const name of declared) assert.ok(exported.includes(name), name);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   assert.equal(pkg.exports['./checkpoint'].types, './wasm_api/checkpoint.d.ts');

@@ -61,21 +61,28 @@ const CONTENT_TYPES = {
 
 /**
  * Serves on 127.0.0.1 the file `fileFor(pathname)` names (404 when it names none, or no file):
- * {server, base} (base: the server's http URL, without a trailing slash).
+ * {server, base, requests} (base: the server's http URL, without a trailing slash; requests: every
+ * request's decoded path). options: {cors: true (Access-Control-Allow-Origin: *, as magenta.js's host
+ * sends)}; setting `down = true` on the result answers 503 (a host out of reach).
  */
-export async function serveFiles(fileFor) {
+export async function serveFiles(fileFor, { cors = false } = {}) {
+  const requests = [];
+  const state = { down: false };
   const server = http.createServer((req, res) => {
-    const file = fileFor(new URL(req.url, 'http://x').pathname);
+    const pathname = new URL(req.url, 'http://x').pathname;
+    requests.push(`/${decodeURIComponent(pathname).replace(/^\/+/, '')}`);
+    const headers = cors ? { 'access-control-allow-origin': '*' } : {};
+    const file = state.down ? null : fileFor(pathname);
     if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404);
+      res.writeHead(state.down ? 503 : 404, headers);
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES[path.extname(file)] || 'application/octet-stream' });
     res.end(fs.readFileSync(file));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${server.address().port}` };
+  return Object.assign(state, { server, base: `http://127.0.0.1:${server.address().port}`, requests });
 }
 
 /**

@@ -1,5 +1,5 @@
 // Parity with magenta.js itself (@magenta/music 1.23.1 on @tensorflow/tfjs 2.8.6, CPU backend), per
-// model family the engine runs (flat and hierarchical melody and drums, trio): a random-weight checkpoint in magenta.js's format with Magenta's
+// model family the engine runs (flat and hierarchical melody and drums, trio, one-hot drums): a random-weight checkpoint in magenta.js's format with Magenta's
 // layer structure (tests/js/checkpoint_helpers.mjs; float32, uint8 and uint16 manifests) is served
 // over HTTP and loaded by both libraries from the same URL. Greedy decodes (no temperature: argmax
 // in both) must be identical, tokens and NoteSequences; encodings agree to 1e-4 (relative).
@@ -21,6 +21,13 @@ const CASES = [
   { family: 'drums', quantization: 'float32', tracks: [512] },
   { family: 'hier_drums', quantization: 'uint8', tracks: [512] },
   { family: 'trio', quantization: 'uint8', tracks: [90, 90, 512] },
+  { family: 'drums_onehot', quantization: 'uint16', tracks: [512] },
+  // Rhythm and shape models: a rhythm track's token is its onset bit (magenta.js's BooleanDecoder
+  // gives one column per track, `columns`), a shape's the argmax of down / same / up. (Weights in
+  // [-2, 2) for the trio: with smaller ones a random trio's drum onsets decode the same everywhere.)
+  { family: 'mel_rhythm', quantization: 'float32', tracks: [2], columns: [1], melodic: true },
+  { family: 'mel_shape', quantization: 'uint8', tracks: [3], melodic: true },
+  { family: 'trio_rhythm', quantization: 'uint16', tracks: [2, 2, 2], columns: [1, 1, 1], range: 2 },
 ];
 const BATCH = 6;
 
@@ -28,7 +35,7 @@ let server, base, tf, mm;
 const root = tmpdir('mvae-families-');
 
 before(async () => {
-  CASES.forEach((c, i) => writeCheckpoint(c.family, { quantization: c.quantization, seed: 100 + i, root }));
+  CASES.forEach((c, i) => writeCheckpoint(c.family, { quantization: c.quantization, seed: 100 + i, range: c.range, root }));
   ({ server, base } = await serveDirectory(root));
   await quietly(async () => {
     tf = require('@tensorflow/tfjs');
@@ -43,6 +50,50 @@ function normals(seed, rows, cols) {
   const r = rng(seed);
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () =>
     Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())));
+}
+
+// Drum patterns: `count` sequences of numSteps steps; each step has a hit with probability `fill`
+// (1: every step), of one class in turn and others at random; the sparse ones also hold an unmapped
+// pitch (100: no class in the drum map) and leave the last steps empty.
+function drumPatterns(numSteps, seed, fill, count = 4) {
+  const r = rng(seed);
+  const pitches = [36, 38, 42, 46, 45, 48, 50, 49, 51];
+  return Array.from({ length: count }, (_, i) => {
+    const notes = [];
+    for (let s = 0; s < numSteps; s++) {
+      if (fill < 1 && (s >= numSteps - 1 - i || r() >= fill)) continue;
+      for (const [k, pitch] of pitches.entries()) {
+        if (k === s % 9 || r() < 0.2) notes.push({ pitch, velocity: 80, quantizedStartStep: s, quantizedEndStep: s + 1, isDrum: true });
+      }
+    }
+    // Two kick pitches (36, 35) at one step: magenta.js's one-hot input sums their class bits.
+    if (fill < 1) {
+      notes.push({ pitch: 100, velocity: 80, quantizedStartStep: 2 * i + 1, quantizedEndStep: 2 * i + 2, isDrum: true });
+      notes.push({ pitch: 35, velocity: 80, quantizedStartStep: 2 * i, quantizedEndStep: 2 * i + 1, isDrum: true });
+    }
+    return { notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: numSteps };
+  });
+}
+
+// Melodies of numSteps steps: random ones (held notes, rests, some repeated pitches) and the edge
+// cases of magenta.js's MelodyShape.
+function melodies(numSteps, seed) {
+  const r = rng(seed);
+  const seq = (notes) => ({ notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: numSteps });
+  const note = (pitch, start, end) => ({ pitch, velocity: 80, quantizedStartStep: start, quantizedEndStep: end });
+  const random = Array.from({ length: 4 }, () => {
+    const notes = [];
+    let pitch = 60;
+    for (let s = 0; s < numSteps;) {
+      const len = 1 + Math.floor(r() * 4);
+      if (r() < 0.8) notes.push(note(pitch, s, Math.min(s + len, numSteps + 2)));
+      pitch += Math.floor(r() * 7) - 3;
+      s += len + (r() < 0.3 ? 1 : 0);
+    }
+    return seq(notes);
+  });
+  return [...random, seq([]), seq([note(64, 0, 3)]), seq([note(64, numSteps - 1, numSteps)]),
+    seq([note(64, 5, 6), note(64, 9, 10)]), seq([note(70, 2, 4), note(62, numSteps - 1, numSteps)])];
 }
 
 // The notes of a sequence in one order, with the fields both libraries set.
@@ -75,11 +126,16 @@ for (const c of CASES) {
       const theirs = await quietly(async () => {
         const z = tf.tensor2d(zs);
         const oneHot = await magenta.decodeTensors(z);
-        // One argmax per track: the tracks' classes lie side by side in the last axis.
+        // One argmax per track: the tracks' classes lie side by side in the last axis. A boolean
+        // decoder's track is its columns of bits (the label set, bit k = column k).
         let offset = 0;
-        const perTrack = c.tracks.map((depth) => {
-          const labels = tf.argMax(oneHot.slice([0, 0, offset], [-1, -1, depth]), 2).arraySync();
-          offset += depth;
+        const perTrack = c.tracks.map((depth, t) => {
+          const width = c.columns ? c.columns[t] : depth;
+          const slice = oneHot.slice([0, 0, offset], [-1, -1, width]);
+          const labels = c.columns
+            ? slice.arraySync().map((seq) => seq.map((bits) => bits.reduce((v, b, k) => v | (b ? 1 << k : 0), 0)))
+            : tf.argMax(slice, 2).arraySync();
+          offset += width;
           return labels;
         });
         const sequences = await magenta.decode(z);
@@ -93,6 +149,8 @@ for (const c of CASES) {
       assert.deepEqual((await ours.decodeTokens(tfZ)).tokens, tokens);
       tfZ.dispose();
       const steps = ours.info.numSteps;
+      // (Not a degenerate model: every track decodes more than one token over the batch.)
+      c.tracks.forEach((_, t) => assert.ok(new Set(theirs.perTrack[t].flat()).size > 1, `track ${t} varies`));
       for (let b = 0; b < BATCH; b++) {
         c.tracks.forEach((_, t) => assert.deepEqual(Array.from(tokens[b].subarray(t * steps, (t + 1) * steps)),
           theirs.perTrack[t][b], `sequence ${b}, track ${t}`));
@@ -123,27 +181,25 @@ for (const c of CASES) {
       errors.forEach((err, i) => assert.ok(err <= 1e-4, `sequence ${i}: relative error ${err}`));
     };
 
-    if (!c.family.endsWith('drums')) {
+    if (c.melodic) {
+      // Melodies, and the shapes' special cases: no onset, one (on the first or the last step), two
+      // of one pitch, and notes past the end.
+      test('encodings agree to 1e-4 relative (melodies and edge cases)', async (t) => {
+        await compareEncodings(t, [...await decodedInputs(), ...melodies(ours.info.numSteps, 13)]);
+      });
+    } else if (!c.family.includes('drums')) {
       test('encodings agree to 1e-4 relative', async (t) => compareEncodings(t, await decodedInputs()));
     } else {
       // magenta.js's DrumsConverter.toTensor builds its roll with a negative index: the "no hits"
-      // column of step s is set when step s + 1 has no hit, never on the last step; the engine feeds
-      // the roll Magenta trained on (step s's own). Where every step has a hit the two rolls are the
-      // same, and so must the encodings be.
+      // column of step s is set when step s + 1 has no note, never on the last step. The converted
+      // file says so (converter.drum_encoding), and the engine feeds that roll.
       test('encodings agree to 1e-4 relative where every step has a hit', async (t) => {
-        const r = rng(5);
-        const pitches = [36, 38, 42, 46, 45, 48, 50, 49, 51];
-        const dense = Array.from({ length: 4 }, () => ({
-          notes: Array.from({ length: ours.info.numSteps }, (_, s) => pitches.filter((_, k) => k === s % 9 || r() < 0.2)
-            .map((pitch) => ({ pitch, velocity: 80, quantizedStartStep: s, quantizedEndStep: s + 1, isDrum: true }))).flat(),
-          quantizationInfo: { stepsPerQuarter: 4 },
-          totalQuantizedSteps: ours.info.numSteps,
-        }));
-        await compareEncodings(t, dense);
+        await compareEncodings(t, drumPatterns(ours.info.numSteps, 5, 1));
       });
-      test('encodings of sparse drum patterns agree (magenta.js\'s own drum roll)', {
-        todo: 'the engine feeds Magenta\'s training roll; magenta.js checkpoints need magenta.js\'s roll (issue 13, item 2: engine side)',
-      }, async (t) => compareEncodings(t, await decodedInputs()));
+      test('encodings of sparse drum patterns agree (magenta.js\'s own drum roll)', async (t) => {
+        assert.equal(ours.info.drumEncoding, 0, 'MVAE_DRUMS_MAGENTA_JS');
+        await compareEncodings(t, [...await decodedInputs(), ...drumPatterns(ours.info.numSteps, 9, 0.25)]);
+      });
     }
   });
 }

@@ -558,6 +558,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
 
   test('tablets (1024x768, 768x1024, touch): Play, the grid and the playing roll on screen together; 44 px targets; plain words', async () => {
     const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).models;
+    const hostedListed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).magenta.models;
     for (const [width, height] of [[1024, 768], [768, 1024]]) {
       const ctx = await browser.newContext({ viewport: { width, height }, hasTouch: true, colorScheme: 'light' });
       await ctx.addInitScript(noMidi);
@@ -593,10 +594,14 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
         for (const jargon of [/latent pad/i, /slerp/i, /temperature/i, /\bz \d+/, /int8/i, /conductor/i, /flat baseline/i, /\(melody\)|\(drums\)/]) {
           assert.doesNotMatch(words, jargon, `${width}x${height}: "${words.match(jargon)?.[0]}" is shown`);
         }
-        // Model names that say what they make.
-        const names = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option")].map((o) => o.textContent);');
+        // Model names that say what they make; then Magenta's hosted models, with what they download
+        // (tests/js/web_hosted.test.mjs goes through them).
+        const names = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option:not([data-hosted])")].map((o) => o.textContent);');
         assert.deepEqual(names, listed.map((m) => m.name));
         for (const n of names) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?$/);
+        const hosted = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option[data-hosted]")].map((o) => o.textContent);');
+        assert.deepEqual(hosted, hostedListed.map((m) => `${m.name} — Magenta's model, downloads ${m.megabytes.toFixed(1)} MB`));
+        for (const n of hosted) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?(, [a-z ]+)? — Magenta's model, downloads \d+\.\d MB$/);
         // By touch: a cell plays, Play stops.
         await p.locator('musicvae-explorer .cell[data-index="6"]').tap();
         await p.waitForFunction(() => document.querySelector('musicvae-explorer').transport.playing);

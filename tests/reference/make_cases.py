@@ -62,7 +62,28 @@ CASES = {
     "chords_hier": dict(seed=8, encoder="bidirectional", enc=[12], z=10, conductor=[16],
                         segments=4, dec=[16], depths=[38], pitches=(48, 83), steps=32, batch=3,
                         random=1, controls=dict(depth=28, chords="major_minor")),
+    # magenta.js's rhythm models: a boolean output layer (one logit per onset bit), a melody's
+    # onsets (1 per step) and a trio's three under a conductor.
+    "rhythm_mel": dict(seed=10, encoder="bidirectional", enc=[10], z=6, dec=[12], depths=[2],
+                       steps=16, batch=2, random=1, boolean=True, converter="melody_rhythm"),
+    "rhythm_trio": dict(seed=11, encoder="bidirectional", enc=[10], z=8, conductor=[12],
+                        segments=4, dec=[10], depths=[2, 2, 2], steps=32, batch=2, random=1,
+                        boolean=True, converter="trio_rhythm"),
+    # Controls through magenta.js's control preprocessing LSTM (6 units each way), under a
+    # conductor: each core decoder call preprocesses its own segment's controls.
+    "controls_hier": dict(seed=12, encoder="bidirectional", enc=[12], z=10, conductor=[16],
+                          segments=4, dec=[16], depths=[38], pitches=(48, 83), steps=32, batch=3,
+                          random=1, controls=dict(depth=29, chords="major_minor", preprocess=6)),
+    # GrooVAE (magenta.js's groovae_* / tap2drum_*): hits, velocities and offsets of 9 drum
+    # classes per step, in and out; flat as the hosted checkpoints, and under a conductor (each
+    # segment starts from the last values of the one before).
+    "groove": dict(seed=10, encoder="bidirectional", enc=[16], z=8, dec=[16, 16], depths=[27],
+                   steps=32, batch=3, random=1, converter="groove"),
+    "hier_groove": dict(seed=11, encoder="bidirectional", enc=[12], z=8, conductor=[12],
+                        segments=2, dec=[14], depths=[27], steps=16, batch=2, random=1,
+                        converter="groove"),
 }
+ONSET_INPUTS = {"melody_rhythm", "trio_rhythm"}  # the encoder reads each track's onset bit
 Q8_OF = {"flat_small_q8": "flat_small"}  # q8 variants: same weights, kernels quantized
 
 
@@ -86,12 +107,13 @@ class WeightMaker:
             n_in = 2 * u
         return n_in
 
-    def core_decoder(self, core, cond, depth, units, nade=None, controls=0):
-        width = int(np.log2(depth)) if nade else depth  # a NADE reads back its labels' multi-hot
+    def core_decoder(self, core, cond, depth, units, nade=None, controls=0, boolean=False):
+        # A NADE or a boolean layer reads back its labels' multi-hot.
+        width = int(np.log2(depth)) if nade or boolean else depth
         self.dense(tname("decoder_init", core=core), cond, 2 * sum(units))
         self.lstm_stack("decoder_lstm", width + cond + controls, units, core=core)
-        if not nade:
-            self.dense(tname("decoder_output", core=core), units[-1], depth)
+        if not nade:  # one logit per class, or per label of a boolean layer
+            self.dense(tname("decoder_output", core=core), units[-1], width)
             return
         self.dense(tname("decoder_output", core=core), units[-1], nade + width)
         prefix = tname("decoder_nade", core=core)
@@ -105,7 +127,11 @@ def build_model(name, cfg):
     depths, z = cfg["depths"], cfg["z"]
     hier = "conductor" in cfg
     control = cfg.get("controls", {}).get("depth", 0)
-    extra = dict(nade=cfg.get("nade"), controls=control)
+    preprocess = cfg.get("controls", {}).get("preprocess")
+    if preprocess:  # the decoders read its [fw; bw] output in place of the controls
+        w.bidirectional("control_lstm", control, [preprocess])
+    extra = dict(nade=cfg.get("nade"), controls=2 * preprocess if preprocess else control,
+                 boolean=cfg.get("boolean", False))
     if cfg["encoder"] == "bidirectional":
         final = w.bidirectional("encoder_lstm", input_depth(cfg) + control, cfg["enc"])
     elif cfg["encoder"] == "hierarchical":
@@ -146,10 +172,14 @@ def build_model(name, cfg):
     })
     if cfg.get("converter") == "drums":
         meta["converter.drums_roll_input"] = 1
+    elif cfg.get("converter") == "groove":
+        meta["musicvae.output_layer"] = "groove"
     else:
         meta["converter.min_pitch"], meta["converter.max_pitch"] = cfg.get("pitches", (21, 108))
     if cfg.get("nade"):
         meta["musicvae.output_layer"] = "nade"
+    if cfg.get("boolean"):
+        meta["musicvae.output_layer"] = "boolean"
     if control:
         meta["musicvae.control_depth"] = control
         meta["controls.chord_encoding"] = cfg["controls"]["chords"]
@@ -157,7 +187,10 @@ def build_model(name, cfg):
 
 
 def input_depth(cfg):
-    """The encoder's input width: the drum roll (9 classes + no hit), else the one-hots."""
+    """The encoder's input width: the drum roll (9 classes + no hit), the onset bits, else the
+    one-hots."""
+    if cfg.get("converter") in ONSET_INPUTS:
+        return len(cfg["depths"])
     return 10 if cfg.get("converter") == "drums" else sum(cfg["depths"])
 
 
@@ -195,6 +228,15 @@ def chord_controls(rng, cfg):
     return out.astype(np.float32)
 
 
+def groove_input(rng, batch, steps):
+    """float [B][T][27]: random hits (1 in 4), their velocities in [0, 1] and offsets in [-1, 1],
+    zeros where there is no hit (what GrooveConverter.toTensor writes)."""
+    hits = rng.random((batch, steps, 9)) < 0.25
+    velocities = np.where(hits, rng.integers(1, 128, hits.shape) / 127.0, 0.0)
+    offsets = np.where(hits, rng.uniform(-1, 1, hits.shape), 0.0)
+    return np.concatenate([hits, velocities, offsets], axis=2).astype(np.float32)
+
+
 def random_tokens(rng, batch, depths, steps):
     return np.stack([rng.integers(0, d, (batch, steps)) for d in depths], axis=1)
 
@@ -215,8 +257,14 @@ def compute_expect(model, cfg, rng):
     for _ in range(100):
         out = {"batch": [batch]}
         if model.has_encoder:
-            out["input"] = (drum_roll_input(tokens_in[:, 0]) if cfg.get("converter") == "drums"
-                            else one_hot_input(tokens_in, depths))
+            if cfg.get("converter") in ONSET_INPUTS:  # tokens 0 / 1: [B][T][tracks]
+                out["input"] = np.moveaxis(tokens_in, 1, 2).astype(np.float32)
+            elif cfg.get("converter") == "drums":
+                out["input"] = drum_roll_input(tokens_in[:, 0])
+            elif cfg.get("converter") == "groove":
+                out["input"] = groove_input(rng, batch, steps)
+            else:
+                out["input"] = one_hot_input(tokens_in, depths)
             if controls is not None:
                 out["controls"] = controls
             mu, sigma = model.encode(out["input"], controls)
@@ -236,9 +284,11 @@ def compute_expect(model, cfg, rng):
     else:
         raise RuntimeError("could not find latents with a clear greedy decode")
     out["greedy_tokens"], out["greedy_logits"] = greedy, logits.astype(np.float32)
-    out["teacher_tokens"] = random_tokens(rng, batch, depths, steps)
-    _, teacher_logits, _ = model.decode(out["z"], teacher=out["teacher_tokens"], controls=controls)
-    out["teacher_logits"] = teacher_logits.astype(np.float32)
+    if not model.groove:  # a GrooVAE decoder feeds back its values, not tokens
+        out["teacher_tokens"] = random_tokens(rng, batch, depths, steps)
+        _, teacher_logits, _ = model.decode(out["z"], teacher=out["teacher_tokens"],
+                                            controls=controls)
+        out["teacher_logits"] = teacher_logits.astype(np.float32)
     out["min_margin"] = [np.float32(margin.min())]
     return out
 

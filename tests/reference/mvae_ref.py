@@ -13,7 +13,15 @@ appended to each encoder input step and each decoder input step, as magenta.js d
 layer (musicvae.output_layer 'nade', Magenta's MultiLabelRnnNadeDecoder) gives as its logits the
 log-probability of every label set (by enumerating them with Magenta's Nade.log_prob), and greedy
 decoding takes label i when its conditional probability is >= 0.5 (Nade.sample without a
-temperature, which is what magenta.js always does).
+temperature, which is what magenta.js always does). A boolean output layer ('boolean', magenta.js's
+BooleanDecoder) has one independent logit per label: the logits are again the log-probability of
+every label set, and greedy decoding takes label i when its logit is >= 0. With magenta.js's control
+preprocessing (control_preprocessing/... tensors) each decoder call reads, in place of its controls,
+the per-step [fw; bw] outputs of that bidirectional LSTM run over its own steps' controls. A GrooVAE
+output layer (musicvae.output_layer 'groove', Magenta's GrooveLstmDecoder) splits each step's
+logits into hits, velocities and offsets (depth / 3 each): greedy hit c when its logit is > 0
+(sigmoid > 0.5), token = the hits as bits, and the next step reads [hits, sigmoid(velocities),
+tanh(offsets)]; its logits are the raw projection and its margin the smallest |hit logit|.
 """
 import os
 import sys
@@ -91,6 +99,8 @@ class MusicVAERef:
         self.output_depths = list(metadata["musicvae.output_depths"])
         self.input_depth = metadata["musicvae.input_depth"]
         self.nade = metadata.get("musicvae.output_layer", "categorical") == "nade"
+        self.boolean = metadata.get("musicvae.output_layer", "categorical") == "boolean"
+        self.groove = metadata.get("musicvae.output_layer", "categorical") == "groove"
         self.control_depth = metadata.get("musicvae.control_depth", 0)
         if self.num_steps % self.num_segments:
             raise ValueError("num_steps must divide by num_segments")
@@ -125,6 +135,13 @@ class MusicVAERef:
 
     def _bidirectional(self, prefix, x):
         """Stacked bidirectional LSTM over x [B, T, D] from zero state -> [B, 2H] final states."""
+        x = self._bidirectional_steps(prefix, x)
+        fw_out, bw_out = np.split(x, 2, axis=2)
+        # Final fw h is after the last step; final bw h is after consuming step 0.
+        return np.concatenate([fw_out[:, -1], bw_out[:, 0]], axis=1)
+
+    def _bidirectional_steps(self, prefix, x):
+        """The same LSTM's top-layer outputs [fw h; bw h] at every step: [B, T, 2H]."""
         fmt = prefix + "cell_{}/bidirectional_rnn/%s/multi_rnn_cell/cell_0/lstm_cell/"
         fw_layers, bw_layers = self._layers(fmt % "fw"), self._layers(fmt % "bw")
         if not fw_layers or len(fw_layers) != len(bw_layers):
@@ -143,9 +160,7 @@ class MusicVAERef:
                 outs.append(out)
             # The next layer reads [fw out; bw out] at each step.
             x = np.concatenate(outs, axis=2)
-        fw_out, bw_out = np.split(x, 2, axis=2)
-        # Final fw h is after the last step; final bw h is after consuming step 0.
-        return np.concatenate([fw_out[:, -1], bw_out[:, 0]], axis=1)
+        return x
 
     def encode(self, inputs, controls=None):
         """inputs [B, T, input_depth] (controls [B, T, control_depth]) -> (mu [B, Z], sigma)."""
@@ -189,10 +204,13 @@ class MusicVAERef:
         tokens = np.zeros((batch, steps), dtype=np.int64)
         logits = np.zeros((batch, steps, depth))
         margin = np.full(batch, np.inf)
+        dims = self._input_width(depth)
         if self.nade:
             w_enc, w_dec_t = self.t[prefix + "nade/w_enc"], self.t[prefix + "nade/w_dec_t"]
             dims, hidden = w_enc.shape
-            every_set = label_bits(np.arange(depth), dims)
+        every_set = label_bits(np.arange(depth), dims)
+        if controls is not None and self.control_lstm:
+            controls = self._bidirectional_steps("control_preprocessing/", controls)
         for s in range(steps):
             parts = [prev, cond] + ([controls[:, s]] if controls is not None else [])
             x = np.concatenate(parts, axis=1)
@@ -207,6 +225,18 @@ class MusicVAERef:
                                                  np.tile(b_dec[b], (depth, 1)), every_set)
                 labels, m = nade_greedy(w_enc, w_dec_t, b_enc, b_dec)
                 chosen = (labels.astype(np.int64) << np.arange(dims)).sum(axis=1)
+            elif self.boolean:  # independent labels: log p(set) = sum of log sigmoid(+-logit)
+                logits[:, s] = log_sigmoid(out) @ every_set.T + log_sigmoid(-out) @ (1 - every_set).T
+                chosen = ((out >= 0.0).astype(np.int64) << np.arange(dims)).sum(axis=1)
+                m = np.abs(out).min(axis=1)
+            elif self.groove:
+                logits[:, s] = out
+                k = depth // 3
+                hits = out[:, :k] > 0
+                chosen = (hits.astype(np.int64) << np.arange(k)).sum(axis=1)
+                m = np.abs(out[:, :k]).min(axis=1)
+                fed = np.concatenate([hits.astype(np.float64), sigmoid(out[:, k:2 * k]),
+                                      np.tanh(out[:, 2 * k:])], axis=1)
             else:
                 logits[:, s] = out
                 chosen, m = np.argmax(out, axis=1), top2_margin(out)
@@ -215,13 +245,22 @@ class MusicVAERef:
                 margin = np.minimum(margin, m)
             else:
                 tokens[:, s] = teacher[:, s]
-            prev = (label_bits(tokens[:, s], dims).astype(np.float64) if self.nade
-                    else np.eye(depth)[tokens[:, s]])
+            if self.groove:
+                if teacher is not None:
+                    raise ValueError("a GrooVAE decoder feeds back its values: no teacher forcing")
+                prev = fed
+            else:
+                prev = (label_bits(tokens[:, s], dims).astype(np.float64)
+                        if self.nade or self.boolean else np.eye(depth)[tokens[:, s]])
         return tokens, logits, margin, prev
 
     def _input_width(self, depth):
-        """Width of a track's previous-output input: its one-hot, or a NADE's label multi-hot."""
-        return int(np.log2(depth)) if self.nade else depth
+        """Width of a track's previous-output input: its one-hot, or a label set's multi-hot."""
+        return int(np.log2(depth)) if self.nade or self.boolean else depth
+
+    @property
+    def control_lstm(self):
+        return "control_preprocessing/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel" in self.t
 
     def decode(self, z, teacher=None, controls=None):
         """z [B, Z]; teacher: optional int [B, tracks, T]; controls [B, T, control_depth] for a

@@ -3,21 +3,27 @@
 // square they span and hear the result, playback through the built-in synth or Web MIDI, and .mid
 // export. Inference runs in a Web Worker (MusicVAEWorker), so the page and the audio never wait.
 //
-// This element holds the model, the corners and what is decoded where. Its methods are in three
+// This element holds the model, the corners and what is decoded where. Its methods are in these
 // files: this one (attributes, start-up, models, offline, playback, export, the controls),
-// explorer_corners.mjs (where the corners come from, undo, the link) and explorer_decode.mjs (the
-// grid's and the pad's decoding and drawing). Its parts draw and listen: grid.mjs (the cells),
+// explorer_corners.mjs (where the corners come from, undo, the link), explorer_decode.mjs (the
+// grid's and the pad's decoding and drawing), explorer_chords.mjs (a chord model's progression),
+// explorer_midime.mjs ("Make it yours": MidiMe on the user's files) and explorer_attributes.mjs (the
+// attribute sliders of the selected square). Its parts draw and listen: grid.mjs (the cells),
 // pad.mjs (the pad), corners.mjs (the corner list, dropped files), playback.mjs (Play, outputs,
 // playheads), explorer_template.mjs (the markup).
 //
 // Attributes: model (id from the manifest, or an .mvae URL), models (manifest URL), grid (3..9),
 // temperature, seed, qpm, interpolation ('linear' | 'slerp'), corners (a link's "7.0,7.1,123.0,7.3",
-// share.mjs). See web/README.md for the properties, methods and events.
+// share.mjs), chords (a chord model's progression: "C G Am F"). See web/README.md for the properties, methods and events.
+import { ChordsMixin, CHORDS_CSS } from './explorer_chords.mjs';
 import { CornerList, acceptDroppedFiles } from './corners.mjs';
+import { AttributesMixin } from './explorer_attributes.mjs';
 import { CornersMixin, clampNum } from './explorer_corners.mjs';
 import { DecodingMixin } from './explorer_decode.mjs';
+import { MidiMeMixin } from './explorer_midime.mjs';
 import { TEMPLATE } from './explorer_template.mjs';
 import { ExplorerGrid } from './grid.mjs';
+import { HostedMixin, hostedLabel } from './hosted.mjs';
 import { DEFAULT_MANIFEST, acquireModel, findModel, loadManifest } from './models.mjs';
 import { isAvailableOffline, keepOffline, offlineSupported, restoreKept } from './offline.mjs';
 import { LatentPad } from './pad.mjs';
@@ -33,15 +39,15 @@ function clampInt(value, lo, hi, fallback) {
   return Number.isFinite(n) ? Math.min(Math.max(n, lo), hi) : fallback;
 }
 
-export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
+export class MusicVAEExplorer extends ChordsMixin(AttributesMixin(MidiMeMixin(HostedMixin(DecodingMixin(CornersMixin(HTMLElement)))))) {
   static get observedAttributes() {
-    return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation'];  // (corners: read at start)
+    return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation', 'chords'];  // (corners: read at start)
   }
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}</style>${TEMPLATE}`;
+    root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}${CHORDS_CSS}</style>${TEMPLATE}`;
     const $ = (s) => root.querySelector(s);
     this.$ = {
       app: $('.app'), model: $('.model'), modelDesc: $('#model-desc'), offlineChoice: $('.offline-choice'),
@@ -55,6 +61,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
       tempoOut: $('.tempo-out'), output: $('.output'), midi: $('.midi'), midiMsg: $('.midi-msg'),
       export: $('.export'), exportGrid: $('.export-grid'), status: $('.status'), error: $('.error'),
       undo: $('.undo'), redo: $('.redo'),
+      download: $('.download'), downloadBar: $('.download progress'), downloadText: $('.download-text'), removeHosted: $('.remove-hosted'),
+      hostedRow: $('.hosted-row'), hostedText: $('.hosted-text'),
     };
     this.manifest = null;
     this.entry = null;
@@ -89,6 +97,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     });
     acceptDroppedFiles(this, parts.app, (file, k) => this.loadMidi(file, k));
     this._bindControls();
+    this._bindHosted();
+    this._bindChords();
     this.grid.layout(this.cols, this._uv);
   }
 
@@ -148,11 +158,13 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     this._resizeObserver.observe(this.$.grid);
     this._resizeObserver.observe(this.$.padBox);
     this._resizeObserver.observe(this.$.current);
+    this._watchNetwork(true);
   }
 
   disconnectedCallback() {
     this.transport.stop();
     if (this._resizeObserver) this._resizeObserver.disconnect();
+    this._watchNetwork(false);
     // Removed for good (not just moved): end the model's Worker if no other element uses it.
     queueMicrotask(() => {
       if (this.isConnected || !this._release) return;
@@ -173,6 +185,7 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     else if (name === 'temperature') this._redecode();
     else if (name === 'seed' && this.seed !== null && this.seed !== this._seed) this.resample(this.seed);
     else if (name === 'qpm') this.transport.qpm = this.qpm;
+    else if (name === 'chords') this._applyChords(newValue);
   }
 
   _syncControls() {
@@ -205,7 +218,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     this.timings.bootStart = t0;
     this._status('Loading the model list…');
     try {
-      this.manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST);
+      this.manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST,
+        { checkpointHost: this.getAttribute('checkpoint-host') || undefined });
     } catch (e) {
       this._error(e.message);
       this._status('');
@@ -221,13 +235,27 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
   _fillModelPicker() {
     const sel = this.$.model;
     sel.textContent = '';
+    // The bundled models, then magenta.js's hosted ones in a group of their own (hosted.mjs labels them).
+    let group = null;
     for (const m of this.manifest.models) {
       const option = document.createElement('option');
       option.value = m.id;
-      option.textContent = m.name;
-      sel.append(option);
+      option.textContent = m.hosted ? hostedLabel(m, 'download') : m.name;
+      if (m.hosted) {
+        option.dataset.hosted = '';
+        if (!group) {
+          group = document.createElement('optgroup');
+          group.label = "Magenta's models: download once, then on this device";
+          sel.append(group);
+        }
+        group.append(option);
+      } else {
+        sel.append(option);
+      }
     }
     sel.disabled = this.manifest.models.length < 2;
+    // Looking into the cache (and loading the converter's module for it) waits for the first grid.
+    this.ready.then(() => this._labelHosted());
   }
 
   async _selectModel(spec) {
@@ -248,15 +276,20 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     this._setBusy(true);
     this._error('');
     this._status(`Loading ${entry.name}…`);
+    this._showHosted();
     let acquired;
     try {
-      acquired = await acquireModel(entry.url);
+      acquired = await acquireModel(entry.url, entry.hosted ? { onProgress: (loaded, total) => this._downloadProgress(entry, loaded, total) } : {});
     } catch (e) {
       if (gen !== this._gen) return;
-      this._error(`Cannot load the model ${entry.name}: ${e.message}`);
+      this.$.download.hidden = true;
+      this._labelHosted();
+      const offline = entry.hosted && navigator.onLine === false ? ' (it needs the network the first time)' : '';
+      this._error(`Cannot load the model ${entry.name}${offline}: ${e.message}`);
       this._status('');
       return;
     }
+    if (entry.hosted && gen === this._gen) this._downloadDone();
     if (gen !== this._gen) {
       acquired.release();
       return;
@@ -280,6 +313,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     // Another model's corners mean nothing to this one: no undo across models.
     this.corners = [];
     this._history.clear();
+    await this._chordsForModel();
+    if (gen !== this._gen) return;
     const linked = this._linkCorners;
     this._linkCorners = null;
     if (linked) await this._cornersFromSpec(linked);
@@ -293,7 +328,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
   // service worker runs (not when embedded in another site, whose storage it would fill).
   async _showOffline() {
     const $ = this.$, entry = this.entry;
-    const controlled = offlineSupported() && navigator.serviceWorker.controller && entry &&
+    // (Magenta's hosted models are kept by their Worker as they download: hosted.mjs.)
+    const controlled = offlineSupported() && navigator.serviceWorker.controller && entry && !entry.hosted &&
       new URL(entry.url).origin === location.origin;
     $.offlineChoice.hidden = !controlled;
     if (!controlled) {
@@ -352,7 +388,7 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
   /** The current sequence through the built-in synth, rendered offline: an AudioBuffer. */
   renderAudio({ loops = 1 } = {}) {
     if (!this.current) throw new Error('nothing decoded yet');
-    return renderSequence(this.current.seq, { qpm: this.transport.qpm, loops });
+    return renderSequence(this._playedSequence(this.current.seq), { qpm: this.transport.qpm, loops });
   }
 
   // ---- export ---------------------------------------------------------------------------------
@@ -361,7 +397,8 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
   async midiBytes(which = 'current') {
     const { sequencesToMidiBytes } = await import('./midifile.mjs');
     const seqs = which === 'grid' ? this.sequences.filter(Boolean) : [this.currentSequence].filter(Boolean);
-    return sequencesToMidiBytes(seqs, { qpm: this.transport.qpm, name: `MusicVAE ${this.entry ? this.entry.name : ''}`.trim() });
+    return sequencesToMidiBytes(seqs.map((s) => this._exportedSequence(s)),
+      { qpm: this.transport.qpm, name: `MusicVAE ${this.entry ? this.entry.name : ''}`.trim(), trackName: this._exportTrackName });
   }
 
   async exportMidi(which = 'current') {
@@ -407,7 +444,7 @@ export class MusicVAEExplorer extends DecodingMixin(CornersMixin(HTMLElement)) {
     $.redo.addEventListener('click', () => this.redo());
     // Ctrl+Z / Ctrl+Shift+Z (Cmd on a Mac), Ctrl+Y: undo and redo the corners (not in text boxes).
     this.addEventListener('keydown', (e) => {
-      if (!(e.ctrlKey || e.metaKey) || e.composedPath()[0]?.type === 'number') return;
+      if (!(e.ctrlKey || e.metaKey) || ['number', 'text'].includes(e.composedPath()[0]?.type)) return;
       const key = e.key.toLowerCase();
       if (key === 'z' || key === 'y') {
         e.preventDefault();

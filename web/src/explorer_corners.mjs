@@ -70,7 +70,7 @@ export const CornersMixin = (Base) => class extends Base {
     const similarity = clampNum(this.$.similarity.value, 0, 1, 0.75);
     const base = this.current;
     try {
-      const { z: variations } = await this._model.similarTokens(base.z, 3, similarity, 0, { seed: randomSeed() });
+      const { z: variations } = await this._model.similarTokens(base.z, 3, similarity, 0, { seed: randomSeed(), ...this._modelControls() });
       this._remember();
       const origin = base.original
         ? { original: base.original, label: base.label, source: base.source }
@@ -181,7 +181,9 @@ export const CornersMixin = (Base) => class extends Base {
       this._status(`Encoding ${name}…`);
       // Refined: mu, then gradient steps on z through the decoder, so that melodies unlike the
       // encoder's training data come back as they are (a fixed step count: same file, same z).
-      [z] = await this._model.encode([input.sequence], { refine: true });
+      // (The engine refines only models without controls; a chord model encodes with its chords.)
+      const controls = this._modelControls();
+      [z] = await this._model.encode([input.sequence], Object.keys(controls).length ? controls : { refine: true });
     } catch (e) {
       this._status('');
       if (e.code === 'NO_ENCODER') {

@@ -44,7 +44,7 @@ export const DecodingMixin = (Base) => class extends Base {
   }
 
   _decodeOptions() {
-    return [this.temperature, { seed: this._seed || 0 }];
+    return [this.temperature, { seed: this._seed || 0, ...this._modelControls() }];
   }
 
   // The whole grid is one batched decode: cell i is row i of the batch, and every row samples from

@@ -11,6 +11,8 @@ export function cornerAt(u, v) {
   return CORNER_UV.findIndex(([cu, cv]) => cu === u && cv === v);
 }
 
+import { CHORDS_TEMPLATE } from './explorer_chords.mjs';
+
 export const TEMPLATE = `
 <div class="app" part="app">
   <div class="top">
@@ -22,7 +24,8 @@ export const TEMPLATE = `
   </div>
   <p class="model-desc" id="model-desc"></p>
   <p class="status" role="status" aria-live="polite"></p>
-  <p class="error" role="alert"></p>
+  <p class="download" hidden><progress max="1" value="0" aria-label="Download"></progress> <span class="download-text"></span></p>
+  <p class="error" role="alert"></p>${CHORDS_TEMPLATE}
   <div class="roll-box current"><canvas aria-hidden="true"></canvas><div class="playhead"></div></div>
   <p class="current-desc" aria-live="off"></p>
   <div class="layout">
@@ -77,6 +80,10 @@ export const TEMPLATE = `
         <p class="midi-msg" role="status"></p>
         <div class="row">
           <button class="export-grid" type="button" title="Every cell, one after another, in one file">Save the whole grid .mid</button>
+        </div>
+        <div class="row hosted-row" hidden>
+          <span class="hosted-text"></span>
+          <button class="remove-hosted" type="button">Remove from this device</button>
         </div>
         <p class="hint model-tech"></p>
       </details>

@@ -1,5 +1,5 @@
 // Web MIDI output: finding output ports, and a transport output that sends a port note-on/note-off
-// messages timestamped on the performance clock (melody on channel 1, bass on 2, drums on 10).
+// messages timestamped on the performance clock (melody on channel 1, bass on 2, chords on 3, drums on 10).
 import { voiceOf } from './synth.mjs';
 
 export const MIDI_MESSAGES = {
@@ -56,7 +56,7 @@ export function midiOutputs(access) {
 
 function channelOf(note) {
   const voice = voiceOf(note);
-  return voice === 'drums' ? 9 : voice === 'bass' ? 1 : 0;
+  return voice === 'drums' ? 9 : voice === 'bass' ? 1 : voice === 'keys' ? 2 : 0;
 }
 
 /**

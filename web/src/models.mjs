@@ -9,10 +9,13 @@ export const DEFAULT_MANIFEST = new URL('../models.json', import.meta.url).href;
 const KINDS = ['melody', 'drums', 'trio'];
 
 /**
- * The manifest at `url`: {default, models: [{id, name, description, kind, url, bytes}]}, with each
- * model's `file` resolved against the manifest's URL. Throws an Error saying what is wrong.
+ * The manifest at `url`: {default, models: [{id, name, description, kind, url, bytes, chords, hosted}]}, with
+ * each model's `file` resolved against the manifest's URL, then magenta.js's hosted checkpoints of its
+ * "magenta" block ({host, models: [{id, checkpoint, name, description, kind, megabytes}]}: `hosted`
+ * true, `url` the checkpoint folder under the host, or under `checkpointHost` when given: a test's
+ * local server, a mirror). Throws an Error saying what is wrong.
  */
-export async function loadManifest(url = DEFAULT_MANIFEST) {
+export async function loadManifest(url = DEFAULT_MANIFEST, { checkpointHost } = {}) {
   let data;
   try {
     const response = await fetch(url);
@@ -33,10 +36,48 @@ export async function loadManifest(url = DEFAULT_MANIFEST) {
       kind: KINDS.includes(m.kind) ? m.kind : 'melody',
       url: new URL(m.file, url).href,
       bytes: Number.isSafeInteger(m.bytes) && m.bytes > 0 ? m.bytes : null,
+      chords: chordsOf(m),
+      hosted: false,
+      // Its attribute vectors (explorer_attributes.mjs), when the list names them.
+      attributes: typeof m.attributes === 'string' ? new URL(m.attributes, url).href : null,
     };
   });
-  const fallback = models.find((m) => m.id === data.default) || models[0];
+  models.push(...hostedModels(data && data.magenta, checkpointHost, url));
+  const fallback = models.find((m) => m.id === data.default && !m.hosted) || models[0];
   return { default: fallback.id, models };
+}
+
+// A chord-conditioned model's chords (["C", "G", "Am", "F"]: spread over its length), or null.
+const chordsOf = (m) => (Array.isArray(m.chords) && m.chords.length && m.chords.every((c) => typeof c === 'string') ? m.chords.slice() : null);
+
+// The "magenta" block of a manifest: magenta.js's hosted checkpoints, as entries. `host` (the block's,
+// or the override) must be an http(s) URL; each checkpoint is a folder path under it.
+function hostedModels(block, override, manifestUrl) {
+  if (!block || !Array.isArray(block.models)) return [];
+  const given = override || block.host;
+  let host;
+  try {
+    host = new URL(String(given).replace(/\/*$/, '/'), globalThis.location ? location.href : undefined);
+  } catch {
+    throw new Error(`the checkpoint host ${given} of ${manifestUrl} is not a URL`);
+  }
+  if (!/^https?:$/.test(host.protocol)) throw new Error(`the checkpoint host ${host.href} is not an http(s) URL`);
+  return block.models.map((m, i) => {
+    if (!m || typeof m.id !== 'string' || typeof m.checkpoint !== 'string' || /^[a-z]+:|^\/|\.\./i.test(m.checkpoint)) {
+      throw new Error(`hosted model ${i} of ${manifestUrl} needs an "id" and a "checkpoint" path under the host`);
+    }
+    const megabytes = Number.isFinite(m.megabytes) && m.megabytes > 0 ? m.megabytes : null;
+    return {
+      id: m.id,
+      name: m.name || m.id,
+      description: m.description || '',
+      kind: KINDS.includes(m.kind) ? m.kind : 'melody',
+      url: new URL(m.checkpoint.replace(/\/+$/, ''), host).href,
+      bytes: megabytes && Math.round(megabytes * 1e6),
+      chords: chordsOf(m),
+      hosted: true,
+    };
+  });
 }
 
 /**
@@ -94,21 +135,27 @@ const pool = new Map();
 
 /**
  * A shared, initialized MusicVAEWorker for a model URL: {model, release()}. The Worker ends when the
- * last user releases it.
+ * last user releases it. onProgress(loaded, total): a checkpoint's download, in bytes (every user of
+ * the shared Worker hears it, from the latest figure on).
  */
-export async function acquireModel(url) {
+export async function acquireModel(url, { onProgress } = {}) {
   let entry = pool.get(url);
   if (!entry) {
     // MIDI files are parsed in the Worker (wasm_api/midi.mjs, its default MIDI module).
     const started = startWorker();
-    const model = new MusicVAEWorker(url, { worker: started.worker });
+    const listeners = new Set();
+    const progress = (loaded, total) => {
+      entry.progress = [loaded, total];
+      for (const fn of listeners) fn(loaded, total);
+    };
+    const model = new MusicVAEWorker(url, { worker: started.worker, onProgress: progress });
     const ready = model.initialize().then(() => useDrumMap(model.info), async (e) => {
       // The Worker's error events come with the rejection: a moment for them, then the reason in words.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const why = started.failure();
       throw why ? Object.assign(new Error(why), { code: e.code }) : e;
     }).finally(started.stopWatching);
-    entry = { model, users: 0, ready };
+    entry = { model, users: 0, ready, listeners, progress: null };
     pool.set(url, entry);
     entry.ready.catch(() => {
       if (pool.get(url) === entry) pool.delete(url);
@@ -116,10 +163,15 @@ export async function acquireModel(url) {
     });
   }
   entry.users++;
+  if (typeof onProgress === 'function') {
+    entry.listeners.add(onProgress);
+    if (entry.progress) onProgress(...entry.progress);
+  }
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
+    entry.listeners.delete(onProgress);
     entry.users--;
     if (entry.users === 0) {
       if (pool.get(url) === entry) pool.delete(url);
@@ -132,5 +184,6 @@ export async function acquireModel(url) {
     release();
     throw e;
   }
+  entry.listeners.delete(onProgress);
   return { model: entry.model, release };
 }

@@ -55,7 +55,8 @@ export class MusicVAEPlayer extends HTMLElement {
     if (this._starting) return;
     this._starting = true;
     try {
-      const manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST).catch((e) => {
+      const manifest = await loadManifest(this.getAttribute('models') || DEFAULT_MANIFEST,
+        { checkpointHost: this.getAttribute('checkpoint-host') || undefined }).catch((e) => {
         // A model URL works without the manifest.
         if (!this.getAttribute('model')) throw e;
         return { default: null, models: [] };

@@ -101,6 +101,10 @@ export const EXPLORER_CSS = `
 .model-desc { margin: 0.2rem 0 0; color: var(--mv-muted); font-size: 0.9em; }
 .model-desc:empty { display: none; }
 .status { margin: 0.2rem 0; min-height: 1.3em; font-size: 0.9em; }
+/* A long hosted label ("Melody, 16 bars — Magenta's model, downloads 23.5 MB") must not push the top row apart. */
+.model { max-width: 16rem; }
+.download { display: flex; flex-wrap: wrap; gap: 0.2rem 0.6rem; align-items: center; margin: 0.2rem 0; font-size: 0.9em; }
+.download progress { width: min(16rem, 100%); height: 0.8rem; accent-color: var(--mv-accent); }
 .current { height: 7rem; border: 1px solid var(--mv-border); border-radius: 0.5rem; }
 .current-desc { margin: 0.2rem 0 0.4rem; font-size: 0.85em; color: var(--mv-muted); min-height: 1.3em; }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); gap: 0.8rem; align-items: start; }

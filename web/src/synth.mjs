@@ -5,9 +5,13 @@ import { drumClass } from './drums.mjs';
 
 const midiToHz = (pitch) => 440 * 2 ** ((pitch - 69) / 12);
 
-/** Which voice plays a note: 'drums' (isDrum), 'bass' (General MIDI programs 32..39) or 'lead'. */
+/**
+ * Which voice plays a note: 'drums' (isDrum), 'bass' (General MIDI programs 32..39), 'keys' (the
+ * electric pianos, 4..7: the explorer's soft chords) or 'lead'.
+ */
 export function voiceOf(note) {
   if (note.isDrum) return 'drums';
+  if (note.program >= 4 && note.program <= 7) return 'keys';
   return note.program >= 32 && note.program <= 39 ? 'bass' : 'lead';
 }
 
@@ -46,6 +50,7 @@ export class Synth {
     const voice = voiceOf(note);
     if (voice === 'drums') this.drum(drumClass(note.pitch), time, velocity);
     else if (voice === 'bass') this.bass(note.pitch, time, duration, velocity);
+    else if (voice === 'keys') this.keys(note.pitch, time, duration, velocity);
     else this.lead(note.pitch, time, duration, velocity);
   }
 
@@ -119,6 +124,16 @@ export class Synth {
     filter.frequency.setValueAtTime(Math.min(f * 6, 2500), time);
     this._twoOscillatorVoice(this._oscillator('triangle', f, time), this._oscillator('square', f, time), 0.25, filter,
       time, duration, 0.45 * velocity, { decay: 0.2, sustain: 0.7, release: 0.06 });
+  }
+
+  // Soft and round, behind the lead: a triangle and a quiet sine an octave up, a slow attack.
+  keys(pitch, time, duration, velocity) {
+    const f = midiToHz(pitch);
+    const filter = this.ctx.createBiquadFilter();
+    filter.type = 'lowpass';
+    filter.frequency.setValueAtTime(Math.min(f * 4, 3000), time);
+    this._twoOscillatorVoice(this._oscillator('triangle', f, time), this._oscillator('sine', 2 * f, time), 0.2, filter,
+      time, duration, 0.12 * velocity, { attack: 0.03, decay: 0.4, sustain: 0.5, release: 0.2 });
   }
 
   _noise(time, length) {
