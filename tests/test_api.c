@@ -72,12 +72,11 @@ static void test_interpolation(test_counts *c) {
 }
 
 static void test_model_calls(test_counts *c) {
-  mvae_model *m = test_load_model(MVAE_SOURCE_DIR "/tests/data/flat_small.mvae");
-  EXPECT(c, m != NULL, "flat_small loads");
+  mvae_info info;
+  mvae_model *m = test_expect_model(
+      c, test_load_model(MVAE_SOURCE_DIR "/tests/data/flat_small.mvae"), "flat_small", &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   int zs = info.z_size, steps = info.num_steps;
   EXPECT(c, info.kernels && info.activations && info.kernels[0], "info names the kernel sets");
   EXPECT(c, info.max_notes == steps, "a melody has at most one note per step: %d", info.max_notes);

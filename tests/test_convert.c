@@ -2,6 +2,7 @@
  * magenta.js's rules (music/src/core/melodies.ts and data.ts), plus round trips and error cases.
  * Uses only convert.h, so it needs no model. */
 #include "notes/convert.h"
+#include "test_melody.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -281,21 +282,6 @@ static void test_melody_to_notes(void) {
                MVAE_ERR_BAD_INPUT);
 }
 
-/* Removes note-offs that come while nothing sounds: what events -> notes -> events gives back. */
-static void canonical_events(const int32_t *events, int num_steps, int32_t *out) {
-  int sounding = 0;
-  for (int t = 0; t < num_steps; t++) {
-    out[t] = events[t];
-    if (events[t] >= MVAE_MELODY_FIRST_PITCH)
-      sounding = 1;
-    else if (events[t] == MVAE_MELODY_NOTE_OFF) {
-      if (!sounding)
-        out[t] = MVAE_MELODY_NO_EVENT;
-      sounding = 0;
-    }
-  }
-}
-
 static void test_melody_round_trips(void) {
   enum { STEPS = 32 };
   uint32_t seed = 12345;
@@ -320,7 +306,7 @@ static void test_melody_round_trips(void) {
         break;
       }
     }
-    canonical_events(events, STEPS, canonical);
+    test_canonical_melody(events, STEPS, canonical);
     mvae_note notes[STEPS];
     int n = 0;
     CHECK_STATUS(

@@ -17,6 +17,22 @@ static mvae_model *load_case(const char *name) {
   return test_load_data_model(file);
 }
 
+/* Loads case `name` and flat_small (an unconditioned model, which the control calls refuse) and
+ * fills *info for `name`; 0, with neither left loaded, when either fails. */
+static int load_with_flat(test_counts *c, const char *name, mvae_model **m, mvae_model **flat,
+                          mvae_info *info) {
+  *m = load_case(name);
+  *flat = load_case("flat_small");
+  EXPECT(c, *m && *flat, "%s and flat_small load", name);
+  if (!*m || !*flat) {
+    mvae_model_free(*m);
+    mvae_model_free(*flat);
+    return 0;
+  }
+  mvae_model_info(*m, info);
+  return 1;
+}
+
 /* The indices of the 1s of out[depth] (all other values 0), as a string "1 13 17 20". */
 static void ones_of(const float *out, int depth, char *text, size_t size) {
   size_t n = 0;
@@ -56,38 +72,45 @@ static void test_chord_encodings(test_counts *c) {
   EXPECT(c, mvae_chord_encoding_depth(MVAE_CHORDS_MAJOR_MINOR) == 25, "major/minor depth 25");
   EXPECT(c, mvae_chord_encoding_depth(MVAE_CHORDS_TRIAD) == 49, "triad depth 49");
   EXPECT(c, mvae_chord_encoding_depth(MVAE_CHORDS_NONE) == 0, "none: depth 0");
-  /* C = C E G: root 0, pitches 0 4 7. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "C", "1 13 17 20 25");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "C", "1");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "C", "1");
-  /* Am7 = A C E G (root 9; 9 0 4 7), minor: 1 + 12 + 9 = 22. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "Am7", "10 13 17 20 22 34");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Am7", "22");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Am7", "22");
-  /* F#dim = F# A C (6 9 0): diminished, triad 1 + 36 + 6 = 43; neither major nor minor. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "F#dim", "7 13 19 22 31");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "F#dim", "43");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "F#dim", NULL);
-  /* Bb+ = Bb D F# (10 2 6): augmented, 1 + 24 + 10 = 35. */
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Bb+", "35");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Bbaug", "35");
-  /* C7 contains the major triad only: major. */
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "C7", "1");
-  expect_encoding(c, MVAE_CHORDS_PITCH, "C7", "1 13 17 20 23 25");
-  /* tonal reads "C5" as C (octave 5) major, and "c#m" as C# minor (1 + 12 + 1 = 14). */
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "C5", "1");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "c#m", "14");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Cx", "3"); /* C## = D major */
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Dbmaj7", "2");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "G m", "20"); /* a space before the type */
-  /* Csus4 = C F G: no triad (quality other); the pitch encoder still encodes it. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "Csus4", "1 13 18 20 25");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "Csus4", NULL);
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "Csus4", NULL);
-  /* No chord. */
-  expect_encoding(c, MVAE_CHORDS_PITCH, "N.C.", "0");
-  expect_encoding(c, MVAE_CHORDS_MAJOR_MINOR, "N.C.", "0");
-  expect_encoding(c, MVAE_CHORDS_TRIAD, "N.C.", "0");
+  static const struct {
+    mvae_chord_encoding encoding;
+    const char *symbol, *want; /* want: the ones, or NULL where the encoder refuses */
+  } cases[] = {
+      /* C = C E G: root 0, pitches 0 4 7. */
+      {MVAE_CHORDS_PITCH, "C", "1 13 17 20 25"},
+      {MVAE_CHORDS_MAJOR_MINOR, "C", "1"},
+      {MVAE_CHORDS_TRIAD, "C", "1"},
+      /* Am7 = A C E G (root 9; 9 0 4 7), minor: 1 + 12 + 9 = 22. */
+      {MVAE_CHORDS_PITCH, "Am7", "10 13 17 20 22 34"},
+      {MVAE_CHORDS_MAJOR_MINOR, "Am7", "22"},
+      {MVAE_CHORDS_TRIAD, "Am7", "22"},
+      /* F#dim = F# A C (6 9 0): diminished, triad 1 + 36 + 6 = 43; neither major nor minor. */
+      {MVAE_CHORDS_PITCH, "F#dim", "7 13 19 22 31"},
+      {MVAE_CHORDS_TRIAD, "F#dim", "43"},
+      {MVAE_CHORDS_MAJOR_MINOR, "F#dim", NULL},
+      /* Bb+ = Bb D F# (10 2 6): augmented, 1 + 24 + 10 = 35. */
+      {MVAE_CHORDS_TRIAD, "Bb+", "35"},
+      {MVAE_CHORDS_TRIAD, "Bbaug", "35"},
+      /* C7 contains the major triad only: major. */
+      {MVAE_CHORDS_MAJOR_MINOR, "C7", "1"},
+      {MVAE_CHORDS_PITCH, "C7", "1 13 17 20 23 25"},
+      /* tonal reads "C5" as C (octave 5) major, and "c#m" as C# minor (1 + 12 + 1 = 14). */
+      {MVAE_CHORDS_MAJOR_MINOR, "C5", "1"},
+      {MVAE_CHORDS_MAJOR_MINOR, "c#m", "14"},
+      {MVAE_CHORDS_MAJOR_MINOR, "Cx", "3"}, /* C## = D major */
+      {MVAE_CHORDS_MAJOR_MINOR, "Dbmaj7", "2"},
+      {MVAE_CHORDS_MAJOR_MINOR, "G m", "20"}, /* a space before the type */
+      /* Csus4 = C F G: no triad (quality other); the pitch encoder still encodes it. */
+      {MVAE_CHORDS_PITCH, "Csus4", "1 13 18 20 25"},
+      {MVAE_CHORDS_MAJOR_MINOR, "Csus4", NULL},
+      {MVAE_CHORDS_TRIAD, "Csus4", NULL},
+      /* No chord. */
+      {MVAE_CHORDS_PITCH, "N.C.", "0"},
+      {MVAE_CHORDS_MAJOR_MINOR, "N.C.", "0"},
+      {MVAE_CHORDS_TRIAD, "N.C.", "0"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    expect_encoding(c, cases[i].encoding, cases[i].symbol, cases[i].want);
   /* What magenta.js throws on: unknown root, unknown type, slash chords. */
   static const char *const refused[] = {"", "H", "maj7", "Aug", "C/E", "Cfoo", "NC", "Cm\n7"};
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
@@ -137,16 +160,10 @@ static void test_progressions(test_counts *c) {
                                        sizeof err) == MVAE_ERR_INVALID_ARGUMENT,
          "an empty progression is refused");
 
-  mvae_model *m = load_case("chords_hier"); /* major/minor + 3 other columns, 32 steps */
-  mvae_model *flat = load_case("flat_small");
-  EXPECT(c, m && flat, "chords_hier and flat_small load");
-  if (!m || !flat) {
-    mvae_model_free(m);
-    mvae_model_free(flat);
-    return;
-  }
+  mvae_model *m, *flat; /* chords_hier: major/minor + 3 other columns, 32 steps */
   mvae_info info;
-  mvae_model_info(m, &info);
+  if (!load_with_flat(c, "chords_hier", &m, &flat, &info))
+    return;
   EXPECT(c, info.control_depth == 28 && info.chord_encoding == MVAE_CHORDS_MAJOR_MINOR,
          "chords_hier: control depth 28, major/minor chords");
   float controls[32 * 28];
@@ -192,12 +209,10 @@ static void run_model(mvae_model *m, const float *controls, const float *input, 
 
 /* Every kernel and activation set gives the scalar set's bits. */
 static void test_bit_identical(test_counts *c, const char *name) {
-  mvae_model *m = load_case(name);
-  EXPECT(c, m != NULL, "%s loads", name);
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, load_case(name), name, &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   float *controls = calloc((size_t)info.num_steps * (info.control_depth + 1), sizeof(float));
   float *input = calloc((size_t)3 * info.num_steps * info.input_depth, sizeof(float));
   for (int s = 0; s < info.num_steps; s++) {
@@ -230,15 +245,10 @@ static void test_bit_identical(test_counts *c, const char *name) {
 }
 
 static void test_controls_checks(test_counts *c) {
-  mvae_model *m = load_case("chords_mel"), *flat = load_case("flat_small");
-  EXPECT(c, m && flat, "chords_mel and flat_small load");
-  if (!m || !flat) {
-    mvae_model_free(m);
-    mvae_model_free(flat);
-    return;
-  }
+  mvae_model *m, *flat;
   mvae_info info;
-  mvae_model_info(m, &info);
+  if (!load_with_flat(c, "chords_mel", &m, &flat, &info))
+    return;
   EXPECT(c, info.control_depth == 37 && info.chord_encoding == MVAE_CHORDS_PITCH,
          "chords_mel: 37 pitch-chord controls");
   float z[12] = {0}, input[32 * 38] = {0}, mu[12], controls[32 * 37] = {0};
@@ -295,12 +305,10 @@ static void test_controls_checks(test_counts *c) {
 }
 
 static void test_nade_options(test_counts *c) {
-  mvae_model *m = load_case("nade_drums");
-  EXPECT(c, m != NULL, "nade_drums loads");
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, load_case("nade_drums"), "nade_drums", &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   EXPECT(c,
          info.output_layer == MVAE_OUTPUT_NADE && info.nade_hidden == 12 &&
              info.output_depths[0] == 512 && info.control_depth == 0,

@@ -77,12 +77,10 @@ static int same_outputs(const outputs *a, const outputs *b) {
 }
 
 static void test_model(test_counts *c, const char *file) {
-  mvae_model *m = test_load_data_model(file);
-  EXPECT(c, m != NULL, "%s loads", file);
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, test_load_data_model(file), file, &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   /* Encoder input: a random one-hot (or multi-hot) pattern per step, the same for every set. */
   size_t n_in = (size_t)BATCH * info.num_steps * info.input_depth;
   float *input = calloc(n_in, sizeof(float));

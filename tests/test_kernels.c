@@ -5,6 +5,7 @@
  * survive.
  */
 #include "kernels/kernels.h"
+#include "test_splitmix.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,18 +15,6 @@
 
 #define GUARD_VALUE 12345.678f
 #define MAX_REL_ERROR 1e-5
-
-typedef struct rng {
-  uint64_t state;
-} rng;
-
-static uint64_t rng_next(rng *g) {
-  /* splitmix64 */
-  uint64_t z = (g->state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 static int rng_int(rng *g, int lo, int hi) { /* inclusive */
   return lo + (int)(rng_next(g) % (uint64_t)(hi - lo + 1));

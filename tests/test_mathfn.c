@@ -5,6 +5,7 @@
  * scale, where no function can keep 53 bits. A checksum of the bits at fixed points guards the
  * cross-platform promise: it must be the same on every compiler and target. */
 #include "kernels/mathfn.h"
+#include "test_splitmix.h"
 
 #include <float.h>
 #include <math.h>
@@ -14,18 +15,6 @@
 
 #define DOUBLE_BOUND 1e-13
 #define FLOAT_BOUND 3e-7
-
-typedef struct rng {
-  uint64_t state;
-} rng;
-
-static uint64_t rng_next(rng *g) {
-  /* splitmix64 */
-  uint64_t z = (g->state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 /* uniform in [0, 1) */
 static double rng_unit(rng *g) {

@@ -309,12 +309,10 @@ static void test_other_models(test_counts *c, const float *inputs, const int32_t
  * decoder's, and refinement lowers the loss of a sequence the model decoded itself at T = 1
  * (its one-hot rows are the encoder input; training/test_refine.py checks the gradients). */
 static void test_hierarchical(test_counts *c, const char *path) {
-  mvae_model *m = test_load_model(path);
-  EXPECT(c, m != NULL, "%s loads", path);
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, test_load_model(path), path, &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   enum { N = 2 };
   int T = info.num_steps, K = info.num_tracks, width = 0;
   for (int k = 0; k < K; k++)
@@ -375,12 +373,11 @@ done:
 
 /* Drums with the drum-roll encoder input: the roll names no tokens, so targets must be given. */
 static void test_drum_roll(test_counts *c) {
-  mvae_model *m = test_load_model(MVAE_SOURCE_DIR "/models/drums_2bar_small.q8.mvae");
-  EXPECT(c, m != NULL, "drums model loads");
+  mvae_info info;
+  mvae_model *m = test_expect_model(
+      c, test_load_model(MVAE_SOURCE_DIR "/models/drums_2bar_small.q8.mvae"), "drums model", &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   float *roll = calloc((size_t)info.num_steps * info.input_depth, sizeof(float));
   float *z = calloc((size_t)info.z_size, sizeof(float));
   int32_t *tokens = calloc((size_t)info.num_steps, sizeof(int32_t));

@@ -65,12 +65,10 @@ static mvae_status run_op(mvae_model *m, int op, const float *z, int n, mvae_rng
 }
 
 static void test_model(test_counts *c, const char *file) {
-  mvae_model *m = test_load_data_model(file);
-  EXPECT(c, m != NULL, "%s loads", file);
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, test_load_data_model(file), file, &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   size_t zs = (size_t)info.z_size, seq_tokens = (size_t)info.num_tracks * info.num_steps;
   EXPECT(c, zs <= MAX_Z && seq_tokens <= MAX_TOKENS, "%s fits the test's buffers", file);
   if (zs > MAX_Z || seq_tokens > MAX_TOKENS) {

@@ -24,12 +24,10 @@ static int run(mvae_model *m, const mvae_info *info, const float *input, results
 }
 
 static void test_model(test_counts *c, const char *file) {
-  mvae_model *m = test_load_data_model(file);
-  EXPECT(c, m != NULL, "%s loads", file);
+  mvae_info info;
+  mvae_model *m = test_expect_model(c, test_load_data_model(file), file, &info);
   if (!m)
     return;
-  mvae_info info;
-  mvae_model_info(m, &info);
   int fits = info.z_size <= 64 && info.num_tracks * info.num_steps <= 3 * 256 &&
              info.num_steps * (info.output_depths[0] + info.output_depths[1] +
                                info.output_depths[2] + info.output_depths[3]) <=

@@ -45,6 +45,15 @@ static inline mvae_model *test_load_model(const char *path) {
   return m;
 }
 
+/* Counts whether `m`, just loaded from `what`, loaded; fills *info when it did. Returns m. */
+static inline mvae_model *test_expect_model(test_counts *c, mvae_model *m, const char *what,
+                                            mvae_info *info) {
+  EXPECT(c, m != NULL, "%s loads", what);
+  if (m)
+    mvae_model_info(m, info);
+  return m;
+}
+
 #ifdef MVAE_SOURCE_DIR
 /* Loads tests/data/FILE (FILE with its extension) of the source tree, as test_load_model. */
 static inline mvae_model *test_load_data_model(const char *file) {

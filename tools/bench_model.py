@@ -10,16 +10,19 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
-from mvae_format import read_model, tensor_name, write_model  # noqa: E402
+from mvae_format import read_model, tensor_name, tensor_size, write_model  # noqa: E402
 
 source, out_dir = sys.argv[1], sys.argv[2]
 meta, tensors = read_model(source)
 rng = np.random.default_rng(0)
-depth, units = meta["musicvae.input_depth"], 512
+units = 512
+depth = tensor_size("encoder_input", input_depth=meta["musicvae.input_depth"],
+                    control_depth=meta.get("musicvae.control_depth", 0))
+rows, width = tensor_size("lstm_rows", input=depth, units=units), tensor_size("lstm_width", units=units)
 for direction in ("fw", "bw"):
     prefix = tensor_name("encoder_lstm", layer=0, direction=direction)
-    tensors.setdefault(prefix + "kernel", rng.normal(0, 0.05, (depth + units, 4 * units)))
-    tensors.setdefault(prefix + "bias", np.zeros(4 * units))
+    tensors.setdefault(prefix + "kernel", rng.normal(0, 0.05, (rows, width)))
+    tensors.setdefault(prefix + "bias", np.zeros(width))
 tensors = {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
 meta["general.name"] = meta.get("general.name", "model") + " (random encoder, benchmark only)"
 os.makedirs(out_dir, exist_ok=True)

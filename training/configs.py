@@ -24,9 +24,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-MELODY_DEPTH = 90      # MelodyOneHotEncoding(21, 109): no event, note off, 88 pitches
-DRUMS_DEPTH = 512      # one-hot over the 2^9 sets of drum classes hit at a step
-DRUMS_ROLL_DEPTH = 10  # 9 drum classes + a "no hit" bit
+from training.mvae_format import tensor_size
+
+# src/format/schema.json's size rules: MelodyOneHotEncoding(21, 109) = no event, note off, 88
+# pitches; one-hot over the 2^9 sets of drum classes hit at a step; 9 drum classes + a "no hit" bit.
+MELODY_DEPTH = tensor_size('melody_depth', pitches=108 - 21 + 1)
+DRUMS_DEPTH = tensor_size('drum_labels')
+DRUMS_ROLL_DEPTH = tensor_size('drum_roll_width')
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
     read_model(src)     -> (metadata, {name: float32 array, dequantized})
     read_model_raw(src) -> (metadata, {name: RawTensor})
     tensor_name(part, **fields) -> a tensor name prefix from src/format/schema.json
+    tensor_size(rule, **sizes) -> a size of the schema's shape rules (its "sizes")
 
 `metadata` maps key -> value; the stored type follows the Python type: int (or bool) -> i32,
 float -> f32, str -> str, a list/tuple of ints -> i32[]. `src` is a path or a bytes-like buffer.
@@ -38,7 +39,8 @@ META_I32, META_F32, META_STR, META_I32_ARRAY = 1, 2, 3, 4
 DTYPE_F32, DTYPE_F16, DTYPE_Q8 = 0, 1, 2
 DTYPE_NAMES = {DTYPE_F32: "f32", DTYPE_F16: "f16", DTYPE_Q8: "q8"}
 
-# The tensor names: src/format/schema.json, the one list the engine, convert.mjs and these tools use.
+# The tensor names and the size rules of their shapes: src/format/schema.json, the one list the
+# engine, convert.mjs and these tools use.
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "format",
                            "schema.json")
 with open(SCHEMA_PATH) as _f:
@@ -50,6 +52,20 @@ def tensor_name(part, **fields):
     tensor_name("decoder_lstm", core="decoder/", layer=1) -> "decoder/multi_rnn_cell/cell_1/lstm_cell/";
     a dense or LSTM part's tensors are this + "kernel" and + "bias"."""
     return re.sub(r"\{(\w+)\}", lambda m: str(fields[m.group(1)]), SCHEMA["names"][part])
+
+
+def tensor_size(rule, **sizes):
+    """The size rule `rule` of the schema (names and whole numbers joined by + and *) at these
+    sizes, e.g. tensor_size("lstm_rows", input=90, units=512) -> 602 (an LSTM kernel's rows)."""
+    def value(word):
+        return int(word) if word.isdigit() else int(sizes[word])
+    total = 0
+    for term in SCHEMA["sizes"][rule]["size"].split(" + "):
+        product = 1
+        for factor in term.split(" * "):
+            product *= value(factor)
+        total += product
+    return total
 
 
 # data: f32/f16 array of dims, or (scales f32 [rows, nblk], q int8 [rows, cols]) for q8.

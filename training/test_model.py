@@ -20,11 +20,9 @@ import torch
 from training import export, model, mvae_format, train
 from training.configs import CONFIGS, get_config
 from training.model import LSTMCell, MusicVAE, StackedLSTM
+from training.test_parity import MAGENTA, SHARED, magenta_files
 
 torch.set_num_threads(1)
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(REPO, '..', 'shared')
-MAGENTA = os.path.join(SHARED, 'checkpoints', 'mel_2bar_small')
 VECTORS = os.path.join(SHARED, 'testvectors', 'mel_2bar_small_decode.json')
 
 
@@ -45,15 +43,8 @@ def synthetic_windows(cfg, n=256, seed=0):
 
 
 def magenta_tensors():
-    """The published mel_2bar_small tensors that exist: {name: float32 array}."""
-    with open(os.path.join(MAGENTA, 'manifest.json')) as f:
-        man = json.load(f)
-    out = {}
-    for name, e in man.items():
-        path = os.path.join(MAGENTA, e['filename'])
-        if os.path.exists(path):
-            out[name] = np.fromfile(path, dtype='<f4').reshape(e['shape'])
-    return man, out
+    """The published mel_2bar_small tensors that exist: the manifest, {name: float32 array}."""
+    return magenta_files(lambda path, e: np.fromfile(path, dtype='<f4').reshape(e['shape']))
 
 
 def expected_shapes(cfg):

@@ -62,17 +62,21 @@ def random_tokens(cfg, n, gen):
                         for d in cfg.output_depths], dim=1)
 
 
-def manifest_bytes():
-    """{TF name: raw little-endian float32 bytes} of the shared checkpoint's files."""
+def magenta_files(read):
+    """The shared checkpoint's manifest, and {TF name: read(path, its manifest entry)} of the files
+    that exist (Magenta published the decoder without its encoder kernels)."""
     with open(os.path.join(MAGENTA, 'manifest.json')) as f:
         man = json.load(f)
-    out = {}
-    for name, e in man.items():
-        path = os.path.join(MAGENTA, e['filename'])
-        if os.path.exists(path):
-            with open(path, 'rb') as f:
-                out[name] = f.read()
-    return out
+    paths = {name: os.path.join(MAGENTA, e['filename']) for name, e in man.items()}
+    return man, {name: read(path, man[name]) for name, path in paths.items() if os.path.exists(path)}
+
+
+def manifest_bytes():
+    """{TF name: raw little-endian float32 bytes} of the shared checkpoint's files."""
+    def read(path, _entry):
+        with open(path, 'rb') as f:
+            return f.read()
+    return magenta_files(read)[1]
 
 
 class EngineTestCase(unittest.TestCase):

@@ -19,23 +19,13 @@ import torch.nn.functional as F
 
 from training import train
 from training.configs import get_config
-from training.engine import Engine, EngineError, library_path
+from training.engine import Engine, EngineError
 from training.model import MusicVAE
-from training.test_parity import export_model, randomize
+from training.test_parity import HAVE_LIB, MODELS, NO_LIB, SHARED, export_model, randomize, rel_err
 
 torch.set_num_threads(1)
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.abspath(os.environ.get('MVAE_SHARED_DIR') or os.path.join(REPO, '..', 'shared'))
 VECTORS = os.path.join(SHARED, 'testvectors', 'mel_2bar_small_decode.json')
-MODELS = os.path.join(REPO, 'models')
-HAVE_LIB = os.path.exists(library_path())
-NO_LIB = f'{library_path()} not found (cmake -S . -B build && cmake --build build -j2, or MVAE_LIB)'
 TOLERANCE = 1e-4
-
-
-def rel_err(got, want):
-    want = np.asarray(want, np.float64)
-    return np.abs(np.asarray(got, np.float64) - want).max() / np.abs(want).max()
 
 
 def model_from_file(config, path):
@@ -132,17 +122,19 @@ class TestGradientParity(unittest.TestCase):
     def test_tiny_flat_16bar(self):  # 64 steps
         self.check_random_model('flat-mel_16bar-tiny', n=3, seed=5)
 
-    def real_model(self, name):
+    def real_model(self, name, with_vectors=False):
+        """models/NAME, skipping the test when it is not built (or, with_vectors, when the shared
+        test vectors are not there)."""
         path = os.path.join(MODELS, name)
         if not os.path.exists(path):
             self.skipTest(f'{path} not built (bash scripts/build.sh)')
+        if with_vectors and not os.path.exists(VECTORS):
+            self.skipTest(f'no {VECTORS}')
         return path
 
     def test_mel_2bar_small(self):
         """Magenta's real decoder, at the test vectors' mu (and moved off it) and at random z."""
-        path = self.real_model('mel_2bar_small.mvae')
-        if not os.path.exists(VECTORS):
-            self.skipTest(f'no {VECTORS}')
+        path = self.real_model('mel_2bar_small.mvae', with_vectors=True)
         model = model_from_file('cat-mel_2bar_small', path)
         mu, events = vector_cases(6)
         rng = np.random.default_rng(1)
@@ -155,9 +147,7 @@ class TestGradientParity(unittest.TestCase):
 
     def test_mel_2bar_small_q8(self):
         """int8 kernels: the backward pass uses their dequantized values."""
-        path = self.real_model('mel_2bar_small.q8.mvae')
-        if not os.path.exists(VECTORS):
-            self.skipTest(f'no {VECTORS}')
+        path = self.real_model('mel_2bar_small.q8.mvae', with_vectors=True)
         model = model_from_file('cat-mel_2bar_small', path)
         mu, events = vector_cases(4)
         with Engine(path) as eng:

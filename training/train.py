@@ -178,6 +178,8 @@ def atomic_save(obj, path):
 
 
 class Logger:
+    """Prints a line and appends it to the run's train.log (on rank 0 only); a context manager, so
+    the file is closed however training ends."""
     def __init__(self, path, enabled):
         self.f = open(path, 'a', buffering=1) if enabled else None
 
@@ -185,6 +187,17 @@ class Logger:
         if self.f:
             print(msg, flush=True)
             self.f.write(msg + '\n')
+
+    def close(self):
+        if self.f:
+            self.f.close()
+            self.f = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.close()
 
 
 def setup_distributed():
@@ -211,7 +224,12 @@ def main(argv=None, windows=None):
         torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // local_world))
 
     os.makedirs(args.out, exist_ok=True)
-    log = Logger(os.path.join(args.out, 'train.log'), rank == 0)
+    with Logger(os.path.join(args.out, 'train.log'), rank == 0) as log:
+        return run(args, windows, log, rank, world, local_rank, device)
+
+
+def run(args, windows, log, rank, world, local_rank, device):
+    """main's training run in args.out (resuming its checkpoint), logging through `log`."""
     ckpt_path = os.path.join(args.out, CKPT_NAME)
     ckpt = None
     if os.path.exists(ckpt_path):  # not weights_only: it holds the NumPy RNG states

@@ -15,7 +15,7 @@
 // reason), new layers in describeModel. The NADE output layer and the per-step controls (chords, key,
 // extraControls) are mapped by checkpoint_families.mjs, which describeModel calls.
 import { ConvertError, UnsupportedError } from './errors.mjs';
-import { TENSOR_NAMES } from './schema.mjs';
+import { SIZES, TENSOR_NAMES } from './schema.mjs';
 import { halfToFloat, writeModelFile } from './model_file.mjs';
 import {
   coreDecoderInput, describeControls, describeNade, familyMetadata, reshapeFamilyVariables,
@@ -457,7 +457,7 @@ function pitchRange(args, what) {
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max > 127 || min > max) {
     fail(`${what}: bad pitch range minPitch ${min}, maxPitch ${max}`);
   }
-  return { min, max, depth: max - min + 3 }; // no event, note off, then one class per pitch
+  return { min, max, depth: SIZES.melody_depth({ pitches: max - min + 1 }) };
 }
 
 function drumsArgs(args, what) {
@@ -472,10 +472,9 @@ const MAGENTA_JS_DRUMS = 'magenta_js';
 function drums(rollInput) {
   return (args, type) => {
     drumsArgs(args, type);
-    return {
-      type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth: rollInput ? 10 : 512, depths: [512],
-      drumEncoding: MAGENTA_JS_DRUMS,
-    };
+    const labels = SIZES.drum_labels();
+    const inputDepth = rollInput ? SIZES.drum_roll_width() : labels;
+    return { type: 'drums', rollInput: rollInput ? 1 : 0, inputDepth, depths: [labels], drumEncoding: MAGENTA_JS_DRUMS };
   };
 }
 
@@ -511,7 +510,10 @@ export const CONVERTER_FAMILIES = {
     const stepsPerQuarter = args.stepsPerQuarter === undefined ? 24 : int('stepsPerQuarter', 1, 96);
     if (args.numSegments === undefined) fail('MultitrackConverter: numSegments (the number of tracks) is required');
     if (args.numSteps / args.numSegments < 2) fail('MultitrackConverter: each track needs at least 2 steps (numSteps / numSegments)');
-    const depth = 2 * (maxPitch - minPitch + 1) + totalSteps + velocityBins + 129 + 1;
+    const events = SIZES.multitrack_events({
+      pitches: maxPitch - minPitch + 1, total_steps: totalSteps, velocity_bins: velocityBins,
+    });
+    const depth = SIZES.multitrack_depth({ events, programs: SIZES.multitrack_programs() });
     return {
       type: 'multitrack', minPitch, maxPitch, rollInput: 0, inputDepth: depth, depths: [depth], stepsPerQuarter,
       meta: [['converter.total_steps', 'i32', totalSteps], ['converter.velocity_bins', 'i32', velocityBins]],
@@ -525,7 +527,8 @@ export const CONVERTER_FAMILIES = {
     if (mel.min !== bass.min || mel.max !== bass.max) unsupported('trio melody and bass pitch ranges differ');
     return {
       type: 'trio', minPitch: mel.min, maxPitch: mel.max, rollInput: 0,
-      inputDepth: 2 * mel.depth + 512, depths: [mel.depth, mel.depth, 512], drumEncoding: MAGENTA_JS_DRUMS,
+      inputDepth: SIZES.trio_input({ melody_depth: mel.depth, drum_labels: SIZES.drum_labels() }),
+      depths: [mel.depth, mel.depth, SIZES.drum_labels()], drumEncoding: MAGENTA_JS_DRUMS,
     };
   },
   // magenta.js's rhythm and shape models (data.ts; melodies.ts MelodyRhythm, MelodyShape): the
@@ -635,9 +638,10 @@ function describeConverter(converter, spec) {
 
 // ---- Model structure ------------------------------------------------------------------------------
 
-// Walks the variables the way magenta.js builds the model from them, checking every shape; returns the
-// derived metadata. Every variable must be used: anything left over means a model this engine would
-// silently run wrong.
+// Walks the variables the way magenta.js builds the model from them, checking every shape by the size
+// rules of src/format/schema.json (SIZES, the engine's loader checks by the same); returns the derived
+// metadata. Every variable must be used: anything left over means a model this engine would silently
+// run wrong.
 function describeModel(vars, converter, warn, claimed = new Set(), controls = { depth: 0 }, spec = null) {
   const used = new Set();
   const get = (name) => {
@@ -663,25 +667,30 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     }
     return k;
   };
-  // A stack of LSTM layers cell_0, cell_1, ...: units and input width of each. Layer l reads layer
-  // l - 1's output: `fanIn` x its units (2 for a bidirectional layer, which reads [fw; bw]).
-  const lstmStack = (cell, fanIn = 1) => {
-    const units = [];
-    const inputs = [];
+  // Whether layer l of stack s reads `input` values per step (its kernel has lstm_rows rows).
+  const reads = (s, l, input) => s.rows[l] === SIZES.lstm_rows({ input, units: s.units[l] });
+  // A stack of LSTM layers cell_0, cell_1, ...: units (learnt from the kernel's width), kernel rows
+  // and input width of each. Layer l > 0 reads what layer l - 1 gives: its units, or `below(l - 1)`.
+  const perUnit = SIZES.lstm_width({ units: 1 });
+  const lstmStack = (cell, below = (l, s) => s.units[l]) => {
+    const s = { units: [], rows: [], inputs: [] };
     for (let l = 0; has(cell(l) + 'kernel'); l++) {
       const [rows, cols] = dense(cell(l));
-      if (cols % 4 || rows <= cols / 4) {
-        shapeError(cell(l), `kernel ${fmt([rows, cols])} is not [input + units, 4 units]`);
+      const units = cols / perUnit;
+      if (!Number.isInteger(units) || rows <= units) {
+        shapeError(cell(l), `kernel ${fmt([rows, cols])} is not [input + units, ${perUnit} units]`);
       }
-      units.push(cols / 4);
-      inputs.push(rows - cols / 4);
-      if (l > 0 && inputs[l] !== fanIn * units[l - 1]) {
-        shapeError(cell(l), `input ${inputs[l]}, previous layer gives ${fanIn} x ${units[l - 1]}`);
-      }
+      s.units.push(units);
+      s.rows.push(rows);
+      s.inputs.push(rows - units); // for the messages; the checks are reads()
     }
-    return { units, inputs };
+    for (let l = 1; l < s.units.length; l++) {
+      const given = below(l - 1, s);
+      if (!reads(s, l, given)) shapeError(cell(l), `input ${s.inputs[l]}, previous layer gives ${given}`);
+    }
+    return s;
   };
-  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  const stateWidth = (units) => SIZES.state_width({ sum_units: units.reduce((x, y) => x + y, 0) });
 
   // A core decoder: z_to_initial_state, the LSTM stack, output_projection, and maybe a NADE.
   // Conditioning is z (flat) or the conductor output (hierarchical); cell 0 reads
@@ -690,14 +699,14 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     const init = tensorName('decoder_init', { core });
     const output = tensorName('decoder_output', { core });
     const cell = (layer) => tensorName('decoder_lstm', { core, layer });
-    const [condIn, stateWidth] = dense(init);
+    const [condIn, initWidth] = dense(init);
     if (cond !== undefined && condIn !== cond) {
       shapeError(init, `input ${condIn}, conductor output ${cond}`);
     }
     const s = lstmStack(cell);
     if (!s.units.length) fail(`missing variable ${cell(0)}kernel`);
-    if (stateWidth !== 2 * sum(s.units)) {
-      shapeError(init, `width ${stateWidth}, LSTM units ${fmt(s.units)}`);
+    if (initWidth !== stateWidth(s.units)) {
+      shapeError(init, `width ${initWidth}, LSTM units ${fmt(s.units)}`);
     }
     const found = describeNade(vars, tensorName('decoder_nade', { core }));
     if (found) for (const t of found.tensors) used.add(t);
@@ -712,7 +721,7 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     }
     const depth = nade ? nade.tokenDepth : width;
     const expected = coreDecoderInput({ depth, nade, condIn, controlDepth: decoderControls });
-    if (s.inputs[0] !== expected) {
+    if (!reads(s, 0, expected)) {
       const parts = [`${nade ? 'labels' : 'output'} ${nade ? nade.dims : depth}`, `conditioning ${condIn}`];
       if (decoderControls) parts.push(`${pre ? 'preprocessed controls' : 'controls'} ${decoderControls}`);
       shapeError(cell(0), `input ${s.inputs[0]}, expected ${parts.join(' + ')}`);
@@ -735,15 +744,15 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     outputDepths.push(d.depth);
     nades.push(d.nade);
   } else {
-    const [z, stateWidth] = dense(conductorInit);
+    const [z, initWidth] = dense(conductorInit);
     zSize = z;
     const c = lstmStack(conductorCell);
     if (!c.units.length) fail(`missing variable ${conductorCell(0)}kernel`);
-    if (c.inputs[0] !== 1) {
+    if (!reads(c, 0, SIZES.conductor_input())) {
       shapeError(conductorCell(0), `input ${c.inputs[0]}, the conductor input is one zero`);
     }
-    if (stateWidth !== 2 * sum(c.units)) {
-      shapeError(conductorInit, `width ${stateWidth}, LSTM units ${fmt(c.units)}`);
+    if (initWidth !== stateWidth(c.units)) {
+      shapeError(conductorInit, `width ${initWidth}, LSTM units ${fmt(c.units)}`);
     }
     // One track: the core_decoder names; several: core_decoder_track, one per track.
     const cores = [];
@@ -763,16 +772,20 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
 
   // Encoder: bidirectional LSTM layers (one level, or two hierarchical levels), then mu / sigma.
   // part: 'encoder_lstm', or 'hier_encoder_lstm' at a level.
+  // Layer l > 0 reads [fw; bw] of layer l - 1; the two directions have the same units.
   const biLstm = (part, level) => {
-    const dir = (direction) => lstmStack((layer) => tensorName(part, { level, layer, direction }), 2);
-    const fw = dir('fw');
-    const bw = dir('bw');
+    const cell = (direction) => (layer) => tensorName(part, { level, layer, direction });
+    // Both directions' units are the forward stack's (checked equal below).
+    const bidiOutput = (l, s) => SIZES.bidi_output({ fw_units: s.units[l], bw_units: s.units[l] });
+    const fw = lstmStack(cell('fw'), bidiOutput);
+    const bw = lstmStack(cell('bw'), bidiOutput);
     if (!fw.units.length && !bw.units.length) return null;
     if (fmt(fw.units) !== fmt(bw.units) || fmt(fw.inputs) !== fmt(bw.inputs)) {
       shapeError(tensorName(part, { level, layer: 0, direction: 'fw' }),
         `forward units ${fmt(fw.units)} differ from backward ${fmt(bw.units)}`);
     }
-    return { input: fw.inputs[0], output: 2 * fw.units.at(-1) };
+    const output = bidiOutput(fw.units.length - 1, fw);
+    return { input: fw.inputs[0], output, reads: (n) => reads(fw, 0, n) };
   };
   const hierNames = templateRegex('hier_encoder_lstm');
   const hierEncoder = [...vars.keys()].some((n) => hierNames.test(n));
@@ -787,11 +800,11 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     if (levels.length !== 2) {
       unsupported(`hierarchical encoder with ${levels.length} levels (expected 2)`);
     }
-    if (levels[1].input !== levels[0].output) {
+    if (!levels[1].reads(levels[0].output)) {
       shapeError(tensorName('hier_encoder_lstm', { level: 1, layer: 0, direction: 'fw' }),
         `input ${levels[1].input}, level 0 gives ${levels[0].output}`);
     }
-    encoder = { input: levels[0].input, output: levels[1].output };
+    encoder = { input: levels[0].input, output: levels[1].output, reads: levels[0].reads };
   } else {
     encoder = biLstm('encoder_lstm');
   }
@@ -814,7 +827,8 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
     unsupported(`the checkpoint's output depths ${fmt(outputDepths)} do not match the ` +
       `${conv.type} converter's ${fmt(conv.depths)}`);
   }
-  if (encoder && encoder.input !== conv.inputDepth + controls.depth) {
+  const encoderInput = SIZES.encoder_input({ input_depth: conv.inputDepth, control_depth: controls.depth });
+  if (encoder && !encoder.reads(encoderInput)) {
     const given = controls.depth ? `${conv.inputDepth} + controls ${controls.depth}` : `${conv.inputDepth}`;
     unsupported(`the encoder reads ${encoder.input} values per step, the ${conv.type} ` +
       `converter gives ${given}`);

@@ -33,6 +33,7 @@
 //   // used tensors: add nade.tensors
 
 import { ConvertError, UnsupportedError } from './errors.mjs';
+import { SIZES } from './schema.mjs';
 
 // A malformed checkpoint: ConvertError; a family the engine does not run: UnsupportedError (the
 // converter's own error kinds).
@@ -95,14 +96,15 @@ export function describeNade(vars, prefix) {
     dims,
     hidden,
     tokenDepth: 2 ** dims, // label sets as bits: the drum labels
-    outputWidth: hidden + dims, // output projection: [encoder bias; decoder bias]
+    outputWidth: SIZES.nade_output({ hidden, dims }), // output projection: [encoder bias; decoder bias]
     tensors: [`${prefix}w_enc`, `${prefix}w_dec_t`],
   };
 }
 
 // Width cell 0 of a core decoder reads: [previous output, conditioning, controls].
 export function coreDecoderInput({ depth, nade, condIn, controlDepth = 0 }) {
-  return (nade ? nade.dims : depth) + condIn + controlDepth;
+  const trackInput = nade ? nade.dims : depth;
+  return SIZES.decoder_input({ track_input: trackInput, conditioning: condIn, control_depth: controlDepth });
 }
 
 // ---- Control preprocessing (magenta.js: control_preprocessing/, one bidirectional LSTM layer) ----
@@ -127,15 +129,17 @@ export function describeControlPreprocessing(vars, controls, prefix) {
     const k = kernel(0, d), b = vars.get(`${prefix(0, d)}bias`);
     if (!k || !b) fail(`missing variable ${prefix(0, d)}${k ? 'bias' : 'kernel'} (control preprocessing)`);
     const [rows, cols] = k.shape;
-    if (k.shape.length !== 2 || cols % 4 || rows !== controls.depth + cols / 4 || fmt(b.shape) !== fmt([cols])) {
+    const n = Math.floor(cols / SIZES.lstm_width({ units: 1 }));
+    if (k.shape.length !== 2 || cols !== SIZES.lstm_width({ units: n }) ||
+        rows !== SIZES.lstm_rows({ input: controls.depth, units: n }) || fmt(b.shape) !== fmt([cols])) {
       fail(`shape mismatch in ${prefix(0, d)}: kernel ${fmt(k.shape)}, bias ${fmt(b.shape)}; ` +
         `expected [controls ${controls.depth} + units, 4 units]`);
     }
-    units.push(cols / 4);
+    units.push(n);
     tensors.push(`${prefix(0, d)}kernel`, `${prefix(0, d)}bias`);
   }
   if (units[0] !== units[1]) fail(`shape mismatch in control preprocessing: forward ${units[0]} units, backward ${units[1]}`);
-  return { units: units[0], outputWidth: 2 * units[0], tensors };
+  return { units: units[0], outputWidth: SIZES.bidi_output({ fw_units: units[0], bw_units: units[1] }), tensors };
 }
 
 // The NADE weights in their MVAE shapes ([dims, hidden]; the values keep their order); every other
@@ -184,8 +188,6 @@ export function familyMetadata({ nade = null, controls = { depth: 0 } } = {}) {
 
 // ---- GrooVAE (GrooveConverter) --------------------------------------------------------------------
 
-const GROOVE_CLASSES = 9; // magenta.js's DEFAULT_DRUM_PITCH_CLASSES, the engine's drum map
-
 // What a GrooveConverter's args imply: {depth (values per step in and out), stepsPerQuarter, meta}.
 // Refuses what the engine does not run: custom pitch classes, splitInstruments (each drum its own
 // step: a different sequence layout).
@@ -202,7 +204,7 @@ export function describeGroove(args = {}) {
     }
   }
   return {
-    depth: 3 * GROOVE_CLASSES,
+    depth: SIZES.groove_depth(),
     stepsPerQuarter: spq,
     meta: [
       ['musicvae.output_layer', 'str', 'groove'],

@@ -1,9 +1,11 @@
 /* model.c: turning a parsed MVAE file into a model: read the configuration, find every tensor by
- * its TF name, check every shape against the configuration, and widen f16 weights to f32. */
+ * its TF name, check every shape against the configuration (by the size rules of schema.json), and
+ * widen f16 weights to f32. */
 #include "format/model.h"
 
 #include "api/errors.h"
 #include "format/schema_names.h"
+#include "format/schema_sizes.h"
 #include "notes/convert.h"
 
 #include <stdio.h>
@@ -336,13 +338,15 @@ static mvae_status bind_lstm_layer(mvae_model *m, const char *cell_prefix, int i
   char name[320];
   snprintf(name, sizeof name, "%sbias", cell_prefix);
   const mvf_tensor *bias = find(m, name);
-  if (!bias || bias->n_dims != 1 || bias->cols % 4 != 0 || bias->cols / 4 > MAX_DIM)
-    return FAIL("tensor '%s' is missing or not a vector of 4 x units", name);
-  layer->units = bias->cols / 4;
+  int per_unit = mvs_lstm_width(1);
+  if (!bias || bias->n_dims != 1 || bias->cols % per_unit != 0 || bias->cols / per_unit > MAX_DIM)
+    return FAIL("tensor '%s' is missing or not a vector of %d x units", name, per_unit);
+  layer->units = bias->cols / per_unit;
   layer->input_size = input_size;
-  CHECK(bind_bias(m, name, 4 * layer->units, &layer->bias, err, err_size));
+  int width = mvs_lstm_width(layer->units);
+  CHECK(bind_bias(m, name, width, &layer->bias, err, err_size));
   snprintf(name, sizeof name, "%skernel", cell_prefix);
-  return bind_matrix(m, name, input_size + layer->units, 4 * layer->units, &layer->kernel, err,
+  return bind_matrix(m, name, mvs_lstm_rows(input_size, layer->units), width, &layer->kernel, err,
                      err_size);
 }
 
@@ -392,6 +396,15 @@ static int has_layer(mvae_model *m, const char *tmpl, part_fields f, int layer) 
   return exists(m, name);
 }
 
+/* Counts the stack's layer n_layers, just bound, into its totals. */
+static void stack_add_layer(mvae_lstm_stack *stack) {
+  int units = stack->layers[stack->n_layers].units;
+  stack->state_size += units;
+  if (units > stack->max_units)
+    stack->max_units = units;
+  stack->n_layers++;
+}
+
 /* A unidirectional stack: `tmpl` with {layer} = 0, 1, ... while the kernel exists. */
 static mvae_status bind_lstm_stack(mvae_model *m, const char *tmpl, part_fields f, int input_size,
                                    mvae_lstm_stack *stack, char *err, size_t err_size) {
@@ -406,10 +419,7 @@ static mvae_status bind_lstm_stack(mvae_model *m, const char *tmpl, part_fields 
     mvae_lstm_layer *layer = &stack->layers[stack->n_layers];
     CHECK(bind_lstm_layer(m, prefix, input_size, layer, err, err_size));
     input_size = layer->units;
-    stack->state_size += layer->units;
-    if (layer->units > stack->max_units)
-      stack->max_units = layer->units;
-    stack->n_layers++;
+    stack_add_layer(stack);
   }
   if (stack->n_layers == 0) {
     f.layer = 0;
@@ -438,12 +448,9 @@ static mvae_status bind_bidi_stack(mvae_model *m, const char *tmpl, int level, i
       f[d].layer = layer;
       part_name(prefix, sizeof prefix, tmpl, &f[d], "");
       CHECK(bind_lstm_layer(m, prefix, input_size, &dirs[d]->layers[layer], err, err_size));
-      dirs[d]->state_size += dirs[d]->layers[layer].units;
-      if (dirs[d]->layers[layer].units > dirs[d]->max_units)
-        dirs[d]->max_units = dirs[d]->layers[layer].units;
-      dirs[d]->n_layers = layer + 1;
+      stack_add_layer(dirs[d]);
     }
-    input_size = bidi->fw.layers[layer].units + bidi->bw.layers[layer].units;
+    input_size = mvs_bidi_output(bidi->fw.layers[layer].units, bidi->bw.layers[layer].units);
     layer++;
   }
   if (layer == 0) {
@@ -503,7 +510,7 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
   if (dec->has_nade) {
     CHECK(bind_nade(m, core, log2_exact(depth), &dec->nade, err, err_size));
     dec->input_width = dec->nade.dims;
-    output_width = dec->nade.hidden + dec->nade.dims;
+    output_width = mvs_nade_output(dec->nade.hidden, dec->nade.dims);
     m->info.nade_hidden = dec->nade.hidden;
   }
   dec->has_boolean = m->info.output_layer == MVAE_OUTPUT_BOOLEAN;
@@ -511,10 +518,12 @@ static mvae_status bind_core_decoder(mvae_model *m, const char *core, int depth,
     dec->input_width = log2_exact(depth);
     output_width = dec->input_width;
   }
-  CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f, dec->input_width + cond_size + dec->control_size,
+  CHECK(bind_lstm_stack(m, MVS_DECODER_LSTM, f,
+                        mvs_decoder_input(dec->input_width, cond_size, dec->control_size),
                         &dec->rnn, err, err_size));
   part_name(name, sizeof name, MVS_DECODER_INIT, &f, "");
-  CHECK(bind_dense(m, name, cond_size, 2 * dec->rnn.state_size, &dec->init, err, err_size));
+  CHECK(bind_dense(m, name, cond_size, mvs_state_width(dec->rnn.state_size), &dec->init, err,
+                   err_size));
   part_name(name, sizeof name, MVS_DECODER_OUTPUT, &f, "");
   int top_units = dec->rnn.layers[dec->rnn.n_layers - 1].units;
   return bind_dense(m, name, top_units, output_width, &dec->output, err, err_size);
@@ -547,8 +556,9 @@ static mvae_status bind_decoder(mvae_model *m, char *err, size_t err_size) {
     return bind_core_decoder(m, MVS_FLAT_DECODER, info->output_depths[0], info->z_size,
                              &m->tracks[0], err, err_size);
   part_fields none = {0};
-  CHECK(bind_lstm_stack(m, MVS_CONDUCTOR_LSTM, none, 1, &m->conductor, err, err_size));
-  CHECK(bind_dense(m, MVS_CONDUCTOR_INIT, info->z_size, 2 * m->conductor.state_size,
+  CHECK(bind_lstm_stack(m, MVS_CONDUCTOR_LSTM, none, MVS_CONDUCTOR_INPUT, &m->conductor, err,
+                        err_size));
+  CHECK(bind_dense(m, MVS_CONDUCTOR_INIT, info->z_size, mvs_state_width(m->conductor.state_size),
                    &m->conductor_init, err, err_size));
   int cond_size = m->conductor.layers[m->conductor.n_layers - 1].units;
   for (int t = 0; t < m->n_tracks; t++) {
@@ -570,8 +580,8 @@ static mvae_status bind_encoder(mvae_model *m, char *err, size_t err_size) {
   if (!has_layer(m, tmpl, fw, 0) && !has_layer(m, tmpl, bw, 0)) {
     m->encoder_levels = 0; /* decode-only model, e.g. Magenta's decoder without its encoder */
   } else {
-    CHECK(bind_bidi_stack(m, tmpl, 0, info->input_depth + info->control_depth, &m->encoder[0], err,
-                          err_size));
+    CHECK(bind_bidi_stack(m, tmpl, 0, mvs_encoder_input(info->input_depth, info->control_depth),
+                          &m->encoder[0], err, err_size));
     if (hierarchical)
       CHECK(bind_bidi_stack(m, tmpl, 1, m->encoder[0].output_size, &m->encoder[1], err, err_size));
   }

@@ -1,5 +1,5 @@
 /* schema_names.h: written by tools/gen_schema.py from src/format/schema.json; do not edit.
- * Tensor name templates; model.c fills in their {fields} (schema_fill). */
+ * Tensor name templates; model.c fills in their {fields} (part_name). */
 #ifndef MVAE_SCHEMA_NAMES_H
 #define MVAE_SCHEMA_NAMES_H
 

@@ -125,14 +125,12 @@ static void stack_layout(refine_stack *st, const mvae_lstm_stack *rnn, const mva
                          int x0_row, int x0_rows, size_t rows, int steps, bump *w, bump *s) {
   st->rnn = rnn;
   st->steps = steps;
-  st->max_units = 0;
+  st->max_units = rnn->max_units;
   size_t T = (size_t)steps;
   for (int l = 0; l < rnn->n_layers; l++) {
     const mvae_lstm_layer *layer = &rnn->layers[l];
     refine_layer *rl = &st->layers[l];
     size_t H = (size_t)layer->units;
-    if (layer->units > st->max_units)
-      st->max_units = layer->units;
     rl->wx = transpose_rows(&layer->kernel, l ? 0 : x0_row, l ? layer->input_size : x0_rows, w);
     rl->wh = transpose_rows(&layer->kernel, layer->input_size, (int)H, w);
     rl->acts = bump_take(s, T * rows * 4 * H);

@@ -146,18 +146,28 @@ int mvae_chord_encoding_depth(mvae_chord_encoding encoding) {
   }
 }
 
-mvae_status mvae_chord_encode(mvae_chord_encoding encoding, const char *symbol, float *out,
-                              char *err, size_t err_size) {
-  int depth = mvae_chord_encoding_depth(encoding);
+/* Clears err and finds the depth of `encoding`; an unknown encoding is refused. */
+static mvae_status start_encoding(mvae_chord_encoding encoding, int *depth, char *err,
+                                  size_t err_size) {
+  *depth = mvae_chord_encoding_depth(encoding);
   if (err && err_size)
     err[0] = '\0';
-  if (depth == 0)
+  if (*depth == 0)
     return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, "unknown chord encoding %d",
                              (int)encoding);
+  return MVAE_OK;
+}
+
+mvae_status mvae_chord_encode(mvae_chord_encoding encoding, const char *symbol, float *out,
+                              char *err, size_t err_size) {
+  int depth = 0;
+  mvae_status status = start_encoding(encoding, &depth, err, err_size);
+  if (status != MVAE_OK)
+    return status;
   if (!out)
     return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, "out must not be NULL");
   mvae_chord chord;
-  mvae_status status = mvae_chord_parse(symbol, &chord, err, err_size);
+  status = mvae_chord_parse(symbol, &chord, err, err_size);
   if (status != MVAE_OK)
     return status;
   int index = 0; /* the one-hot encoders' index; N.C. is 0 for all three */
@@ -187,12 +197,10 @@ mvae_status mvae_chord_encode(mvae_chord_encoding encoding, const char *symbol, 
 mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const char *const *chords,
                                           int n_chords, int num_steps, float *out, int row_stride,
                                           char *err, size_t err_size) {
-  int depth = mvae_chord_encoding_depth(encoding);
-  if (err && err_size)
-    err[0] = '\0';
-  if (depth == 0)
-    return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT, "unknown chord encoding %d",
-                             (int)encoding);
+  int depth = 0;
+  mvae_status status = start_encoding(encoding, &depth, err, err_size);
+  if (status != MVAE_OK)
+    return status;
   if (!chords || !out)
     return mvae_format_error(err, err_size, MVAE_ERR_INVALID_ARGUMENT,
                              "chords and out must not be NULL");
@@ -210,8 +218,7 @@ mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const ch
     return mvae_format_error(err, err_size, MVAE_ERR_OUT_OF_MEMORY,
                              "out of memory encoding %d chords", n_chords);
   for (int i = 0; i < n_chords; i++) {
-    mvae_status status =
-        mvae_chord_encode(encoding, chords[i], encoded + (size_t)i * depth, err, err_size);
+    status = mvae_chord_encode(encoding, chords[i], encoded + (size_t)i * depth, err, err_size);
     if (status != MVAE_OK) {
       free(encoded);
       return status;

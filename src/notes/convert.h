@@ -19,6 +19,7 @@
 #ifndef MVAE_CONVERT_H
 #define MVAE_CONVERT_H
 
+#include "format/schema_sizes.h"
 #include "musicvae.h"
 
 #include <stdint.h>
@@ -122,8 +123,8 @@ mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_p
 /* ---- Drums (DrumsConverter, DrumsOneHotConverter) ------------------------------------------- */
 
 #define MVAE_DRUM_CLASSES 9
-#define MVAE_DRUM_ROLL_WIDTH 10 /* 9 classes + "no hit" */
-#define MVAE_DRUM_LABELS 512    /* 2^9 hit sets */
+#define MVAE_DRUM_ROLL_WIDTH MVS_DRUM_ROLL_WIDTH /* 9 classes + "no hit" (schema.json) */
+#define MVAE_DRUM_LABELS MVS_DRUM_LABELS         /* 2^9 hit sets (schema.json) */
 /* A label that magenta.js's one-hot drum input turns into an all-zero row (tf.oneHot of an index
  * >= depth): the sum of class bits reached 512, e.g. two ride notes at one step. */
 #define MVAE_DRUM_LABEL_ZERO_ROW 512
@@ -165,7 +166,7 @@ mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int 
  */
 
 /* One step: [hit of each class | velocity of each class | offset of each class]. */
-#define MVAE_GROOVE_DEPTH (3 * MVAE_DRUM_CLASSES)
+#define MVAE_GROOVE_DEPTH MVS_GROOVE_DEPTH /* 3 x MVAE_DRUM_CLASSES (schema.json) */
 /* Where tapify puts every note: magenta.js's TAPIFY_CHANNEL (class 3, the open hi-hat). */
 #define MVAE_GROOVE_TAPIFY_CLASS 3
 

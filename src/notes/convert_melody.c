@@ -78,7 +78,7 @@ int mvae_note_is_selected(const mvae_note *note, mvae_note_selection selection) 
 int mvae_melody_depth(int min_pitch, int max_pitch) {
   if (min_pitch < 0 || max_pitch > 127 || min_pitch > max_pitch)
     return 0;
-  return max_pitch - min_pitch + 1 + MVAE_MELODY_FIRST_PITCH;
+  return mvs_melody_depth(max_pitch - min_pitch + 1);
 }
 
 typedef struct melody_candidate {

@@ -33,7 +33,7 @@ static int num_pitches(const mvae_multitrack_params *p) {
 
 /* magenta.js's performanceEventDepth: where the program tokens start. */
 static int event_depth(const mvae_multitrack_params *p) {
-  return 2 * num_pitches(p) + p->total_steps + p->velocity_bins;
+  return mvs_multitrack_events(num_pitches(p), p->total_steps, p->velocity_bins);
 }
 
 mvae_multitrack_params mvae_multitrack_params_of(const mvae_info *info) {
@@ -52,7 +52,7 @@ int mvae_multitrack_depth(const mvae_multitrack_params *p) {
   if (p->velocity_bins &&
       (p->velocity_bins - 1) * ((127 + p->velocity_bins - 1) / p->velocity_bins) + 1 > 127)
     return 0;
-  return event_depth(p) + MVAE_MULTITRACK_PROGRAMS + 1;
+  return mvs_multitrack_depth(event_depth(p), MVAE_MULTITRACK_PROGRAMS);
 }
 
 int mvae_multitrack_end_token(const mvae_multitrack_params *p) {

@@ -24,7 +24,7 @@
 
 /* A padding step of a segment (an all-zero input row). */
 #define MVAE_MULTITRACK_PAD (-1)
-#define MVAE_MULTITRACK_PROGRAMS 129 /* 128 programs + drums */
+#define MVAE_MULTITRACK_PROGRAMS MVS_MULTITRACK_PROGRAMS /* 128 programs + drums (schema.json) */
 /* magenta.js's Performance.fromNoteSequence sorts the tracks with V8's sort and a comparator that
  * is not a consistent order (several drum tracks); V8 sorts fewer than 64 items by binary
  * insertion, which this converter reproduces. More instruments are refused. */

@@ -8,7 +8,7 @@
 
 int mvae_trio_input_depth(int min_pitch, int max_pitch) {
   int melody_depth = mvae_melody_depth(min_pitch, max_pitch);
-  return melody_depth == 0 ? 0 : 2 * melody_depth + MVAE_DRUM_LABELS;
+  return melody_depth == 0 ? 0 : mvs_trio_input(melody_depth, MVAE_DRUM_LABELS);
 }
 
 mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,

@@ -6,6 +6,7 @@
  * converter and its inverse is run, and the invariants below are asserted (abort on failure).
  *
  * Built by CMake with -DMVAE_FUZZ=ON (see CMakeLists.txt), over the instrumented library. */
+#include "../test_melody.h"
 #include "notes/convert.h"
 
 #include <math.h>
@@ -121,20 +122,6 @@ static int is_kept(const fuzz_case *c, mvae_note_selection selection, int i) {
   return 1;
 }
 
-static void canonicalize(const int32_t *events, int num_steps, int32_t *out) {
-  int sounding = 0;
-  for (int t = 0; t < num_steps; t++) {
-    out[t] = events[t];
-    if (events[t] >= MVAE_MELODY_FIRST_PITCH)
-      sounding = 1;
-    else if (events[t] == MVAE_MELODY_NOTE_OFF) {
-      if (!sounding)
-        out[t] = MVAE_MELODY_NO_EVENT;
-      sounding = 0;
-    }
-  }
-}
-
 static void require_notes_well_formed(const mvae_note *notes, int n, int num_steps,
                                       int monophonic) {
   mvae_convert_error error;
@@ -212,7 +199,7 @@ static void fuzz_melody(const fuzz_case *c, fuzz_buffers *buf, mvae_note_selecti
   require_notes_well_formed(buf->decoded, n, T, 1);
   REQUIRE(mvae_melody_from_notes(buf->decoded, n, MVAE_SELECT_ALL, T, c->min_pitch, c->max_pitch,
                                  buf->events_back, &error) == MVAE_OK);
-  canonicalize(buf->events, T, buf->canonical);
+  test_canonical_melody(buf->events, T, buf->canonical);
   REQUIRE(memcmp(buf->events_back, buf->canonical, (size_t)T * sizeof(int32_t)) == 0);
   if (n > 0) {
     int needed = 0;
@@ -349,7 +336,7 @@ static void fuzz_trio(const fuzz_case *c, fuzz_buffers *buf) {
                                    MVAE_DRUMS_MAGENTA_JS, buf->trio_back, &error) == MVAE_OK);
   for (int track = 0; track < 3; track++) {
     if (track < 2)
-      canonicalize(buf->tokens + track * T, T, buf->canonical);
+      test_canonical_melody(buf->tokens + track * T, T, buf->canonical);
     else
       memcpy(buf->canonical, buf->tokens + 2 * T, (size_t)T * sizeof(int32_t));
     for (int t = 0; t < T; t++)

@@ -3,10 +3,9 @@
 // server for them (magenta.js loads checkpoints by URL only). Used by checkpoint.test.mjs and
 // wasm_magenta_families.test.mjs.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 
-import { tmpdir } from './wasm_helpers.mjs';
+import { serveFiles, tmpdir } from './wasm_helpers.mjs';
 
 // Deterministic pseudo-random numbers (mulberry32).
 export function rng(seed) {
@@ -329,27 +328,13 @@ export function writeCheckpoint(family, { quantization = 'float32', seed = 1, ra
 
 /**
  * Serves the files under `root` on 127.0.0.1 (404 for anything else): {server, base, requests}.
- * options: {cors: true (Access-Control-Allow-Origin: *, as magenta.js's host sends)}; `requests`
- * lists every request's path; setting `down = true` on the result answers 503 (a host out of reach).
+ * options: serveFiles's ({cors}); setting `down = true` on the result answers 503.
  */
-export async function serveDirectory(root, { cors = false } = {}) {
-  const requests = [];
-  const state = { down: false };
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
-    requests.push(`/${rel}`);
-    const headers = cors ? { 'access-control-allow-origin': '*' } : {};
-    const file = path.resolve(root, rel);
-    if (state.down || !file.startsWith(path.resolve(root) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(state.down ? 503 : 404, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, { server, base: `http://127.0.0.1:${server.address().port}`, requests });
+export function serveDirectory(root, options = {}) {
+  return serveFiles((pathname) => {
+    const file = path.resolve(root, decodeURIComponent(pathname).replace(/^\/+/, ''));
+    return file.startsWith(path.resolve(root) + path.sep) ? file : null;
+  }, options);
 }
 
 /** Runs fn with console.log / warn / info silenced (magenta.js and TF.js greet on the console). */

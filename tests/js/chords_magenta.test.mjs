@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-import { ROOT } from './wasm_helpers.mjs';
+import { ROOT, engineChordControls } from './wasm_helpers.mjs';
 import { chordTableText } from '../reference/gen_chord_table.mjs';
 import { quietly } from './checkpoint_helpers.mjs';
 
@@ -123,24 +123,14 @@ test('chord progressions over a model\'s steps: as magenta.js\'s encodeChordProg
       // tf.stack throws on a progression mixing them ("matching dtypes"); the engine encodes it.
       if (encoder === 1 && chords.includes('N.C.') && chords.length > 1) continue;
       const want = Array.from(vae.encodeChordProgression(chords).dataSync()); // [32][chordDepth]
-      const ptrs = chords.map((c) => {
-        const b = Buffer.from(`${c}\0`);
-        const p = engine._malloc(b.length);
-        engine.HEAPU8.set(b, p);
-        return p;
-      });
-      const table = engine._malloc(4 * ptrs.length);
-      engine.HEAPU32.set(ptrs, table / 4);
-      const controls = engine._malloc(4 * 32 * depth);
-      const st = engine._mvw_chords_to_controls(model, table, chords.length, controls);
-      assert.equal(st, 0, engine.UTF8ToString(engine._mvae_last_error(model)));
+      const controls = engineChordControls(engine, model, chords, 32, depth);
       const got = engine.HEAPF32.subarray(controls / 4, controls / 4 + 32 * depth);
       for (let s = 0; s < 32; s++) {
         assert.deepEqual(Array.from(got.subarray(s * depth, s * depth + chordDepth)),
           want.slice(s * chordDepth, (s + 1) * chordDepth), `${name} ${chords}: step ${s}`);
         assert.ok(got.subarray(s * depth + chordDepth, (s + 1) * depth).every((v) => v === 0));
       }
-      [...ptrs, table, controls].forEach((p) => engine._free(p));
+      engine._free(controls);
     }
     engine._free(status);
     engine._mvae_model_free(model);

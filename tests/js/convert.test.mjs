@@ -13,23 +13,12 @@ import { fileURLToPath } from 'node:url';
 import {
   readCheckpoint, buildModelFile, parseModelFile, tensorValues, quantizeQ8,
 } from '../../models/convert.mjs';
+import { rng } from './checkpoint_helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = process.env.MVAE_SHARED_DIR || path.resolve(ROOT, '../shared');
 const REAL = path.join(SHARED, 'checkpoints/mel_2bar_small');
 const quiet = { warn: () => {} };
-
-// Deterministic pseudo-random numbers (mulberry32).
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const tmpdir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mvae-convert-'));
 const numel = (shape) => shape.reduce((a, b) => a * b, 1);

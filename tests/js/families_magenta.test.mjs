@@ -11,12 +11,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { parseModelFile, tensorValues } from '../../models/convert.mjs';
-import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
+import { ROOT, engineChordControls, relativeError, serveFiles, tmpdir } from './wasm_helpers.mjs';
 import { quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
@@ -59,18 +58,10 @@ before(async () => {
     type: 'MusicVAE', chordEncoder: 'PitchChordEncoder',
     dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, minPitch: 48, maxPitch: 83 } },
   });
-  server = http.createServer((req, res) => {
-    const [, name, file] = new URL(req.url, 'http://x').pathname.split('/');
-    const full = served[name] && path.join(served[name], path.basename(file || ''));
-    if (!full || !fs.existsSync(full)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200);
-    res.end(fs.readFileSync(full));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ({ server } = await serveFiles((p) => {
+    const [, name, file] = p.split('/');
+    return served[name] && path.join(served[name], path.basename(file || ''));
+  }));
   await quietly(async () => {
     tf = require('@tensorflow/tfjs');
     mm = require('@magenta/music/node/music_vae');
@@ -106,22 +97,6 @@ function loadOurs(name) {
   engine._free(err);
   assert.ok(model, message);
   return model;
-}
-
-function ourControls(model, chords, steps, depth) {
-  const ptrs = chords.map((c) => {
-    const b = Buffer.from(`${c}\0`);
-    const p = engine._malloc(b.length);
-    engine.HEAPU8.set(b, p);
-    return p;
-  });
-  const table = engine._malloc(4 * ptrs.length);
-  engine.HEAPU32.set(ptrs, table / 4);
-  const controls = engine._malloc(4 * steps * depth);
-  assert.equal(engine._mvw_chords_to_controls(model, table, chords.length, controls), 0,
-    engine.UTF8ToString(engine._mvae_last_error(model)));
-  [...ptrs, table].forEach((p) => engine._free(p));
-  return controls;
 }
 
 function ourDecode(model, z, batch, steps, temperature, controls, nadeSample = 0) {
@@ -189,7 +164,7 @@ test('chord conditioning: decodes and encodings with controlArgs.chordProgressio
   for (let i = 0; i < 8 * zSize; i++) z.push(Math.sin(0.61 * i + 0.2) * 1.5);
   const n = z.length / zSize;
   for (const chordProgression of [['C'], ['Am', 'F', 'C', 'G'], ['Dm7', 'G7', 'Cmaj7'], ['N.C.']]) {
-    const controls = ourControls(model, chordProgression, steps, depth);
+    const controls = engineChordControls(engine, model, chordProgression, steps, depth);
     const want = await theirTokens(await vae.decodeTensors(tf.tensor2d(z, [n, zSize]), undefined, { chordProgression }), false);
     assert.deepEqual(ourDecode(model, z, n, steps, 0, controls), want, `decode with ${chordProgression}`);
     const input = exp.input;
@@ -201,6 +176,16 @@ test('chord conditioning: decodes and encodings with controlArgs.chordProgressio
   vae.dispose();
   engine._mvae_model_free(model);
 });
+
+// The test checkpoint `name` in magenta.js and in our API (`new MusicVAE(url)`, served here and
+// converted by wasm_api/checkpoint.mjs).
+async function bothModels(name) {
+  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
+  const theirs = await magentaModel(name);
+  const ours = new MusicVAE(`http://127.0.0.1:${server.address().port}/${name}`);
+  await ours.initialize();
+  return { theirs, ours };
+}
 
 test('boolean output layer and control preprocessing in WebAssembly: as the NumPy reference', () => {
   for (const name of ['rhythm_mel', 'rhythm_trio', 'controls_hier']) {
@@ -236,11 +221,7 @@ test('boolean output layer and control preprocessing in WebAssembly: as the NumP
 // wasm_api/checkpoint.mjs. (Encodes of drum patterns with empty steps differ for now: see the
 // README's drums note; chord conditioning through the API's controlArgs is not wired yet.)
 test('NADE drums through the API: the converted checkpoint decodes as magenta.js', async () => {
-  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
-  const url = `http://127.0.0.1:${server.address().port}/nade_drums`;
-  const theirs = await magentaModel('nade_drums');
-  const ours = new MusicVAE(url);
-  await ours.initialize();
+  const { theirs, ours } = await bothModels('nade_drums');
   const zSize = 8, n = 6;
   const z = [];
   for (let i = 0; i < n * zSize; i++) z.push(Math.sin(0.53 * i + 0.4) * 1.2);
@@ -256,11 +237,7 @@ test('NADE drums through the API: the converted checkpoint decodes as magenta.js
 });
 
 test('chord conditioning through the API: controlArgs.chordProgression as magenta.js', async () => {
-  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
-  const url = `http://127.0.0.1:${server.address().port}/chords_mel`;
-  const theirs = await magentaModel('chords_mel');
-  const ours = new MusicVAE(url);
-  await ours.initialize();
+  const { theirs, ours } = await bothModels('chords_mel');
   const zSize = 12, n = 5;
   const rows = Array.from({ length: n }, (_, i) => Array.from({ length: zSize }, (_, k) => Math.sin(0.71 * (i * zSize + k) + 0.3) * 1.4));
   const notes = (seqs) => seqs.map((s) => s.notes.map((x) => [x.pitch, x.quantizedStartStep, x.quantizedEndStep])
@@ -280,6 +257,7 @@ test('chord conditioning through the API: controlArgs.chordProgression as magent
   // magenta.js's refusals: missing chords on this model, chords on a model without them.
   await assert.rejects(ours.decode(rows), /Chord progression expected but not provided/);
   await assert.rejects(ours.encode([{ notes: [], totalQuantizedSteps: 32, quantizationInfo: { stepsPerQuarter: 4 } }]), /Chord progression expected/);
+  const { MusicVAE } = await import('../../wasm_api/musicvae.mjs');
   const plain = new MusicVAE(fs.readFileSync(path.join(ROOT, 'tests/data/nade_drums.mvae')));
   await assert.rejects(plain.decode([new Float32Array(8)], undefined, { chordProgression: ['C'] }), /Unexpected chord progression provided/);
   await assert.rejects(plain.sample(1, 0.5, { key: 3 }), /Unexpected key provided/);

@@ -4,7 +4,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -14,7 +13,7 @@ import {
 } from '../../wasm_api/index.mjs';
 import {
   ROOT, Q8_MODEL, FP32_MODEL, DECODER_ONLY_MODEL, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents,
-  nativeSample, nativeEncode, relativeError,
+  nativeSample, nativeEncode, relativeError, serveFiles,
 } from './wasm_helpers.mjs';
 
 const canonical = (tokens) => sequenceToEvents(eventsToSequence(Array.from(tokens)));
@@ -47,17 +46,7 @@ describe('engine', () => {
 describe('model sources', () => {
   let server, url;
   before(async () => {
-    server = http.createServer((req, res) => {
-      if (req.url === '/m.mvae') {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        res.end(fs.readFileSync(Q8_MODEL));
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${server.address().port}`;
+    ({ server, base: url } = await serveFiles((p) => (p === '/m.mvae' ? Q8_MODEL : null)));
   });
   after(() => server.close());
 

@@ -1,5 +1,6 @@
 // Shared helpers for the WebAssembly API tests (tests/js/wasm_*.test.mjs, cli.test.mjs).
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -52,6 +53,119 @@ export async function resultFromChromium(url, result, timeoutMs = 90000) {
     clearTimeout(timer);
     browser.kill();
   }
+}
+
+const CONTENT_TYPES = {
+  '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
+};
+
+/**
+ * Serves on 127.0.0.1 the file `fileFor(pathname)` names (404 when it names none, or no file):
+ * {server, base, requests} (base: the server's http URL, without a trailing slash; requests: every
+ * request's decoded path). options: {cors: true (Access-Control-Allow-Origin: *, as magenta.js's host
+ * sends)}; setting `down = true` on the result answers 503 (a host out of reach).
+ */
+export async function serveFiles(fileFor, { cors = false } = {}) {
+  const requests = [];
+  const state = { down: false };
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url, 'http://x').pathname;
+    requests.push(`/${decodeURIComponent(pathname).replace(/^\/+/, '')}`);
+    const headers = cors ? { 'access-control-allow-origin': '*' } : {};
+    const file = state.down ? null : fileFor(pathname);
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(state.down ? 503 : 404, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(state, { server, base: `http://127.0.0.1:${server.address().port}`, requests });
+}
+
+/**
+ * A page for runPageInChromium: a module script of `prelude` (its imports; `out = {}` is declared)
+ * and `body`, which fills `out`; out, or the error `body` threw as out.error, is POSTed to /result.
+ */
+export function reportingPage(prelude, body) {
+  return `<!doctype html><html><body><script type="module">
+${prelude}
+const out = {};
+try {
+${body}
+} catch (e) { out.error = String(e && e.stack || e); }
+await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
+</script></body></html>`;
+}
+
+/**
+ * Serves `page` at /page.html from a local server, opens it in headless Chromium and returns what
+ * the page POSTs to /result (resultFromChromium). Every other path goes to `route(pathname)`, which
+ * returns {file} to send, {body} to answer with, {status} for an empty answer, or null (404).
+ */
+export async function runPageInChromium(page, route) {
+  let resolveResult;
+  const result = new Promise((resolve) => { resolveResult = resolve; });
+  const server = http.createServer((req, res) => {
+    const p = new URL(req.url, 'http://localhost').pathname;
+    if (p === '/result' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        res.end('ok');
+        resolveResult(JSON.parse(body));
+      });
+      return;
+    }
+    if (p === '/page.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(page);
+      return;
+    }
+    const { file, body, status = 404 } = route(p) || {};
+    if (body !== undefined) {
+      res.end(body);
+      return;
+    }
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(status);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await resultFromChromium(`http://127.0.0.1:${server.address().port}/page.html`, result);
+  } finally {
+    server.close();
+  }
+}
+
+/**
+ * Chord symbols as the model's control rows through the raw engine (`engine`: the Emscripten module,
+ * `model` a pointer from _mvw_load): mvw_chords_to_controls must succeed; returns the heap pointer to
+ * its [steps][depth] floats, which the caller frees.
+ */
+export function engineChordControls(engine, model, chords, steps, depth) {
+  const ptrs = chords.map((c) => {
+    const b = Buffer.from(`${c}\0`);
+    const p = engine._malloc(b.length);
+    engine.HEAPU8.set(b, p);
+    return p;
+  });
+  const table = engine._malloc(4 * ptrs.length);
+  engine.HEAPU32.set(ptrs, table / 4);
+  const controls = engine._malloc(4 * steps * depth);
+  const status = engine._mvw_chords_to_controls(model, table, chords.length, controls);
+  const message = engine.UTF8ToString(engine._mvae_last_error(model));
+  [...ptrs, table].forEach((p) => engine._free(p));
+  if (status !== 0) engine._free(controls);
+  if (status !== 0) throw new Error(`mvw_chords_to_controls: status ${status}: ${message}`);
+  return controls;
 }
 
 export function requireFile(file, how) {

@@ -6,14 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
 import { parseModelFile, tensorValues } from '../../wasm_api/checkpoint.mjs';
 import {
-  ROOT, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents, relativeError, tmpdir,
+  ROOT, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents, relativeError, serveFiles, tmpdir,
 } from './wasm_helpers.mjs';
 import { quietly } from './checkpoint_helpers.mjs';
 
@@ -44,18 +43,8 @@ before(async () => {
     type: 'MusicVAE',
     dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, minPitch: 21, maxPitch: 108 } },
   }));
-  server = http.createServer((req, res) => {
-    const file = path.join(dir, path.basename(new URL(req.url, 'http://x').pathname));
-    if (!fs.existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200);
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  let url;
+  ({ server, base: url } = await serveFiles((p) => path.join(dir, path.basename(p))));
 
   await quietly(async () => {
     tf = require('@tensorflow/tfjs');

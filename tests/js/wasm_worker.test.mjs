@@ -3,7 +3,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +10,9 @@ import { pathToFileURL } from 'node:url';
 import {
   MusicVAE, MusicVAEWorker, InvalidArgumentError, NoEncoderError, DisposedError, BadModelError,
 } from '../../wasm_api/index.mjs';
-import { ROOT, Q8_MODEL, DECODER_ONLY_MODEL, benchModels, loadTestVectors, eventsToSequence } from './wasm_helpers.mjs';
+import {
+  ROOT, Q8_MODEL, DECODER_ONLY_MODEL, benchModels, loadTestVectors, eventsToSequence, serveFiles,
+} from './wasm_helpers.mjs';
 
 let direct;
 before(async () => {
@@ -76,18 +77,8 @@ test('MusicVAEWorker: model bytes, encode with sigma, a bad model', async () => 
 // The path a browser page or Web Worker takes: the glue fetches the .wasm by URL and streams it.
 test('the engine loads from an http URL (browser path), in a fresh process', async () => {
   const dist = path.join(ROOT, 'wasm_api/dist');
-  const server = http.createServer((req, res) => {
-    const file = path.join(dist, path.basename(req.url));
-    if (!fs.existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}/musicvae_wasm.wasm`;
+  const { server, base } = await serveFiles((p) => path.join(dist, path.basename(p)));
+  const url = `${base}/musicvae_wasm.wasm`;
   const script = `
     import { MusicVAE, engineInfo } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'wasm_api/index.mjs')).href)};
     const info = await engineInfo({ wasmUrl: ${JSON.stringify(url)} });

@@ -119,17 +119,21 @@ def reads_version_1_files():
 
 @test
 def schema_is_the_one_list_of_names():
-    """src/format/schema.json: the C header is generated from it, and names fill as documented."""
+    """src/format/schema.json: the C headers are generated from it, and names fill as documented."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     gen = os.path.join(root, "tools", "gen_schema.py")
     import subprocess
     assert subprocess.run([sys.executable, gen, "--check"]).returncode == 0, (
-        "src/format/schema_names.h is stale: run tools/gen_schema.py")
+        "src/format/schema_names.h or schema_sizes.h is stale: run tools/gen_schema.py")
     assert fmt.tensor_name("decoder_lstm", core=fmt.tensor_name("core_decoder_track", track=2),
                            layer=1) == "core_decoder/core_decoder_2/decoder/multi_rnn_cell/cell_1/lstm_cell/"
     assert fmt.tensor_name("encoder_lstm", layer=0, direction="bw") == (
         "encoder/cell_0/bidirectional_rnn/bw/multi_rnn_cell/cell_0/lstm_cell/")
     assert fmt.tensor_name("latent", latent="mu") + "kernel" == "encoder/mu/kernel"
+    # The size rules, hand-worked: a 512-unit decoder cell 0 reading 90 classes + 256 (z) values.
+    assert fmt.tensor_size("lstm_rows", input=90 + 256, units=512) == 858
+    assert fmt.tensor_size("lstm_width", units=512) == 2048
+    assert fmt.tensor_size("decoder_input", track_input=90, conditioning=256, control_depth=0) == 346
 
 
 @test
