@@ -36,9 +36,10 @@ typedef v128_t vf;
  * Four q8 vectors (16 columns here) also stay inside one 32-column scale block. The batch-1 f32
  * tile is 16 columns (4 vectors): under V8 (15 usable vector registers) a 32-column one spills, and
  * 16 made batch-1 decode 17% faster. The batch-1 q8 tile is 32 columns (8 vectors). Integer
- * compute: 6 batch rows x 2 vectors (12 sums + 2 weight pairs + the broadcast pair fit the 15
- * registers) and a 32-column batch-1 tile ran the encoder's 1 MB recurrent matrix 10% (batch 16)
- * and 15% (batch 1) faster under V8 than 4 x 2 and 16 columns (Xeon, 2026-12-02). */
+ * compute: 6 batch rows x 2 vectors (V8 keeps a few of the 12 sums and 6 broadcast pairs on the
+ * stack, yet the broadcasts are shared by more columns) and a 32-column batch-1 tile ran the
+ * encoder's 1 MB recurrent matrix 10% (batch 16) and 15% (batch 1) faster under V8 than 4 x 2 and
+ * 16 columns (Xeon, 2026-12-02). */
 enum {
   LANES = 4,
   F32_TILE_BATCH = 4,
