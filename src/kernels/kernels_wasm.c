@@ -123,8 +123,11 @@ static inline vf vi_to_vf(vi a) {
 /* The blocked kernels themselves, written once over the primitives above. */
 #include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8,
-                                   simd_axpy_f32,  simd_axpy_q8,  simd_gemm_q8i};
+/* Defined below, after the lane primitives it shares with the activations. */
+static void simd_quantize_q16(const float *x, const float *u, int n, int16_t *q, float *scale);
+
+const mvk_impl mvk_wasm_simd128 = {"wasm_simd128", simd_gemm_f32, simd_gemm_q8,     simd_axpy_f32,
+                                   simd_axpy_q8,   simd_gemm_q8i, simd_quantize_q16};
 
 /* ---- Activations (activations_body.h). f32x4 min/max propagate NaN, as the scalar comparisons
  * leave it in place. */
@@ -151,6 +154,16 @@ static inline vf vf_exp2i(vf n) {
 }
 
 /* The LSTM activations, written once over the primitives above. */
+/* LANES integral floats (|v| <= 32767, or NaN) as int16: i32x4.trunc_sat_f32x4_s gives 0 for NaN.
+ */
+static inline void q16_store(int16_t *q, vf v) {
+  const v128_t ints = wasm_i32x4_trunc_sat_f32x4(v);
+  wasm_v128_store64_lane(q, wasm_i16x8_narrow_i32x4(ints, ints), 0);
+}
+
+/* quantize_q16, written once over the primitives above. */
+#include "kernels/kernels_quantize.h"
+
 #include "kernels/activations_body.h"
 
 const mva_impl mva_wasm_simd128 = {"wasm_simd128", simd_lstm_cell, simd_tanh_inplace};
