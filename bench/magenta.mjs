@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { timeOps } from './ops.mjs';
+import { processCpuMs, timeOps } from './ops.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const inputs = JSON.parse(fs.readFileSync(cfg.inputs, 'utf8'));
@@ -116,17 +116,19 @@ for (const key of Object.keys(impl)) {
     equivalent[key] = { how: equivalents[key].how };
   }
 }
-const timed = await timeOps(impl, cfg);
-const { ms } = timed;
+const timed = await timeOps(impl, { ...cfg, cpuNow: processCpuMs(process.cpuUsage) });
+const { ms, cpuMs } = timed;
 Object.assign(errors, timed.errors);
 for (const key of Object.keys(equivalent)) {
   equivalent[key].ms = ms[key];
+  equivalent[key].cpuMs = cpuMs[key];
   ms[key] = null;
+  cpuMs[key] = null;
 }
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 let simd = null;
 if (cfg.backend === 'wasm') simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 mv.dispose();
 process.stdout.write(`RESULT ${JSON.stringify({
-  engine: `magenta.js tfjs-${cfg.backend}`, runtime: `Node ${process.version}`, simd, loadMs, ms, errors, equivalent, peakRssMiB,
+  engine: `magenta.js tfjs-${cfg.backend}`, runtime: `Node ${process.version}`, simd, loadMs, ms, cpuMs, errors, equivalent, peakRssMiB,
 })}\n`);

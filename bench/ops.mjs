@@ -24,14 +24,17 @@ const median = (xs) => {
  * every op before timing any matters: V8 compiles WebAssembly with a baseline compiler first and
  * optimises hot functions on background threads, which on a busy 2-core machine finishes late; and
  * interleaving the ops spreads bursts of other jobs' load over all of them instead of one.
+ * With `cpuNow` (a clock of the process's CPU ms) the medians of CPU time come back as cpuMs too.
  */
-export async function timeOps(impl, { runs, warmup }) {
+export async function timeOps(impl, { runs, warmup, cpuNow }) {
   const keys = OPS.map((o) => o.key).filter((k) => impl[k]);
   const times = Object.fromEntries(keys.map((k) => [k, []]));
+  const cpuTimes = Object.fromEntries(keys.map((k) => [k, []]));
   const errors = {};
   for (let round = -warmup; round < runs; round++) {
     for (const key of keys) {
       if (errors[key]) continue;
+      const c0 = cpuNow ? cpuNow() : 0;
       const t0 = performance.now();
       try {
         await impl[key]();
@@ -39,12 +42,26 @@ export async function timeOps(impl, { runs, warmup }) {
         errors[key] = String((e && e.message) || e).split('\n')[0];
         continue;
       }
-      if (round >= 0) times[key].push(performance.now() - t0);
+      if (round >= 0) {
+        times[key].push(performance.now() - t0);
+        if (cpuNow) cpuTimes[key].push(cpuNow() - c0);
+      }
     }
   }
   const ms = Object.fromEntries(keys.map((k) => [k, errors[k] ? null : median(times[k])]));
-  return { ms, errors };
+  if (!cpuNow) return { ms, errors };
+  const cpuMs = Object.fromEntries(keys.map((k) => [k, errors[k] ? null : median(cpuTimes[k])]));
+  return { ms, cpuMs, errors };
 }
+
+/**
+ * CPU ms the process has used (user + system, all its threads), for timeOps' cpuNow under Node: on
+ * a shared machine, wall time also counts the time the process waited for a core; this does not.
+ */
+export const processCpuMs = (cpuUsage) => () => {
+  const u = cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 // magenta.js sorts the notes of its inputs in place; both engines get fresh copies on every call.
 const copy = (x) => JSON.parse(JSON.stringify(x));

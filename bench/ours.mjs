@@ -3,7 +3,7 @@
 //   node bench/ours.mjs '{"model": URL, "inputs": FILE, "runs": N, "warmup": W, "testvectors": FILE}'
 import fs from 'node:fs';
 import { MusicVAE } from '../wasm_api/index.mjs';
-import { oursOps, timeOps } from './ops.mjs';
+import { oursOps, processCpuMs, timeOps } from './ops.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const inputs = JSON.parse(fs.readFileSync(cfg.inputs, 'utf8'));
@@ -15,7 +15,7 @@ const m = new MusicVAE(cfg.model, cfg.int8Compute === false ? { int8Compute: fal
 await m.initialize();
 const loadMs = performance.now() - t0;
 
-const { ms, errors } = await timeOps(oursOps(m, inputs), cfg);
+const { ms, cpuMs, errors } = await timeOps(oursOps(m, inputs), { ...cfg, cpuNow: processCpuMs(process.cpuUsage) });
 // Read the high-water mark before the test-vector pass below, which is not part of the timed work.
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 
@@ -26,6 +26,6 @@ if (cfg.testvectors) {
   const out = await m.decodeTokens(cases.map((c) => c.mu));
   tokens = out.tokens.map((t) => Array.from(t));
 }
-const result = { engine: 'ours', runtime: `Node ${process.version}`, kernels: m.info.kernels, loadMs, ms, errors, peakRssMiB, tokens };
+const result = { engine: 'ours', runtime: `Node ${process.version}`, kernels: m.info.kernels, loadMs, ms, cpuMs, errors, peakRssMiB, tokens };
 m.dispose();
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

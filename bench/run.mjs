@@ -212,6 +212,27 @@ function report({ results, sz, agree, machine, chromium }) {
   const mb = (x) => `${(x / 1e6).toFixed(2)} MB`;
   lines.push(`| model file | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.fp32Bytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.checkpointBytes)} | ${mb(sz.checkpointBytes)} | ${mb(sz.q8Bytes)} | ${mb(sz.q8Bytes)} | | | | |`);
 
+  // CPU time per op of the Node children (each one thread of work): what an op costs the process
+  // whatever else the machine runs. Informational; the verdict below reads the wall-clock table.
+  const cpuCols = [['ours fp32, Node', oursFp32], ['ours int8, Node', oursQ8],
+    ['magenta.js tfjs-cpu', magCpu], ['magenta.js tfjs-wasm', magWasm]];
+  const cpuCell = (r, key) => {
+    if (!r || !r.cpuMs) return { text: 'n/a', ms: null };
+    if (r.cpuMs[key] !== null) return { text: f1(r.cpuMs[key]), ms: r.cpuMs[key] };
+    const e = r.equivalent && r.equivalent[key];
+    if (e && e.cpuMs !== undefined && e.cpuMs !== null) return { text: `n/a (fails); ${f1(e.cpuMs)}†`, ms: e.cpuMs };
+    return { text: 'n/a (fails)', ms: null };
+  };
+  const cpuLines = [
+    `| CPU ms (median, user + system) | ${cpuCols.map((c) => c[0]).join(' | ')} | tfjs-cpu / ours int8 | tfjs-wasm / ours int8 | ours fp32 / ours int8 |`,
+    `| --- | ${cpuCols.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`,
+  ];
+  for (const { key, label } of OPS) {
+    const cells = cpuCols.map(([, r]) => cpuCell(r, key));
+    const [a, b, cpu, wasm] = cells.map((x) => x.ms);
+    cpuLines.push(`| ${label} | ${cells.map((c) => c.text).join(' | ')} | ${[ratio(cpu, b), ratio(wasm, b), ratio(a, b)].join(' | ')} |`);
+  }
+
   const notes = [];
   for (const r of [magCpu, magWasm]) {
     for (const [key, e] of Object.entries(r.equivalent || {})) {
@@ -238,7 +259,8 @@ function report({ results, sz, agree, machine, chromium }) {
     `${new Date().toISOString()}. ${machine}. Median ms after warm-up: ours and tfjs-wasm ${RUNS.fast.runs} runs (${RUNS.fast.warmup} warm-up), tfjs-cpu ${RUNS.slow.runs} runs (${RUNS.slow.warmup} warm-up); one engine per child process, one process at a time, one thread each. Model: mel_2bar_small with a random encoder (tools/bench_model.py; the same weights as a tfjs checkpoint for magenta.js), loaded over HTTP from 127.0.0.1 by every engine. Inputs: 16 shared test-vector latents and their melodies. magenta.js ${magWasm.simd ? 'tfjs-wasm ran its SIMD build' : 'tfjs-wasm ran without SIMD'}; ${chromium}.`,
     '',
   ];
-  return [...head, ...lines, '', ...notes.map((n) => `${n}  `), '', '**Verdict**', '', ...verdict, ''].join('\n');
+  const cpuHead = ['**CPU time** of the same runs (Node children only; a page has no CPU clock): on a shared machine wall time also counts the waits for a core, CPU time does not (it does count V8\'s own compiler and GC threads).', ''];
+  return [...head, ...lines, '', ...notes.map((n) => `${n}  `), '', ...cpuHead, ...cpuLines, '', '**Verdict**', '', ...verdict, ''].join('\n');
 }
 
 // ---- main ----

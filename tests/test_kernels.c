@@ -300,6 +300,53 @@ static void test_gemm_q8i(rng *g, stats *st) {
   free(expect);
 }
 
+/* quantize_q16: every set must give the contract of kernels.h bit for bit, worked here from it in
+ * float (round to nearest even by nearbyintf, which the test's default rounding mode makes so),
+ * on spans with zeros, huge values, infinities and NaN among the activations. */
+static void test_quantize_q16(rng *g, stats *st) {
+  const int n = rng_int(g, 0, 3) == 0 ? rng_int(g, 0, 9) : rng_int(g, 1, 300);
+  float *x = xmalloc(((size_t)n + 1) * sizeof *x), *u = xmalloc(((size_t)n + 1) * sizeof *u);
+  int16_t *expect = xmalloc(((size_t)n + 1) * sizeof *expect);
+  int16_t *q = xmalloc(((size_t)n + 2) * sizeof *q);
+  const int kind = rng_int(g, 0, 4); /* 0: zeros, 1: a NaN, 2: an infinity, else plain */
+  for (int k = 0; k < n; k++) {
+    x[k] = rng_float(g, -4.0f, 4.0f);
+    u[k] = rng_float(g, 0.01f, 2.0f);
+  }
+  if (kind == 0)
+    for (int k = 0; k < n; k++)
+      x[k] = rng_int(g, 0, 1) ? 0.0f : x[k];
+  if (kind == 1 && n > 0)
+    x[rng_int(g, 0, n - 1)] = NAN;
+  if (kind == 2 && n > 0)
+    x[rng_int(g, 0, n - 1)] = -INFINITY;
+  float top = 0.0f;
+  for (int k = 0; k < n; k++) {
+    const float a = fabsf(x[k] * u[k]);
+    if (a > top)
+      top = a;
+  }
+  const float inv = top > 0.0f ? 32767.0f / top : 0.0f, scale = top / 32767.0f;
+  for (int k = 0; k < n; k++) {
+    const float v = nearbyintf((x[k] * u[k]) * inv);
+    expect[k] = v != v ? 0 : v > 32767.0f ? 32767 : v < -32767.0f ? -32767 : (int16_t)v;
+  }
+  for (int k = 0; k < mvk_count(); k++) {
+    const mvk_impl *impl = mvk_get(k);
+    float got_scale = -1.0f;
+    q[n] = 12345; /* guard */
+    impl->quantize_q16(x, u, n, q, &got_scale);
+    if (memcmp(&got_scale, &scale, sizeof scale) ||
+        (n && memcmp(q, expect, (size_t)n * sizeof *q)) || q[n] != 12345)
+      fail(st, "quantize_q16", impl->name, n, 1, 1, kind, "differs from the contract");
+  }
+  st->cases++;
+  free(x);
+  free(u);
+  free(expect);
+  free(q);
+}
+
 /* rows = 0 or batch = 0 must leave y untouched. */
 static void test_empty(stats *st) {
   float y[3] = {1.0f, 2.0f, 3.0f};
@@ -344,6 +391,8 @@ int main(void) {
   }
   for (int i = 0; i < 200; i++)
     test_gemm_q8i(&g, &st);
+  for (int i = 0; i < 400; i++)
+    test_quantize_q16(&g, &st);
   for (int i = 0; i < 300; i++) {
     test_axpy(&g, &st, 0);
     test_axpy(&g, &st, 1);

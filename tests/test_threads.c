@@ -1,5 +1,6 @@
 /* test_threads.c: a call's rows split across threads give the bits of one thread, for any thread
- * count (decode with logits at a temperature, sample, similar, encode), on every test model. */
+ * count (decode with logits at a temperature, sample, similar, encode), on every test model; so do
+ * the encoder's two directions run at once (a one-row encode on several threads). */
 #include "test_util.h"
 
 #include <string.h>
@@ -8,6 +9,7 @@ enum { BATCH = 7 };
 
 typedef struct results {
   float mu[BATCH * 64], sigma[BATCH * 64], z[BATCH * 64], logits[BATCH * 256 * 700];
+  float mu1[64], sigma1[64]; /* row 0 encoded alone */
   int32_t tokens[BATCH * 3 * 256], sampled[BATCH * 3 * 256], similar[BATCH * 3 * 256];
 } results;
 
@@ -19,7 +21,8 @@ static int run(mvae_model *m, const mvae_info *info, const float *input, results
   ok &= mvae_decode(m, r->z, BATCH, &opts, r->tokens) == MVAE_OK;
   ok &= mvae_similar(m, r->z, BATCH, 0.5f, 0.8f, &rng, NULL, r->similar) == MVAE_OK;
   if (info->has_encoder)
-    ok &= mvae_encode(m, input, BATCH, r->mu, info->has_sigma ? r->sigma : NULL) == MVAE_OK;
+    ok &= mvae_encode(m, input, BATCH, r->mu, info->has_sigma ? r->sigma : NULL) == MVAE_OK &&
+          mvae_encode(m, input, 1, r->mu1, info->has_sigma ? r->sigma1 : NULL) == MVAE_OK;
   return ok;
 }
 

@@ -3,7 +3,8 @@
  * each row samples from its own random stream, so any split gives the same results as one thread.
  * Threads are started per call (a call is milliseconds; starting one is microseconds) and each
  * extra one works on a copy of the model handle with its own scratch, reserved once when the
- * count is set. */
+ * count is set. While a call is split, every part sees threads = 1, so a pass that can split its
+ * own work (the encoder's two directions, at batch 1) does so only when the rows were not. */
 #include "api/threads.h"
 
 #include "api/errors.h"
@@ -43,6 +44,7 @@ mvae_status mvae_run_rows(mvae_model *m, int n, mvae_rows_job job, void *arg) {
         part *p = &w[k - 1];
         memcpy(&p->view, m, sizeof *m);
         p->view.scratch = m->worker_scratch[k - 1];
+        p->view.threads = 1; /* a part runs on one thread: nothing inside it splits again */
         p->first = (int)((int64_t)n * k / parts);
         p->count = (int)((int64_t)n * (k + 1) / parts) - p->first;
         p->job = job;
@@ -56,9 +58,12 @@ mvae_status mvae_run_rows(mvae_model *m, int n, mvae_rows_job job, void *arg) {
     /* Rows no thread took (none could start): done here after the first part. */
     int own = (int)((int64_t)n * 1 / parts);
     int rest_first = (int)((int64_t)n * (started + 1) / parts);
+    const int threads = m->threads;
+    m->threads = 1;
     mvae_status status = job(m, 0, own, arg);
     if (status == MVAE_OK && rest_first < n)
       status = job(m, rest_first, n - rest_first, arg);
+    m->threads = threads;
     for (int k = 0; k < started; k++) {
       pthread_join(ids[k], NULL);
       m->worker_scratch[k] = w[k].view.scratch; /* a pass may have grown it */

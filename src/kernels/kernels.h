@@ -25,6 +25,11 @@
  *               y[b*ldy + c] = y[b*ldy + c] + (float)acc * (xscale[b] * cscale[c])
  *             pairs holds weight rows two by two, interleaved per column (AVX2 vpmaddwd, SSE2
  *             pmaddwd and WASM i32x4.dot_i16x8_s multiply such int16 pairs and add them exactly).
+ *   quantize_q16: the activations of gemm_q8i, for k < n with xu[k] = x[k] * u[k]:
+ *               top = max over k of |xu[k]| (0 if none; a NaN is never the max)
+ *               inv = top > 0 ? 32767 / top : 0;  *scale = top / 32767
+ *               q[k] = round_even(xu[k] * inv) (as (v + 1.5 * 2^23) - 1.5 * 2^23), clamped to
+ *                      +-32767, NaN -> 0          (quantize_scalar.h holds the per-value steps)
  */
 #ifndef MVAE_KERNELS_H
 #define MVAE_KERNELS_H
@@ -41,6 +46,7 @@ typedef struct mvk_impl {
   void (*axpy_q8)(float *y, float alpha, const int8_t *q, const float *scales, int block, int n);
   void (*gemm_q8i)(float *y, int ldy, const int16_t *xq, int ldxq, const float *xscale,
                    const int8_t *pairs, const float *cscale, int npairs, int cols, int batch);
+  void (*quantize_q16)(const float *x, const float *u, int n, int16_t *q, float *scale);
 } mvk_impl;
 
 /* The default set: the widest this build holds and this CPU runs (scalar if the build says

@@ -101,8 +101,11 @@ static inline vf vi_to_vf(vi a) {
 /* The blocked kernels themselves, written once over the primitives above. */
 #include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_avx2 = {"avx2",        simd_gemm_f32, simd_gemm_q8,
-                           simd_axpy_f32, simd_axpy_q8,  simd_gemm_q8i};
+/* Defined below, after the lane primitives it shares with the activations. */
+static void simd_quantize_q16(const float *x, const float *u, int n, int16_t *q, float *scale);
+
+const mvk_impl mvk_avx2 = {"avx2",       simd_gemm_f32, simd_gemm_q8,     simd_axpy_f32,
+                           simd_axpy_q8, simd_gemm_q8i, simd_quantize_q16};
 
 /* ---- Activations (activations_body.h). */
 static inline vf vf_abs(vf a) {
@@ -129,6 +132,19 @@ static inline vf vf_exp2i(vf n) {
 }
 
 /* The LSTM activations, written once over the primitives above. */
+/* LANES integral floats (|v| <= 32767, or NaN) as int16: vcvttps2dq gives 0x80000000 for NaN, so
+ * NaN lanes are masked to 0 first (v == v is false only for NaN). */
+static inline void q16_store(int16_t *q, vf v) {
+  const __m256i ints = _mm256_and_si256(_mm256_cvttps_epi32(v),
+                                        _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_EQ_OQ)));
+  const __m128i packed =
+      _mm_packs_epi32(_mm256_castsi256_si128(ints), _mm256_extracti128_si256(ints, 1));
+  _mm_storeu_si128((__m128i *)(void *)q, packed);
+}
+
+/* quantize_q16, written once over the primitives above. */
+#include "kernels/kernels_quantize.h"
+
 #include "kernels/activations_body.h"
 
 const mva_impl mva_avx2 = {"avx2", simd_lstm_cell, simd_tanh_inplace};

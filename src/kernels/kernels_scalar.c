@@ -6,6 +6,7 @@
  * statement so that no compiler may fuse it with the addition, whatever its -ffp-contract default.
  */
 #include "kernels/kernels.h"
+#include "kernels/quantize_scalar.h"
 
 #include <stddef.h>
 
@@ -84,5 +85,15 @@ static void scalar_gemm_q8i(float *y, int ldy, const int16_t *xq, int ldxq, cons
   }
 }
 
-const mvk_impl mvk_scalar = {"scalar",        scalar_gemm_f32, scalar_gemm_q8,
-                             scalar_axpy_f32, scalar_axpy_q8,  scalar_gemm_q8i};
+static void scalar_quantize_q16(const float *x, const float *u, int n, int16_t *q, float *scale) {
+  float top = 0.0f;
+  for (int k = 0; k < n; k++)
+    top = mvk_q16_top(top, x[k] * u[k]);
+  const float inv = mvk_q16_inv(top);
+  *scale = top / 32767.0f;
+  for (int k = 0; k < n; k++)
+    q[k] = mvk_q16_value(x[k] * u[k], inv);
+}
+
+const mvk_impl mvk_scalar = {"scalar",       scalar_gemm_f32, scalar_gemm_q8,     scalar_axpy_f32,
+                             scalar_axpy_q8, scalar_gemm_q8i, scalar_quantize_q16};

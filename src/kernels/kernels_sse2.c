@@ -120,8 +120,11 @@ static inline vf vi_to_vf(vi a) {
 /* The blocked kernels themselves, written once over the primitives above. */
 #include "kernels/kernels_tiles.h"
 
-const mvk_impl mvk_sse2 = {"sse2",        simd_gemm_f32, simd_gemm_q8,
-                           simd_axpy_f32, simd_axpy_q8,  simd_gemm_q8i};
+/* Defined below, after the lane primitives it shares with the activations. */
+static void simd_quantize_q16(const float *x, const float *u, int n, int16_t *q, float *scale);
+
+const mvk_impl mvk_sse2 = {"sse2",       simd_gemm_f32, simd_gemm_q8,     simd_axpy_f32,
+                           simd_axpy_q8, simd_gemm_q8i, simd_quantize_q16};
 
 /* ---- Activations (activations_body.h): SSE2 has no floor or blend instructions; both are built
  * from exact operations. */
@@ -152,6 +155,16 @@ static inline vf vf_exp2i(vf n) {
 }
 
 /* The LSTM activations, written once over the primitives above. */
+/* LANES integral floats (|v| <= 32767, or NaN) as int16: cvttps2dq gives 0x80000000 for NaN, so
+ * NaN lanes are masked to 0 first (v == v is false only for NaN). */
+static inline void q16_store(int16_t *q, vf v) {
+  const __m128i ints = _mm_and_si128(_mm_cvttps_epi32(v), _mm_castps_si128(_mm_cmpeq_ps(v, v)));
+  _mm_storel_epi64((__m128i *)(void *)q, _mm_packs_epi32(ints, ints));
+}
+
+/* quantize_q16, written once over the primitives above. */
+#include "kernels/kernels_quantize.h"
+
 #include "kernels/activations_body.h"
 
 const mva_impl mva_sse2 = {"sse2", simd_lstm_cell, simd_tanh_inplace};

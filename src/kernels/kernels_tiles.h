@@ -14,8 +14,8 @@ _Static_assert(
     Q8_SINGLE_ROW_VECS % Q8_TILE_VECS == 0 && SINGLE_ROW_VECS >= F32_TILE_VECS,
     "a one-row q8 tile is whole q8 groups; a one-row f32 tile at least an f32 tile's width");
 _Static_assert(F32_TILE_BATCH >= 1 && F32_TILE_BATCH <= 4 && Q8_TILE_BATCH >= 1 &&
-                   Q8_TILE_BATCH <= 4,
-               "the strip code handles remainders of at most 3 batch rows");
+                   Q8_TILE_BATCH <= 4 && Q8I_TILE_BATCH >= 1 && Q8I_TILE_BATCH <= 6,
+               "the strip code handles remainders of at most 3 batch rows (q8i: 5)");
 
 static int min_int(int a, int b) {
   return a < b ? a : b;
@@ -287,12 +287,16 @@ MVK_TILE void q8i_tile(float *y, int ldy, const int16_t *xq, int ldxq, const flo
   for (int i = 0; i < nb; i++)
     for (int j = 0; j < nv; j++)
       acc[i][j] = vi_zero();
-  for (int p = 0; p < npairs; p++) {
+  /* Pointers stepped per pair (not p * ldp): the WebAssembly target keeps a multiply per
+   * iteration otherwise. */
+  const int8_t *wp = pairs;
+  const int16_t *xpair = xq;
+  for (int p = 0; p < npairs; p++, wp += ldp, xpair += 2) {
     vi w[Q8I_SINGLE_ROW_VECS];
     for (int j = 0; j < nv; j++)
-      w[j] = vi_load_pairs(pairs + (size_t)p * ldp + (size_t)j * 2 * LANES);
+      w[j] = vi_load_pairs(wp + (size_t)j * 2 * LANES);
     for (int i = 0; i < nb; i++) {
-      const vi xp = vi_set1_pair(xq + (size_t)i * (size_t)ldxq + 2 * (size_t)p);
+      const vi xp = vi_set1_pair(xpair + (size_t)i * (size_t)ldxq);
       for (int j = 0; j < nv; j++)
         acc[i][j] = vi_add(acc[i][j], vi_madd(w[j], xp));
     }
@@ -317,7 +321,11 @@ MVK_TILE void q8i_strip(float *y, int ldy, const int16_t *xq, int ldxq, const fl
   float *yb = y + (size_t)b * (size_t)ldy;
   const int16_t *xb = xq + (size_t)b * (size_t)ldxq;
   const int rest = batch - b;
-  if (Q8I_TILE_BATCH > 3 && rest == 3)
+  if (Q8I_TILE_BATCH > 5 && rest == 5)
+    q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 5, nv);
+  else if (Q8I_TILE_BATCH > 4 && rest == 4)
+    q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 4, nv);
+  else if (Q8I_TILE_BATCH > 3 && rest == 3)
     q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 3, nv);
   else if (Q8I_TILE_BATCH > 2 && rest == 2)
     q8i_tile(yb, ldy, xb, ldxq, xs + b, pairs, ldp, cs, npairs, 2, nv);

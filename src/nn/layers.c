@@ -1,7 +1,6 @@
 /* layers.c: matrices, dense layers and the TF LSTMBlockCell on batches. */
 #include "nn/layers.h"
 
-#include <math.h>
 #include <string.h>
 
 /* Integer compute: activations times the matrix's row scales are quantized to int16 per batch row
@@ -11,36 +10,20 @@
  * every kernel set, and the kernels' integer sums are exact, so every set gives the same bits. */
 enum { INT_CHUNK_PAIRS = 128, INT_BATCH = 16 };
 
-/* Round to nearest, ties to even, for |v| < 2^22: adding and subtracting 1.5 * 2^23 leaves v
- * rounded to an integer (IEEE float addition rounds so); no libm call. */
-static float round_even(float v) {
-  const float magic = 12582912.0f;
-  return (v + magic) - magic;
-}
-
-static void quantize_rows(const float *x, const float *row_scales, int row0, int nrows,
-                          int first_row, int n, int16_t *xq, float *scale) {
-  /* xq[k] is matrix row first_row + k, i.e. x[first_row + k - row0]; [lo, hi) of k are in range. */
+/* xq[k] is matrix row first_row + k, i.e. x[first_row + k - row0]; rows of the chunk outside
+ * [row0, row0 + nrows) get 0. The kernel set quantizes the rows in range (quantize_q16). */
+static void quantize_rows(const mvae_compute *cx, const float *x, const float *row_scales, int row0,
+                          int nrows, int first_row, int n, int16_t *xq, float *scale) {
   const int lo = row0 > first_row ? row0 - first_row : 0;
   const int hi = row0 + nrows - first_row < n ? row0 + nrows - first_row : n;
   const int shift = first_row - row0; /* x index of k: k + shift, >= 0 for k >= lo */
-  const float *u = row_scales + first_row;
-  float top = 0.0f;
-  for (int k = lo; k < hi; k++) {
-    const float v = x[k + shift] * u[k];
-    top = fabsf(v) > top ? fabsf(v) : top;
-  }
-  const float inv = top > 0.0f ? 32767.0f / top : 0.0f;
-  *scale = top / 32767.0f;
   for (int k = 0; k < lo; k++)
     xq[k] = 0;
-  for (int k = lo; k < hi; k++) {
-    const float xu = x[k + shift] * u[k];
-    float v = round_even(xu * inv);
-    v = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
-    xq[k] = v == v ? (int16_t)v : 0; /* NaN (activations overflowed to infinity): 0, not UB */
-  }
-  for (int k = hi; k < n; k++)
+  if (hi > lo)
+    cx->kernels->quantize_q16(x + lo + shift, row_scales + first_row + lo, hi - lo, xq + lo, scale);
+  else
+    *scale = 0.0f;
+  for (int k = hi > lo ? hi : lo; k < n; k++)
     xq[k] = 0;
 }
 
@@ -54,7 +37,7 @@ static void gemm_integer(const mvae_compute *cx, const mvae_matrix *m, int row0,
     for (int b0 = 0; b0 < batch; b0 += INT_BATCH) {
       const int nb = batch - b0 < INT_BATCH ? batch - b0 : INT_BATCH;
       for (int i = 0; i < nb; i++)
-        quantize_rows(x + (size_t)(b0 + i) * ldx, m->row_scales, row0, nrows, 2 * p0, 2 * np,
+        quantize_rows(cx, x + (size_t)(b0 + i) * ldx, m->row_scales, row0, nrows, 2 * p0, 2 * np,
                       xq + (size_t)i * 2 * INT_CHUNK_PAIRS, &xs[i]);
       cx->kernels->gemm_q8i(y + (size_t)b0 * ldy, ldy, xq, 2 * INT_CHUNK_PAIRS, xs,
                             m->pairs + (size_t)p0 * 2 * m->cols, m->col_scales, np, m->cols, nb);
