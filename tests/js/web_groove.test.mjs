@@ -113,7 +113,7 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
       await page.setViewportSize({ width, height });
       await page.evaluate(() => scrollTo(0, 0));
       await page.waitForTimeout(200);
-      for (const part of ['button.play', 'select.model', '.current', ...parts]) {
+      for (const part of ['button.play', 'select.model', '.current', '.grid', ...parts]) {
         const b = await page.locator(`musicvae-explorer ${part}`).boundingBox();
         assert.ok(b && b.y >= 0 && b.x >= 0 && b.y + b.height <= height && b.x + b.width <= width,
           `${width}x${height}: ${part} at ${JSON.stringify(b)} is not on screen`);
