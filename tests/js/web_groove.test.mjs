@@ -143,6 +143,10 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
     await page.locator('musicvae-explorer .groove-beat').selectOption('simple');
     const beat = await afterGroove(page, () => page.locator('musicvae-explorer button.humanize').tap());
     assert.deepEqual(beat.input, simpleBeat(32));
+    // (hand-worked: per bar kick on steps 0, 8, 10, snare on 4, 12, hi-hat on the even steps, velocity 80)
+    const stepsOf = (pitch) => beat.input.notes.filter((n) => n.pitch === pitch).map((n) => n.quantizedStartStep);
+    assert.deepEqual([stepsOf(36), stepsOf(38), stepsOf(42).length], [[0, 8, 10, 16, 24, 26], [4, 12, 20, 28], 16]);
+    assert.ok(beat.input.notes.every((n) => n.velocity === 80 && n.isDrum));
     const want = await nodeGroove('humanize', beat);
     assert.ok(want.notes.length > 0);
     assert.deepEqual(hits(beat.sequence), hits(want));
@@ -173,9 +177,12 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
     assert.equal(await page.locator('musicvae-explorer .humanize-part').isVisible(), false);
     await explorer(page, 'el.setAttribute("qpm", "240");'); // 1 s a bar: a 1-bar count-in, 2 bars of taps
     // Scripted taps (seconds from the first beat): exactly tapSequence's, decoded as Node does.
-    const times = [0, 0.25, 0.5, 0.6, 1.0, 1.26, 1.5, 1.75];
+    // (1.97 s would round to step 32, past the end: left out, as the converter refuses it)
+    const times = [0, 0.25, 0.5, 0.6, 1.0, 1.26, 1.5, 1.75, 1.97];
     const scripted = await afterGroove(page, () => explorer(page, 'el.drumsFromTaps(arg, 240);', times));
     assert.deepEqual(scripted.input, tapSequence(times, 240, 2));
+    assert.deepEqual(scripted.input.notes.map((n) => [n.pitch, n.startTime]), times.slice(0, -1).map((t) => [42, t]));
+    assert.deepEqual([scripted.input.totalTime, scripted.input.tempos[0].qpm], [2, 240]);
     assert.deepEqual(hits(scripted.sequence), hits(await nodeGroove('tap', scripted)));
     assert.equal(scripted.playing, true);
 

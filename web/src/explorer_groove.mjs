@@ -75,11 +75,12 @@ export const GrooveMixin = (Base) => class extends Base {
       e.preventDefault();
       if (!e.repeat) this._tap(e.timeStamp);
     });
-    // The space bar taps anywhere on the page, but not in a text box or on another button.
+    // The space bar taps anywhere on the page, but not on a control (a box, another button, the
+    // mixing pad: the space bar is theirs).
     document.addEventListener('keydown', (e) => {
       const target = e.composedPath()[0];
       if (e.key !== ' ' || !this.isConnected || this.grooveKind !== 'tap' || target === g.tap ||
-        ['INPUT', 'SELECT', 'BUTTON', 'TEXTAREA'].includes(target && target.tagName)) return;
+        (target && target.closest && target.closest('button, input, select, textarea, [tabindex], [contenteditable]'))) return;
       e.preventDefault();
       if (!e.repeat) this._tap(e.timeStamp);
     });
@@ -134,7 +135,7 @@ export const GrooveMixin = (Base) => class extends Base {
   /** Taps (seconds from the first beat, at `qpm`) through a tap model: the drums they suggest. */
   drumsFromTaps(times, qpm = this.transport.qpm) {
     const seconds = (this.info.numSteps / this.info.stepsPerQuarter) * (60 / qpm);
-    const seq = tapSequence(times, qpm, seconds);
+    const seq = tapSequence(times, qpm, seconds, this.info.stepsPerQuarter);
     if (!seq.notes.length) {
       this.$groove.msg.textContent = 'No taps heard. Press Tap and tap along after the 4 clicks.';
       return Promise.resolve(null);

@@ -49,10 +49,12 @@ export function simpleBeat(numSteps, stepsPerQuarter = 4, stepsPerBar = 16) {
 /**
  * Taps (seconds from the first beat) as the unquantized sequence a tap model reads: one closed
  * hi-hat hit per tap at `qpm`, `seconds` long. (The engine's tapify puts every hit on one drum and
- * drops the velocities; the offsets from the beat stay: they are the feel.)
+ * drops the velocities; the offsets from the beat stay: they are the feel.) A tap in the last half
+ * step would round to the step after the end, which the converter refuses: it is left out.
  */
-export function tapSequence(times, qpm, seconds) {
-  const notes = times.filter((t) => t >= 0 && t < seconds).sort((a, b) => a - b)
+export function tapSequence(times, qpm, seconds, stepsPerQuarter = 4) {
+  const last = seconds - 60 / qpm / stepsPerQuarter / 2 - 1e-6;
+  const notes = times.filter((t) => t >= 0 && t < last).sort((a, b) => a - b)
     .map((t) => ({ pitch: 42, velocity: 80, startTime: t, endTime: Math.min(t + 0.1, seconds), isDrum: true }));
   return { notes, tempos: [{ time: 0, qpm }], totalTime: seconds };
 }
