@@ -4,7 +4,8 @@
 // In headless Chromium: the humanize model turns the built-in beat and a dropped drum file into
 // exactly what Node's MusicVAE decodes from the same checkpoint folder for that input (pitches,
 // velocities, start times); the Tap pad, tapped after its count-in, and scripted taps give Node's
-// decode of the same tapped sequence; Play plays the result, each hit at its own time; the saved
+// decode of the same tapped sequence; Play plays the result, each hit at its own time and velocity
+// (a fake Web MIDI port's timestamps); the saved
 // file has the hits at their times; the tablet rules (Play, the pad or the Humanize button and the
 // result on screen, 44 px targets, plain words); no console errors. Screenshots go to
 // build/web-test/groove/.
@@ -47,11 +48,13 @@ async function waitGrid(page) {
 }
 
 // Runs `action` and waits for the groove it makes: {input, sequence, playing}.
-async function afterGroove(page, action) {
+async function afterGroove(page, action, what) {
   await explorer(page, 'window.__groove = null; el.addEventListener("groovechange", () => { window.__groove = true; }, { once: true });');
+  const t0 = Date.now();
   await action();
   await page.waitForFunction(() => window.__groove || document.querySelector('musicvae-explorer').shadowRoot.querySelector('.error').textContent, null, { timeout: 30000 });
   assert.equal(await explorer(page, 'return el.shadowRoot.querySelector(".error").textContent;'), '');
+  if (what) console.log(`# ${what}: ${Date.now() - t0} ms to the played result (printed, not asserted)`);
   return explorer(page, 'return { input: el.grooveInput, sequence: el.currentSequence, playing: el.transport.playing, seed: el._seed, temperature: el.temperature };');
 }
 
@@ -89,7 +92,14 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
     site = await serve(SITE);
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true, colorScheme: 'light' });
-    await context.addInitScript(() => { delete Navigator.prototype.requestMIDIAccess; });
+    // A fake Web MIDI port (as web_explorer.test.mjs's): what it is sent, with its timestamps.
+    await context.addInitScript(() => {
+      window.__midiSent = [];
+      const port = { id: 'fake-1', name: 'Fake Synth', manufacturer: 'Test', state: 'connected', type: 'output',
+        send(data, ts) { window.__midiSent.push({ data: Array.from(data), ts: ts === undefined ? performance.now() : ts }); } };
+      const access = { inputs: new Map(), outputs: new Map([['fake-1', port]]), sysexEnabled: false, addEventListener() {}, removeEventListener() {} };
+      Object.defineProperty(Navigator.prototype, 'requestMIDIAccess', { configurable: true, value: async () => access });
+    });
     page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
@@ -141,7 +151,7 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
     assert.deepEqual(grid.seqs.map(hits), (await node.humanize.decode(grid.z, grid.t, { seed: grid.seed })).map(hits));
 
     await page.locator('musicvae-explorer .groove-beat').selectOption('simple');
-    const beat = await afterGroove(page, () => page.locator('musicvae-explorer button.humanize').tap());
+    const beat = await afterGroove(page, () => page.locator('musicvae-explorer button.humanize').tap(), 'Humanize (stand-in weights)');
     assert.deepEqual(beat.input, simpleBeat(32));
     // (hand-worked: per bar kick on steps 0, 8, 10, snare on 4, 12, hi-hat on the even steps, velocity 80)
     const stepsOf = (pitch) => beat.input.notes.filter((n) => n.pitch === pitch).map((n) => n.quantizedStartStep);
@@ -168,6 +178,25 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
     assert.equal(dropped.input.notes.length, simpleBeat(32).notes.length - 4);
     assert.deepEqual(hits(dropped.sequence), hits(await nodeGroove('humanize', dropped)));
     assert.match(await explorer(page, 'return el.shadowRoot.querySelector(".current-desc").textContent;'), /^beat\.mid, humanized — drums: \d+ hits$/);
+
+    // Web MIDI: every hit of the second loop (the first may start while the audio clock starts) at
+    // its velocity and its own time, step + offsetSteps, at the page's speed (240 BPM: 62.5 ms a step).
+    await page.locator('musicvae-explorer details.advanced summary').click();
+    await page.locator('musicvae-explorer button.midi').click();
+    await page.waitForFunction(() => document.querySelector('musicvae-explorer').shadowRoot.querySelector('.output').value === 'midi:fake-1');
+    const played = await explorer(page, 'el.stop(); el.setAttribute("qpm", "240"); window.__midiSent = []; el.play(); return el.currentSequence;');
+    const n = played.notes.length;
+    await page.waitForFunction((n) => window.__midiSent.filter((m) => (m.data[0] & 0xf0) === 0x90).length >= 2 * n, n, { timeout: 30000 });
+    await explorer(page, 'el.stop();');
+    const ons = (await page.evaluate(() => window.__midiSent)).filter((m) => (m.data[0] & 0xf0) === 0x90).slice(n, 2 * n);
+    const order = played.notes.map((note, i) => [note, i]).sort((a, b) => a[0].quantizedStartStep - b[0].quantizedStartStep || a[1] - b[1]).map(([note]) => note);
+    const residuals = order.map((note, i) => {
+      assert.deepEqual(ons[i].data.slice(1), [note.pitch, Math.min(Math.max(note.velocity || 80, 1), 127)], `note-on ${i}`);
+      return ons[i].ts - (note.quantizedStartStep + note.offsetSteps) * 62.5;
+    });
+    assert.ok(Math.max(...residuals) - Math.min(...residuals) < 2, `hits off their times by up to ${Math.max(...residuals) - Math.min(...residuals)} ms`);
+    await page.locator('musicvae-explorer details.advanced summary').click();
+    await explorer(page, 'el.setAttribute("qpm", "120");');
     await tabletRules(['.groove-beat', 'button.humanize'], 'humanize');
     assert.deepEqual(errors, []);
   });
