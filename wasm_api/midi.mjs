@@ -471,7 +471,9 @@ function foldPitch(pitch, lo, hi) {
 }
 
 /** The tracks that feed a model: [{track, role}] (the one asked for, or the automatic choice). */
-function pickParts(tracks, converter, trackIndex) {
+function pickParts(tracks, modelConverter, trackIndex) {
+  // A GrooVAE model reads a file's drums as a drum model does.
+  const converter = modelConverter === 'groove' ? 'drums' : modelConverter;
   if (trackIndex !== undefined) {
     const track = tracks.find((t) => t.index === trackIndex);
     if (!track) throw new MidiFileError(`it has no track ${trackIndex} (its tracks with notes are 0..${tracks.length - 1})`);

@@ -601,7 +601,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
         for (const n of names) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?$/);
         const hosted = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option[data-hosted]")].map((o) => o.textContent);');
         assert.deepEqual(hosted, hostedListed.map((m) => `${m.name} — Magenta's model, downloads ${m.megabytes.toFixed(1)} MB`));
-        for (const n of hosted) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?(, [a-z ]+)? — Magenta's model, downloads \d+\.\d MB$/);
+        for (const n of hosted) assert.match(n, /^(Melody|Drums|Trio|Humanize drums|Tap to drums), \d+ bars?(, [a-z ]+)? — Magenta's model, downloads \d+\.\d MB$/);
         // By touch: a cell plays, Play stops.
         await p.locator('musicvae-explorer .cell[data-index="6"]').tap();
         await p.waitForFunction(() => document.querySelector('musicvae-explorer').transport.playing);

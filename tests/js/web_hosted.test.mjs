@@ -35,6 +35,9 @@ const STAND_INS = {
   'music_vae/drums_2bar_hikl_small': { family: 'drums', quantization: 'float32' },
   // (the NADE output layer's parity with magenta.js is families_magenta.test.mjs's)
   'music_vae/drums_2bar_nade_9_q2': { family: 'drums', quantization: 'uint16' },
+  // (GrooVAE: the explorer's Humanize and Tap are web_groove.test.mjs's)
+  'music_vae/groovae_2bar_humanize': { family: 'groove_humanize', quantization: 'float32' },
+  'groovae/tap2drum_2bar': { family: 'groove_tap', quantization: 'uint8', args: { numSteps: 32 } },
 };
 
 // Words a tablet user should not meet (checkpoint ids, formats, libraries), in what the page shows.

@@ -7,8 +7,9 @@
 // files: this one (attributes, start-up, models, offline, playback, export, the controls),
 // explorer_corners.mjs (where the corners come from, undo, the link), explorer_decode.mjs (the
 // grid's and the pad's decoding and drawing), explorer_chords.mjs (a chord model's progression),
-// explorer_midime.mjs ("Make it yours": MidiMe on the user's files) and explorer_attributes.mjs (the
-// attribute sliders of the selected square). Its parts draw and listen: grid.mjs (the cells),
+// explorer_midime.mjs ("Make it yours": MidiMe on the user's files), explorer_attributes.mjs (the
+// attribute sliders of the selected square) and explorer_groove.mjs (a GrooVAE model's Humanize and
+// Tap). Its parts draw and listen: grid.mjs (the cells),
 // pad.mjs (the pad), corners.mjs (the corner list, dropped files), playback.mjs (Play, outputs,
 // playheads), explorer_template.mjs (the markup).
 //
@@ -16,6 +17,7 @@
 // temperature, seed, qpm, interpolation ('linear' | 'slerp'), corners (a link's "7.0,7.1,123.0,7.3",
 // share.mjs), chords (a chord model's progression: "C G Am F"). See web/README.md for the properties, methods and events.
 import { ChordsMixin, CHORDS_CSS } from './explorer_chords.mjs';
+import { GrooveMixin, GROOVE_CSS } from './explorer_groove.mjs';
 import { CornerList, acceptDroppedFiles } from './corners.mjs';
 import { AttributesMixin } from './explorer_attributes.mjs';
 import { CornersMixin, clampNum } from './explorer_corners.mjs';
@@ -39,7 +41,7 @@ function clampInt(value, lo, hi, fallback) {
   return Number.isFinite(n) ? Math.min(Math.max(n, lo), hi) : fallback;
 }
 
-export class MusicVAEExplorer extends ChordsMixin(AttributesMixin(MidiMeMixin(HostedMixin(DecodingMixin(CornersMixin(HTMLElement)))))) {
+export class MusicVAEExplorer extends GrooveMixin(ChordsMixin(AttributesMixin(MidiMeMixin(HostedMixin(DecodingMixin(CornersMixin(HTMLElement))))))) {
   static get observedAttributes() {
     return ['model', 'grid', 'temperature', 'seed', 'qpm', 'interpolation', 'chords'];  // (corners: read at start)
   }
@@ -47,7 +49,7 @@ export class MusicVAEExplorer extends ChordsMixin(AttributesMixin(MidiMeMixin(Ho
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}${CHORDS_CSS}</style>${TEMPLATE}`;
+    root.innerHTML = `<style>${BASE_CSS}${EXPLORER_CSS}${CHORDS_CSS}${GROOVE_CSS}</style>${TEMPLATE}`;
     const $ = (s) => root.querySelector(s);
     this.$ = {
       app: $('.app'), model: $('.model'), modelDesc: $('#model-desc'), offlineChoice: $('.offline-choice'),
@@ -99,6 +101,7 @@ export class MusicVAEExplorer extends ChordsMixin(AttributesMixin(MidiMeMixin(Ho
     this._bindControls();
     this._bindHosted();
     this._bindChords();
+    this._bindGroove();
     this.grid.layout(this.cols, this._uv);
   }
 
@@ -315,6 +318,7 @@ export class MusicVAEExplorer extends ChordsMixin(AttributesMixin(MidiMeMixin(Ho
     this._history.clear();
     await this._chordsForModel();
     if (gen !== this._gen) return;
+    this._grooveForModel();
     const linked = this._linkCorners;
     this._linkCorners = null;
     if (linked) await this._cornersFromSpec(linked);

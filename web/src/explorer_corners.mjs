@@ -182,8 +182,7 @@ export const CornersMixin = (Base) => class extends Base {
       // Refined: mu, then gradient steps on z through the decoder, so that melodies unlike the
       // encoder's training data come back as they are (a fixed step count: same file, same z).
       // (The engine refines only models without controls; a chord model encodes with its chords.)
-      const controls = this._modelControls();
-      [z] = await this._model.encode([input.sequence], Object.keys(controls).length ? controls : { refine: true });
+      [z] = await this._model.encode([input.sequence], this._fileEncodeArgs());
     } catch (e) {
       this._status('');
       if (e.code === 'NO_ENCODER') {
@@ -205,6 +204,12 @@ export const CornersMixin = (Base) => class extends Base {
     await this._cornersChanged();
     this._status(`Encoded ${input.description} from ${name} into corner ${CORNER_NAMES[k]}.`);
     this.dispatchEvent(new CustomEvent('encoded', { detail: { corner: k, file: name, description: input.description } }));
+  }
+
+  // How a file is encoded: refined, or with a model's controls (a GrooVAE model: explorer_groove.mjs).
+  _fileEncodeArgs() {
+    const controls = this._modelControls();
+    return Object.keys(controls).length ? controls : { refine: true };
   }
 
   /** Corner k's file again, from another bar. */

@@ -6,7 +6,7 @@ import { useDrumMap } from './drums.mjs';
 /** The manifest bundled beside the app. */
 export const DEFAULT_MANIFEST = new URL('../models.json', import.meta.url).href;
 
-const KINDS = ['melody', 'drums', 'trio'];
+const KINDS = ['melody', 'drums', 'trio', 'groove']; // (groove: a GrooVAE model, explorer_groove.mjs)
 
 /**
  * The manifest at `url`: {default, models: [{id, name, description, kind, url, bytes, chords, hosted}]}, with

@@ -9,7 +9,7 @@ import { drumClass, drumClassCount, drumClassName } from './drums.mjs';
  */
 export function lanesFor(info) {
   const converter = info && info.converter;
-  if (converter === 'drums') return [{ kind: 'drums', label: 'Drums', weight: 1, select: () => true }];
+  if (converter === 'drums' || converter === 'groove') return [{ kind: 'drums', label: 'Drums', weight: 1, select: () => true }];
   if (converter === 'trio') {
     return [
       { kind: 'melody', label: 'Melody', weight: 4, select: (n) => !n.isDrum && (n.instrument || 0) === 0 },
@@ -154,9 +154,13 @@ export function drawRoll(canvas, seq, { info, lanes, ranges, theme, labels = fal
           const c = drumClass(n.pitch);
           if (c < 0) continue;
           const inset = Math.min(stepW, rowH) * 0.12;
-          g.fillRect(X0 + n.quantizedStartStep * stepW + inset, top + (rows - 1 - c) * rowH + inset,
+          // A groove's hit (groove.mjs): at its own time, as strong as it is loud.
+          const groove = n.offsetSteps !== undefined;
+          g.globalAlpha = groove ? 0.3 + (0.7 * Math.min(n.velocity || 0, 127)) / 127 : 1;
+          g.fillRect(X0 + (n.quantizedStartStep + (groove ? n.offsetSteps : 0)) * stepW + inset, top + (rows - 1 - c) * rowH + inset,
             Math.max(stepW - 2 * inset, 1), Math.max(rowH - 2 * inset, 1));
         }
+        g.globalAlpha = 1;
       }
     }
     if (li > 0) {

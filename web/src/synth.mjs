@@ -239,7 +239,7 @@ export class Synth {
 /** Schedules every note of a quantized sequence on `output` ({play(note, time, duration)}). */
 export function scheduleSequence(output, seq, startTime, secondsPerStep) {
   for (const note of seq.notes) {
-    const start = startTime + note.quantizedStartStep * secondsPerStep;
+    const start = Math.max(startTime + (note.quantizedStartStep + (note.offsetSteps || 0)) * secondsPerStep, 0);
     output.play(note, start, (note.quantizedEndStep - note.quantizedStartStep) * secondsPerStep);
   }
 }

@@ -117,7 +117,9 @@ export class Transport extends EventTarget {
       }
       for (const note of this._byStep[this._step] || []) {
         const duration = (note.quantizedEndStep - note.quantizedStartStep) * secondsPerStep;
-        for (const o of this.outputs) o.play(note, this._next, duration);
+        // (a groove's hit is a little off its step: offsetSteps, groove.mjs; never in the past)
+        const at = note.offsetSteps ? Math.max(this._next + note.offsetSteps * secondsPerStep, now) : this._next;
+        for (const o of this.outputs) o.play(note, at, duration);
       }
       this._marks.push({ step: this._step, time: this._next, secondsPerStep, numSteps });
       this._next += secondsPerStep;
