@@ -162,12 +162,14 @@ export class MusicVAEExplorer extends GrooveMixin(ChordsMixin(AttributesMixin(Mi
     this._resizeObserver.observe(this.$.padBox);
     this._resizeObserver.observe(this.$.current);
     this._watchNetwork(true);
+    this._watchSpaceBar(true);
   }
 
   disconnectedCallback() {
     this.transport.stop();
     if (this._resizeObserver) this._resizeObserver.disconnect();
     this._watchNetwork(false);
+    this._watchSpaceBar(false);
     // Removed for good (not just moved): end the model's Worker if no other element uses it.
     queueMicrotask(() => {
       if (this.isConnected || !this._release) return;

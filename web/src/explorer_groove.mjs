@@ -76,14 +76,21 @@ export const GrooveMixin = (Base) => class extends Base {
       if (!e.repeat) this._tap(e.timeStamp);
     });
     // The space bar taps anywhere on the page, but not on a control (a box, another button, the
-    // mixing pad: the space bar is theirs).
-    document.addEventListener('keydown', (e) => {
+    // mixing pad: the space bar is theirs). Listened to while the element is in the page
+    // (_watchSpaceBar, from connectedCallback / disconnectedCallback).
+    this._onPageKey = (e) => {
       const target = e.composedPath()[0];
       if (e.key !== ' ' || !this.isConnected || this.grooveKind !== 'tap' || target === g.tap ||
         (target && target.closest && target.closest('button, input, select, textarea, [tabindex], [contenteditable]'))) return;
       e.preventDefault();
       if (!e.repeat) this._tap(e.timeStamp);
-    });
+    };
+  }
+
+  _watchSpaceBar(on) {
+    if (!this._onPageKey) return;
+    if (on) document.addEventListener('keydown', this._onPageKey);
+    else document.removeEventListener('keydown', this._onPageKey);
   }
 
   // A new model: the groove row for a groove model (after the model loads, before its first decode).
