@@ -420,6 +420,8 @@ def train(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # before building: the new parts' initial values are drawn there
     cfg = get_config(args.config)
+    if args.beta is None:
+        args.beta = cfg.max_beta
     part_paths = [os.path.abspath(p) for p in parts_of(cfg, args.two_bar, args.drums)]
     model, parts = build(part_paths, cfg)
     trainer = LatentTrainer(model, args.loss)
@@ -519,6 +521,8 @@ def finetune(args):
     torch.manual_seed(args.seed)
     model, parts, ck1 = latent_stage_model(args.run)
     cfg = model.cfg
+    if args.beta is None:
+        args.beta = cfg.max_beta
     for p in model.parameters():
         p.requires_grad_(False)
     m = model
@@ -637,7 +641,7 @@ def main(argv=None):
     t.add_argument('--minutes', type=float, default=None)
     t.add_argument('--batch', type=int, default=64)
     t.add_argument('--lr', type=float, default=1e-3)
-    t.add_argument('--beta', type=float, default=0.2)
+    t.add_argument('--beta', type=float, default=None, help="default: the configuration's max_beta")
     t.add_argument('--loss', choices=['decoder', 'posterior'], default='decoder',
                    help='what the prediction is compared in (see LatentTrainer)')
     t.add_argument('--mix', type=float, default=0.0,
@@ -652,7 +656,7 @@ def main(argv=None):
     f.add_argument('--minutes', type=float, default=None)
     f.add_argument('--batch', type=int, default=32)
     f.add_argument('--lr', type=float, default=3e-4)
-    f.add_argument('--beta', type=float, default=0.2)
+    f.add_argument('--beta', type=float, default=None, help="default: the configuration's max_beta")
     f.add_argument('--mix', type=float, default=None, help="default: the latent stage's")
     f.add_argument('--seed', type=int, default=1)
     f.add_argument('--threads', type=int, default=1)
