@@ -9,25 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Melody events of the selected notes (scratch the caller frees), or NULL with *status set. */
-static int32_t *melody_events(const mvae_note *notes, int n_notes, mvae_note_selection selection,
-                              int num_steps, int min_pitch, int max_pitch, mvae_status *status,
-                              mvae_convert_error *error) {
-  int32_t *events = malloc((size_t)num_steps * sizeof *events);
-  if (!events) {
-    *status =
-        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
-    return NULL;
-  }
-  *status = mvae_melody_from_notes(notes, n_notes, selection, num_steps, min_pitch, max_pitch,
-                                   events, error);
-  if (*status != MVAE_OK) {
-    free(events);
-    return NULL;
-  }
-  return events;
-}
-
 static mvae_status check_sizes(const void *out, int num_steps, int min_pitch, int max_pitch,
                                mvae_convert_error *error) {
   if (!out)
@@ -36,6 +17,29 @@ static mvae_status check_sizes(const void *out, int num_steps, int min_pitch, in
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
                              num_steps);
   return MVAE_OK;
+}
+
+/* The melody events of all the notes for an input of the converter's sizes (scratch the caller
+ * frees), or NULL with *status set: bad sizes first, then the notes. */
+static int32_t *melody_events(const mvae_note *notes, int n_notes, int num_steps, int min_pitch,
+                              int max_pitch, const float *input, mvae_status *status,
+                              mvae_convert_error *error) {
+  *status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
+  if (*status != MVAE_OK)
+    return NULL;
+  int32_t *events = malloc((size_t)num_steps * sizeof *events);
+  if (!events) {
+    *status =
+        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
+    return NULL;
+  }
+  *status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
+                                   events, error);
+  if (*status != MVAE_OK) {
+    free(events);
+    return NULL;
+  }
+  return events;
 }
 
 static int is_onset(int32_t event) {
@@ -88,11 +92,9 @@ mvae_status mvae_melody_shape_from_events(const int32_t *events, int num_steps, 
 mvae_status mvae_melody_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                               int min_pitch, int max_pitch, float *input,
                                               mvae_convert_error *error) {
-  mvae_status status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
-  if (status != MVAE_OK)
-    return status;
-  int32_t *events = melody_events(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
-                                  &status, error);
+  mvae_status status;
+  int32_t *events =
+      melody_events(notes, n_notes, num_steps, min_pitch, max_pitch, input, &status, error);
   if (!events)
     return status;
   for (int t = 0; t < num_steps; t++)
@@ -104,11 +106,9 @@ mvae_status mvae_melody_rhythm_notes_to_input(const mvae_note *notes, int n_note
 mvae_status mvae_melody_shape_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                              int min_pitch, int max_pitch, float *input,
                                              mvae_convert_error *error) {
-  mvae_status status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
-  if (status != MVAE_OK)
-    return status;
-  int32_t *events = melody_events(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
-                                  &status, error);
+  mvae_status status;
+  int32_t *events =
+      melody_events(notes, n_notes, num_steps, min_pitch, max_pitch, input, &status, error);
   if (!events)
     return status;
   status = mvae_melody_shape_from_events(events, num_steps, input, error);
@@ -125,28 +125,20 @@ mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes,
     status = mvae_check_notes(notes, n_notes, error);
   if (status != MVAE_OK)
     return status;
-  int32_t *tracks = malloc(3 * (size_t)num_steps * sizeof *tracks);
+  int32_t *tracks =
+      mvae_trio_tracks(notes, n_notes, num_steps, min_pitch, max_pitch, encoding, &status, error);
   if (!tracks)
-    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
-  int32_t *melody = tracks, *bass = tracks + num_steps, *drums = tracks + 2 * (size_t)num_steps;
-  /* TrioConverter's three tracks, in its order (so the same input fails first), then per step
-   * magenta.js's argmax tests: melody and bass onsets (class > 1), any drum hit (class > 0; a
-   * one-hot row left all zero by a summed label has its argmax at 0). */
-  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps, min_pitch,
-                                  max_pitch, melody, error);
-  if (status == MVAE_OK)
-    status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
-                                    max_pitch, bass, error);
-  if (status == MVAE_OK)
-    status = mvae_drum_labels_from_notes(notes, n_notes, MVAE_SELECT_DRUMS, num_steps, encoding,
-                                         drums, error);
-  if (status == MVAE_OK)
-    for (int t = 0; t < num_steps; t++) {
-      float *row = input + (size_t)t * MVAE_TRIO_RHYTHM_TRACKS;
-      row[0] = is_onset(melody[t]) ? 1.0f : 0.0f;
-      row[1] = is_onset(bass[t]) ? 1.0f : 0.0f;
-      row[2] = drums[t] > 0 && drums[t] < MVAE_DRUM_LABELS ? 1.0f : 0.0f;
-    }
+    return status;
+  const int32_t *melody = tracks, *bass = tracks + num_steps,
+                *drums = tracks + 2 * (size_t)num_steps;
+  /* Per step magenta.js's argmax tests: melody and bass onsets (class > 1), any drum hit (class >
+   * 0; a one-hot row left all zero by a summed label has its argmax at 0). */
+  for (int t = 0; t < num_steps; t++) {
+    float *row = input + (size_t)t * MVAE_TRIO_RHYTHM_TRACKS;
+    row[0] = is_onset(melody[t]) ? 1.0f : 0.0f;
+    row[1] = is_onset(bass[t]) ? 1.0f : 0.0f;
+    row[2] = drums[t] > 0 && drums[t] < MVAE_DRUM_LABELS ? 1.0f : 0.0f;
+  }
   free(tracks);
   return status;
 }

@@ -158,6 +158,18 @@ static mvae_status multitrack_notes_to_input(const mvae_info *info, const mvae_n
   return status;
 }
 
+/* The converters whose input needs only the melody's sizes: their calls are alike. */
+typedef mvae_status (*melody_input_fn)(const mvae_note *notes, int n_notes, int num_steps,
+                                       int min_pitch, int max_pitch, float *input,
+                                       mvae_convert_error *error);
+static melody_input_fn melody_input_converter(mvae_converter converter) {
+  if (converter == MVAE_CONVERTER_MELODY_RHYTHM)
+    return mvae_melody_rhythm_notes_to_input;
+  if (converter == MVAE_CONVERTER_MELODY_SHAPE)
+    return mvae_melody_shape_notes_to_input;
+  return mvae_melody_notes_to_input;
+}
+
 mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
                                       const mvae_sequence_timing *timing, float *input) {
   if (!model)
@@ -174,8 +186,10 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
-    status = mvae_melody_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                        info.max_pitch, input, &error);
+  case MVAE_CONVERTER_MELODY_RHYTHM:
+  case MVAE_CONVERTER_MELODY_SHAPE:
+    status = melody_input_converter(info.converter)(notes, n_notes, info.num_steps, info.min_pitch,
+                                                    info.max_pitch, input, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
     /* The model's drum encoding: magenta.js's for its checkpoints, Magenta's (which our trainer
@@ -184,20 +198,11 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
                                        info.drum_encoding, input, &error);
     break;
   case MVAE_CONVERTER_TRIO:
-    status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                      info.max_pitch, info.drum_encoding, input, &error);
-    break;
-  case MVAE_CONVERTER_MELODY_RHYTHM:
-    status = mvae_melody_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                               info.max_pitch, input, &error);
-    break;
-  case MVAE_CONVERTER_MELODY_SHAPE:
-    status = mvae_melody_shape_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                              info.max_pitch, input, &error);
-    break;
   case MVAE_CONVERTER_TRIO_RHYTHM:
-    status = mvae_trio_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                             info.max_pitch, info.drum_encoding, input, &error);
+    status = (info.converter == MVAE_CONVERTER_TRIO ? mvae_trio_notes_to_input
+                                                    : mvae_trio_rhythm_notes_to_input)(
+        notes, n_notes, info.num_steps, info.min_pitch, info.max_pitch, info.drum_encoding, input,
+        &error);
     break;
   case MVAE_CONVERTER_MULTITRACK:
     status = multitrack_notes_to_input(&info, notes, n_notes, timing, input, &error);
@@ -229,6 +234,7 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
                                   notes, max_notes, n_notes, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
+  case MVAE_CONVERTER_GROOVE: /* a GrooVAE's tokens are the hit sets: plain drum notes */
     status =
         mvae_drum_labels_to_notes(tokens, info.num_steps, 0, notes, max_notes, n_notes, &error);
     break;
@@ -252,10 +258,6 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
   case MVAE_CONVERTER_TRIO_RHYTHM:
     status =
         mvae_trio_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes, &error);
-    break;
-  case MVAE_CONVERTER_GROOVE: /* its tokens are the hit sets: plain drum notes */
-    status =
-        mvae_drum_labels_to_notes(tokens, info.num_steps, 0, notes, max_notes, n_notes, &error);
     break;
   }
   if (status == MVAE_ERR_BUFFER_TOO_SMALL)
