@@ -89,31 +89,43 @@ mvae_status mvae_melody_shape_from_events(const int32_t *events, int num_steps, 
   return MVAE_OK;
 }
 
-mvae_status mvae_melody_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
-                                              int min_pitch, int max_pitch, float *input,
-                                              mvae_convert_error *error) {
+/* The rhythm of a melody: 1 at each onset. */
+static mvae_status rhythm_from_events(const int32_t *events, int num_steps, float *rhythm,
+                                      mvae_convert_error *error) {
+  (void)error;
+  for (int t = 0; t < num_steps; t++)
+    rhythm[t] = is_onset(events[t]) ? 1.0f : 0.0f;
+  return MVAE_OK;
+}
+
+/* feature(melody events of all the notes) -> input. */
+static mvae_status melody_feature_input(const mvae_note *notes, int n_notes, int num_steps,
+                                        int min_pitch, int max_pitch, float *input,
+                                        mvae_status (*feature)(const int32_t *, int, float *,
+                                                               mvae_convert_error *),
+                                        mvae_convert_error *error) {
   mvae_status status;
   int32_t *events =
       melody_events(notes, n_notes, num_steps, min_pitch, max_pitch, input, &status, error);
   if (!events)
     return status;
-  for (int t = 0; t < num_steps; t++)
-    input[t] = is_onset(events[t]) ? 1.0f : 0.0f;
+  status = feature(events, num_steps, input, error);
   free(events);
-  return MVAE_OK;
+  return status;
+}
+
+mvae_status mvae_melody_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
+                                              int min_pitch, int max_pitch, float *input,
+                                              mvae_convert_error *error) {
+  return melody_feature_input(notes, n_notes, num_steps, min_pitch, max_pitch, input,
+                              rhythm_from_events, error);
 }
 
 mvae_status mvae_melody_shape_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                              int min_pitch, int max_pitch, float *input,
                                              mvae_convert_error *error) {
-  mvae_status status;
-  int32_t *events =
-      melody_events(notes, n_notes, num_steps, min_pitch, max_pitch, input, &status, error);
-  if (!events)
-    return status;
-  status = mvae_melody_shape_from_events(events, num_steps, input, error);
-  free(events);
-  return status;
+  return melody_feature_input(notes, n_notes, num_steps, min_pitch, max_pitch, input,
+                              mvae_melody_shape_from_events, error);
 }
 
 mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,

@@ -104,6 +104,20 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
   return MVAE_OK;
 }
 
+/* What every notes -> input call checks first, the model's last error cleared. */
+static mvae_status check_input_call(mvae_model *model, const void *notes, int n_notes,
+                                    const float *input) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!input)
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
+  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
+                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  return MVAE_OK;
+}
+
 /* Turns a converter error into the model's last error. */
 static mvae_status convert_failure(mvae_model *model, mvae_status status,
                                    const mvae_convert_error *error, const char *what) {
@@ -172,17 +186,11 @@ static melody_input_fn melody_input_converter(mvae_converter converter) {
 
 mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
                                       const mvae_sequence_timing *timing, float *input) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!input)
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
-  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
-                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  mvae_status status = check_input_call(model, notes, n_notes, input);
+  if (status != MVAE_OK)
+    return status;
   mvae_info info; /* its converter fields were checked at load (mvae_converter_check) */
   mvae_model_info(model, &info);
-  mvae_status status = MVAE_OK;
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
@@ -277,17 +285,12 @@ static mvae_status require_groove(mvae_model *model, const mvae_info *info, cons
 
 mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
                                  double qpm, float *input) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!input)
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
-  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
-                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  mvae_status status = check_input_call(model, notes, n_notes, input);
+  if (status != MVAE_OK)
+    return status;
   mvae_info info;
   mvae_model_info(model, &info);
-  mvae_status status = require_groove(model, &info, "groove to input");
+  status = require_groove(model, &info, "groove to input");
   if (status != MVAE_OK)
     return status;
   mvae_convert_error error = {"", -1, 0};
