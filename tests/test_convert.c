@@ -2,33 +2,12 @@
  * magenta.js's rules (music/src/core/melodies.ts and data.ts), plus round trips and error cases.
  * Uses only convert.h, so it needs no model. */
 #include "notes/convert.h"
+#include "test_check.h"
 #include "test_melody.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
-      failures++;                                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define CHECK_STATUS(expr, expected)                                                               \
-  do {                                                                                             \
-    mvae_status got_status = (expr);                                                               \
-    if (got_status != (expected)) {                                                                \
-      fprintf(stderr, "%s:%d: %s gave status %d, expected %d\n", __FILE__, __LINE__, #expr,        \
-              (int)got_status, (int)(expected));                                                   \
-      failures++;                                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
 /* The default melody range of magenta.js's 2-bar models: event = pitch - 19. */
 enum { MIN_PITCH = 21, MAX_PITCH = 108, DEPTH = 90 };
@@ -165,24 +144,29 @@ static void test_melody_overlaps(void) {
                 "lower note later");
 }
 
+/* mvae_melody_from_notes refuses the notes as out of the default range, naming note index with
+ * its pitch (index -1: where is not checked). */
+static void expect_out_of_range(const mvae_note *notes, int n_notes, int num_steps, int index,
+                                int pitch) {
+  int32_t events[8];
+  mvae_convert_error error;
+  CHECK(num_steps <= 8);
+  CHECK_STATUS(mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, MIN_PITCH,
+                                      MAX_PITCH, events, &error),
+               MVAE_ERR_BAD_INPUT);
+  CHECK(index < 0 || (error.index == index && error.value == pitch));
+}
+
 static void test_melody_range(void) {
   /* The range ends are events 2 and 89. */
   mvae_note ends[] = {make_note(21, 0, 1), make_note(108, 1, 2)};
   int32_t expected[3] = {2, 89, 1};
   expect_melody(ends, COUNT(ends), 3, MIN_PITCH, MAX_PITCH, expected, "range ends");
 
-  int32_t events[8];
-  mvae_convert_error error;
   mvae_note low[] = {make_note(60, 0, 1), make_note(20, 1, 2)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(low, 2, MVAE_SELECT_ALL, 8, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
-  CHECK(error.index == 1 && error.value == 20);
+  expect_out_of_range(low, 2, 8, 1, 20);
   mvae_note high[] = {make_note(109, 3, 4)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(high, 1, MVAE_SELECT_ALL, 8, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
-  CHECK(error.index == 0 && error.value == 109);
+  expect_out_of_range(high, 1, 8, 0, 109);
 
   /* A lower out-of-range note under a kept one is dropped before the range check. */
   mvae_note hidden[] = {make_note(10, 0, 2), make_note(60, 0, 2)};
@@ -190,15 +174,10 @@ static void test_melody_range(void) {
   expect_melody(hidden, COUNT(hidden), 3, MIN_PITCH, MAX_PITCH, expected_hidden, "hidden low");
   /* ...but a higher out-of-range note is the kept one, and throws. */
   mvae_note on_top[] = {make_note(60, 0, 2), make_note(120, 0, 2)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(on_top, 2, MVAE_SELECT_ALL, 3, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
-  CHECK(error.index == 1 && error.value == 120);
+  expect_out_of_range(on_top, 2, 3, 1, 120);
   /* magenta.js checks the range before writing, so past the end still throws. */
   mvae_note late[] = {make_note(110, 40, 41)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(late, 1, MVAE_SELECT_ALL, 8, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
+  expect_out_of_range(late, 1, 8, -1, 0);
 }
 
 static void test_melody_past_end(void) {
@@ -794,10 +773,5 @@ int main(void) {
   test_trio();
   test_trio_round_trips();
   test_invalid_notes();
-  if (failures) {
-    fprintf(stderr, "test_convert: %d failures\n", failures);
-    return 1;
-  }
-  printf("test_convert: all passed\n");
-  return 0;
+  return check_report("test_convert");
 }
