@@ -41,6 +41,15 @@ mvae_status mvae_convert_fail(mvae_convert_error *error, mvae_status status, con
                               int index, int value);
 /* Sets *error (if not NULL) to "no error". */
 void mvae_convert_clear_error(mvae_convert_error *error);
+/* What a tokens -> notes call checks first, *error cleared: its buffers ("NULL buffer"), then its
+ * sizes: num_steps, max_notes and the caller's own test sizes_ok (a pitch range, an instrument),
+ * which fail with size_message and num_steps. */
+mvae_status mvae_check_note_buffers(const int32_t *tokens, int num_steps, const mvae_note *notes,
+                                    int max_notes, const int *n_notes, int sizes_ok,
+                                    const char *size_message, mvae_convert_error *error);
+/* The end of a tokens -> notes call that counted count notes: *n_notes = count, and
+ * MVAE_ERR_BUFFER_TOO_SMALL where they are more than max_notes. */
+mvae_status mvae_notes_counted(int count, int max_notes, int *n_notes, mvae_convert_error *error);
 
 /* Every converter takes 1 <= num_steps <= MVAE_CONVERT_MAX_STEPS, so that note counts (at most
  * 11 per step for a trio) and buffer offsets stay far from overflow. */

@@ -24,6 +24,25 @@ void mvae_convert_clear_error(mvae_convert_error *error) {
   }
 }
 
+mvae_status mvae_check_note_buffers(const int32_t *tokens, int num_steps, const mvae_note *notes,
+                                    int max_notes, const int *n_notes, int sizes_ok,
+                                    const char *size_message, mvae_convert_error *error) {
+  mvae_convert_clear_error(error);
+  if (!tokens || !n_notes || (max_notes > 0 && !notes))
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
+  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || !sizes_ok)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, size_message, -1, num_steps);
+  return MVAE_OK;
+}
+
+mvae_status mvae_notes_counted(int count, int max_notes, int *n_notes, mvae_convert_error *error) {
+  *n_notes = count;
+  if (count > max_notes)
+    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
+                             count);
+  return MVAE_OK;
+}
+
 /* ---- Notes ---------------------------------------------------------------------------------- */
 
 mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error) {
@@ -179,13 +198,11 @@ mvae_status mvae_events_to_one_hot(const int32_t *events, int num_steps, int dep
 mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_pitch, int max_pitch,
                                  int program, int instrument, mvae_note *notes, int max_notes,
                                  int *n_notes, mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
   int depth = mvae_melody_depth(min_pitch, max_pitch);
-  if (!events || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
+  mvae_status status = mvae_check_note_buffers(events, num_steps, notes, max_notes, n_notes,
+                                               depth != 0, "bad size or pitch range", error);
+  if (status != MVAE_OK)
+    return status;
   if (program < 0 || program > 127 || instrument < 0)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad program or instrument", -1,
                              program);
@@ -216,11 +233,7 @@ mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_p
       sounding_start = t;
     }
   }
-  *n_notes = count;
-  if (count > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             count);
-  return MVAE_OK;
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,

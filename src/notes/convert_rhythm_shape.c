@@ -164,17 +164,6 @@ static mvae_status check_tokens(const int32_t *tokens, int count, int limit, con
   return MVAE_OK;
 }
 
-static mvae_status check_note_buffers(const int32_t *tokens, int num_steps, const mvae_note *notes,
-                                      int max_notes, const int *n_notes,
-                                      mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
-  if (!tokens || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size", -1, num_steps);
-  return MVAE_OK;
-}
-
 /* Appends a one-step note at step t if it fits; counts it either way. */
 static void put_step_note(mvae_note *notes, int max_notes, int *count, int pitch, int t,
                           int program, int is_drum, int instrument) {
@@ -185,18 +174,11 @@ static void put_step_note(mvae_note *notes, int max_notes, int *count, int pitch
   (*count)++;
 }
 
-static mvae_status finish_notes(int count, int max_notes, int *n_notes, mvae_convert_error *error) {
-  *n_notes = count;
-  if (count > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             count);
-  return MVAE_OK;
-}
-
 mvae_status mvae_melody_rhythm_tokens_to_notes(const int32_t *tokens, int num_steps,
                                                mvae_note *notes, int max_notes, int *n_notes,
                                                mvae_convert_error *error) {
-  mvae_status status = check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, error);
+  mvae_status status =
+      mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, 1, "bad size", error);
   if (status != MVAE_OK)
     return status;
   *n_notes = 0;
@@ -207,13 +189,14 @@ mvae_status mvae_melody_rhythm_tokens_to_notes(const int32_t *tokens, int num_st
   for (int t = 0; t < num_steps; t++)
     if (tokens[t])
       put_step_note(notes, max_notes, &count, MVAE_RHYTHM_ONSET_PITCH, t, 0, 1, 0);
-  return finish_notes(count, max_notes, n_notes, error);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
 mvae_status mvae_melody_shape_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
                                               int max_pitch, mvae_note *notes, int max_notes,
                                               int *n_notes, mvae_convert_error *error) {
-  mvae_status status = check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, error);
+  mvae_status status =
+      mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, 1, "bad size", error);
   if (status != MVAE_OK)
     return status;
   if (mvae_melody_depth(min_pitch, max_pitch) == 0)
@@ -232,13 +215,14 @@ mvae_status mvae_melody_shape_tokens_to_notes(const int32_t *tokens, int num_ste
       pitch++;
     put_step_note(notes, max_notes, &count, pitch, t, 0, 0, 0);
   }
-  return finish_notes(count, max_notes, n_notes, error);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
 mvae_status mvae_trio_rhythm_tokens_to_notes(const int32_t *tokens, int num_steps, mvae_note *notes,
                                              int max_notes, int *n_notes,
                                              mvae_convert_error *error) {
-  mvae_status status = check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, error);
+  mvae_status status =
+      mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, 1, "bad size", error);
   if (status != MVAE_OK)
     return status;
   *n_notes = 0;
@@ -258,5 +242,5 @@ mvae_status mvae_trio_rhythm_tokens_to_notes(const int32_t *tokens, int num_step
     for (int k = 0; k < MVAE_TRIO_RHYTHM_TRACKS; k++)
       if (tokens[(size_t)k * (size_t)num_steps + (size_t)t])
         put_step_note(notes, max_notes, &count, pitches[k], t, programs[k], k == 2, instruments[k]);
-  return finish_notes(count, max_notes, n_notes, error);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }

@@ -71,13 +71,11 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
 mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
                                       int max_pitch, mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
   int melody_depth = mvae_melody_depth(min_pitch, max_pitch);
-  if (!tokens || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || melody_depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
+  mvae_status status = mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes,
+                                               melody_depth != 0, "bad size or pitch range", error);
+  if (status != MVAE_OK)
+    return status;
   *n_notes = 0;
   /* Check every token before writing any note. */
   const int track_depths[3] = {melody_depth, melody_depth, MVAE_DRUM_LABELS};
@@ -113,10 +111,6 @@ mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int 
       return status;
     total += needed;
   }
-  *n_notes = total;
   mvae_convert_clear_error(error);
-  if (total > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             total);
-  return MVAE_OK;
+  return mvae_notes_counted(total, max_notes, n_notes, error);
 }
