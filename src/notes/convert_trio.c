@@ -99,7 +99,6 @@ mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int 
     mvae_note *part = notes ? notes + written : NULL;
     int room = max_notes - written, needed = 0;
     const int32_t *part_tokens = tokens + (size_t)track * (size_t)num_steps;
-    mvae_status status;
     if (track < 2)
       status =
           mvae_events_to_notes(part_tokens, num_steps, min_pitch, max_pitch, event_programs[track],

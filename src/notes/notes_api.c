@@ -127,6 +127,29 @@ static mvae_status convert_failure(mvae_model *model, mvae_status status,
   return mvae_fail(model, status, "%s (%d)", error->message, error->value);
 }
 
+/* What every call writing notes (or hits) checks first, the model's last error cleared;
+ * *n_out = 0 when they pass. */
+static mvae_status check_output_call(mvae_model *model, const void *in, const void *out,
+                                     int max_out, int *n_out, const char *items) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!in || !n_out || max_out < 0 || (max_out > 0 && !out))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_%s %d)", items, max_out);
+  *n_out = 0;
+  return MVAE_OK;
+}
+
+/* The converter's status of such a call as the model's: a buffer too small says how many
+ * items it needed; another failure names the offending token (or step). */
+static mvae_status output_status(mvae_model *model, mvae_status status,
+                                 const mvae_convert_error *error, int needed, int max_out,
+                                 const char *items, const char *what) {
+  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
+    return mvae_fail(model, status, "%d %s do not fit in %d", needed, items, max_out);
+  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, error, what);
+}
+
 static mvae_groove_options groove_options(const mvae_info *info) {
   return (mvae_groove_options){info->num_steps, info->steps_per_quarter, info->groove_humanize,
                                info->groove_tapify};
@@ -226,15 +249,11 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
 
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!tokens || !n_notes || max_notes < 0 || (max_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_notes %d)", max_notes);
-  *n_notes = 0;
+  mvae_status status = check_output_call(model, tokens, notes, max_notes, n_notes, "notes");
+  if (status != MVAE_OK)
+    return status;
   mvae_info info; /* checked at load */
   mvae_model_info(model, &info);
-  mvae_status status = MVAE_OK;
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
@@ -268,11 +287,7 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
         mvae_trio_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes, &error);
     break;
   }
-  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
-    return mvae_fail(model, status, "%d notes do not fit in %d", *n_notes, max_notes);
-  if (status != MVAE_OK)
-    return convert_failure(model, status, &error, "token");
-  return MVAE_OK;
+  return output_status(model, status, &error, *n_notes, max_notes, "notes", "token");
 }
 
 /* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
@@ -301,20 +316,15 @@ mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *note
 
 mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
                                  int max_hits, int *n_hits) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!values || !n_hits || max_hits < 0 || (max_hits > 0 && !hits))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_hits %d)", max_hits);
-  *n_hits = 0;
+  mvae_status status = check_output_call(model, values, hits, max_hits, n_hits, "hits");
+  if (status != MVAE_OK)
+    return status;
   mvae_info info;
   mvae_model_info(model, &info);
-  mvae_status status = require_groove(model, &info, "groove to notes");
+  status = require_groove(model, &info, "groove to notes");
   if (status != MVAE_OK)
     return status;
   mvae_convert_error error = {"", -1, 0};
   status = mvae_groove_hits_from_values(values, info.num_steps, hits, max_hits, n_hits, &error);
-  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
-    return mvae_fail(model, status, "%d hits do not fit in %d", *n_hits, max_hits);
-  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, &error, "step");
+  return output_status(model, status, &error, *n_hits, max_hits, "hits", "step");
 }
