@@ -202,6 +202,10 @@ mvae_status mvae_groove_hits_from_values(const float *values, int num_steps, mva
 
 /* ---- Whole encoder inputs and decoded sequences --------------------------------------------- */
 
+/* The checks of an input buffer for a melody's pitch range: not NULL, num_steps and the range
+ * good ("bad size or pitch range"). */
+mvae_status mvae_check_melody_input(const float *input, int num_steps, int min_pitch, int max_pitch,
+                                    mvae_convert_error *error);
 /* Melody model: float[num_steps][depth] one-hot of mvae_melody_from_notes over all notes. */
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                        int min_pitch, int max_pitch, float *input,

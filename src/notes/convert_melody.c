@@ -236,21 +236,29 @@ mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_p
   return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
+mvae_status mvae_check_melody_input(const float *input, int num_steps, int min_pitch, int max_pitch,
+                                    mvae_convert_error *error) {
+  if (!input)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "input is NULL", -1, 0);
+  if (!mvae_num_steps_ok(num_steps) || mvae_melody_depth(min_pitch, max_pitch) == 0)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
+                             num_steps);
+  return MVAE_OK;
+}
+
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                        int min_pitch, int max_pitch, float *input,
                                        mvae_convert_error *error) {
   mvae_convert_clear_error(error);
   int depth = mvae_melody_depth(min_pitch, max_pitch);
-  if (!input)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "input is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
+  mvae_status status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
+  if (status != MVAE_OK)
+    return status;
   int32_t *events = malloc((size_t)num_steps * sizeof *events);
   if (!events)
     return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
-  mvae_status status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch,
-                                              max_pitch, events, error);
+  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
+                                  events, error);
   if (status == MVAE_OK)
     status = mvae_events_to_one_hot(events, num_steps, depth, depth, input, error);
   free(events);

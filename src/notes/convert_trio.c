@@ -46,12 +46,9 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
     return status;
   int melody_depth = mvae_melody_depth(min_pitch, max_pitch);
   int width = mvae_trio_input_depth(min_pitch, max_pitch);
-  if (!input)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "input is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || melody_depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
-
+  status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
+  if (status != MVAE_OK)
+    return status;
   int32_t *tracks =
       mvae_trio_tracks(notes, n_notes, num_steps, min_pitch, max_pitch, encoding, &status, error);
   if (!tracks)

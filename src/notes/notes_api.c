@@ -291,7 +291,8 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
 }
 
 /* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
-static mvae_status require_groove(mvae_model *model, const mvae_info *info, const char *call) {
+static mvae_status require_groove(mvae_model *model, mvae_info *info, const char *call) {
+  mvae_model_info(model, info);
   if (info->converter != MVAE_CONVERTER_GROOVE)
     return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
                      call, (int)info->converter);
@@ -304,7 +305,6 @@ mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *note
   if (status != MVAE_OK)
     return status;
   mvae_info info;
-  mvae_model_info(model, &info);
   status = require_groove(model, &info, "groove to input");
   if (status != MVAE_OK)
     return status;
@@ -320,7 +320,6 @@ mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_gr
   if (status != MVAE_OK)
     return status;
   mvae_info info;
-  mvae_model_info(model, &info);
   status = require_groove(model, &info, "groove to notes");
   if (status != MVAE_OK)
     return status;
