@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { DECODER_ONLY_MODEL, ROOT, SHARED } from './wasm_helpers.mjs';
-import { assertOnScreen, browserSkip, explorer, noMidi, smallTargets, tabletPage, watchErrors } from './web_page_helpers.mjs';
+import { assertOnScreen, browserSkip, explorer, noMidi, openPage, smallTargets, tabletPage, watchErrors } from './web_page_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
 import { decodePng, launchChromium } from '../../web/tools/browser.mjs';
@@ -400,11 +400,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('share and undo: the link makes the same grid; Enter on the seed; undo / redo of New, More like this and a file; the bars of a file', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     const grids = async () => explorer(p, 'return window.__grids;');
     const nextGrid = async (action) => {
       const before = await grids();
@@ -481,11 +478,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('a trio model takes the bass as bass: Freedoom d_dm01.mid, by the trainer\'s rule', { skip: !fs.existsSync(FREEDOOM_DM01) && 'no Freedoom data' }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     try {
       await p.goto(`${url}?models=/test/trio.json&grid=3&seed=2&nosw`);
       await waitGrid(p, 60000);
@@ -584,11 +578,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('a decoder-only model (test model list): a dropped .mid gets a clear "cannot encode yet" alert', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
     try {
       await p.goto(`${url}?models=/test/models.json&seed=3&nosw`);
       await waitGrid(p);
@@ -672,11 +663,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   test('a first visit downloads the app and the default model once; another model is kept offline on request', async () => {
     const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8'));
     const other = listed.models.find((m) => m.id !== listed.default);
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     try {
       const from = sent.length;
       await p.goto(`${url}?seed=4`);
@@ -723,11 +711,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
 
   test('every model of web/models.json: the picker switches to it and its grid decodes', async () => {
     const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).models;
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     try {
       await p.goto(`${url}?seed=5&nosw`);
       await waitGrid(p);

@@ -32,14 +32,19 @@ export function watchErrors(page, errors) {
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 }
 
-/** A light-scheme touch tablet of width x height without Web MIDI, its errors going to errors. */
-export async function tabletPage(browser, errors, { width = 1024, height = 768 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, hasTouch: true, colorScheme: 'light' });
+/** A page in a new browser context (Playwright's contextOptions) without Web MIDI, its errors
+ * going to errors: { context, page }. */
+export async function openPage(browser, errors, contextOptions) {
+  const context = await browser.newContext(contextOptions);
   await context.addInitScript(noMidi);
   const page = await context.newPage();
   watchErrors(page, errors);
   return { context, page };
 }
+
+/** openPage on a light-scheme touch tablet of width x height. */
+export const tabletPage = (browser, errors, { width = 1024, height = 768 } = {}) =>
+  openPage(browser, errors, { viewport: { width, height }, hasTouch: true, colorScheme: 'light' });
 
 /** Asserts that each of the explorer's parts (selectors) lies wholly in the width x height view. */
 export async function assertOnScreen(page, parts, width, height) {
