@@ -580,10 +580,9 @@ int main(void) {
   test_nade_options(&c);
   test_refused_files(&c);
   test_drum_encoding(&c);
-  test_bit_identical(&c, "nade_drums");
-  test_bit_identical(&c, "chords_mel");
-  test_bit_identical(&c, "chords_hier");
-  test_bit_identical(&c, "rhythm_trio");
-  test_bit_identical(&c, "controls_hier");
+  static const char *const families[] = {"nade_drums", "chords_mel", "chords_hier", "rhythm_trio",
+                                         "controls_hier"};
+  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+    test_bit_identical(&c, families[i]);
   return test_report("test_families", &c);
 }

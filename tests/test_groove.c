@@ -277,10 +277,11 @@ int main(void) {
   test_counts c = {0, 0};
   test_input(&c);
   test_hits(&c);
-  test_values(&c, "groove");
-  test_values(&c, "hier_groove");
+  static const char *const models[] = {"groove", "hier_groove"};
+  for (int i = 0; i < 2; i++)
+    test_values(&c, models[i]);
   test_model_calls(&c);
-  test_bit_identical(&c, "groove");
-  test_bit_identical(&c, "hier_groove");
+  for (int i = 0; i < 2; i++)
+    test_bit_identical(&c, models[i]);
   return test_report("test_groove", &c);
 }

@@ -322,3 +322,14 @@ export async function quietly(fn) {
     Object.assign(console, { log, warn, info });
   }
 }
+
+/** magenta.js's encoding of the sequences, as arrays; it is given copies (it sorts their notes in
+ * place). */
+export function magentaEncode(magenta, sequences) {
+  return quietly(async () => {
+    const z = await magenta.encode(structuredClone(sequences));
+    const out = z.arraySync();
+    z.dispose();
+    return out;
+  });
+}
