@@ -9,22 +9,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static mvae_status check_sizes(const void *out, int num_steps, int min_pitch, int max_pitch,
-                               mvae_convert_error *error) {
-  if (!out)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "output is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || mvae_melody_depth(min_pitch, max_pitch) == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
-  return MVAE_OK;
-}
-
 /* The melody events of all the notes for an input of the converter's sizes (scratch the caller
  * frees), or NULL with *status set: bad sizes first, then the notes. */
 static int32_t *melody_events(const mvae_note *notes, int n_notes, int num_steps, int min_pitch,
                               int max_pitch, const float *input, mvae_status *status,
                               mvae_convert_error *error) {
-  *status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
+  *status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
   if (*status != MVAE_OK)
     return NULL;
   int32_t *events = malloc((size_t)num_steps * sizeof *events);
@@ -132,17 +122,17 @@ mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes,
                                             int min_pitch, int max_pitch,
                                             mvae_drum_encoding encoding, float *input,
                                             mvae_convert_error *error) {
-  mvae_status status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
+  mvae_status status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
   if (status == MVAE_OK)
     status = mvae_check_notes(notes, n_notes, error);
   if (status != MVAE_OK)
     return status;
-  int32_t *tracks =
-      mvae_trio_tracks(notes, n_notes, num_steps, min_pitch, max_pitch, encoding, &status, error);
-  if (!tracks)
+  mvae_trio_tracks tracks;
+  status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch, encoding,
+                                       &tracks, error);
+  if (status != MVAE_OK)
     return status;
-  const int32_t *melody = tracks, *bass = tracks + num_steps,
-                *drums = tracks + 2 * (size_t)num_steps;
+  const int32_t *melody = tracks.melody, *bass = tracks.bass, *drums = tracks.drums;
   /* Per step magenta.js's argmax tests: melody and bass onsets (class > 1), any drum hit (class >
    * 0; a one-hot row left all zero by a summed label has its argmax at 0). */
   for (int t = 0; t < num_steps; t++) {
@@ -151,8 +141,8 @@ mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes,
     row[1] = is_onset(bass[t]) ? 1.0f : 0.0f;
     row[2] = drums[t] > 0 && drums[t] < MVAE_DRUM_LABELS ? 1.0f : 0.0f;
   }
-  free(tracks);
-  return status;
+  mvae_trio_tracks_free(&tracks);
+  return MVAE_OK;
 }
 
 /* Checks tokens[count] against 0..limit-1 (error index: the token's position). */

@@ -11,31 +11,34 @@ int mvae_trio_input_depth(int min_pitch, int max_pitch) {
   return melody_depth == 0 ? 0 : mvs_trio_input(melody_depth, MVAE_DRUM_LABELS);
 }
 
-int32_t *mvae_trio_tracks(const mvae_note *notes, int n_notes, int num_steps, int min_pitch,
-                          int max_pitch, mvae_drum_encoding encoding, mvae_status *status,
-                          mvae_convert_error *error) {
-  int32_t *tracks = malloc(3 * (size_t)num_steps * sizeof *tracks);
-  if (!tracks) {
-    *status =
-        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
-    return NULL;
-  }
+mvae_status mvae_trio_tracks_from_notes(const mvae_note *notes, int n_notes, int num_steps,
+                                        int min_pitch, int max_pitch, mvae_drum_encoding encoding,
+                                        mvae_trio_tracks *tracks, mvae_convert_error *error) {
+  int32_t *block = malloc(3 * (size_t)num_steps * sizeof *block);
+  tracks->melody = block;
+  tracks->bass = block ? block + num_steps : NULL;
+  tracks->drums = block ? block + 2 * (size_t)num_steps : NULL;
+  if (!block)
+    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
   /* Same order as magenta.js, so the same input fails first: melody, bass, then drums. The melody
    * and bass tracks merge every instrument of their program range (magenta.js filters by program
    * and is_drum only), keeping the highest note of those starting together. */
-  *status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps, min_pitch,
-                                   max_pitch, tracks, error);
-  if (*status == MVAE_OK)
-    *status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
-                                     max_pitch, tracks + num_steps, error);
-  if (*status == MVAE_OK)
-    *status = mvae_drum_labels_from_notes(notes, n_notes, MVAE_SELECT_DRUMS, num_steps, encoding,
-                                          tracks + 2 * (size_t)num_steps, error);
-  if (*status != MVAE_OK) {
-    free(tracks);
-    return NULL;
-  }
-  return tracks;
+  mvae_status status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps,
+                                              min_pitch, max_pitch, tracks->melody, error);
+  if (status == MVAE_OK)
+    status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
+                                    max_pitch, tracks->bass, error);
+  if (status == MVAE_OK)
+    status = mvae_drum_labels_from_notes(notes, n_notes, MVAE_SELECT_DRUMS, num_steps, encoding,
+                                         tracks->drums, error);
+  if (status != MVAE_OK)
+    mvae_trio_tracks_free(tracks);
+  return status;
+}
+
+void mvae_trio_tracks_free(mvae_trio_tracks *tracks) {
+  free(tracks->melody); /* the block of all three */
+  tracks->melody = tracks->bass = tracks->drums = NULL;
 }
 
 mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
@@ -49,19 +52,19 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
   status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
   if (status != MVAE_OK)
     return status;
-  int32_t *tracks =
-      mvae_trio_tracks(notes, n_notes, num_steps, min_pitch, max_pitch, encoding, &status, error);
-  if (!tracks)
+  mvae_trio_tracks tracks;
+  status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch, encoding,
+                                       &tracks, error);
+  if (status != MVAE_OK)
     return status;
-  const int32_t *melody = tracks, *bass = tracks + num_steps,
-                *drums = tracks + 2 * (size_t)num_steps;
-  status = mvae_events_to_one_hot(melody, num_steps, melody_depth, width, input, error);
+  status = mvae_events_to_one_hot(tracks.melody, num_steps, melody_depth, width, input, error);
   if (status == MVAE_OK)
-    status =
-        mvae_events_to_one_hot(bass, num_steps, melody_depth, width, input + melody_depth, error);
+    status = mvae_events_to_one_hot(tracks.bass, num_steps, melody_depth, width,
+                                    input + melody_depth, error);
   if (status == MVAE_OK)
-    status = mvae_drum_labels_to_one_hot(drums, num_steps, width, input + 2 * melody_depth, error);
-  free(tracks);
+    status = mvae_drum_labels_to_one_hot(tracks.drums, num_steps, width, input + 2 * melody_depth,
+                                         error);
+  mvae_trio_tracks_free(&tracks);
   return status;
 }
 
