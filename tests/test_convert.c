@@ -438,6 +438,17 @@ static void check_roll(const float *roll, const float expected[][MVAE_DRUM_ROLL_
       }
 }
 
+/* The 4-step drum roll of all the notes in the encoding is expected[4]. */
+static void expect_roll(const mvae_note *notes, int n_notes, mvae_drum_encoding encoding,
+                        const float expected[][MVAE_DRUM_ROLL_WIDTH], const char *what) {
+  float roll[4 * MVAE_DRUM_ROLL_WIDTH];
+  mvae_convert_error error;
+  CHECK_STATUS(
+      mvae_drum_roll_from_notes(notes, n_notes, MVAE_SELECT_ALL, 4, encoding, roll, &error),
+      MVAE_OK);
+  check_roll(roll, expected, 4, what);
+}
+
 static void test_drum_roll(void) {
   mvae_convert_error error;
   float roll[5 * MVAE_DRUM_ROLL_WIDTH];
@@ -448,18 +459,12 @@ static void test_drum_roll(void) {
                                                       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                                                       {0, 0, 1, 0, 0, 0, 0, 0, 0, 1},
                                                       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
-  CHECK_STATUS(
-      mvae_drum_roll_from_notes(notes, 2, MVAE_SELECT_ALL, 4, MVAE_DRUMS_MAGENTA_JS, roll, &error),
-      MVAE_OK);
-  check_roll(roll, expected_js, 4, "magenta.js roll");
+  expect_roll(notes, 2, MVAE_DRUMS_MAGENTA_JS, expected_js, "magenta.js roll");
   const float expected_clean[4][MVAE_DRUM_ROLL_WIDTH] = {{1, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                                                          {0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
                                                          {0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
                                                          {0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
-  CHECK_STATUS(
-      mvae_drum_roll_from_notes(notes, 2, MVAE_SELECT_ALL, 4, MVAE_DRUMS_CLEAN, roll, &error),
-      MVAE_OK);
-  check_roll(roll, expected_clean, 4, "clean roll");
+  expect_roll(notes, 2, MVAE_DRUMS_CLEAN, expected_clean, "clean roll");
 
   /* An unmapped pitch (22) at 3 still clears row 2's "no hit" in magenta.js; notes at 4 (= T) and
    * 9 change nothing; the clean roll ignores all three. */
@@ -469,14 +474,9 @@ static void test_drum_roll(void) {
                                                           {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                                                           {0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
                                                           {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
-  CHECK_STATUS(mvae_drum_roll_from_notes(odd, COUNT(odd), MVAE_SELECT_ALL, 4, MVAE_DRUMS_MAGENTA_JS,
-                                         roll, &error),
-               MVAE_OK);
-  check_roll(roll, expected_odd_js, 4, "magenta.js roll, odd notes");
-  CHECK_STATUS(mvae_drum_roll_from_notes(odd, COUNT(odd), MVAE_SELECT_ALL, 4, MVAE_DRUMS_CLEAN,
-                                         roll, &error),
-               MVAE_OK);
-  check_roll(roll, expected_clean, 4, "clean roll, odd notes");
+  expect_roll(odd, COUNT(odd), MVAE_DRUMS_MAGENTA_JS, expected_odd_js,
+              "magenta.js roll, odd notes");
+  expect_roll(odd, COUNT(odd), MVAE_DRUMS_CLEAN, expected_clean, "clean roll, odd notes");
 
   /* A single step: the only row is the last one, so magenta.js never sets its "no hit". */
   const float expected_single[1][MVAE_DRUM_ROLL_WIDTH] = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
