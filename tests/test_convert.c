@@ -163,21 +163,25 @@ static void test_melody_range(void) {
   int32_t expected[3] = {2, 89, 1};
   expect_melody(ends, COUNT(ends), 3, MIN_PITCH, MAX_PITCH, expected, "range ends");
 
-  mvae_note low[] = {make_note(60, 0, 1), make_note(20, 1, 2)};
-  expect_out_of_range(low, 2, 8, 1, 20);
-  mvae_note high[] = {make_note(109, 3, 4)};
-  expect_out_of_range(high, 1, 8, 0, 109);
-
   /* A lower out-of-range note under a kept one is dropped before the range check. */
   mvae_note hidden[] = {make_note(10, 0, 2), make_note(60, 0, 2)};
   int32_t expected_hidden[3] = {41, 0, 1};
   expect_melody(hidden, COUNT(hidden), 3, MIN_PITCH, MAX_PITCH, expected_hidden, "hidden low");
-  /* ...but a higher out-of-range note is the kept one, and throws. */
-  mvae_note on_top[] = {make_note(60, 0, 2), make_note(120, 0, 2)};
-  expect_out_of_range(on_top, 2, 3, 1, 120);
-  /* magenta.js checks the range before writing, so past the end still throws. */
-  mvae_note late[] = {make_note(110, 40, 41)};
-  expect_out_of_range(late, 1, 8, -1, 0);
+
+  const struct {
+    mvae_note notes[2];
+    int n_notes, num_steps, index, pitch;
+  } refused[] = {
+      {{make_note(60, 0, 1), make_note(20, 1, 2)}, 2, 8, 1, 20}, /* below */
+      {{make_note(109, 3, 4)}, 1, 8, 0, 109},                    /* above */
+      /* A higher out-of-range note is the kept one, and throws. */
+      {{make_note(60, 0, 2), make_note(120, 0, 2)}, 2, 3, 1, 120},
+      /* magenta.js checks the range before writing, so past the end still throws. */
+      {{make_note(110, 40, 41)}, 1, 8, -1, 0},
+  };
+  for (int i = 0; i < COUNT(refused); i++)
+    expect_out_of_range(refused[i].notes, refused[i].n_notes, refused[i].num_steps,
+                        refused[i].index, refused[i].pitch);
 }
 
 static void test_melody_past_end(void) {
