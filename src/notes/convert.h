@@ -86,6 +86,12 @@ typedef enum mvae_note_selection {
  * note-off in MIDI, so 0 would make exported files and Web MIDI output silent. */
 #define MVAE_DECODED_VELOCITY 80
 
+/* The checks of any note list: a count >= 0 ("negative note count") and a buffer where it has
+ * notes ("notes is NULL"). */
+mvae_status mvae_check_note_list(const void *notes, int n_notes, mvae_convert_error *error);
+/* A note's pitch and velocity in 0..127; error->index is the note's index. */
+mvae_status mvae_check_pitch_velocity(int pitch, int velocity, int index,
+                                      mvae_convert_error *error);
 /* Checks every field of every note: pitch and velocity 0..127, 0 <= start_step < end_step, program
  * 0..127, is_drum 0 or 1, instrument >= 0; notes may be NULL only when n_notes is 0. */
 mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error);

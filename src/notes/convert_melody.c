@@ -45,19 +45,33 @@ mvae_status mvae_notes_counted(int count, int max_notes, int *n_notes, mvae_conv
 
 /* ---- Notes ---------------------------------------------------------------------------------- */
 
-mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
+mvae_status mvae_check_note_list(const void *notes, int n_notes, mvae_convert_error *error) {
   if (n_notes < 0)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "negative note count", -1, n_notes);
   if (n_notes > 0 && !notes)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "notes is NULL", -1, n_notes);
+  return MVAE_OK;
+}
+
+mvae_status mvae_check_pitch_velocity(int pitch, int velocity, int index,
+                                      mvae_convert_error *error) {
+  if (pitch < 0 || pitch > 127)
+    return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "pitch outside 0..127", index, pitch);
+  if (velocity < 0 || velocity > 127)
+    return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "velocity outside 0..127", index, velocity);
+  return MVAE_OK;
+}
+
+mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error) {
+  mvae_convert_clear_error(error);
+  mvae_status status = mvae_check_note_list(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
   for (int i = 0; i < n_notes; i++) {
     const mvae_note *note = &notes[i];
-    if (note->pitch < 0 || note->pitch > 127)
-      return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "pitch outside 0..127", i, note->pitch);
-    if (note->velocity < 0 || note->velocity > 127)
-      return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "velocity outside 0..127", i,
-                               note->velocity);
+    status = mvae_check_pitch_velocity(note->pitch, note->velocity, i, error);
+    if (status != MVAE_OK)
+      return status;
     if (note->start_step < 0)
       return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "negative start_step", i,
                                note->start_step);
