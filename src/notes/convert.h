@@ -233,14 +233,16 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
                                      int min_pitch, int max_pitch, mvae_drum_encoding encoding,
                                      float *input, mvae_convert_error *error);
 /* The trio's three tracks of the notes as TrioConverter selects them (see above), num_steps each:
- * melody events, bass events, drum labels. Sizes are the caller's to check; on success the caller
- * frees them with mvae_trio_tracks_free (on failure they are freed). */
+ * melody events, bass events, drum labels, for an input buffer of these sizes: input and sizes are
+ * checked first (mvae_check_melody_input), then the notes. On success the caller frees them with
+ * mvae_trio_tracks_free (on failure there is nothing to free). */
 typedef struct mvae_trio_tracks {
   int32_t *melody, *bass, *drums; /* one block, melody first */
 } mvae_trio_tracks;
 mvae_status mvae_trio_tracks_from_notes(const mvae_note *notes, int n_notes, int num_steps,
                                         int min_pitch, int max_pitch, mvae_drum_encoding encoding,
-                                        mvae_trio_tracks *tracks, mvae_convert_error *error);
+                                        const float *input, mvae_trio_tracks *tracks,
+                                        mvae_convert_error *error);
 void mvae_trio_tracks_free(mvae_trio_tracks *tracks);
 /* tokens int32[3][num_steps] (melody events, bass events, drum labels) -> notes: melody notes first
  * (instrument 0, program 0), then bass (instrument 1, program 32), then drums (instrument 2,

@@ -122,14 +122,9 @@ mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes,
                                             int min_pitch, int max_pitch,
                                             mvae_drum_encoding encoding, float *input,
                                             mvae_convert_error *error) {
-  mvae_status status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
-  if (status == MVAE_OK)
-    status = mvae_check_notes(notes, n_notes, error);
-  if (status != MVAE_OK)
-    return status;
   mvae_trio_tracks tracks;
-  status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch, encoding,
-                                       &tracks, error);
+  mvae_status status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch,
+                                                   encoding, input, &tracks, error);
   if (status != MVAE_OK)
     return status;
   const int32_t *melody = tracks.melody, *bass = tracks.bass, *drums = tracks.drums;

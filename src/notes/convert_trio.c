@@ -13,18 +13,23 @@ int mvae_trio_input_depth(int min_pitch, int max_pitch) {
 
 mvae_status mvae_trio_tracks_from_notes(const mvae_note *notes, int n_notes, int num_steps,
                                         int min_pitch, int max_pitch, mvae_drum_encoding encoding,
-                                        mvae_trio_tracks *tracks, mvae_convert_error *error) {
+                                        const float *input, mvae_trio_tracks *tracks,
+                                        mvae_convert_error *error) {
+  tracks->melody = tracks->bass = tracks->drums = NULL;
+  mvae_status status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
+  if (status != MVAE_OK)
+    return status;
   int32_t *block = malloc(3 * (size_t)num_steps * sizeof *block);
-  tracks->melody = block;
-  tracks->bass = block ? block + num_steps : NULL;
-  tracks->drums = block ? block + 2 * (size_t)num_steps : NULL;
   if (!block)
     return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
+  tracks->melody = block;
+  tracks->bass = block + num_steps;
+  tracks->drums = block + 2 * (size_t)num_steps;
   /* Same order as magenta.js, so the same input fails first: melody, bass, then drums. The melody
    * and bass tracks merge every instrument of their program range (magenta.js filters by program
    * and is_drum only), keeping the highest note of those starting together. */
-  mvae_status status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps,
-                                              min_pitch, max_pitch, tracks->melody, error);
+  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps, min_pitch,
+                                  max_pitch, tracks->melody, error);
   if (status == MVAE_OK)
     status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
                                     max_pitch, tracks->bass, error);
@@ -49,12 +54,9 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
     return status;
   int melody_depth = mvae_melody_depth(min_pitch, max_pitch);
   int width = mvae_trio_input_depth(min_pitch, max_pitch);
-  status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
-  if (status != MVAE_OK)
-    return status;
   mvae_trio_tracks tracks;
   status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch, encoding,
-                                       &tracks, error);
+                                       input, &tracks, error);
   if (status != MVAE_OK)
     return status;
   status = mvae_events_to_one_hot(tracks.melody, num_steps, melody_depth, width, input, error);
