@@ -56,6 +56,13 @@ static int same_note(const mvae_note *a, const mvae_note *b) {
          a->instrument == b->instrument;
 }
 
+/* notes[n] are expected[count]. */
+static void expect_notes(const mvae_note *notes, int n, const mvae_note *expected, int count) {
+  CHECK(n == count);
+  for (int i = 0; i < count && i < n; i++)
+    CHECK(same_note(&notes[i], &expected[i]));
+}
+
 /* A small deterministic generator for the random round trips (xorshift32). */
 static uint32_t next_random(uint32_t *state) {
   uint32_t x = *state;
@@ -499,9 +506,7 @@ static void test_drum_notes(void) {
                            {38, 80, 0, 1, 0, 1, 0},
                            {42, 80, 2, 3, 0, 1, 0},
                            {51, 80, 2, 3, 0, 1, 0}};
-  CHECK(n == 4);
-  for (int i = 0; i < 4 && i < n; i++)
-    CHECK(same_note(&notes[i], &expected[i]));
+  expect_notes(notes, n, expected, 4);
 
   CHECK_STATUS(mvae_drum_labels_to_notes(labels, 3, 0, notes, 3, &n, &error),
                MVAE_ERR_BUFFER_TOO_SMALL);
@@ -584,9 +589,7 @@ static void test_trio(void) {
                            {40, 80, 0, 4, 32, 0, 1},
                            {36, 80, 0, 1, 0, 1, 2},
                            {42, 80, 1, 2, 0, 1, 2}};
-  CHECK(n == 4);
-  for (int i = 0; i < 4 && i < n; i++)
-    CHECK(same_note(&decoded[i], &expected[i]));
+  expect_notes(decoded, n, expected, 4);
   /* Buffer too small: the count covers all three tracks. */
   CHECK_STATUS(
       mvae_trio_tokens_to_notes(tokens, STEPS, MIN_PITCH, MAX_PITCH, decoded, 2, &n, &error),
