@@ -104,9 +104,19 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
   return MVAE_OK;
 }
 
-/* What every notes -> input call checks first, the model's last error cleared. */
+/* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
+static mvae_status require_groove(mvae_model *model, const mvae_info *info, const char *call) {
+  if (info->converter != MVAE_CONVERTER_GROOVE)
+    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
+                     call, (int)info->converter);
+  return MVAE_OK;
+}
+
+/* What every notes -> input call checks first, the model's last error cleared; fills *info (its
+ * converter fields were checked at load, mvae_converter_check). groove_call: NULL, or the name of
+ * a call only a GrooVAE model takes. */
 static mvae_status check_input_call(mvae_model *model, const void *notes, int n_notes,
-                                    const float *input) {
+                                    const float *input, mvae_info *info, const char *groove_call) {
   if (!model)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_clear_error(model);
@@ -115,7 +125,8 @@ static mvae_status check_input_call(mvae_model *model, const void *notes, int n_
   if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
     return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
                      n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
-  return MVAE_OK;
+  mvae_model_info(model, info);
+  return groove_call ? require_groove(model, info, groove_call) : MVAE_OK;
 }
 
 /* Turns a converter error into the model's last error. */
@@ -128,16 +139,18 @@ static mvae_status convert_failure(mvae_model *model, mvae_status status,
 }
 
 /* What every call writing notes (or hits) checks first, the model's last error cleared;
- * *n_out = 0 when they pass. */
+ * *n_out = 0 when they pass; then as check_input_call. */
 static mvae_status check_output_call(mvae_model *model, const void *in, const void *out,
-                                     int max_out, int *n_out, const char *items) {
+                                     int max_out, int *n_out, const char *items, mvae_info *info,
+                                     const char *groove_call) {
   if (!model)
     return MVAE_ERR_INVALID_ARGUMENT;
   mvae_clear_error(model);
   if (!in || !n_out || max_out < 0 || (max_out > 0 && !out))
     return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_%s %d)", items, max_out);
   *n_out = 0;
-  return MVAE_OK;
+  mvae_model_info(model, info);
+  return groove_call ? require_groove(model, info, groove_call) : MVAE_OK;
 }
 
 /* The converter's status of such a call as the model's: a buffer too small says how many
@@ -209,11 +222,10 @@ static melody_input_fn melody_input_converter(mvae_converter converter) {
 
 mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
                                       const mvae_sequence_timing *timing, float *input) {
-  mvae_status status = check_input_call(model, notes, n_notes, input);
+  mvae_info info;
+  mvae_status status = check_input_call(model, notes, n_notes, input, &info, NULL);
   if (status != MVAE_OK)
     return status;
-  mvae_info info; /* its converter fields were checked at load (mvae_converter_check) */
-  mvae_model_info(model, &info);
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
@@ -249,11 +261,11 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
 
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes) {
-  mvae_status status = check_output_call(model, tokens, notes, max_notes, n_notes, "notes");
+  mvae_info info;
+  mvae_status status =
+      check_output_call(model, tokens, notes, max_notes, n_notes, "notes", &info, NULL);
   if (status != MVAE_OK)
     return status;
-  mvae_info info; /* checked at load */
-  mvae_model_info(model, &info);
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
@@ -290,22 +302,10 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
   return output_status(model, status, &error, *n_notes, max_notes, "notes", "token");
 }
 
-/* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
-static mvae_status require_groove(mvae_model *model, mvae_info *info, const char *call) {
-  mvae_model_info(model, info);
-  if (info->converter != MVAE_CONVERTER_GROOVE)
-    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
-                     call, (int)info->converter);
-  return MVAE_OK;
-}
-
 mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
                                  double qpm, float *input) {
-  mvae_status status = check_input_call(model, notes, n_notes, input);
-  if (status != MVAE_OK)
-    return status;
   mvae_info info;
-  status = require_groove(model, &info, "groove to input");
+  mvae_status status = check_input_call(model, notes, n_notes, input, &info, "groove to input");
   if (status != MVAE_OK)
     return status;
   mvae_convert_error error = {"", -1, 0};
@@ -316,11 +316,9 @@ mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *note
 
 mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
                                  int max_hits, int *n_hits) {
-  mvae_status status = check_output_call(model, values, hits, max_hits, n_hits, "hits");
-  if (status != MVAE_OK)
-    return status;
   mvae_info info;
-  status = require_groove(model, &info, "groove to notes");
+  mvae_status status =
+      check_output_call(model, values, hits, max_hits, n_hits, "hits", &info, "groove to notes");
   if (status != MVAE_OK)
     return status;
   mvae_convert_error error = {"", -1, 0};
