@@ -95,6 +95,11 @@ mvae_status mvae_check_pitch_velocity(int pitch, int velocity, int index,
 /* Checks every field of every note: pitch and velocity 0..127, 0 <= start_step < end_step, program
  * 0..127, is_drum 0 or 1, instrument >= 0; notes may be NULL only when n_notes is 0. */
 mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error);
+/* What a converter of notes to a per-step track checks first: the notes (mvae_check_notes), its
+ * output (NULL: null_message), then num_steps. */
+mvae_status mvae_check_conversion(const mvae_note *notes, int n_notes, const void *out,
+                                  const char *null_message, int num_steps,
+                                  mvae_convert_error *error);
 int mvae_note_is_selected(const mvae_note *note, mvae_note_selection selection);
 
 /* ---- Melody (MelodyConverter) --------------------------------------------------------------- */

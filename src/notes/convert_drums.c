@@ -51,14 +51,10 @@ int mvae_drum_class_pitch(int drum_class) {
 static mvae_status check_drum_arguments(const mvae_note *notes, int n_notes, int num_steps,
                                         mvae_drum_encoding encoding, const void *out,
                                         mvae_convert_error *error) {
-  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  mvae_status status =
+      mvae_check_conversion(notes, n_notes, out, "output is NULL", num_steps, error);
   if (status != MVAE_OK)
     return status;
-  if (!out)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "output is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "num_steps outside 1..2^24", -1,
-                             num_steps);
   if (encoding != MVAE_DRUMS_MAGENTA_JS && encoding != MVAE_DRUMS_CLEAN)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "unknown drum encoding", -1,
                              (int)encoding);

@@ -90,6 +90,20 @@ mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_e
   return MVAE_OK;
 }
 
+mvae_status mvae_check_conversion(const mvae_note *notes, int n_notes, const void *out,
+                                  const char *null_message, int num_steps,
+                                  mvae_convert_error *error) {
+  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
+  if (!out)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, null_message, -1, 0);
+  if (!mvae_num_steps_ok(num_steps))
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "num_steps outside 1..2^24", -1,
+                             num_steps);
+  return MVAE_OK;
+}
+
 int mvae_note_is_selected(const mvae_note *note, mvae_note_selection selection) {
   switch (selection) {
   case MVAE_SELECT_ALL:
@@ -134,14 +148,10 @@ static int compare_candidates(const void *a_ptr, const void *b_ptr) {
 mvae_status mvae_melody_from_notes(const mvae_note *notes, int n_notes,
                                    mvae_note_selection selection, int num_steps, int min_pitch,
                                    int max_pitch, int32_t *events, mvae_convert_error *error) {
-  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  mvae_status status =
+      mvae_check_conversion(notes, n_notes, events, "events is NULL", num_steps, error);
   if (status != MVAE_OK)
     return status;
-  if (!events)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "events is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "num_steps outside 1..2^24", -1,
-                             num_steps);
   if (mvae_melody_depth(min_pitch, max_pitch) == 0)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad pitch range", -1, min_pitch);
 
