@@ -217,6 +217,11 @@ mvae_status mvae_groove_hits_from_values(const float *values, int num_steps, mva
  * good ("bad size or pitch range"). */
 mvae_status mvae_check_melody_input(const float *input, int num_steps, int min_pitch, int max_pitch,
                                     mvae_convert_error *error);
+/* The melody events of all the notes for an input buffer of these sizes (checked first, as
+ * mvae_check_melody_input): scratch the caller frees, or NULL with *status set. */
+int32_t *mvae_melody_events_for_input(const mvae_note *notes, int n_notes, int num_steps,
+                                      int min_pitch, int max_pitch, const float *input,
+                                      mvae_status *status, mvae_convert_error *error);
 /* Melody model: float[num_steps][depth] one-hot of mvae_melody_from_notes over all notes. */
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                        int min_pitch, int max_pitch, float *input,

@@ -270,21 +270,38 @@ mvae_status mvae_check_melody_input(const float *input, int num_steps, int min_p
   return MVAE_OK;
 }
 
+int32_t *mvae_melody_events_for_input(const mvae_note *notes, int n_notes, int num_steps,
+                                      int min_pitch, int max_pitch, const float *input,
+                                      mvae_status *status, mvae_convert_error *error) {
+  *status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
+  if (*status != MVAE_OK)
+    return NULL;
+  int32_t *events = malloc((size_t)num_steps * sizeof *events);
+  if (!events) {
+    *status =
+        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
+    return NULL;
+  }
+  *status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
+                                   events, error);
+  if (*status != MVAE_OK) {
+    free(events);
+    return NULL;
+  }
+  return events;
+}
+
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                        int min_pitch, int max_pitch, float *input,
                                        mvae_convert_error *error) {
   mvae_convert_clear_error(error);
-  int depth = mvae_melody_depth(min_pitch, max_pitch);
-  mvae_status status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
-  if (status != MVAE_OK)
-    return status;
-  int32_t *events = malloc((size_t)num_steps * sizeof *events);
+  mvae_status status;
+  int32_t *events = mvae_melody_events_for_input(notes, n_notes, num_steps, min_pitch, max_pitch,
+                                                 input, &status, error);
   if (!events)
-    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
-  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
-                                  events, error);
-  if (status == MVAE_OK)
-    status = mvae_events_to_one_hot(events, num_steps, depth, depth, input, error);
+    return status;
+  int depth = mvae_melody_depth(min_pitch, max_pitch);
+  status = mvae_events_to_one_hot(events, num_steps, depth, depth, input, error);
   free(events);
   return status;
 }

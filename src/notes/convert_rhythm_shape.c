@@ -9,29 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* The melody events of all the notes for an input of the converter's sizes (scratch the caller
- * frees), or NULL with *status set: bad sizes first, then the notes. */
-static int32_t *melody_events(const mvae_note *notes, int n_notes, int num_steps, int min_pitch,
-                              int max_pitch, const float *input, mvae_status *status,
-                              mvae_convert_error *error) {
-  *status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
-  if (*status != MVAE_OK)
-    return NULL;
-  int32_t *events = malloc((size_t)num_steps * sizeof *events);
-  if (!events) {
-    *status =
-        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
-    return NULL;
-  }
-  *status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
-                                   events, error);
-  if (*status != MVAE_OK) {
-    free(events);
-    return NULL;
-  }
-  return events;
-}
-
 static int is_onset(int32_t event) {
   return event >= MVAE_MELODY_FIRST_PITCH;
 }
@@ -95,8 +72,8 @@ static mvae_status melody_feature_input(const mvae_note *notes, int n_notes, int
                                                                mvae_convert_error *),
                                         mvae_convert_error *error) {
   mvae_status status;
-  int32_t *events =
-      melody_events(notes, n_notes, num_steps, min_pitch, max_pitch, input, &status, error);
+  int32_t *events = mvae_melody_events_for_input(notes, n_notes, num_steps, min_pitch, max_pitch,
+                                                 input, &status, error);
   if (!events)
     return status;
   status = feature(events, num_steps, input, error);
