@@ -73,8 +73,8 @@ static void test_interpolation(test_counts *c) {
 
 static void test_model_calls(test_counts *c) {
   mvae_info info;
-  mvae_model *m = test_expect_model(
-      c, test_load_model(MVAE_SOURCE_DIR "/tests/data/flat_small.mvae"), "flat_small", &info);
+  mvae_model *m =
+      test_expect_model(c, test_load_data_model("flat_small.mvae"), "flat_small", &info);
   if (!m)
     return;
   int zs = info.z_size, steps = info.num_steps;

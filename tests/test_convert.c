@@ -2,33 +2,12 @@
  * magenta.js's rules (music/src/core/melodies.ts and data.ts), plus round trips and error cases.
  * Uses only convert.h, so it needs no model. */
 #include "notes/convert.h"
+#include "test_check.h"
 #include "test_melody.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
-      failures++;                                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define CHECK_STATUS(expr, expected)                                                               \
-  do {                                                                                             \
-    mvae_status got_status = (expr);                                                               \
-    if (got_status != (expected)) {                                                                \
-      fprintf(stderr, "%s:%d: %s gave status %d, expected %d\n", __FILE__, __LINE__, #expr,        \
-              (int)got_status, (int)(expected));                                                   \
-      failures++;                                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
 /* The default melody range of magenta.js's 2-bar models: event = pitch - 19. */
 enum { MIN_PITCH = 21, MAX_PITCH = 108, DEPTH = 90 };
@@ -75,6 +54,13 @@ static int same_note(const mvae_note *a, const mvae_note *b) {
   return a->pitch == b->pitch && a->velocity == b->velocity && a->start_step == b->start_step &&
          a->end_step == b->end_step && a->program == b->program && a->is_drum == b->is_drum &&
          a->instrument == b->instrument;
+}
+
+/* notes[n] are expected[count]. */
+static void expect_notes(const mvae_note *notes, int n, const mvae_note *expected, int count) {
+  CHECK(n == count);
+  for (int i = 0; i < count && i < n; i++)
+    CHECK(same_note(&notes[i], &expected[i]));
 }
 
 /* A small deterministic generator for the random round trips (xorshift32). */
@@ -165,40 +151,44 @@ static void test_melody_overlaps(void) {
                 "lower note later");
 }
 
+/* mvae_melody_from_notes refuses the notes as out of the default range, naming note index with
+ * its pitch (index -1: where is not checked). */
+static void expect_out_of_range(const mvae_note *notes, int n_notes, int num_steps, int index,
+                                int pitch) {
+  int32_t events[8];
+  mvae_convert_error error;
+  CHECK(num_steps <= 8);
+  CHECK_STATUS(mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, MIN_PITCH,
+                                      MAX_PITCH, events, &error),
+               MVAE_ERR_BAD_INPUT);
+  CHECK(index < 0 || (error.index == index && error.value == pitch));
+}
+
 static void test_melody_range(void) {
   /* The range ends are events 2 and 89. */
   mvae_note ends[] = {make_note(21, 0, 1), make_note(108, 1, 2)};
   int32_t expected[3] = {2, 89, 1};
   expect_melody(ends, COUNT(ends), 3, MIN_PITCH, MAX_PITCH, expected, "range ends");
 
-  int32_t events[8];
-  mvae_convert_error error;
-  mvae_note low[] = {make_note(60, 0, 1), make_note(20, 1, 2)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(low, 2, MVAE_SELECT_ALL, 8, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
-  CHECK(error.index == 1 && error.value == 20);
-  mvae_note high[] = {make_note(109, 3, 4)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(high, 1, MVAE_SELECT_ALL, 8, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
-  CHECK(error.index == 0 && error.value == 109);
-
   /* A lower out-of-range note under a kept one is dropped before the range check. */
   mvae_note hidden[] = {make_note(10, 0, 2), make_note(60, 0, 2)};
   int32_t expected_hidden[3] = {41, 0, 1};
   expect_melody(hidden, COUNT(hidden), 3, MIN_PITCH, MAX_PITCH, expected_hidden, "hidden low");
-  /* ...but a higher out-of-range note is the kept one, and throws. */
-  mvae_note on_top[] = {make_note(60, 0, 2), make_note(120, 0, 2)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(on_top, 2, MVAE_SELECT_ALL, 3, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
-  CHECK(error.index == 1 && error.value == 120);
-  /* magenta.js checks the range before writing, so past the end still throws. */
-  mvae_note late[] = {make_note(110, 40, 41)};
-  CHECK_STATUS(
-      mvae_melody_from_notes(late, 1, MVAE_SELECT_ALL, 8, MIN_PITCH, MAX_PITCH, events, &error),
-      MVAE_ERR_BAD_INPUT);
+
+  const struct {
+    mvae_note notes[2];
+    int n_notes, num_steps, index, pitch;
+  } refused[] = {
+      {{make_note(60, 0, 1), make_note(20, 1, 2)}, 2, 8, 1, 20}, /* below */
+      {{make_note(109, 3, 4)}, 1, 8, 0, 109},                    /* above */
+      /* A higher out-of-range note is the kept one, and throws. */
+      {{make_note(60, 0, 2), make_note(120, 0, 2)}, 2, 3, 1, 120},
+      /* magenta.js checks the range before writing, so past the end still throws. */
+      {{make_note(110, 40, 41)}, 1, 8, -1, 0},
+  };
+  for (int i = 0; i < COUNT(refused); i++)
+    expect_out_of_range(refused[i].notes, refused[i].n_notes, refused[i].num_steps,
+                        refused[i].index, refused[i].pitch);
 }
 
 static void test_melody_past_end(void) {
@@ -459,6 +449,17 @@ static void check_roll(const float *roll, const float expected[][MVAE_DRUM_ROLL_
       }
 }
 
+/* The 4-step drum roll of all the notes in the encoding is expected[4]. */
+static void expect_roll(const mvae_note *notes, int n_notes, mvae_drum_encoding encoding,
+                        const float expected[][MVAE_DRUM_ROLL_WIDTH], const char *what) {
+  float roll[4 * MVAE_DRUM_ROLL_WIDTH];
+  mvae_convert_error error;
+  CHECK_STATUS(
+      mvae_drum_roll_from_notes(notes, n_notes, MVAE_SELECT_ALL, 4, encoding, roll, &error),
+      MVAE_OK);
+  check_roll(roll, expected, 4, what);
+}
+
 static void test_drum_roll(void) {
   mvae_convert_error error;
   float roll[5 * MVAE_DRUM_ROLL_WIDTH];
@@ -469,18 +470,12 @@ static void test_drum_roll(void) {
                                                       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                                                       {0, 0, 1, 0, 0, 0, 0, 0, 0, 1},
                                                       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
-  CHECK_STATUS(
-      mvae_drum_roll_from_notes(notes, 2, MVAE_SELECT_ALL, 4, MVAE_DRUMS_MAGENTA_JS, roll, &error),
-      MVAE_OK);
-  check_roll(roll, expected_js, 4, "magenta.js roll");
+  expect_roll(notes, 2, MVAE_DRUMS_MAGENTA_JS, expected_js, "magenta.js roll");
   const float expected_clean[4][MVAE_DRUM_ROLL_WIDTH] = {{1, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                                                          {0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
                                                          {0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
                                                          {0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
-  CHECK_STATUS(
-      mvae_drum_roll_from_notes(notes, 2, MVAE_SELECT_ALL, 4, MVAE_DRUMS_CLEAN, roll, &error),
-      MVAE_OK);
-  check_roll(roll, expected_clean, 4, "clean roll");
+  expect_roll(notes, 2, MVAE_DRUMS_CLEAN, expected_clean, "clean roll");
 
   /* An unmapped pitch (22) at 3 still clears row 2's "no hit" in magenta.js; notes at 4 (= T) and
    * 9 change nothing; the clean roll ignores all three. */
@@ -490,14 +485,9 @@ static void test_drum_roll(void) {
                                                           {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                                                           {0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
                                                           {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
-  CHECK_STATUS(mvae_drum_roll_from_notes(odd, COUNT(odd), MVAE_SELECT_ALL, 4, MVAE_DRUMS_MAGENTA_JS,
-                                         roll, &error),
-               MVAE_OK);
-  check_roll(roll, expected_odd_js, 4, "magenta.js roll, odd notes");
-  CHECK_STATUS(mvae_drum_roll_from_notes(odd, COUNT(odd), MVAE_SELECT_ALL, 4, MVAE_DRUMS_CLEAN,
-                                         roll, &error),
-               MVAE_OK);
-  check_roll(roll, expected_clean, 4, "clean roll, odd notes");
+  expect_roll(odd, COUNT(odd), MVAE_DRUMS_MAGENTA_JS, expected_odd_js,
+              "magenta.js roll, odd notes");
+  expect_roll(odd, COUNT(odd), MVAE_DRUMS_CLEAN, expected_clean, "clean roll, odd notes");
 
   /* A single step: the only row is the last one, so magenta.js never sets its "no hit". */
   const float expected_single[1][MVAE_DRUM_ROLL_WIDTH] = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
@@ -516,9 +506,7 @@ static void test_drum_notes(void) {
                            {38, 80, 0, 1, 0, 1, 0},
                            {42, 80, 2, 3, 0, 1, 0},
                            {51, 80, 2, 3, 0, 1, 0}};
-  CHECK(n == 4);
-  for (int i = 0; i < 4 && i < n; i++)
-    CHECK(same_note(&notes[i], &expected[i]));
+  expect_notes(notes, n, expected, 4);
 
   CHECK_STATUS(mvae_drum_labels_to_notes(labels, 3, 0, notes, 3, &n, &error),
                MVAE_ERR_BUFFER_TOO_SMALL);
@@ -601,9 +589,7 @@ static void test_trio(void) {
                            {40, 80, 0, 4, 32, 0, 1},
                            {36, 80, 0, 1, 0, 1, 2},
                            {42, 80, 1, 2, 0, 1, 2}};
-  CHECK(n == 4);
-  for (int i = 0; i < 4 && i < n; i++)
-    CHECK(same_note(&decoded[i], &expected[i]));
+  expect_notes(decoded, n, expected, 4);
   /* Buffer too small: the count covers all three tracks. */
   CHECK_STATUS(
       mvae_trio_tokens_to_notes(tokens, STEPS, MIN_PITCH, MAX_PITCH, decoded, 2, &n, &error),
@@ -794,10 +780,5 @@ int main(void) {
   test_trio();
   test_trio_round_trips();
   test_invalid_notes();
-  if (failures) {
-    fprintf(stderr, "test_convert: %d failures\n", failures);
-    return 1;
-  }
-  printf("test_convert: all passed\n");
-  return 0;
+  return check_report("test_convert");
 }

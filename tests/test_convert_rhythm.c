@@ -3,21 +3,10 @@
  * (music/src/core/melodies.ts MelodyRhythm / MelodyShape, data.ts); tests/js/
  * wasm_magenta_families.test.mjs compares whole models with magenta.js itself. */
 #include "notes/convert.h"
+#include "test_check.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
-      failures++;                                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
 enum { D = MVAE_SHAPE_DOWN, S = MVAE_SHAPE_SAME, U = MVAE_SHAPE_UP, NONE = -1 };
 
@@ -148,10 +137,5 @@ int main(void) {
   test_rhythm_input();
   test_trio_rhythm_input();
   test_tokens_to_notes();
-  if (failures) {
-    fprintf(stderr, "test_convert_rhythm: %d failures\n", failures);
-    return 1;
-  }
-  printf("test_convert_rhythm: ok\n");
-  return 0;
+  return check_report("test_convert_rhythm");
 }

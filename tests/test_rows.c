@@ -192,9 +192,9 @@ int main(void) {
   test_counts c = {0, 0};
   test_advance(&c);
   test_latent_sample(&c);
-  test_model(&c, "flat_small.mvae");
-  test_model(&c, "flat_small_q8.mvae");
-  test_model(&c, "hier_mel.mvae");
-  test_model(&c, "hier_trio.mvae");
+  static const char *const files[] = {"flat_small.mvae", "flat_small_q8.mvae", "hier_mel.mvae",
+                                      "hier_trio.mvae"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    test_model(&c, files[i]);
   return test_report("test_rows", &c);
 }

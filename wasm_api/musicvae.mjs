@@ -279,6 +279,27 @@ function checkControlArgs(controlArgs) {
   return controlArgs;
 }
 
+/** chordProgression, checked to be a non-empty array of chord symbols (strings). */
+function checkChordSymbols(chords) {
+  if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
+    throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
+  }
+  return chords;
+}
+
+/** The symbols as C strings in the engine's memory (from alloc) and a table of their pointers. */
+function chordSymbolTable(engine, alloc, chords) {
+  const ptrs = chords.map((c) => {
+    const bytes = new TextEncoder().encode(`${c}\0`);
+    const p = alloc(bytes.length);
+    engine.M.HEAPU8.set(bytes, p);
+    return p;
+  });
+  const table = alloc(4 * ptrs.length);
+  engine.i32(table, ptrs.length).set(ptrs);
+  return { ptrs, table };
+}
+
 const REFINE_MAX_STEPS = 100000;  // MVAE_REFINE_MAX_STEPS
 
 /** controlArgs.refine -> {steps, learningRate, timeBudgetMs, priorWeight} (-1: the engine's
@@ -1069,19 +1090,9 @@ export class MusicVAE {
     const engine = await this._ready();
     const { controlDepth = 0, chordEncoding = 0, numSteps } = this.info;
     if (!(controlDepth > 0 && chordEncoding > 0)) throw new UnsupportedError('Unexpected chord progression provided.');
-    const chords = chordProgression;
-    if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
-      throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
-    }
+    const chords = checkChordSymbols(chordProgression);
     return engine.withMemory((alloc) => {
-      const ptrs = chords.map((c) => {
-        const bytes = new TextEncoder().encode(`${c}\0`);
-        const p = alloc(bytes.length);
-        engine.M.HEAPU8.set(bytes, p);
-        return p;
-      });
-      const table = alloc(4 * ptrs.length);
-      engine.i32(table, ptrs.length).set(ptrs);
+      const { ptrs, table } = chordSymbolTable(engine, alloc, chords);
       // The whole progression first, as a decode takes it (its count, every symbol, the encoding).
       this._check(engine.M._mvw_chords_to_controls(this._model, table, ptrs.length, alloc(numSteps * controlDepth * 4)));
       const fields = alloc(16);
@@ -1141,18 +1152,9 @@ export class MusicVAE {
     const values = new Float32Array(numSteps * controlDepth);
     let offset = 0;
     if (hasChords) {
-      if (!Array.isArray(chords) || !chords.length || !chords.every((c) => typeof c === 'string')) {
-        throw new InvalidArgumentError('chordProgression must be a non-empty array of chord symbols');
-      }
+      checkChordSymbols(chords);
       engine.withMemory((alloc) => {
-        const ptrs = chords.map((c) => {
-          const bytes = new TextEncoder().encode(`${c}\0`);
-          const p = alloc(bytes.length);
-          engine.M.HEAPU8.set(bytes, p);
-          return p;
-        });
-        const table = alloc(4 * ptrs.length);
-        engine.i32(table, ptrs.length).set(ptrs);
+        const { ptrs, table } = chordSymbolTable(engine, alloc, chords);
         const out = alloc(values.length * 4);
         this._check(engine.M._mvw_chords_to_controls(this._model, table, ptrs.length, out));
         values.set(engine.f32(out, values.length));

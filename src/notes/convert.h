@@ -41,6 +41,15 @@ mvae_status mvae_convert_fail(mvae_convert_error *error, mvae_status status, con
                               int index, int value);
 /* Sets *error (if not NULL) to "no error". */
 void mvae_convert_clear_error(mvae_convert_error *error);
+/* What a tokens -> notes call checks first, *error cleared: its buffers ("NULL buffer"), then its
+ * sizes: num_steps, max_notes and the caller's own test sizes_ok (a pitch range, an instrument),
+ * which fail with size_message and num_steps. */
+mvae_status mvae_check_note_buffers(const int32_t *tokens, int num_steps, const mvae_note *notes,
+                                    int max_notes, const int *n_notes, int sizes_ok,
+                                    const char *size_message, mvae_convert_error *error);
+/* The end of a tokens -> notes call that counted count notes: *n_notes = count, and
+ * MVAE_ERR_BUFFER_TOO_SMALL where they are more than max_notes. */
+mvae_status mvae_notes_counted(int count, int max_notes, int *n_notes, mvae_convert_error *error);
 
 /* Every converter takes 1 <= num_steps <= MVAE_CONVERT_MAX_STEPS, so that note counts (at most
  * 11 per step for a trio) and buffer offsets stay far from overflow. */
@@ -77,9 +86,20 @@ typedef enum mvae_note_selection {
  * note-off in MIDI, so 0 would make exported files and Web MIDI output silent. */
 #define MVAE_DECODED_VELOCITY 80
 
+/* The checks of any note list: a count >= 0 ("negative note count") and a buffer where it has
+ * notes ("notes is NULL"). */
+mvae_status mvae_check_note_list(const void *notes, int n_notes, mvae_convert_error *error);
+/* A note's pitch and velocity in 0..127; error->index is the note's index. */
+mvae_status mvae_check_pitch_velocity(int pitch, int velocity, int index,
+                                      mvae_convert_error *error);
 /* Checks every field of every note: pitch and velocity 0..127, 0 <= start_step < end_step, program
  * 0..127, is_drum 0 or 1, instrument >= 0; notes may be NULL only when n_notes is 0. */
 mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error);
+/* What a converter of notes to a per-step track checks first: the notes (mvae_check_notes), its
+ * output (NULL: null_message), then num_steps. */
+mvae_status mvae_check_conversion(const mvae_note *notes, int n_notes, const void *out,
+                                  const char *null_message, int num_steps,
+                                  mvae_convert_error *error);
 int mvae_note_is_selected(const mvae_note *note, mvae_note_selection selection);
 
 /* ---- Melody (MelodyConverter) --------------------------------------------------------------- */
@@ -193,6 +213,15 @@ mvae_status mvae_groove_hits_from_values(const float *values, int num_steps, mva
 
 /* ---- Whole encoder inputs and decoded sequences --------------------------------------------- */
 
+/* The checks of an input buffer for a melody's pitch range: not NULL, num_steps and the range
+ * good ("bad size or pitch range"). */
+mvae_status mvae_check_melody_input(const float *input, int num_steps, int min_pitch, int max_pitch,
+                                    mvae_convert_error *error);
+/* The melody events of all the notes for an input buffer of these sizes (checked first, as
+ * mvae_check_melody_input): scratch the caller frees, or NULL with *status set. */
+int32_t *mvae_melody_events_for_input(const mvae_note *notes, int n_notes, int num_steps,
+                                      int min_pitch, int max_pitch, const float *input,
+                                      mvae_status *status, mvae_convert_error *error);
 /* Melody model: float[num_steps][depth] one-hot of mvae_melody_from_notes over all notes. */
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                        int min_pitch, int max_pitch, float *input,
@@ -213,6 +242,18 @@ int mvae_trio_input_depth(int min_pitch, int max_pitch);
 mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                      int min_pitch, int max_pitch, mvae_drum_encoding encoding,
                                      float *input, mvae_convert_error *error);
+/* The trio's three tracks of the notes as TrioConverter selects them (see above), num_steps each:
+ * melody events, bass events, drum labels, for an input buffer of these sizes: input and sizes are
+ * checked first (mvae_check_melody_input), then the notes. On success the caller frees them with
+ * mvae_trio_tracks_free (on failure there is nothing to free). */
+typedef struct mvae_trio_tracks {
+  int32_t *melody, *bass, *drums; /* one block, melody first */
+} mvae_trio_tracks;
+mvae_status mvae_trio_tracks_from_notes(const mvae_note *notes, int n_notes, int num_steps,
+                                        int min_pitch, int max_pitch, mvae_drum_encoding encoding,
+                                        const float *input, mvae_trio_tracks *tracks,
+                                        mvae_convert_error *error);
+void mvae_trio_tracks_free(mvae_trio_tracks *tracks);
 /* tokens int32[3][num_steps] (melody events, bass events, drum labels) -> notes: melody notes first
  * (instrument 0, program 0), then bass (instrument 1, program 32), then drums (instrument 2,
  * program 0, is_drum 1), as TrioConverter.toNoteSequence. Same buffer rules as

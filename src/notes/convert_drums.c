@@ -51,14 +51,10 @@ int mvae_drum_class_pitch(int drum_class) {
 static mvae_status check_drum_arguments(const mvae_note *notes, int n_notes, int num_steps,
                                         mvae_drum_encoding encoding, const void *out,
                                         mvae_convert_error *error) {
-  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  mvae_status status =
+      mvae_check_conversion(notes, n_notes, out, "output is NULL", num_steps, error);
   if (status != MVAE_OK)
     return status;
-  if (!out)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "output is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "num_steps outside 1..2^24", -1,
-                             num_steps);
   if (encoding != MVAE_DRUMS_MAGENTA_JS && encoding != MVAE_DRUMS_CLEAN)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "unknown drum encoding", -1,
                              (int)encoding);
@@ -179,12 +175,10 @@ mvae_status mvae_drum_roll_from_notes(const mvae_note *notes, int n_notes,
 mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int instrument,
                                       mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
-  if (!labels || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || instrument < 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or instrument", -1,
-                             num_steps);
+  mvae_status status = mvae_check_note_buffers(labels, num_steps, notes, max_notes, n_notes,
+                                               instrument >= 0, "bad size or instrument", error);
+  if (status != MVAE_OK)
+    return status;
   *n_notes = 0;
   for (int t = 0; t < num_steps; t++)
     if (labels[t] < 0 || labels[t] >= MVAE_DRUM_LABELS)
@@ -203,11 +197,7 @@ mvae_status mvae_drum_labels_to_notes(const int32_t *labels, int num_steps, int 
       count++;
     }
   }
-  *n_notes = count;
-  if (count > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             count);
-  return MVAE_OK;
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
 mvae_status mvae_drums_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,

@@ -10,17 +10,14 @@
 
 static mvae_status check_groove_notes(const mvae_groove_note *notes, int n_notes,
                                       mvae_convert_error *error) {
-  if (n_notes < 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "negative note count", -1, n_notes);
-  if (n_notes > 0 && !notes)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "notes is NULL", -1, n_notes);
+  mvae_status status = mvae_check_note_list(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
   for (int i = 0; i < n_notes; i++) {
     const mvae_groove_note *note = &notes[i];
-    if (note->pitch < 0 || note->pitch > 127)
-      return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "pitch outside 0..127", i, note->pitch);
-    if (note->velocity < 0 || note->velocity > 127)
-      return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "velocity outside 0..127", i,
-                               note->velocity);
+    status = mvae_check_pitch_velocity(note->pitch, note->velocity, i, error);
+    if (status != MVAE_OK)
+      return status;
     if (isinf(note->start_time))
       return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "start time is infinite", i, 0);
   }

@@ -24,21 +24,54 @@ void mvae_convert_clear_error(mvae_convert_error *error) {
   }
 }
 
+mvae_status mvae_check_note_buffers(const int32_t *tokens, int num_steps, const mvae_note *notes,
+                                    int max_notes, const int *n_notes, int sizes_ok,
+                                    const char *size_message, mvae_convert_error *error) {
+  mvae_convert_clear_error(error);
+  if (!tokens || !n_notes || (max_notes > 0 && !notes))
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
+  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || !sizes_ok)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, size_message, -1, num_steps);
+  return MVAE_OK;
+}
+
+mvae_status mvae_notes_counted(int count, int max_notes, int *n_notes, mvae_convert_error *error) {
+  *n_notes = count;
+  if (count > max_notes)
+    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
+                             count);
+  return MVAE_OK;
+}
+
 /* ---- Notes ---------------------------------------------------------------------------------- */
 
-mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
+mvae_status mvae_check_note_list(const void *notes, int n_notes, mvae_convert_error *error) {
   if (n_notes < 0)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "negative note count", -1, n_notes);
   if (n_notes > 0 && !notes)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "notes is NULL", -1, n_notes);
+  return MVAE_OK;
+}
+
+mvae_status mvae_check_pitch_velocity(int pitch, int velocity, int index,
+                                      mvae_convert_error *error) {
+  if (pitch < 0 || pitch > 127)
+    return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "pitch outside 0..127", index, pitch);
+  if (velocity < 0 || velocity > 127)
+    return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "velocity outside 0..127", index, velocity);
+  return MVAE_OK;
+}
+
+mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_error *error) {
+  mvae_convert_clear_error(error);
+  mvae_status status = mvae_check_note_list(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
   for (int i = 0; i < n_notes; i++) {
     const mvae_note *note = &notes[i];
-    if (note->pitch < 0 || note->pitch > 127)
-      return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "pitch outside 0..127", i, note->pitch);
-    if (note->velocity < 0 || note->velocity > 127)
-      return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "velocity outside 0..127", i,
-                               note->velocity);
+    status = mvae_check_pitch_velocity(note->pitch, note->velocity, i, error);
+    if (status != MVAE_OK)
+      return status;
     if (note->start_step < 0)
       return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "negative start_step", i,
                                note->start_step);
@@ -54,6 +87,20 @@ mvae_status mvae_check_notes(const mvae_note *notes, int n_notes, mvae_convert_e
       return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, "negative instrument", i,
                                note->instrument);
   }
+  return MVAE_OK;
+}
+
+mvae_status mvae_check_conversion(const mvae_note *notes, int n_notes, const void *out,
+                                  const char *null_message, int num_steps,
+                                  mvae_convert_error *error) {
+  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  if (status != MVAE_OK)
+    return status;
+  if (!out)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, null_message, -1, 0);
+  if (!mvae_num_steps_ok(num_steps))
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "num_steps outside 1..2^24", -1,
+                             num_steps);
   return MVAE_OK;
 }
 
@@ -101,14 +148,10 @@ static int compare_candidates(const void *a_ptr, const void *b_ptr) {
 mvae_status mvae_melody_from_notes(const mvae_note *notes, int n_notes,
                                    mvae_note_selection selection, int num_steps, int min_pitch,
                                    int max_pitch, int32_t *events, mvae_convert_error *error) {
-  mvae_status status = mvae_check_notes(notes, n_notes, error);
+  mvae_status status =
+      mvae_check_conversion(notes, n_notes, events, "events is NULL", num_steps, error);
   if (status != MVAE_OK)
     return status;
-  if (!events)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "events is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "num_steps outside 1..2^24", -1,
-                             num_steps);
   if (mvae_melody_depth(min_pitch, max_pitch) == 0)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad pitch range", -1, min_pitch);
 
@@ -179,13 +222,11 @@ mvae_status mvae_events_to_one_hot(const int32_t *events, int num_steps, int dep
 mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_pitch, int max_pitch,
                                  int program, int instrument, mvae_note *notes, int max_notes,
                                  int *n_notes, mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
   int depth = mvae_melody_depth(min_pitch, max_pitch);
-  if (!events || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
+  mvae_status status = mvae_check_note_buffers(events, num_steps, notes, max_notes, n_notes,
+                                               depth != 0, "bad size or pitch range", error);
+  if (status != MVAE_OK)
+    return status;
   if (program < 0 || program > 127 || instrument < 0)
     return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad program or instrument", -1,
                              program);
@@ -216,30 +257,51 @@ mvae_status mvae_events_to_notes(const int32_t *events, int num_steps, int min_p
       sounding_start = t;
     }
   }
-  *n_notes = count;
-  if (count > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             count);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
+}
+
+mvae_status mvae_check_melody_input(const float *input, int num_steps, int min_pitch, int max_pitch,
+                                    mvae_convert_error *error) {
+  if (!input)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "input is NULL", -1, 0);
+  if (!mvae_num_steps_ok(num_steps) || mvae_melody_depth(min_pitch, max_pitch) == 0)
+    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
+                             num_steps);
   return MVAE_OK;
+}
+
+int32_t *mvae_melody_events_for_input(const mvae_note *notes, int n_notes, int num_steps,
+                                      int min_pitch, int max_pitch, const float *input,
+                                      mvae_status *status, mvae_convert_error *error) {
+  *status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
+  if (*status != MVAE_OK)
+    return NULL;
+  int32_t *events = malloc((size_t)num_steps * sizeof *events);
+  if (!events) {
+    *status =
+        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
+    return NULL;
+  }
+  *status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
+                                   events, error);
+  if (*status != MVAE_OK) {
+    free(events);
+    return NULL;
+  }
+  return events;
 }
 
 mvae_status mvae_melody_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                        int min_pitch, int max_pitch, float *input,
                                        mvae_convert_error *error) {
   mvae_convert_clear_error(error);
-  int depth = mvae_melody_depth(min_pitch, max_pitch);
-  if (!input)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "input is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
-  int32_t *events = malloc((size_t)num_steps * sizeof *events);
+  mvae_status status;
+  int32_t *events = mvae_melody_events_for_input(notes, n_notes, num_steps, min_pitch, max_pitch,
+                                                 input, &status, error);
   if (!events)
-    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
-  mvae_status status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch,
-                                              max_pitch, events, error);
-  if (status == MVAE_OK)
-    status = mvae_events_to_one_hot(events, num_steps, depth, depth, input, error);
+    return status;
+  int depth = mvae_melody_depth(min_pitch, max_pitch);
+  status = mvae_events_to_one_hot(events, num_steps, depth, depth, input, error);
   free(events);
   return status;
 }

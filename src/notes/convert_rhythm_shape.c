@@ -9,35 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Melody events of the selected notes (scratch the caller frees), or NULL with *status set. */
-static int32_t *melody_events(const mvae_note *notes, int n_notes, mvae_note_selection selection,
-                              int num_steps, int min_pitch, int max_pitch, mvae_status *status,
-                              mvae_convert_error *error) {
-  int32_t *events = malloc((size_t)num_steps * sizeof *events);
-  if (!events) {
-    *status =
-        mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for events", -1, num_steps);
-    return NULL;
-  }
-  *status = mvae_melody_from_notes(notes, n_notes, selection, num_steps, min_pitch, max_pitch,
-                                   events, error);
-  if (*status != MVAE_OK) {
-    free(events);
-    return NULL;
-  }
-  return events;
-}
-
-static mvae_status check_sizes(const void *out, int num_steps, int min_pitch, int max_pitch,
-                               mvae_convert_error *error) {
-  if (!out)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "output is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || mvae_melody_depth(min_pitch, max_pitch) == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
-  return MVAE_OK;
-}
-
 static int is_onset(int32_t event) {
   return event >= MVAE_MELODY_FIRST_PITCH;
 }
@@ -85,70 +56,65 @@ mvae_status mvae_melody_shape_from_events(const int32_t *events, int num_steps, 
   return MVAE_OK;
 }
 
+/* The rhythm of a melody: 1 at each onset. */
+static mvae_status rhythm_from_events(const int32_t *events, int num_steps, float *rhythm,
+                                      mvae_convert_error *error) {
+  (void)error;
+  for (int t = 0; t < num_steps; t++)
+    rhythm[t] = is_onset(events[t]) ? 1.0f : 0.0f;
+  return MVAE_OK;
+}
+
+/* feature(melody events of all the notes) -> input. */
+static mvae_status melody_feature_input(const mvae_note *notes, int n_notes, int num_steps,
+                                        int min_pitch, int max_pitch, float *input,
+                                        mvae_status (*feature)(const int32_t *, int, float *,
+                                                               mvae_convert_error *),
+                                        mvae_convert_error *error) {
+  mvae_status status;
+  int32_t *events = mvae_melody_events_for_input(notes, n_notes, num_steps, min_pitch, max_pitch,
+                                                 input, &status, error);
+  if (!events)
+    return status;
+  status = feature(events, num_steps, input, error);
+  free(events);
+  return status;
+}
+
 mvae_status mvae_melody_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                               int min_pitch, int max_pitch, float *input,
                                               mvae_convert_error *error) {
-  mvae_status status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
-  if (status != MVAE_OK)
-    return status;
-  int32_t *events = melody_events(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
-                                  &status, error);
-  if (!events)
-    return status;
-  for (int t = 0; t < num_steps; t++)
-    input[t] = is_onset(events[t]) ? 1.0f : 0.0f;
-  free(events);
-  return MVAE_OK;
+  return melody_feature_input(notes, n_notes, num_steps, min_pitch, max_pitch, input,
+                              rhythm_from_events, error);
 }
 
 mvae_status mvae_melody_shape_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                              int min_pitch, int max_pitch, float *input,
                                              mvae_convert_error *error) {
-  mvae_status status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
-  if (status != MVAE_OK)
-    return status;
-  int32_t *events = melody_events(notes, n_notes, MVAE_SELECT_ALL, num_steps, min_pitch, max_pitch,
-                                  &status, error);
-  if (!events)
-    return status;
-  status = mvae_melody_shape_from_events(events, num_steps, input, error);
-  free(events);
-  return status;
+  return melody_feature_input(notes, n_notes, num_steps, min_pitch, max_pitch, input,
+                              mvae_melody_shape_from_events, error);
 }
 
 mvae_status mvae_trio_rhythm_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                             int min_pitch, int max_pitch,
                                             mvae_drum_encoding encoding, float *input,
                                             mvae_convert_error *error) {
-  mvae_status status = check_sizes(input, num_steps, min_pitch, max_pitch, error);
-  if (status == MVAE_OK)
-    status = mvae_check_notes(notes, n_notes, error);
+  mvae_trio_tracks tracks;
+  mvae_status status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch,
+                                                   encoding, input, &tracks, error);
   if (status != MVAE_OK)
     return status;
-  int32_t *tracks = malloc(3 * (size_t)num_steps * sizeof *tracks);
-  if (!tracks)
-    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
-  int32_t *melody = tracks, *bass = tracks + num_steps, *drums = tracks + 2 * (size_t)num_steps;
-  /* TrioConverter's three tracks, in its order (so the same input fails first), then per step
-   * magenta.js's argmax tests: melody and bass onsets (class > 1), any drum hit (class > 0; a
-   * one-hot row left all zero by a summed label has its argmax at 0). */
-  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps, min_pitch,
-                                  max_pitch, melody, error);
-  if (status == MVAE_OK)
-    status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
-                                    max_pitch, bass, error);
-  if (status == MVAE_OK)
-    status = mvae_drum_labels_from_notes(notes, n_notes, MVAE_SELECT_DRUMS, num_steps, encoding,
-                                         drums, error);
-  if (status == MVAE_OK)
-    for (int t = 0; t < num_steps; t++) {
-      float *row = input + (size_t)t * MVAE_TRIO_RHYTHM_TRACKS;
-      row[0] = is_onset(melody[t]) ? 1.0f : 0.0f;
-      row[1] = is_onset(bass[t]) ? 1.0f : 0.0f;
-      row[2] = drums[t] > 0 && drums[t] < MVAE_DRUM_LABELS ? 1.0f : 0.0f;
-    }
-  free(tracks);
-  return status;
+  const int32_t *melody = tracks.melody, *bass = tracks.bass, *drums = tracks.drums;
+  /* Per step magenta.js's argmax tests: melody and bass onsets (class > 1), any drum hit (class >
+   * 0; a one-hot row left all zero by a summed label has its argmax at 0). */
+  for (int t = 0; t < num_steps; t++) {
+    float *row = input + (size_t)t * MVAE_TRIO_RHYTHM_TRACKS;
+    row[0] = is_onset(melody[t]) ? 1.0f : 0.0f;
+    row[1] = is_onset(bass[t]) ? 1.0f : 0.0f;
+    row[2] = drums[t] > 0 && drums[t] < MVAE_DRUM_LABELS ? 1.0f : 0.0f;
+  }
+  mvae_trio_tracks_free(&tracks);
+  return MVAE_OK;
 }
 
 /* Checks tokens[count] against 0..limit-1 (error index: the token's position). */
@@ -157,17 +123,6 @@ static mvae_status check_tokens(const int32_t *tokens, int count, int limit, con
   for (int i = 0; i < count; i++)
     if (tokens[i] < 0 || tokens[i] >= limit)
       return mvae_convert_fail(error, MVAE_ERR_BAD_INPUT, what, i, tokens[i]);
-  return MVAE_OK;
-}
-
-static mvae_status check_note_buffers(const int32_t *tokens, int num_steps, const mvae_note *notes,
-                                      int max_notes, const int *n_notes,
-                                      mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
-  if (!tokens || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size", -1, num_steps);
   return MVAE_OK;
 }
 
@@ -181,18 +136,11 @@ static void put_step_note(mvae_note *notes, int max_notes, int *count, int pitch
   (*count)++;
 }
 
-static mvae_status finish_notes(int count, int max_notes, int *n_notes, mvae_convert_error *error) {
-  *n_notes = count;
-  if (count > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             count);
-  return MVAE_OK;
-}
-
 mvae_status mvae_melody_rhythm_tokens_to_notes(const int32_t *tokens, int num_steps,
                                                mvae_note *notes, int max_notes, int *n_notes,
                                                mvae_convert_error *error) {
-  mvae_status status = check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, error);
+  mvae_status status =
+      mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, 1, "bad size", error);
   if (status != MVAE_OK)
     return status;
   *n_notes = 0;
@@ -203,13 +151,14 @@ mvae_status mvae_melody_rhythm_tokens_to_notes(const int32_t *tokens, int num_st
   for (int t = 0; t < num_steps; t++)
     if (tokens[t])
       put_step_note(notes, max_notes, &count, MVAE_RHYTHM_ONSET_PITCH, t, 0, 1, 0);
-  return finish_notes(count, max_notes, n_notes, error);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
 mvae_status mvae_melody_shape_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
                                               int max_pitch, mvae_note *notes, int max_notes,
                                               int *n_notes, mvae_convert_error *error) {
-  mvae_status status = check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, error);
+  mvae_status status =
+      mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, 1, "bad size", error);
   if (status != MVAE_OK)
     return status;
   if (mvae_melody_depth(min_pitch, max_pitch) == 0)
@@ -228,13 +177,14 @@ mvae_status mvae_melody_shape_tokens_to_notes(const int32_t *tokens, int num_ste
       pitch++;
     put_step_note(notes, max_notes, &count, pitch, t, 0, 0, 0);
   }
-  return finish_notes(count, max_notes, n_notes, error);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }
 
 mvae_status mvae_trio_rhythm_tokens_to_notes(const int32_t *tokens, int num_steps, mvae_note *notes,
                                              int max_notes, int *n_notes,
                                              mvae_convert_error *error) {
-  mvae_status status = check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, error);
+  mvae_status status =
+      mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes, 1, "bad size", error);
   if (status != MVAE_OK)
     return status;
   *n_notes = 0;
@@ -254,5 +204,5 @@ mvae_status mvae_trio_rhythm_tokens_to_notes(const int32_t *tokens, int num_step
     for (int k = 0; k < MVAE_TRIO_RHYTHM_TRACKS; k++)
       if (tokens[(size_t)k * (size_t)num_steps + (size_t)t])
         put_step_note(notes, max_notes, &count, pitches[k], t, programs[k], k == 2, instruments[k]);
-  return finish_notes(count, max_notes, n_notes, error);
+  return mvae_notes_counted(count, max_notes, n_notes, error);
 }

@@ -11,6 +11,41 @@ int mvae_trio_input_depth(int min_pitch, int max_pitch) {
   return melody_depth == 0 ? 0 : mvs_trio_input(melody_depth, MVAE_DRUM_LABELS);
 }
 
+mvae_status mvae_trio_tracks_from_notes(const mvae_note *notes, int n_notes, int num_steps,
+                                        int min_pitch, int max_pitch, mvae_drum_encoding encoding,
+                                        const float *input, mvae_trio_tracks *tracks,
+                                        mvae_convert_error *error) {
+  tracks->melody = tracks->bass = tracks->drums = NULL;
+  mvae_status status = mvae_check_melody_input(input, num_steps, min_pitch, max_pitch, error);
+  if (status != MVAE_OK)
+    return status;
+  int32_t *block = malloc(3 * (size_t)num_steps * sizeof *block);
+  if (!block)
+    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
+  tracks->melody = block;
+  tracks->bass = block + num_steps;
+  tracks->drums = block + 2 * (size_t)num_steps;
+  /* Same order as magenta.js, so the same input fails first: melody, bass, then drums. The melody
+   * and bass tracks merge every instrument of their program range (magenta.js filters by program
+   * and is_drum only), keeping the highest note of those starting together. */
+  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps, min_pitch,
+                                  max_pitch, tracks->melody, error);
+  if (status == MVAE_OK)
+    status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
+                                    max_pitch, tracks->bass, error);
+  if (status == MVAE_OK)
+    status = mvae_drum_labels_from_notes(notes, n_notes, MVAE_SELECT_DRUMS, num_steps, encoding,
+                                         tracks->drums, error);
+  if (status != MVAE_OK)
+    mvae_trio_tracks_free(tracks);
+  return status;
+}
+
+void mvae_trio_tracks_free(mvae_trio_tracks *tracks) {
+  free(tracks->melody); /* the block of all three */
+  tracks->melody = tracks->bass = tracks->drums = NULL;
+}
+
 mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int num_steps,
                                      int min_pitch, int max_pitch, mvae_drum_encoding encoding,
                                      float *input, mvae_convert_error *error) {
@@ -19,49 +54,30 @@ mvae_status mvae_trio_notes_to_input(const mvae_note *notes, int n_notes, int nu
     return status;
   int melody_depth = mvae_melody_depth(min_pitch, max_pitch);
   int width = mvae_trio_input_depth(min_pitch, max_pitch);
-  if (!input)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "input is NULL", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || melody_depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
-
-  /* Scratch: melody events, bass events, drum labels, one row each. */
-  int32_t *tracks = malloc(3 * (size_t)num_steps * sizeof *tracks);
-  if (!tracks)
-    return mvae_convert_fail(error, MVAE_ERR_OUT_OF_MEMORY, "no memory for tracks", -1, num_steps);
-  int32_t *melody = tracks, *bass = tracks + num_steps, *drums = tracks + 2 * (size_t)num_steps;
-  /* Same order as magenta.js, so the same input fails first: melody, bass, then drums. The melody
-   * and bass tracks merge every instrument of their program range (magenta.js filters by program
-   * and is_drum only), keeping the highest note of those starting together. */
-  status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_MELODY, num_steps, min_pitch,
-                                  max_pitch, melody, error);
+  mvae_trio_tracks tracks;
+  status = mvae_trio_tracks_from_notes(notes, n_notes, num_steps, min_pitch, max_pitch, encoding,
+                                       input, &tracks, error);
+  if (status != MVAE_OK)
+    return status;
+  status = mvae_events_to_one_hot(tracks.melody, num_steps, melody_depth, width, input, error);
   if (status == MVAE_OK)
-    status = mvae_melody_from_notes(notes, n_notes, MVAE_SELECT_TRIO_BASS, num_steps, min_pitch,
-                                    max_pitch, bass, error);
+    status = mvae_events_to_one_hot(tracks.bass, num_steps, melody_depth, width,
+                                    input + melody_depth, error);
   if (status == MVAE_OK)
-    status = mvae_drum_labels_from_notes(notes, n_notes, MVAE_SELECT_DRUMS, num_steps, encoding,
-                                         drums, error);
-  if (status == MVAE_OK)
-    status = mvae_events_to_one_hot(melody, num_steps, melody_depth, width, input, error);
-  if (status == MVAE_OK)
-    status =
-        mvae_events_to_one_hot(bass, num_steps, melody_depth, width, input + melody_depth, error);
-  if (status == MVAE_OK)
-    status = mvae_drum_labels_to_one_hot(drums, num_steps, width, input + 2 * melody_depth, error);
-  free(tracks);
+    status = mvae_drum_labels_to_one_hot(tracks.drums, num_steps, width, input + 2 * melody_depth,
+                                         error);
+  mvae_trio_tracks_free(&tracks);
   return status;
 }
 
 mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int min_pitch,
                                       int max_pitch, mvae_note *notes, int max_notes, int *n_notes,
                                       mvae_convert_error *error) {
-  mvae_convert_clear_error(error);
   int melody_depth = mvae_melody_depth(min_pitch, max_pitch);
-  if (!tokens || !n_notes || (max_notes > 0 && !notes))
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "NULL buffer", -1, 0);
-  if (!mvae_num_steps_ok(num_steps) || max_notes < 0 || melody_depth == 0)
-    return mvae_convert_fail(error, MVAE_ERR_INVALID_ARGUMENT, "bad size or pitch range", -1,
-                             num_steps);
+  mvae_status status = mvae_check_note_buffers(tokens, num_steps, notes, max_notes, n_notes,
+                                               melody_depth != 0, "bad size or pitch range", error);
+  if (status != MVAE_OK)
+    return status;
   *n_notes = 0;
   /* Check every token before writing any note. */
   const int track_depths[3] = {melody_depth, melody_depth, MVAE_DRUM_LABELS};
@@ -85,7 +101,6 @@ mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int 
     mvae_note *part = notes ? notes + written : NULL;
     int room = max_notes - written, needed = 0;
     const int32_t *part_tokens = tokens + (size_t)track * (size_t)num_steps;
-    mvae_status status;
     if (track < 2)
       status =
           mvae_events_to_notes(part_tokens, num_steps, min_pitch, max_pitch, event_programs[track],
@@ -97,10 +112,6 @@ mvae_status mvae_trio_tokens_to_notes(const int32_t *tokens, int num_steps, int 
       return status;
     total += needed;
   }
-  *n_notes = total;
   mvae_convert_clear_error(error);
-  if (total > max_notes)
-    return mvae_convert_fail(error, MVAE_ERR_BUFFER_TOO_SMALL, "too many notes for the buffer", -1,
-                             total);
-  return MVAE_OK;
+  return mvae_notes_counted(total, max_notes, n_notes, error);
 }

@@ -104,6 +104,31 @@ mvae_status mvae_converter_check(const mvae_info *info, char *err, size_t err_si
   return MVAE_OK;
 }
 
+/* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
+static mvae_status require_groove(mvae_model *model, const mvae_info *info, const char *call) {
+  if (info->converter != MVAE_CONVERTER_GROOVE)
+    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
+                     call, (int)info->converter);
+  return MVAE_OK;
+}
+
+/* What every notes -> input call checks first, the model's last error cleared; fills *info (its
+ * converter fields were checked at load, mvae_converter_check). groove_call: NULL, or the name of
+ * a call only a GrooVAE model takes. */
+static mvae_status check_input_call(mvae_model *model, const void *notes, int n_notes,
+                                    const float *input, mvae_info *info, const char *groove_call) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!input)
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
+  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
+                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
+  mvae_model_info(model, info);
+  return groove_call ? require_groove(model, info, groove_call) : MVAE_OK;
+}
+
 /* Turns a converter error into the model's last error. */
 static mvae_status convert_failure(mvae_model *model, mvae_status status,
                                    const mvae_convert_error *error, const char *what) {
@@ -111,6 +136,31 @@ static mvae_status convert_failure(mvae_model *model, mvae_status status,
     return mvae_fail(model, status, "%s %d: %s (%d)", what, error->index, error->message,
                      error->value);
   return mvae_fail(model, status, "%s (%d)", error->message, error->value);
+}
+
+/* What every call writing notes (or hits) checks first, the model's last error cleared;
+ * *n_out = 0 when they pass; then as check_input_call. */
+static mvae_status check_output_call(mvae_model *model, const void *in, const void *out,
+                                     int max_out, int *n_out, const char *items, mvae_info *info,
+                                     const char *groove_call) {
+  if (!model)
+    return MVAE_ERR_INVALID_ARGUMENT;
+  mvae_clear_error(model);
+  if (!in || !n_out || max_out < 0 || (max_out > 0 && !out))
+    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_%s %d)", items, max_out);
+  *n_out = 0;
+  mvae_model_info(model, info);
+  return groove_call ? require_groove(model, info, groove_call) : MVAE_OK;
+}
+
+/* The converter's status of such a call as the model's: a buffer too small says how many
+ * items it needed; another failure names the offending token (or step). */
+static mvae_status output_status(mvae_model *model, mvae_status status,
+                                 const mvae_convert_error *error, int needed, int max_out,
+                                 const char *items, const char *what) {
+  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
+    return mvae_fail(model, status, "%d %s do not fit in %d", needed, items, max_out);
+  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, error, what);
 }
 
 static mvae_groove_options groove_options(const mvae_info *info) {
@@ -158,24 +208,31 @@ static mvae_status multitrack_notes_to_input(const mvae_info *info, const mvae_n
   return status;
 }
 
+/* The converters whose input needs only the melody's sizes: their calls are alike. */
+typedef mvae_status (*melody_input_fn)(const mvae_note *notes, int n_notes, int num_steps,
+                                       int min_pitch, int max_pitch, float *input,
+                                       mvae_convert_error *error);
+static melody_input_fn melody_input_converter(mvae_converter converter) {
+  if (converter == MVAE_CONVERTER_MELODY_RHYTHM)
+    return mvae_melody_rhythm_notes_to_input;
+  if (converter == MVAE_CONVERTER_MELODY_SHAPE)
+    return mvae_melody_shape_notes_to_input;
+  return mvae_melody_notes_to_input;
+}
+
 mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes, int n_notes,
                                       const mvae_sequence_timing *timing, float *input) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!input)
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
-  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
-                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
-  mvae_info info; /* its converter fields were checked at load (mvae_converter_check) */
-  mvae_model_info(model, &info);
-  mvae_status status = MVAE_OK;
+  mvae_info info;
+  mvae_status status = check_input_call(model, notes, n_notes, input, &info, NULL);
+  if (status != MVAE_OK)
+    return status;
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
-    status = mvae_melody_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                        info.max_pitch, input, &error);
+  case MVAE_CONVERTER_MELODY_RHYTHM:
+  case MVAE_CONVERTER_MELODY_SHAPE:
+    status = melody_input_converter(info.converter)(notes, n_notes, info.num_steps, info.min_pitch,
+                                                    info.max_pitch, input, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
     /* The model's drum encoding: magenta.js's for its checkpoints, Magenta's (which our trainer
@@ -184,20 +241,11 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
                                        info.drum_encoding, input, &error);
     break;
   case MVAE_CONVERTER_TRIO:
-    status = mvae_trio_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                      info.max_pitch, info.drum_encoding, input, &error);
-    break;
-  case MVAE_CONVERTER_MELODY_RHYTHM:
-    status = mvae_melody_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                               info.max_pitch, input, &error);
-    break;
-  case MVAE_CONVERTER_MELODY_SHAPE:
-    status = mvae_melody_shape_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                              info.max_pitch, input, &error);
-    break;
   case MVAE_CONVERTER_TRIO_RHYTHM:
-    status = mvae_trio_rhythm_notes_to_input(notes, n_notes, info.num_steps, info.min_pitch,
-                                             info.max_pitch, info.drum_encoding, input, &error);
+    status = (info.converter == MVAE_CONVERTER_TRIO ? mvae_trio_notes_to_input
+                                                    : mvae_trio_rhythm_notes_to_input)(
+        notes, n_notes, info.num_steps, info.min_pitch, info.max_pitch, info.drum_encoding, input,
+        &error);
     break;
   case MVAE_CONVERTER_MULTITRACK:
     status = multitrack_notes_to_input(&info, notes, n_notes, timing, input, &error);
@@ -213,15 +261,11 @@ mvae_status mvae_notes_to_input_timed(mvae_model *model, const mvae_note *notes,
 
 mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_note *notes,
                                  int max_notes, int *n_notes) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!tokens || !n_notes || max_notes < 0 || (max_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_notes %d)", max_notes);
-  *n_notes = 0;
-  mvae_info info; /* checked at load */
-  mvae_model_info(model, &info);
-  mvae_status status = MVAE_OK;
+  mvae_info info;
+  mvae_status status =
+      check_output_call(model, tokens, notes, max_notes, n_notes, "notes", &info, NULL);
+  if (status != MVAE_OK)
+    return status;
   mvae_convert_error error = {"", -1, 0};
   switch (info.converter) {
   case MVAE_CONVERTER_MELODY:
@@ -229,6 +273,7 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
                                   notes, max_notes, n_notes, &error);
     break;
   case MVAE_CONVERTER_DRUMS:
+  case MVAE_CONVERTER_GROOVE: /* a GrooVAE's tokens are the hit sets: plain drum notes */
     status =
         mvae_drum_labels_to_notes(tokens, info.num_steps, 0, notes, max_notes, n_notes, &error);
     break;
@@ -253,39 +298,14 @@ mvae_status mvae_tokens_to_notes(mvae_model *model, const int32_t *tokens, mvae_
     status =
         mvae_trio_rhythm_tokens_to_notes(tokens, info.num_steps, notes, max_notes, n_notes, &error);
     break;
-  case MVAE_CONVERTER_GROOVE: /* its tokens are the hit sets: plain drum notes */
-    status =
-        mvae_drum_labels_to_notes(tokens, info.num_steps, 0, notes, max_notes, n_notes, &error);
-    break;
   }
-  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
-    return mvae_fail(model, status, "%d notes do not fit in %d", *n_notes, max_notes);
-  if (status != MVAE_OK)
-    return convert_failure(model, status, &error, "token");
-  return MVAE_OK;
-}
-
-/* The GrooVAE calls refuse other models: their converters have no velocities or offsets. */
-static mvae_status require_groove(mvae_model *model, const mvae_info *info, const char *call) {
-  if (info->converter != MVAE_CONVERTER_GROOVE)
-    return mvae_fail(model, MVAE_ERR_UNSUPPORTED, "%s: this is not a GrooVAE model (converter %d)",
-                     call, (int)info->converter);
-  return MVAE_OK;
+  return output_status(model, status, &error, *n_notes, max_notes, "notes", "token");
 }
 
 mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *notes, int n_notes,
                                  double qpm, float *input) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!input)
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "input is NULL");
-  if (n_notes < 0 || n_notes > MVAE_MAX_INPUT_NOTES || (n_notes > 0 && !notes))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad notes (%d notes at %p; at most %d)",
-                     n_notes, (const void *)notes, MVAE_MAX_INPUT_NOTES);
   mvae_info info;
-  mvae_model_info(model, &info);
-  mvae_status status = require_groove(model, &info, "groove to input");
+  mvae_status status = check_input_call(model, notes, n_notes, input, &info, "groove to input");
   if (status != MVAE_OK)
     return status;
   mvae_convert_error error = {"", -1, 0};
@@ -296,20 +316,12 @@ mvae_status mvae_groove_to_input(mvae_model *model, const mvae_groove_note *note
 
 mvae_status mvae_groove_to_notes(mvae_model *model, const float *values, mvae_groove_hit *hits,
                                  int max_hits, int *n_hits) {
-  if (!model)
-    return MVAE_ERR_INVALID_ARGUMENT;
-  mvae_clear_error(model);
-  if (!values || !n_hits || max_hits < 0 || (max_hits > 0 && !hits))
-    return mvae_fail(model, MVAE_ERR_INVALID_ARGUMENT, "bad buffers (max_hits %d)", max_hits);
-  *n_hits = 0;
   mvae_info info;
-  mvae_model_info(model, &info);
-  mvae_status status = require_groove(model, &info, "groove to notes");
+  mvae_status status =
+      check_output_call(model, values, hits, max_hits, n_hits, "hits", &info, "groove to notes");
   if (status != MVAE_OK)
     return status;
   mvae_convert_error error = {"", -1, 0};
   status = mvae_groove_hits_from_values(values, info.num_steps, hits, max_hits, n_hits, &error);
-  if (status == MVAE_ERR_BUFFER_TOO_SMALL)
-    return mvae_fail(model, status, "%d hits do not fit in %d", *n_hits, max_hits);
-  return status == MVAE_OK ? MVAE_OK : convert_failure(model, status, &error, "step");
+  return output_status(model, status, &error, *n_hits, max_hits, "hits", "step");
 }

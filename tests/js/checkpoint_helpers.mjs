@@ -57,6 +57,24 @@ function conductor(shapes, z, units) {
   units.forEach((u, l) => lstm(shapes, `decoder/hierarchical_level_0/cell_${l}/lstm_cell/`, l ? units[l - 1] : 1, u));
 }
 
+// shapes() of a flat model: the encoder, then the decoder straight from z.
+const flatShapes = (inputDepth, outputDepth, z, encoderUnits, decoderUnits) => () => {
+  const s = {};
+  encoder(s, inputDepth, z, encoderUnits, false);
+  coreDecoder(s, 'decoder/', outputDepth, z, decoderUnits);
+  return s;
+};
+
+// shapes() of a hierarchical model: the encoder, the conductor, one core decoder conditioned on
+// the conductor's output.
+const hierShapes = (inputDepth, outputDepth, z, encoderUnits, conductorUnits, decoderUnits) => () => {
+  const s = {};
+  encoder(s, inputDepth, z, encoderUnits, true);
+  conductor(s, z, conductorUnits);
+  coreDecoder(s, 'core_decoder/decoder/', outputDepth, conductorUnits.at(-1), decoderUnits);
+  return s;
+};
+
 const MEL = { minPitch: 21, maxPitch: 108 }; // depth 90, as Magenta's melody models
 
 const MULTITRACK_ARGS = {
@@ -79,44 +97,22 @@ function multitrackShapes(controls) {
 export const FAMILIES = {
   flat_mel: {
     config: { type: 'MusicVAE', dataConverter: { type: 'MelodyConverter', args: { numSteps: 32, ...MEL } } },
-    shapes() {
-      const s = {};
-      encoder(s, 90, 8, 12, false);
-      coreDecoder(s, 'decoder/', 90, 8, [16, 16]);
-      return s;
-    },
+    shapes: flatShapes(90, 90, 8, 12, [16, 16]),
   },
   hier_mel: {
     config: {
       type: 'MusicVAE',
       dataConverter: { type: 'MelodyConverter', args: { numSteps: 64, numSegments: 4, ...MEL } },
     },
-    shapes() {
-      const s = {};
-      encoder(s, 90, 8, 10, true);
-      conductor(s, 8, [12, 12]);
-      coreDecoder(s, 'core_decoder/decoder/', 90, 12, [14]);
-      return s;
-    },
+    shapes: hierShapes(90, 90, 8, 10, [12, 12], [14]),
   },
   drums: {
     config: { type: 'MusicVAE', dataConverter: { type: 'DrumsConverter', args: { numSteps: 32 } } },
-    shapes() {
-      const s = {};
-      encoder(s, 10, 8, 12, false);
-      coreDecoder(s, 'decoder/', 512, 8, [16]);
-      return s;
-    },
+    shapes: flatShapes(10, 512, 8, 12, [16]),
   },
   hier_drums: { // as drums_4bar_med_q2: a conductor over the bars
     config: { type: 'MusicVAE', dataConverter: { type: 'DrumsConverter', args: { numSteps: 64, numSegments: 4 } } },
-    shapes() {
-      const s = {};
-      encoder(s, 10, 8, 10, true);
-      conductor(s, 8, [12]);
-      coreDecoder(s, 'core_decoder/decoder/', 512, 12, [14, 14]);
-      return s;
-    },
+    shapes: hierShapes(10, 512, 8, 10, [12], [14, 14]),
   },
   chords_mel: { // as mel_chords: magenta.js's PitchChordEncoder (37 columns) on the encoder's and decoder's input
     config: {
@@ -164,12 +160,7 @@ export const FAMILIES = {
   // the input as well as the output.
   drums_onehot: {
     config: { type: 'MusicVAE', dataConverter: { type: 'DrumsOneHotConverter', args: { numSteps: 32 } } },
-    shapes() {
-      const s = {};
-      encoder(s, 512, 8, 12, false);
-      coreDecoder(s, 'decoder/', 512, 8, [16]);
-      return s;
-    },
+    shapes: flatShapes(512, 512, 8, 12, [16]),
   },
   // magenta.js's rhythm and shape converters (data.ts): the melody's onsets (1 per step; decoded by
   // a BooleanDecoder, one logit), its shape (down / same / up), a trio's three onsets.
@@ -178,21 +169,11 @@ export const FAMILIES = {
       type: 'MusicVAE', useBooleanDecoder: true,
       dataConverter: { type: 'MelodyRhythmConverter', args: { numSteps: 32, ...MEL } },
     },
-    shapes() {
-      const s = {};
-      encoder(s, 1, 8, 12, false);
-      coreDecoder(s, 'decoder/', 1, 8, [16]);
-      return s;
-    },
+    shapes: flatShapes(1, 1, 8, 12, [16]),
   },
   mel_shape: {
     config: { type: 'MusicVAE', dataConverter: { type: 'MelodyShapeConverter', args: { numSteps: 32, ...MEL } } },
-    shapes() {
-      const s = {};
-      encoder(s, 3, 8, 12, false);
-      coreDecoder(s, 'decoder/', 3, 8, [16, 16]);
-      return s;
-    },
+    shapes: flatShapes(3, 3, 8, 12, [16, 16]),
   },
   trio_rhythm: {
     config: {
@@ -258,13 +239,7 @@ export const FAMILIES = {
   },
   groove_hier: { // not hosted: a conductor over 2 segments (the core decoder carries its values on)
     config: { type: 'MusicVAE', dataConverter: { type: 'GrooveConverter', args: { numSteps: 32, numSegments: 2 } } },
-    shapes() {
-      const s = {};
-      encoder(s, 27, 8, 10, true);
-      conductor(s, 8, [12]);
-      coreDecoder(s, 'core_decoder/decoder/', 27, 12, [14]);
-      return s;
-    },
+    shapes: hierShapes(27, 27, 8, 10, [12], [14]),
   },
 };
 
@@ -346,4 +321,15 @@ export async function quietly(fn) {
   } finally {
     Object.assign(console, { log, warn, info });
   }
+}
+
+/** magenta.js's encoding of the sequences, as arrays; it is given copies (it sorts their notes in
+ * place). */
+export function magentaEncode(magenta, sequences) {
+  return quietly(async () => {
+    const z = await magenta.encode(structuredClone(sequences));
+    const out = z.arraySync();
+    z.dispose();
+    return out;
+  });
 }

@@ -14,7 +14,7 @@ import { parseModelFile, tensorValues } from '../../wasm_api/checkpoint.mjs';
 import {
   ROOT, benchModels, loadTestVectors, eventsToSequence, sequenceToEvents, relativeError, serveFiles, tmpdir,
 } from './wasm_helpers.mjs';
-import { quietly } from './checkpoint_helpers.mjs';
+import { magentaEncode, quietly } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const cases = loadTestVectors();
@@ -104,13 +104,7 @@ test('greedy decodes are identical (tokens and NoteSequences)', async () => {
 
 test('encodings agree to 1e-4 relative', async (t) => {
   const sequences = ENCODE_CASES.map((c) => eventsToSequence(c.source_events));
-  // magenta.js sorts the notes of its inputs in place: give it copies.
-  const theirs = await quietly(async () => {
-    const z = await magenta.encode(structuredClone(sequences));
-    const out = z.arraySync();
-    z.dispose();
-    return out;
-  });
+  const theirs = await magentaEncode(magenta, sequences);
   const mu = await ours.encode(sequences);
   const errors = mu.map((v, i) => relativeError(v, theirs[i]));
   errors.forEach((err, i) => assert.ok(err <= 1e-4, `sequence ${i}: relative error ${err}`));

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
 import { ROOT, relativeError, tmpdir } from './wasm_helpers.mjs';
-import { quietly, rng, serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
+import { magentaEncode, quietly, rng, serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const CASES = [
@@ -168,12 +168,7 @@ for (const c of CASES) {
     });
     const compareEncodings = async (t, inputs) => {
       assert.ok(inputs.length >= 3, `only ${inputs.length} inputs have notes`);
-      const theirs = await quietly(async () => {
-        const z = await magenta.encode(structuredClone(inputs));
-        const out = z.arraySync();
-        z.dispose();
-        return out;
-      });
+      const theirs = await magentaEncode(magenta, inputs);
       const mu = await ours.encode(inputs);
       assert.deepEqual(mu.shape, [inputs.length, magenta.zDims]);
       const errors = theirs.map((want, i) => relativeError(mu[i], want));

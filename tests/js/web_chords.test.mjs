@@ -16,9 +16,10 @@ import { MusicVAE } from '../../wasm_api/index.mjs';
 import { readMidiTracks } from '../../wasm_api/midi.mjs';
 import { ROOT, tmpdir } from './wasm_helpers.mjs';
 import { serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
+import { assertOnScreen, browserSkip, explorer, tabletPage } from './web_page_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
-import { CHROMIUM, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
+import { launchChromium } from '../../web/tools/browser.mjs';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const tonal = require('tonal');
@@ -66,15 +67,7 @@ describe('MusicVAE.chordProgressionInfo (the explorer\'s chords, read by the eng
   });
 });
 
-const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
-  : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
-    : !wasmBuilt ? 'the WASM engine is not built (bash wasm_api/build.sh)'
-      : false;
-
-const explorer = (page, fn, arg) => page.evaluate(
-  // eslint-disable-next-line no-new-func
-  ({ body, arg }) => new Function('el', 'arg', body)(document.querySelector('musicvae-explorer'), arg),
-  { body: fn, arg });
+const skip = await browserSkip();
 
 async function waitGrid(page, timeout = 60000) {
   await page.waitForFunction(() => {
@@ -120,11 +113,7 @@ describe('Chords in the explorer (headless Chromium, a chord model from a local 
     host = await serveDirectory(root, { cors: true });
     site = await serve(SITE);
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true, colorScheme: 'light' });
-    await context.addInitScript(() => { delete Navigator.prototype.requestMIDIAccess; });
-    page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ page } = await tabletPage(browser, errors));
   });
 
   after(async () => {
@@ -281,11 +270,7 @@ describe('Chords in the explorer (headless Chromium, a chord model from a local 
       await page.setViewportSize({ width, height });
       await page.evaluate(() => scrollTo(0, 0));
       await page.waitForTimeout(200);
-      for (const part of ['button.play', 'select.model', '.chords-input', '.chords-preset', '.play-chords', '.chord-strip', '.current', '.grid']) {
-        const b = await page.locator(`musicvae-explorer ${part}`).boundingBox();
-        assert.ok(b && b.y >= 0 && b.x >= 0 && b.y + b.height <= height && b.x + b.width <= width,
-          `${width}x${height}: ${part} at ${JSON.stringify(b)} is not on screen`);
-      }
+      await assertOnScreen(page, ['button.play', 'select.model', '.chords-input', '.chords-preset', '.play-chords', '.chord-strip', '.current', '.grid'], width, height);
       const small = await explorer(page, `
         const out = [];
         for (const c of el.shadowRoot.querySelectorAll('.chords-row input, .chords-row select')) {

@@ -10,19 +10,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { DECODER_ONLY_MODEL, ROOT, SHARED } from './wasm_helpers.mjs';
+import { assertOnScreen, browserSkip, explorer, noMidi, openPage, smallTargets, tabletPage, watchErrors } from './web_page_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
-import { CHROMIUM, decodePng, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
+import { decodePng, launchChromium } from '../../web/tools/browser.mjs';
 
 const OUT = path.join(ROOT, 'build/web-test');
 const SITE = path.join(OUT, 'site');
 const SHOTS = path.join(OUT, 'screenshots');
 const FREEDOOM_DM01 = path.join(SHARED, 'data/freedoom/musics/d_dm01.mid');
 
-const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
-  : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
-    : !fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm')) ? 'the WASM engine is not built (bash wasm_api/build.sh)'
-      : false;
+const skip = await browserSkip();
 
 // A fake Web MIDI implementation with one output port that records what it is sent.
 function fakeMidi() {
@@ -38,10 +36,6 @@ function fakeMidi() {
     addEventListener() {}, removeEventListener() {},
   };
   Object.defineProperty(Navigator.prototype, 'requestMIDIAccess', { configurable: true, value: async () => access });
-}
-
-function noMidi() {
-  delete Navigator.prototype.requestMIDIAccess;
 }
 
 /** A MIDI file: a chord track first ("Pads"), then the melody ("Lead") from bar 2, and drums. */
@@ -69,11 +63,6 @@ async function testMidi() {
   return { bytes: Buffer.from(midi.toArray()), melody };
 }
 
-const explorer = (page, fn, arg) => page.evaluate(
-  // eslint-disable-next-line no-new-func
-  ({ body, arg }) => new Function('el', 'arg', body)(document.querySelector('musicvae-explorer'), arg),
-  { body: fn, arg });
-
 async function waitGrid(page, timeout = 10000) {
   await page.waitForFunction(() => {
     const el = document.querySelector('musicvae-explorer');
@@ -95,11 +84,6 @@ async function dropMidi(page, selector, bytes, name) {
 /** Opens "More settings" (the technical controls: grid size, path, surprise, seed, sound output). */
 async function openSettings(page) {
   await page.evaluate(() => { document.querySelector('musicvae-explorer').shadowRoot.querySelector('.advanced').open = true; });
-}
-
-function watchErrors(page, errors) {
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 }
 
 describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
@@ -416,11 +400,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('share and undo: the link makes the same grid; Enter on the seed; undo / redo of New, More like this and a file; the bars of a file', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     const grids = async () => explorer(p, 'return window.__grids;');
     const nextGrid = async (action) => {
       const before = await grids();
@@ -497,11 +478,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('a trio model takes the bass as bass: Freedoom d_dm01.mid, by the trainer\'s rule', { skip: !fs.existsSync(FREEDOOM_DM01) && 'no Freedoom data' }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     try {
       await p.goto(`${url}?models=/test/trio.json&grid=3&seed=2&nosw`);
       await waitGrid(p, 60000);
@@ -560,33 +538,17 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
     const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).models;
     const hostedListed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).magenta.models;
     for (const [width, height] of [[1024, 768], [768, 1024]]) {
-      const ctx = await browser.newContext({ viewport: { width, height }, hasTouch: true, colorScheme: 'light' });
-      await ctx.addInitScript(noMidi);
-      const p = await ctx.newPage();
       const errs = [];
-      watchErrors(p, errs);
+      const { context: ctx, page: p } = await tabletPage(browser, errs, { width, height });
       try {
         await p.goto(`${url}?seed=7&nosw`);
         await waitGrid(p);
         assert.equal(await p.evaluate(() => scrollY), 0);
-        for (const part of ['button.play', '.grid', '.current']) {
-          const b = await p.locator(`musicvae-explorer ${part}`).boundingBox();
-          assert.ok(b && b.y >= 0 && b.x >= 0 && b.y + b.height <= height && b.x + b.width <= width,
-            `${width}x${height}: ${part} at ${JSON.stringify(b)} is not on screen`);
-        }
+        await assertOnScreen(p, ['button.play', '.grid', '.current'], width, height);
         // Every control one can touch, the advanced panel open too, is at least 44 x 44 CSS pixels
         // (a checkbox or radio button by its label).
         await p.locator('musicvae-explorer .advanced summary').tap();
-        const small = await explorer(p, `
-          const out = [];
-          for (const c of el.shadowRoot.querySelectorAll('button, select, input, summary')) {
-            if (c.type === 'file' || c.closest('[hidden]')) continue;
-            const target = (c.type === 'checkbox' || c.type === 'radio') ? c.closest('label') : c;
-            const r = target.getBoundingClientRect();
-            if (r.width === 0 && r.height === 0) continue;
-            if (r.width < 44 || r.height < 44) out.push(\`\${c.className || c.tagName} \${Math.round(r.width)}x\${Math.round(r.height)}\`);
-          }
-          return out;`);
+        const small = await smallTargets(p);
         assert.deepEqual(small, [], `${width}x${height}: targets under 44 px`);
         // Plain words: no jargon in what the page shows or says (text, options, labels).
         const words = await explorer(p, `return [el.shadowRoot.querySelector('.app').innerText,
@@ -616,11 +578,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   });
 
   test('a decoder-only model (test model list): a dropped .mid gets a clear "cannot encode yet" alert', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 390, height: 900 }, hasTouch: true, isMobile: true });
     try {
       await p.goto(`${url}?models=/test/models.json&seed=3&nosw`);
       await waitGrid(p);
@@ -704,11 +663,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
   test('a first visit downloads the app and the default model once; another model is kept offline on request', async () => {
     const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8'));
     const other = listed.models.find((m) => m.id !== listed.default);
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     try {
       const from = sent.length;
       await p.goto(`${url}?seed=4`);
@@ -755,11 +711,8 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
 
   test('every model of web/models.json: the picker switches to it and its grid decodes', async () => {
     const listed = JSON.parse(fs.readFileSync(path.join(SITE, 'models.json'), 'utf8')).models;
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await ctx.addInitScript(noMidi);
-    const p = await ctx.newPage();
     const errs = [];
-    watchErrors(p, errs);
+    const { context: ctx, page: p } = await openPage(browser, errs, { viewport: { width: 1200, height: 900 } });
     try {
       await p.goto(`${url}?seed=5&nosw`);
       await waitGrid(p);

@@ -13,10 +13,11 @@ import path from 'node:path';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
 import { ROOT, tmpdir } from './wasm_helpers.mjs';
+import { assertOnScreen, browserSkip, explorer, smallTargets, tabletPage } from './web_page_helpers.mjs';
 import { serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
-import { CHROMIUM, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
+import { launchChromium } from '../../web/tools/browser.mjs';
 
 const OUT = path.join(ROOT, 'build/web-test/hosted');
 const SITE = path.join(OUT, 'site');
@@ -43,15 +44,7 @@ const STAND_INS = {
 // Words a tablet user should not meet (checkpoint ids, formats, libraries), in what the page shows.
 const JARGON = [/checkpoint/i, /\bq[12]\b|_q\d/i, /lokl|hikl|nade/i, /quantiz/i, /tfjs|magenta\.js/i];
 
-const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
-  : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
-    : !fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm')) ? 'the WASM engine is not built (bash wasm_api/build.sh)'
-      : false;
-
-const explorer = (page, fn, arg) => page.evaluate(
-  // eslint-disable-next-line no-new-func
-  ({ body, arg }) => new Function('el', 'arg', body)(document.querySelector('musicvae-explorer'), arg),
-  { body: fn, arg });
+const skip = await browserSkip();
 
 async function waitGrid(page, timeout = 20000) {
   await page.waitForFunction(() => {
@@ -72,10 +65,6 @@ const waitLabel = (page, id, text) => page.waitForFunction(([id, text]) =>
   document.querySelector('musicvae-explorer').shadowRoot.querySelector(`option[value="${id}"]`).textContent === text, [id, text]);
 
 const optionText = (page, id) => explorer(page, 'const o = el.shadowRoot.querySelector(`option[value="${arg}"]`); return { text: o.textContent, disabled: o.disabled, group: o.parentElement.tagName };', id);
-
-function noMidi() {
-  delete Navigator.prototype.requestMIDIAccess;
-}
 
 describe('Magenta\'s hosted models in the explorer (headless Chromium, a local stand-in host)', { skip, timeout: 300000 }, () => {
   let browser, site, host, context, page;
@@ -104,11 +93,7 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
     host = await serveDirectory(root, { cors: true });
     site = await serve(SITE);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true, colorScheme: 'light' });
-    await context.addInitScript(noMidi);
-    page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ context, page } = await tabletPage(browser, errors));
   });
 
   after(async () => {
@@ -199,25 +184,12 @@ describe('Magenta\'s hosted models in the explorer (headless Chromium, a local s
       await page.setViewportSize({ width, height });
       await explorer(page, 'el.shadowRoot.querySelector(".advanced").open = false;');
       await page.evaluate(() => scrollTo(0, 0));  // (earlier taps scrolled the page)
-      for (const part of ['button.play', 'select.model', '.grid', '.current']) {
-        const b = await page.locator(`musicvae-explorer ${part}`).boundingBox();
-        assert.ok(b && b.y >= 0 && b.x >= 0 && b.y + b.height <= height && b.x + b.width <= width,
-          `${width}x${height}: ${part} at ${JSON.stringify(b)} is not on screen`);
-      }
+      await assertOnScreen(page, ['button.play', 'select.model', '.grid', '.current'], width, height);
       await page.screenshot({ path: path.join(OUT, `hosted-tablet-${width}x${height}.png`) });
       // "More settings" holds the remove button; every control there and above is 44 x 44 px or more.
       await page.locator('musicvae-explorer .advanced summary').tap();
       assert.equal(await page.locator('musicvae-explorer .remove-hosted').isVisible(), true);
-      const small = await explorer(page, `
-        const out = [];
-        for (const c of el.shadowRoot.querySelectorAll('button, select, input, summary')) {
-          if (c.type === 'file' || c.closest('[hidden]')) continue;
-          const target = (c.type === 'checkbox' || c.type === 'radio') ? c.closest('label') : c;
-          const r = target.getBoundingClientRect();
-          if (r.width === 0 && r.height === 0) continue;
-          if (r.width < 44 || r.height < 44) out.push(\`\${c.className || c.tagName} \${Math.round(r.width)}x\${Math.round(r.height)}\`);
-        }
-        return out;`);
+      const small = await smallTargets(page);
       assert.deepEqual(small, [], `${width}x${height}: targets under 44 px`);
       const words = await explorer(page, 'return el.shadowRoot.querySelector(".app").innerText + " " + [...el.shadowRoot.querySelectorAll("option, optgroup")].map((o) => o.label || o.textContent).join(" ");');
       for (const jargon of JARGON) {

@@ -10,17 +10,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { ROOT } from './wasm_helpers.mjs';
+import { browserSkip, watchErrors } from './web_page_helpers.mjs';
 import { buildSite } from '../../web/build.mjs';
 import { serve } from '../../web/serve.mjs';
-import { CHROMIUM, launchChromium, playwrightChromium } from '../../web/tools/browser.mjs';
+import { launchChromium } from '../../web/tools/browser.mjs';
 
 const OUT = path.join(ROOT, 'build/web-midime-test');
 const SHOTS = path.join(ROOT, 'build/web-test/screenshots');
 
-const skip = !CHROMIUM ? 'no Chromium installed (apt-get install chromium)'
-  : !(await playwrightChromium()).chromium ? 'playwright-core is not installed (npm ci)'
-    : !fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm')) ? 'the WASM engine is not built (bash wasm_api/build.sh)'
-      : false;
+const skip = await browserSkip();
 
 /** A 4-bar lead melody (an independent writer, @tonejs/midi). */
 async function melodyMidi() {
@@ -51,8 +49,7 @@ describe('"Make it yours" and attribute sliders in headless Chromium (tablet)', 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true, colorScheme: 'light' });
     page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    watchErrors(page, errors);
     await page.goto(`${server.url}?seed=7`);
     await page.waitForFunction(() => {
       const el = document.querySelector('musicvae-explorer');
