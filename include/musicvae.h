@@ -437,8 +437,12 @@ int mvae_chord_encoding_depth(mvae_chord_encoding encoding);
  * that are neither, the triad encoder those that are no standard triad (MVAE_ERR_BAD_INPUT). */
 mvae_status mvae_chord_encode(mvae_chord_encoding encoding, const char *symbol, float *out,
                               char *err, size_t err_size);
-/* A progression spread over num_steps steps as ChordEncoder.encodeProgression: step s gets chord
- * floor(s * n_chords / num_steps); row s is out[s * row_stride .. + depth). n_chords >= 1. */
+/* Which chord of a progression of n_chords over num_steps steps step s plays, as magenta.js's
+ * ChordEncoder.encodeProgression spreads them: floor(s * n_chords / num_steps); -1 when an argument
+ * is out of range (n_chords or num_steps < 1, s outside 0..num_steps - 1). */
+int mvae_chord_of_step(int step, int n_chords, int num_steps);
+/* A progression spread over num_steps steps (mvae_chord_of_step); row s is
+ * out[s * row_stride .. + depth). n_chords >= 1. */
 mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const char *const *chords,
                                           int n_chords, int num_steps, float *out, int row_stride,
                                           char *err, size_t err_size);

@@ -30,7 +30,7 @@ mkdir -p "$out"
 exports='_malloc,_free,_mvw_kernels,_mvw_activations,_mvw_load,_mvw_info'
 exports+=',_mvw_constant_count,_mvw_constant_name,_mvw_constant_value,_mvw_status_code'
 exports+=',_mvw_info_size,_mvw_info_field_count,_mvw_info_field_name,_mvw_info_field_offset,_mvw_info_field_kind'
-exports+=',_mvw_converter_name,_mvw_drum_class_name,_mvae_drum_class_of_pitch,_mvae_drum_class_pitch'
+exports+=',_mvw_converter_name,_mvw_drum_class_name,_mvae_drum_class_of_pitch,_mvae_drum_class_pitch,_mvae_chord_of_step'
 exports+=',_mvw_rng_new,_mvw_decode,_mvw_similar,_mvw_normal,_mvw_heap_used,_mvae_model_free,_mvae_last_error'
 exports+=',_mvae_status_string,_mvae_encode,_mvae_interpolate,_mvae_interpolate_grid'
 exports+=',_mvae_notes_to_input,_mvae_tokens_to_notes,_mvw_encode_refined'

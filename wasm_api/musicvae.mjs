@@ -1103,8 +1103,8 @@ export class MusicVAE {
         for (let pc = 0; pc < 12; pc++) if ((mask >> pc) & 1) pitchClasses.push(pc);
         return { symbol, noChord: noChord === 1, root, pitchClasses };
       });
-      // Spread over the steps as the engine spreads them (chords.h: step s plays chord floor(s * n / numSteps)).
-      const stepChord = Int32Array.from({ length: numSteps }, (_, s) => Math.floor((s * chords.length) / numSteps));
+      // Spread over the steps by the engine's rule (mvae_chord_of_step).
+      const stepChord = Int32Array.from({ length: numSteps }, (_, s) => engine.M._mvae_chord_of_step(s, chords.length, numSteps));
       return { chords: parsed, stepChord };
     });
   }

@@ -194,6 +194,12 @@ mvae_status mvae_chord_encode(mvae_chord_encoding encoding, const char *symbol, 
   return MVAE_OK;
 }
 
+int mvae_chord_of_step(int step, int n_chords, int num_steps) {
+  if (n_chords < 1 || num_steps < 1 || step < 0 || step >= num_steps)
+    return -1;
+  return (int)((long long)step * n_chords / num_steps);
+}
+
 mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const char *const *chords,
                                           int n_chords, int num_steps, float *out, int row_stride,
                                           char *err, size_t err_size) {
@@ -225,7 +231,7 @@ mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const ch
     }
   }
   for (int s = 0; s < num_steps; s++) {
-    int chord = (int)((long long)s * n_chords / num_steps); /* floor(s * n / num_steps) */
+    int chord = mvae_chord_of_step(s, n_chords, num_steps);
     memcpy(out + (size_t)s * row_stride, encoded + (size_t)chord * depth,
            sizeof(float) * (size_t)depth);
   }
