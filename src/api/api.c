@@ -490,10 +490,7 @@ mvae_status mvae_sample_with(mvae_model *m, int n, float temperature, mvae_rng *
     return status;
   }
   /* Each row draws its z, then (in the decode) its samples, from its own generator. */
-  int zs = m->info.z_size;
-  for (int b = 0; b < n; b++)
-    for (int d = 0; d < zs; d++)
-      z[(size_t)b * zs + d] = (float)mvae_rng_normal(&rows[b]);
+  mvae_rng_normal_rows(rng, n, m->info.z_size, z, rows);
   mvae_decode_opts opts = {temperature, rng, NULL, NULL};
   return decode_and_skip(m, z, n, &opts, extra, rows, owned, tokens);
 }
@@ -527,10 +524,10 @@ mvae_status mvae_similar_with(mvae_model *m, const float *z0, int n, float simil
     free(owned);
     return status;
   }
+  mvae_rng_normal_rows(rng, n, zs, z, rows);
   for (int b = 0; b < n; b++)
     for (int d = 0; d < zs; d++)
-      z[(size_t)b * zs + d] =
-          similarity * z0[d] + (1.0f - similarity) * (float)mvae_rng_normal(&rows[b]);
+      z[(size_t)b * zs + d] = similarity * z0[d] + (1.0f - similarity) * z[(size_t)b * zs + d];
   mvae_decode_opts opts = {temperature, rng, NULL, NULL};
   return decode_and_skip(m, z, n, &opts, extra, rows, owned, tokens);
 }

@@ -129,13 +129,7 @@ mvae_status mvae_latent_sample(mvae_rng *rng, int z_size, int n, float *out, cha
     return REFUSE("latent sample: z_size %d is not in 1..%d", z_size, MVAE_MAX_Z_SIZE);
   if (n < 1 || n > MVAE_MAX_BATCH)
     return REFUSE("latent sample: %d points is not in 1..%d", n, MVAE_MAX_BATCH);
-  /* As mvae_sample draws each row's z: from rng skipped b rows. */
-  for (int b = 0; b < n; b++) {
-    mvae_rng row = *rng;
-    mvae_rng_skip_rows(&row, (uint32_t)b);
-    for (int d = 0; d < z_size; d++)
-      out[(size_t)b * z_size + d] = (float)mvae_rng_normal(&row);
-  }
+  mvae_rng_normal_rows(rng, n, z_size, out, NULL); /* as mvae_sample draws each row's z */
   mvae_rng_skip_rows(rng, (uint32_t)n);
   return MVAE_OK;
 }

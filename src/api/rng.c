@@ -52,6 +52,18 @@ void mvae_rng_rows(const mvae_rng *base, int n, mvae_rng *rows) {
   }
 }
 
+void mvae_rng_normal_rows(const mvae_rng *base, int n, int width, float *out,
+                          mvae_rng *rows_after) {
+  for (int b = 0; b < n; b++) {
+    mvae_rng row = *base;
+    mvae_rng_skip_rows(&row, (uint32_t)b);
+    for (int j = 0; j < width; j++)
+      out[(size_t)b * width + j] = (float)mvae_rng_normal(&row);
+    if (rows_after)
+      rows_after[b] = row;
+  }
+}
+
 uint32_t mvae_rng_u32(mvae_rng *rng) {
   uint64_t old = rng->state;
   rng->state = old * PCG_MULTIPLIER + rng->inc;

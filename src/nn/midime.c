@@ -18,6 +18,7 @@
 #include "nn/midime.h"
 
 #include "api/errors.h"
+#include "api/rng.h"
 #include "kernels/mathfn.h"
 
 #include <math.h>
@@ -227,13 +228,10 @@ static float *decode_fwd(const mvae_midime *mm, mm_work *w, const float *z, int 
 }
 
 /* eps for row b from rng skipped b rows; rng is then skipped B rows. */
+/* eps as every batch call draws a row's latent noise (mvae_rng_normal_rows); rng moves past the
+ * batch's rows. */
 static void draw_normals(mvae_rng *rng, int B, int width, float *out) {
-  for (int b = 0; b < B; b++) {
-    mvae_rng row = *rng;
-    mvae_rng_skip_rows(&row, (uint32_t)b);
-    for (int j = 0; j < width; j++)
-      out[(size_t)b * width + j] = (float)mvae_rng_normal(&row);
-  }
+  mvae_rng_normal_rows(rng, B, width, out, NULL);
   mvae_rng_skip_rows(rng, (uint32_t)B);
 }
 
