@@ -2,7 +2,7 @@
 # Converts Magenta's published mel_2bar_small checkpoint (shared/, decoder without its encoder
 # kernels; see models/README.md) into build/magenta/:
 #   mel_2bar_small_decoder.mvae     f32 (7.8 MB)
-#   mel_2bar_small_decoder.q8.mvae  int8 kernels with per-block scales (2.2 MB)
+#   mel_2bar_small_decoder.q8.mvae  int8 kernels, one scale per 128 columns (2.0 MB)
 # These are the starting point for training the encoder (models/retrain.sh mel_2bar_small) and the
 # decode-only model of the tests. MVAE_MAGENTA_OUT overrides the output folder.
 # The output is deterministic: the same checkpoint gives the same bytes on every run.
@@ -23,4 +23,4 @@ common=(
 out=${MVAE_MAGENTA_OUT:-"$here/../build/magenta"}
 mkdir -p "$out"
 node "$here/convert.mjs" "$ckpt" "$out/mel_2bar_small_decoder.mvae" "${common[@]}"
-node "$here/convert.mjs" "$ckpt" "$out/mel_2bar_small_decoder.q8.mvae" --quantize q8 --block 32 "${common[@]}"
+node "$here/convert.mjs" "$ckpt" "$out/mel_2bar_small_decoder.q8.mvae" --quantize q8 "${common[@]}"

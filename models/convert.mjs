@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // convert.mjs: a magenta.js MusicVAE checkpoint -> one MVAE model file (docs/model-format.md).
 //
-//   node models/convert.mjs <checkpoint-dir-or-url> <out.mvae> [--quantize q8] [--block 32] [--name NAME]
+//   node models/convert.mjs <checkpoint-dir-or-url> <out.mvae> [--quantize q8] [--block N] [--name NAME]
 //        [--config config.json] [--description TEXT] [--license TEXT] [--source TEXT]
 //        [--allow-missing-encoder]
 //
@@ -31,7 +31,7 @@ function readJson(file) {
 
 // ---- Command line ------------------------------------------------------------------------------------
 
-const USAGE = 'usage: node models/convert.mjs <checkpoint-dir-or-url> <out.mvae> [--quantize q8] [--block 32] ' +
+const USAGE = 'usage: node models/convert.mjs <checkpoint-dir-or-url> <out.mvae> [--quantize q8] [--block N] ' +
   '[--name NAME] [--config config.json] [--description TEXT] [--license TEXT] [--source TEXT] ' +
   '[--allow-missing-encoder]';
 

@@ -158,7 +158,7 @@ if [ -z "${EXPORT_ONLY:-}" ]; then
 fi
 for q in "" q8; do
   /usr/bin/python3 -m training.export --ckpt "$run" --out "models/$name${q:+.$q}.mvae" \
-    ${q:+--quantize $q --block 32} --name "$name" --description "$description" --license "$license" \
+    ${q:+--quantize $q} --name "$name" --description "$description" --license "$license" \
     ${q:+--config-json "models/$name.config.json"}
 done
 cp "$run/train.log" "models/$name.train.log"

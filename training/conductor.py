@@ -606,7 +606,7 @@ def export(args):
               f'on cpu x1' + stage2)
     meta = model_metadata(cfg, args.name, args.description, args.license, source)
     tensors = {n: p.detach().numpy().copy() for n, p in model.tf_parameters().items()}
-    mvae_format.write_model(args.out, meta, tensors, quantize=args.quantize, block=32)
+    mvae_format.write_model(args.out, meta, tensors, quantize=args.quantize)
     print(f'wrote {args.out}: {len(tensors)} tensors')
     if args.config_json:
         threads = lambda c: f'{c.get("threads", 1)} thread{"s" if c.get("threads", 1) > 1 else ""}'

@@ -1,7 +1,7 @@
 """Export a training checkpoint as an MVAE model file (docs/model-format.md).
 
     /usr/bin/python3 -m training.export --ckpt RUN_DIR_or_checkpoint.pt --out model.mvae
-        [--quantize q8|f16] [--block 32] [--name NAME] [--description TEXT] [--license TEXT]
+        [--quantize q8|f16] [--block N] [--name NAME] [--description TEXT] [--license TEXT]
 
 Tensors keep their TF names and float32 values: a tensor loaded with --init-from and frozen comes
 out bit-identical to the file it came from (unless --quantize re-encodes the kernels).
@@ -120,7 +120,7 @@ def atomic_output(out):
         raise OSError(e.errno, e.strerror, out) from e
 
 
-def export(ckpt_path, out, quantize=None, block=32, name=None, description=None, license=None):
+def export(ckpt_path, out, quantize=None, block=None, name=None, description=None, license=None):
     cfg, model, ckpt = load_checkpoint(ckpt_path)
     info = ckpt.get('info', {})
     init_meta = info.get('init_meta') or {}
@@ -162,7 +162,8 @@ def main(argv=None):
     p.add_argument('--ckpt', required=True, help='run directory or checkpoint file')
     p.add_argument('--out', required=True)
     p.add_argument('--quantize', choices=['q8', 'f16'], default=None)
-    p.add_argument('--block', type=int, default=32, help='q8 block size')
+    p.add_argument('--block', type=int, default=None,
+                   help="q8 columns per scale (default: the schema's q8_block)")
     p.add_argument('--name', default=None)
     p.add_argument('--description', default=None)
     p.add_argument('--license', default=None)

@@ -1,6 +1,6 @@
 """Read and write MVAE model files (docs/model-format.md) with NumPy.
 
-    write_model(path, metadata, tensors, quantize=None, block=32)
+    write_model(path, metadata, tensors, quantize=None, block=None)
     read_model(src)     -> (metadata, {name: float32 array, dequantized})
     read_model_raw(src) -> (metadata, {name: RawTensor})
     tensor_name(part, **fields) -> a tensor name prefix from src/format/schema.json
@@ -155,7 +155,7 @@ def _encode_tensor(name, array, quantize, block):
     if quantize == "f16":
         return DTYPE_F16, dims, 0, a.astype("<f2").tobytes()
     if quantize == "q8":
-        blk = min(int(block), dims[1])
+        blk = min(int(tensor_size("q8_block") if block is None else block), dims[1])
         if blk < 1:
             raise MVAEFormatError(f"q8 block must be >= 1, got {block}")
         scales, q = quantize_q8(a, blk)
@@ -163,8 +163,9 @@ def _encode_tensor(name, array, quantize, block):
     raise MVAEFormatError(f"unknown quantize {quantize!r} (None, 'f16' or 'q8')")
 
 
-def write_model(path, metadata, tensors, quantize=None, block=32):
-    """Writes an MVAE file. quantize: None (all f32), 'f16' or 'q8' for the 2-D kernels."""
+def write_model(path, metadata, tensors, quantize=None, block=None):
+    """Writes an MVAE file. quantize: None (all f32), 'f16' or 'q8' for the 2-D kernels; block: q8
+    columns per scale (None: the schema's q8_block)."""
     if len(metadata) > MAX_META or len(tensors) > MAX_TENSORS:
         raise MVAEFormatError("too many metadata entries or tensors")
     meta_bytes = b"".join(_pack_meta(k, v) for k, v in metadata.items())

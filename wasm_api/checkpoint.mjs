@@ -879,7 +879,7 @@ function describeModel(vars, converter, warn, claimed = new Set(), controls = { 
 
 /**
  * Builds the MVAE file. vars: Map or object name -> {shape, data}; config: magenta.js config.json or
- * a converter spec; opts: {quantize: 'q8'?, block = 32, name, description, license, source, warn}.
+ * a converter spec; opts: {quantize: 'q8'?, block?, name, description, license, source, warn}.
  */
 export function buildModelFile(vars, config, opts = {}) {
   const warn = opts.warn || ((m) => console.warn(`convert: warning: ${m}`));

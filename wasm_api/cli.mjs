@@ -11,6 +11,7 @@ import { MusicVAEError } from './errors.mjs';
 import { FileError, readFile, writeFiles } from './files.mjs';
 import { MAX_MIDI_BYTES, MidiFileError, midiToModelInput, sequencesToMidi } from './midi.mjs';
 import { convertCheckpoint, parseModelFile } from './checkpoint.mjs';
+import { SIZES } from './schema.mjs';
 
 const MIN_QPM = 4; // a MIDI tempo is at most 2^24-1 microseconds per quarter (3.6 qpm)
 const MAX_QPM = 1000;
@@ -123,8 +124,8 @@ ${modelHelp}`,
                        (float32, or quantized uint8 / uint16 / float16), or the older manifest.json layout
   OUT.mvae             the model file to write, whole or not at all (an existing file stays as it
                        was on failure)
-      --quantize q8    int8 kernels with one f32 scale per block of columns (about 0.28 of the size)
-      --block N        columns per q8 scale block (default 32)
+      --quantize q8    int8 kernels with one f32 scale per ${SIZES.q8_block()} columns (about 0.26 of the size)
+      --block N        columns per q8 scale (default ${SIZES.q8_block()})
       --name, --description, --license, --source TEXT   metadata stored in the file
       --config FILE    the model configuration, in place of the checkpoint's config.json
       --allow-missing-encoder   convert a checkpoint whose encoder LSTM files are missing (the model
@@ -390,7 +391,7 @@ async function cmdConvert(values, positionals) {
   const [from, out] = positionals;
   const quantize = values.quantize;
   if (quantize !== undefined && quantize !== 'q8') throw new UsageError(`--quantize must be q8, got '${quantize}'`);
-  const block = intOption(values.block, 'block', { min: 1, max: 1 << 20, fallback: 32 });
+  const block = intOption(values.block, 'block', { min: 1, max: 1 << 20 });
   let config;
   if (values.config !== undefined) {
     try {

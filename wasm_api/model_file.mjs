@@ -2,6 +2,7 @@
 // tensors (f32, or int8 with per-block scales) and parsing one back (for tests and inspection).
 // No dependencies; runs in pages, Workers and Node.
 import { ConvertError } from './errors.mjs';
+import { SIZES } from './schema.mjs';
 
 const fail = (msg) => {
   throw new ConvertError(msg);
@@ -114,10 +115,10 @@ export function fileCrc32(buf) {
 /**
  * The bytes of an MVAE file (format version 2). meta: [[key, type ('str' | 'i32' | 'f32' | 'i32[]'),
  * value]] (entries whose value is undefined or null are left out); tensors: [{name, shape, data:
- * Float32Array}] in file order; opts: {quantize: 'q8'?, block = 32}: q8 stores every 2-D tensor as
- * int8 with one f32 scale per block of `block` columns, 1-D tensors stay f32.
+ * Float32Array}] in file order; opts: {quantize: 'q8'?, block = the schema's q8_block}: q8 stores
+ * every 2-D tensor as int8 with one f32 scale per block of `block` columns, 1-D tensors stay f32.
  */
-export function writeModelFile(meta, tensorList, { quantize, block = 32 } = {}) {
+export function writeModelFile(meta, tensorList, { quantize, block = SIZES.q8_block() } = {}) {
   if (quantize !== undefined && quantize !== null && quantize !== 'q8') {
     fail(`unsupported: --quantize ${quantize} (only q8)`);
   }

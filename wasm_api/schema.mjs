@@ -54,4 +54,6 @@ export const SIZES = Object.freeze({
   multitrack_depth: (sizes) => need(sizes.events, 'events') + need(sizes.programs, 'programs') + 1,
   // a GrooVAE step's values in and out (GrooveConverter): hits, velocities and offsets of the 9 drum classes
   groove_depth: () => 27,
+  // the writers' default q8 block, columns per f32 scale (training/mvae_format.py, wasm_api/model_file.mjs): the largest power of two at which the int8 mel_2bar_small still decodes all 539 shared test vectors exactly, on both int8 paths (0.259 of the fp32 file; blocks of 32: 0.283; one scale per row: 0.2525, 537/539)
+  q8_block: () => 128,
 });

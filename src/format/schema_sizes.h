@@ -36,6 +36,8 @@ static inline int mvs_multitrack_events(int pitches, int total_steps, int veloci
 static inline int mvs_multitrack_depth(int events, int programs) { return events + programs + 1; }
 /* a GrooVAE step's values in and out (GrooveConverter): hits, velocities and offsets of the 9 drum classes */
 #define MVS_GROOVE_DEPTH 27
+/* the writers' default q8 block, columns per f32 scale (training/mvae_format.py, wasm_api/model_file.mjs): the largest power of two at which the int8 mel_2bar_small still decodes all 539 shared test vectors exactly, on both int8 paths (0.259 of the fp32 file; blocks of 32: 0.283; one scale per row: 0.2525, 537/539) */
+#define MVS_Q8_BLOCK 128
 /* clang-format on */
 
 #endif
