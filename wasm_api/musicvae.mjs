@@ -40,10 +40,32 @@ async function readLocalFile(pathOrUrl) {
   return new Uint8Array(await fs.readFile(pathOrUrl));
 }
 
+/** The most threads the engine runs by default (the `threads` option): the CPU's, at most this. */
+export const DEFAULT_MAX_THREADS = 4;
+
+// Where the pthreads build can run: SharedArrayBuffer and Workers, in a cross-origin isolated page
+// or Worker (COOP/COEP headers; elsewhere browsers hide SharedArrayBuffer or cannot share it).
+function threadsAvailable() {
+  return typeof SharedArrayBuffer === 'function' && typeof Worker === 'function' && globalThis.crossOriginIsolated === true;
+}
+
+function checkThreads(threads, what = 'threads') {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new InvalidArgumentError(`${what} must be an integer in 1..64, not ${threads}`);
+  return threads;
+}
+
+function defaultThreads() {
+  const cores = (typeof navigator === 'object' && navigator && navigator.hardwareConcurrency) || 1;
+  return Math.max(1, Math.min(DEFAULT_MAX_THREADS, cores));
+}
+
 /**
- * Loads the WebAssembly engine once. `options.wasmBinary` (bytes) or `options.wasmUrl` choose the
- * .wasm file; by default it is `dist/musicvae_wasm.wasm` beside this module (read from disk under
- * Node, fetched by URL elsewhere). Later calls return the same engine.
+ * Loads the WebAssembly engine once. `options.threads` (default: navigator.hardwareConcurrency, at
+ * most DEFAULT_MAX_THREADS; 1: one thread) > 1 picks the pthreads build where it can run (a
+ * cross-origin isolated page or Worker), with that many threads started, else the single-thread
+ * build runs. `options.wasmBinary` (bytes) or `options.wasmUrl` choose the single-thread build's
+ * .wasm file (they imply it); by default it is `dist/musicvae_wasm.wasm` beside this module (read
+ * from disk under Node, fetched by URL elsewhere). Later calls return the same engine.
  */
 export function loadEngine(options = {}) {
   if (!enginePromise) {
@@ -56,24 +78,47 @@ export function loadEngine(options = {}) {
 }
 
 async function instantiate(options) {
+  const threads = options.threads === undefined ? defaultThreads() : checkThreads(options.threads);
+  const threaded = threads > 1 && !options.wasmBinary && !options.wasmUrl && threadsAvailable();
+  const name = threaded ? 'musicvae_wasm_threads' : 'musicvae_wasm';
   let factory;
   try {
-    factory = (await import('./dist/musicvae_wasm.mjs')).default;
+    // Two literal imports (not one computed): bundlers see both files.
+    factory = (await (threaded ? import('./dist/musicvae_wasm_threads.mjs') : import('./dist/musicvae_wasm.mjs'))).default;
   } catch (e) {
-    throw new EngineError(
-      `wasm_api/dist/musicvae_wasm.mjs is missing or broken (build it with: bash wasm_api/build.sh): ${e.message}`);
+    throw new EngineError(`wasm_api/dist/${name}.mjs is missing or broken (build it with: bash wasm_api/build.sh): ${e.message}`);
   }
   const moduleArgs = {};
-  const wasmUrl = options.wasmUrl || new URL('./dist/musicvae_wasm.wasm', import.meta.url);
+  const distUrl = new URL('./dist/', import.meta.url);
+  const wasmUrl = options.wasmUrl || new URL(`${name}.wasm`, distUrl);
   if (options.wasmBinary) {
     moduleArgs.wasmBinary = toBytes(options.wasmBinary, 'wasmBinary');
   } else if (isNode && String(wasmUrl).startsWith('file:')) {
     moduleArgs.wasmBinary = await readLocalFile(new URL(String(wasmUrl)));
   } else {
-    moduleArgs.locateFile = () => String(wasmUrl);
+    // The .wasm, and for the pthreads build its threads' glue (musicvae_wasm_threads.worker.js).
+    moduleArgs.locateFile = (file) => (file.endsWith('.wasm') ? String(wasmUrl) : new URL(file, distUrl).href);
   }
-  const M = await factory(moduleArgs);
-  return new Engine(M);
+  let memory = null;
+  if (threaded) {
+    // The threads' Workers start with the engine (Emscripten's pool), all but the calling thread.
+    moduleArgs.pthreadPoolSize = threads - 1;
+    // The memory, made here so that its views can be renewed after a thread grows it (below).
+    memory = new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true }); // 16 MiB .. 2 GiB
+    moduleArgs.wasmMemory = memory;
+  }
+  let M = await factory(moduleArgs);
+  if (memory) {
+    // A thread that grows the shared memory leaves this thread's HEAPU8 on the old, shorter buffer.
+    const raw = M;
+    M = new Proxy(raw, {
+      get(target, key) {
+        if (key === 'HEAPU8' && target.HEAPU8.buffer !== memory.buffer) target.HEAPU8 = new Uint8Array(memory.buffer);
+        return target[key];
+      },
+    });
+  }
+  return new Engine(M, threaded ? threads : 1);
 }
 
 // mvae_info fields as the engine's field table names them (snake_case) -> MusicVAE.info (camelCase).
@@ -89,8 +134,9 @@ const FIELD_READERS = [
 ];
 
 class Engine {
-  constructor(M) {
+  constructor(M, threads) {
     this.M = M;
+    this.threads = threads; // 1: the single-thread build; more: the pthreads build's threads
     this.kernels = M.UTF8ToString(M._mvw_kernels());
     this.activations = M.UTF8ToString(M._mvw_activations());
     // The C constants the API uses, by name (MVAE_OK, MVAE_MAX_BATCH, MVAE_INTERP_SLERP, ...).
@@ -183,10 +229,13 @@ function checkBufferBytes(bytes, what) {
   }
 }
 
-/** The names of the kernel and activation sets the engine runs ("wasm_simd128" for this build). */
+/**
+ * The names of the kernel and activation sets the engine runs ("wasm_simd128" for this build), which
+ * build runs (build: 'threads', the pthreads build, or 'single') and its most threads per call.
+ */
 export async function engineInfo(options) {
   const engine = await loadEngine(options);
-  return { kernels: engine.kernels, activations: engine.activations };
+  return { kernels: engine.kernels, activations: engine.activations, build: engine.threads > 1 ? 'threads' : 'single', threads: engine.threads };
 }
 
 // ---- Argument handling ------------------------------------------------------------------------
@@ -490,7 +539,9 @@ const gcd = (a, b) => (b ? gcd(b, a % b) : a);
  * (an object with dataConverter) is used in place of the checkpoint's config.json, as magenta.js
  * does; an MVAE file carries its own configuration. int8Compute: false runs an int8 model's matrix
  * products in float on its int8 values (the engine's integer compute is the default,
- * mvae_model_set_int8_compute).
+ * mvae_model_set_int8_compute). threads: how many threads a call runs on (the pthreads build only,
+ * at most the engine's, see loadEngine; default: all of them; mvae_model_set_threads): the results
+ * are the same for any count.
  */
 export class MusicVAE {
   constructor(modelUrlOrBytes, options = {}) {
@@ -504,6 +555,7 @@ export class MusicVAE {
     this.disposed = false;
     this.zDims = undefined;
     this.info = undefined;
+    this.threads = undefined; // the threads a call runs on (1 in the single-thread build)
     this._engine = null;
     this._model = 0;
     this._initPromise = null;
@@ -538,6 +590,14 @@ export class MusicVAE {
       const ptr = M._mvw_load(data, bytes.length, status, err, 512);
       if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(err)}`);
       if (this.options.int8Compute === false) M._mvae_model_set_int8_compute(ptr, 0);
+      // The model's threads: its `threads` option, at most the engine's (1 in the single-thread build).
+      const threads = Math.min(engine.threads, this.options.threads === undefined ? engine.threads : checkThreads(this.options.threads));
+      if (threads > 1 && M._mvae_model_set_threads(ptr, threads) !== engine.C.MVAE_OK) {
+        const message = M.UTF8ToString(M._mvae_last_error(ptr));
+        M._mvae_model_free(ptr);
+        throw new OutOfMemoryError(`cannot start ${threads} threads: ${message}`);
+      }
+      this.threads = threads;
       return ptr;
     });
     try {
