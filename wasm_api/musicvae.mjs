@@ -44,9 +44,12 @@ async function readLocalFile(pathOrUrl) {
 export const DEFAULT_MAX_THREADS = 4;
 
 // Where the pthreads build can run: SharedArrayBuffer and Workers, in a cross-origin isolated page
-// or Worker (COOP/COEP headers; elsewhere browsers hide SharedArrayBuffer or cannot share it).
+// or Worker (COOP/COEP headers; elsewhere browsers hide SharedArrayBuffer or cannot share it), with
+// this module on the page's origin (its threads are Workers started from dist/, which must be).
 function threadsAvailable() {
-  return typeof SharedArrayBuffer === 'function' && typeof Worker === 'function' && globalThis.crossOriginIsolated === true;
+  if (typeof SharedArrayBuffer !== 'function' || typeof Worker !== 'function' || globalThis.crossOriginIsolated !== true) return false;
+  const here = globalThis.location && globalThis.location.origin;
+  return !!here && here === new URL(import.meta.url).origin;
 }
 
 function checkThreads(threads, what = 'threads') {

@@ -26,7 +26,7 @@ test('MusicVAEWorker gives the same results as MusicVAE, with progress and typed
   assert.equal(w.isInitialized(), false);
   await w.initialize();
   assert.equal(w.zDims, 256);
-  assert.deepEqual(await w.engineInfo(), { kernels: 'wasm_simd128', activations: 'wasm_simd128' });
+  assert.deepEqual(await w.engineInfo(), { kernels: 'wasm_simd128', activations: 'wasm_simd128', build: 'single', threads: 1 });
 
   const a = await w.sampleTokens(5, 0.5, 123);
   assert.deepEqual(a, await direct.sampleTokens(5, 0.5, 123));
