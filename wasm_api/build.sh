@@ -2,7 +2,8 @@
 # Builds the WebAssembly engine: wasm_api/dist/musicvae_wasm.mjs (ES6 module, Emscripten glue) and
 # wasm_api/dist/musicvae_wasm.wasm (the engine, WASM SIMD128 kernels), and from the same sources the
 # pthreads build (SharedArrayBuffer; used by musicvae.mjs where the page is cross-origin isolated):
-# musicvae_wasm_threads.{mjs,wasm} and the glue of its threads, musicvae_wasm_threads.worker.js. Needs Emscripten (Debian's
+# musicvae_wasm_threads.{mjs,wasm} and the glue of its threads, musicvae_wasm_threads.worker.js, with
+# a Node variant of the glue (musicvae_wasm_threads_node.mjs, musicvae_wasm_threads_node.worker.cjs). Needs Emscripten (Debian's
 # `emscripten` package, installed by scripts/setup.sh). Rebuilds only when a source is newer than the
 # output, unless FORCE=1. See wasm_api/README.md for the flags.
 set -euo pipefail
@@ -16,7 +17,7 @@ sources=(src/*/*.c wasm_api/exports.c)
 
 if [ "${FORCE:-0}" != 1 ] && [ -f "$js" ] && [ -f "$wasm" ] && [ -f "$threads_wasm" ]; then
   stale=0
-  for f in "${sources[@]}" src/*/*.h include/*.h "$0"; do
+  for f in "${sources[@]}" src/*/*.h include/*.h "$0" wasm_api/node_banner.js; do
     { [ "$f" -nt "$wasm" ] || [ "$f" -nt "$threads_wasm" ]; } && stale=1 && break
   done
   [ $stale = 0 ] && exit 0
@@ -68,8 +69,18 @@ build "$js"
 # Web Workers started when the engine loads (a thread started during a call could not load while
 # the caller waits for it): Module.pthreadPoolSize of them, which musicvae.mjs sets from its
 # `threads` option. The memory may grow (-Wno-pthreads-mem-growth: musicvae.mjs renews its views).
-build "$out/musicvae_wasm_threads.mjs" -pthread -DMVAE_HAVE_THREADS=1 \
-  -sPTHREAD_POOL_SIZE='Module.pthreadPoolSize' -Wno-pthreads-mem-growth
+threads=(-pthread -DMVAE_HAVE_THREADS=1 -sPTHREAD_POOL_SIZE='Module.pthreadPoolSize' -Wno-pthreads-mem-growth)
+build "$out/musicvae_wasm_threads.mjs" "${threads[@]}"
+# Its Node variant: the same .wasm with Node's glue (worker_threads for the threads). That glue uses
+# require/__dirname, defined by node_banner.js, and its threads' script is CommonJS: .cjs, as
+# musicvae.mjs names it (the package is "type": "module").
+build "$out/musicvae_wasm_threads_node.mjs" "${threads[@]}" -sENVIRONMENT=node --extern-pre-js wasm_api/node_banner.js
+if ! cmp -s "$out/musicvae_wasm_threads_node.wasm" "$threads_wasm"; then
+  echo "wasm_api/build.sh: the Node variant's .wasm differs from musicvae_wasm_threads.wasm" >&2
+  exit 1
+fi
+rm -f "$out/musicvae_wasm_threads_node.wasm"
+mv "$out/musicvae_wasm_threads_node.worker.js" "$out/musicvae_wasm_threads_node.worker.cjs"
 
 wasm_bytes=$(stat -c %s "$wasm")
 js_bytes=$(stat -c %s "$js")

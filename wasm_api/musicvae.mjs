@@ -43,11 +43,14 @@ async function readLocalFile(pathOrUrl) {
 /** The most threads the engine runs by default (the `threads` option): the CPU's, at most this. */
 export const DEFAULT_MAX_THREADS = 4;
 
-// Where the pthreads build can run: SharedArrayBuffer and Workers, in a cross-origin isolated page
-// or Worker (COOP/COEP headers; elsewhere browsers hide SharedArrayBuffer or cannot share it), with
-// this module on the page's origin (its threads are Workers started from dist/, which must be).
+// Where the pthreads build can run: under Node (worker_threads); in a browser, SharedArrayBuffer and
+// Workers in a cross-origin isolated page or Worker (COOP/COEP headers; elsewhere browsers hide
+// SharedArrayBuffer or cannot share it), with this module on the page's origin (its threads are
+// Workers started from dist/, which must be).
 function threadsAvailable() {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Worker !== 'function' || globalThis.crossOriginIsolated !== true) return false;
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  if (isNode) return true;
+  if (typeof Worker !== 'function' || globalThis.crossOriginIsolated !== true) return false;
   const here = globalThis.location && globalThis.location.origin;
   return !!here && here === new URL(import.meta.url).origin;
 }
@@ -57,16 +60,20 @@ function checkThreads(threads, what = 'threads') {
   return threads;
 }
 
-function defaultThreads() {
-  const cores = (typeof navigator === 'object' && navigator && navigator.hardwareConcurrency) || 1;
+async function defaultThreads() {
+  let cores = (typeof navigator === 'object' && navigator && navigator.hardwareConcurrency) || 1;
+  if (isNode) {
+    const os = await nodeImport('node:os');
+    cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  }
   return Math.max(1, Math.min(DEFAULT_MAX_THREADS, cores));
 }
 
 /**
- * Loads the WebAssembly engine once. `options.threads` (default: navigator.hardwareConcurrency, at
- * most DEFAULT_MAX_THREADS; 1: one thread) > 1 picks the pthreads build where it can run (a
- * cross-origin isolated page or Worker), with that many threads started, else the single-thread
- * build runs. `options.wasmBinary` (bytes) or `options.wasmUrl` choose the single-thread build's
+ * Loads the WebAssembly engine once. `options.threads` (default: navigator.hardwareConcurrency or
+ * Node's os.availableParallelism(), at most DEFAULT_MAX_THREADS; 1: one thread) > 1 picks the
+ * pthreads build where it can run (Node; a cross-origin isolated page or Worker), with that many
+ * threads started, else the single-thread build runs. `options.wasmBinary` (bytes) or `options.wasmUrl` choose the single-thread build's
  * .wasm file (they imply it); by default it is `dist/musicvae_wasm.wasm` beside this module (read
  * from disk under Node, fetched by URL elsewhere). Later calls return the same engine.
  */
@@ -81,15 +88,19 @@ export function loadEngine(options = {}) {
 }
 
 async function instantiate(options) {
-  const threads = options.threads === undefined ? defaultThreads() : checkThreads(options.threads);
+  const threads = options.threads === undefined ? await defaultThreads() : checkThreads(options.threads);
   const threaded = threads > 1 && !options.wasmBinary && !options.wasmUrl && threadsAvailable();
   const name = threaded ? 'musicvae_wasm_threads' : 'musicvae_wasm';
   let factory;
   try {
-    // Two literal imports (not one computed): bundlers see both files.
-    factory = (await (threaded ? import('./dist/musicvae_wasm_threads.mjs') : import('./dist/musicvae_wasm.mjs'))).default;
+    // Literal imports (not one computed): bundlers see the browser's files. Node's variant of the
+    // pthreads glue imports node: modules, so bundlers must not follow it (nodeImport).
+    const glue = !threaded ? import('./dist/musicvae_wasm.mjs')
+      : isNode ? nodeImport(new URL('./dist/musicvae_wasm_threads_node.mjs', import.meta.url).href)
+        : import('./dist/musicvae_wasm_threads.mjs');
+    factory = (await glue).default;
   } catch (e) {
-    throw new EngineError(`wasm_api/dist/${name}.mjs is missing or broken (build it with: bash wasm_api/build.sh): ${e.message}`);
+    throw new EngineError(`wasm_api/dist/${name}${isNode && threaded ? '_node' : ''}.mjs is missing or broken (build it with: bash wasm_api/build.sh): ${e.message}`);
   }
   const moduleArgs = {};
   const distUrl = new URL('./dist/', import.meta.url);
@@ -106,11 +117,18 @@ async function instantiate(options) {
   if (threaded) {
     // The threads' Workers start with the engine (Emscripten's pool), all but the calling thread.
     moduleArgs.pthreadPoolSize = threads - 1;
+    if (isNode) {
+      // Their script: CommonJS (.cjs), a path (node:worker_threads takes no file: URL string).
+      const { fileURLToPath } = await nodeImport('node:url');
+      moduleArgs.locateFile = (file) => fileURLToPath(new URL(file.replace(/\.worker\.js$/, '.worker.cjs'), distUrl));
+    }
     // The memory, made here so that its views can be renewed after a thread grows it (below).
     memory = new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true }); // 16 MiB .. 2 GiB
     moduleArgs.wasmMemory = memory;
   }
   let M = await factory(moduleArgs);
+  // Node: the idle threads do not keep the process alive (a call waits for its threads itself).
+  if (isNode && threaded) for (const worker of M.PThread.unusedWorkers) worker.unref();
   if (memory) {
     // A thread that grows the shared memory leaves this thread's HEAPU8 on the old, shorter buffer.
     const raw = M;
