@@ -89,7 +89,20 @@ export function loadEngine(options = {}) {
 
 async function instantiate(options) {
   const threads = options.threads === undefined ? await defaultThreads() : checkThreads(options.threads);
-  const threaded = threads > 1 && !options.wasmBinary && !options.wasmUrl && threadsAvailable();
+  if (threads > 1 && !options.wasmBinary && !options.wasmUrl && threadsAvailable()) {
+    try {
+      return await instantiateBuild(options, threads);
+    } catch {
+      // No pthreads build here after all (say, no 2 GiB of shared memory to reserve on a 32-bit
+      // device): the single-thread build.
+    }
+  }
+  return instantiateBuild(options, 1);
+}
+
+// The pthreads build with `threads` threads, or for threads = 1 the single-thread build.
+async function instantiateBuild(options, threads) {
+  const threaded = threads > 1;
   const name = threaded ? 'musicvae_wasm_threads' : 'musicvae_wasm';
   let factory;
   try {
@@ -126,7 +139,17 @@ async function instantiate(options) {
     memory = new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true }); // 16 MiB .. 2 GiB
     moduleArgs.wasmMemory = memory;
   }
-  let M = await factory(moduleArgs);
+  // (The glue is synchronous up to the download of the .wasm: its pool of threads exists now.)
+  const ready = factory(moduleArgs);
+  const watch = threaded ? watchThreads(moduleArgs.PThread) : null;
+  let M;
+  try {
+    M = await (watch ? Promise.race([ready, watch.failed]) : ready);
+  } catch (e) {
+    if (watch) watch.stop();
+    throw e;
+  }
+  if (watch) watch.started();
   // Node: the idle threads do not keep the process alive (a call waits for its threads itself).
   if (isNode && threaded) for (const worker of M.PThread.unusedWorkers) worker.unref();
   if (memory) {
@@ -140,6 +163,35 @@ async function instantiate(options) {
     });
   }
   return new Engine(M, threaded ? threads : 1);
+}
+
+// The pthreads glue waits for ever for a thread that fails to start (its script is missing or
+// blocked), and rethrows a thread's error (where a MusicVAEWorker runs it: an uncaught error of that
+// Worker). Instead: `failed` rejects when a thread fails before `started()` (the threads are stopped
+// then, and the single-thread build loads; stop() stops them when the load fails otherwise); later
+// errors are logged.
+function watchThreads(pthread) {
+  const workers = (pthread && pthread.unusedWorkers) || [];
+  let started = false;
+  const stop = () => { for (const w of workers) w.terminate(); };
+  const failed = new Promise((_, reject) => {
+    const fail = (e) => {
+      const message = `a thread of the pthreads build failed: ${(e && e.message) || 'error'}`;
+      if (started) {
+        console.error(message);
+        return;
+      }
+      stop();
+      reject(new EngineError(message));
+    };
+    for (const w of workers) {
+      // The glue's own handler (assigned to onerror once the .wasm is compiled) is not used.
+      Object.defineProperty(w, 'onerror', { configurable: true, get: () => () => {}, set: () => {} });
+      if (typeof w.addEventListener === 'function') w.addEventListener('error', fail);
+      else w.on('error', fail);
+    }
+  });
+  return { failed, stop, started: () => { started = true; } };
 }
 
 // mvae_info fields as the engine's field table names them (snake_case) -> MusicVAE.info (camelCase).
