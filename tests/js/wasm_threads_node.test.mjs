@@ -3,11 +3,12 @@
 // tokens and latents, encodings, decoded tokens; a batch of 16 and one row, where the encoder splits
 // its two directions) are bit-identical for threads = 1, 2 and 3, in a MusicVAEWorker too, to the
 // single-thread build's (a second instance of musicvae.mjs with threads: 1) and the sampled tokens
-// to the native engine's.
+// to the native engine's (whose CLI's -j THREADS prints the same for any count).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 
-import { Q8_MODEL, nativeSample } from './wasm_helpers.mjs';
+import { NATIVE, Q8_MODEL, nativeSample } from './wasm_helpers.mjs';
 import { MusicVAE, engineInfo } from '../../wasm_api/musicvae.mjs';
 import { MusicVAEWorker } from '../../wasm_api/worker_client.mjs';
 
@@ -63,3 +64,12 @@ test('Node: the pthreads build gives the single-thread build\'s bits for any thr
     w.dispose();
   }
 });
+
+test('native CLI: mvae sample -j THREADS prints what one thread prints', () => {
+  const run = (...extra) => spawnSync(NATIVE, ['sample', Q8_MODEL, '-n', '16', '-t', '0.5', '-s', '123', ...extra], { encoding: 'utf8' });
+  const one = run(), three = run('-j', '3');
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(three.status, 0, three.stderr);
+  assert.equal(three.stdout, one.stdout);
+});
+
