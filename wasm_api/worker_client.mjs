@@ -28,7 +28,8 @@ export class MusicVAEWorker {
    * @param modelUrlOrBytes as for MusicVAE (URL or path of an .mvae file, or its bytes; none = the
    *   bundled default model)
    * @param options {worker: a started Worker to use, workerUrl: where worker.js is, wasmUrl,
-   *   midiModule: URL of the MIDI module midi() runs (default wasm_api/midi.mjs), ...}
+   *   midiModule: URL of the MIDI module midi() runs (default wasm_api/midi.mjs), threads (as for
+   *   MusicVAE: the engine's threads in the Worker; `threads` says how many calls use), ...}
    */
   constructor(modelUrlOrBytes, options = {}) {
     this.source = resolveSource(modelUrlOrBytes);
