@@ -73,11 +73,19 @@ async function defaultThreads() {
  * Loads the WebAssembly engine once. `options.threads` (default: navigator.hardwareConcurrency or
  * Node's os.availableParallelism(), at most DEFAULT_MAX_THREADS; 1: one thread) > 1 picks the
  * pthreads build where it can run (Node; a cross-origin isolated page or Worker), with that many
- * threads started, else the single-thread build runs. `options.wasmBinary` (bytes) or `options.wasmUrl` choose the single-thread build's
- * .wasm file (they imply it); by default it is `dist/musicvae_wasm.wasm` beside this module (read
- * from disk under Node, fetched by URL elsewhere). Later calls return the same engine.
+ * threads started, else the single-thread build runs. `options.wasmBinary` (bytes) or
+ * `options.wasmUrl` choose the single-thread build's .wasm file (they imply it); by default it is
+ * `dist/musicvae_wasm.wasm` beside this module (read from disk under Node, fetched by URL
+ * elsewhere). Later calls return the same engine.
  */
 export function loadEngine(options = {}) {
+  if (options.threads !== undefined) {
+    try {
+      checkThreads(options.threads);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   if (!enginePromise) {
     enginePromise = instantiate(options).catch((e) => {
       enginePromise = null;

@@ -73,3 +73,11 @@ test('native CLI: mvae sample -j THREADS prints what one thread prints', () => {
   assert.equal(three.stdout, one.stdout);
 });
 
+
+test('a threads option that is not an integer in 1..64 is refused before the engine loads', async () => {
+  const fresh = await import('../../wasm_api/musicvae.mjs?refused');
+  for (const threads of [0, 65, 1.5, '2', null]) {
+    await assert.rejects(fresh.loadEngine({ threads }), { name: 'InvalidArgumentError' }, String(threads));
+  }
+  await assert.rejects(new fresh.MusicVAE(Q8_MODEL, { threads: 0 }).initialize(), { name: 'InvalidArgumentError' });
+});
