@@ -3,9 +3,9 @@
 # wasm_api/dist/musicvae_wasm.wasm (the engine, WASM SIMD128 kernels), and from the same sources the
 # pthreads build (SharedArrayBuffer; used by musicvae.mjs where the page is cross-origin isolated):
 # musicvae_wasm_threads.{mjs,wasm} and the glue of its threads, musicvae_wasm_threads.worker.js, with
-# a Node variant of the glue (musicvae_wasm_threads_node.mjs, musicvae_wasm_threads_node.worker.cjs). Needs Emscripten (Debian's
-# `emscripten` package, installed by scripts/setup.sh). Rebuilds only when a source is newer than the
-# output, unless FORCE=1. See wasm_api/README.md for the flags.
+# a Node variant of the glue (musicvae_wasm_threads_node.mjs, musicvae_wasm_threads_node.worker.cjs).
+# Needs Emscripten (Debian's `emscripten` package, installed by scripts/setup.sh). Rebuilds only when
+# a source is newer than the output, unless FORCE=1. See wasm_api/README.md for the flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,8 @@ wasm=$out/musicvae_wasm.wasm
 threads_wasm=$out/musicvae_wasm_threads.wasm
 sources=(src/*/*.c wasm_api/exports.c)
 
-if [ "${FORCE:-0}" != 1 ] && [ -f "$js" ] && [ -f "$wasm" ] && [ -f "$threads_wasm" ]; then
+if [ "${FORCE:-0}" != 1 ] && [ -f "$js" ] && [ -f "$wasm" ] && [ -f "$threads_wasm" ] &&
+  [ -f "$out/musicvae_wasm_threads.worker.js" ] && [ -f "$out/musicvae_wasm_threads_node.worker.cjs" ]; then
   stale=0
   for f in "${sources[@]}" src/*/*.h include/*.h "$0" wasm_api/node_banner.js; do
     { [ "$f" -nt "$wasm" ] || [ "$f" -nt "$threads_wasm" ]; } && stale=1 && break
@@ -50,7 +51,7 @@ exports+=',_mvw_decode_values,_mvw_sample_values,_mvw_similar_values,_mvae_groov
 # -msimd128: the WASM SIMD128 kernels (src/kernels/kernels_wasm.c, src/kernels/activations_wasm.c).
 # -ffp-contract=off: no fused multiply-add, bit-identical to the native builds.
 # ENVIRONMENT=web,worker: no Node-specific code in the glue; under Node the caller passes the .wasm
-# bytes (musicvae.mjs does this itself).
+# bytes (musicvae.mjs does this itself). A later -sENVIRONMENT (the Node variant's) overrides it.
 build() { # build OUTPUT.mjs EXTRA_FLAGS...
   local target=$1
   shift
