@@ -11,7 +11,8 @@ const inputs = JSON.parse(fs.readFileSync(cfg.inputs, 'utf8'));
 // Load = fetch the model over HTTP (as magenta.js fetches its checkpoint) + start the engine + parse.
 const t0 = performance.now();
 // int8Compute false: an int8 model's products in float on its int8 values (before integer compute).
-const m = new MusicVAE(cfg.model, cfg.int8Compute === false ? { int8Compute: false } : {});
+// threads 1: the single-thread build, as in the page (bench/threads.mjs times the pthreads one).
+const m = new MusicVAE(cfg.model, { threads: 1, ...(cfg.int8Compute === false ? { int8Compute: false } : {}) });
 await m.initialize();
 const loadMs = performance.now() - t0;
 

@@ -132,7 +132,9 @@ function importClosure(entry) {
 
 function sizes() {
   const dist = path.join(ROOT, 'wasm_api/dist');
-  const ours = [...fs.readdirSync(dist).map((f) => path.join(dist, f)), ...importClosure(path.join(ROOT, 'wasm_api/index.mjs'))];
+  // The single-thread build (what these runs time; the pthreads build's files are its alternative).
+  const ours = [...fs.readdirSync(dist).filter((f) => f.startsWith('musicvae_wasm.')).map((f) => path.join(dist, f)),
+    ...importClosure(path.join(ROOT, 'wasm_api/index.mjs'))];
   const nm = (p) => path.join(ROOT, 'node_modules', p);
   // As measurements.md counts a magenta.js page: TF.js's bundle + the music_vae bundle (+ the wasm
   // backend's script and its SIMD .wasm, which is the one a SIMD browser fetches).

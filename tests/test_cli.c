@@ -44,6 +44,9 @@ int main(void) {
       {"sample %s -n 99999999999999999999", "-n (samples) must be an integer"},
       {"sample %s -n", "-n needs a value"},
       {"sample %s -x 1", "unknown option '-x'"},
+      {"sample %s -j 0", "-j (threads) must be an integer in 1..64"},
+      {"sample %s -j 65", "-j (threads) must be an integer in 1..64"},
+      {"sample %s -j", "-j needs a value"},
       {"encode %s a b c", "encode takes 32 melody events (one per step), got 3"},
       {"encode %s", "wrong number of arguments"},
       {"encode %s 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 zero",
@@ -63,6 +66,9 @@ int main(void) {
   }
   snprintf(args, sizeof args, "sample %s -n 2 -t 0.5 -s 18446744073709551615", model);
   EXPECT(&c, run_cli(args, message, sizeof message) == 0, "a valid sample runs: %s", message);
+  snprintf(args, sizeof args, "sample %s -n 3 -j 2", model);
+  EXPECT(&c, run_cli(args, message, sizeof message) == 0, "a sample on 2 threads runs: %s",
+         message);
   snprintf(args, sizeof args, "info %s", model);
   EXPECT(&c, run_cli(args, message, sizeof message) == 0, "info runs: %s", message);
   return test_report("test_cli", &c);

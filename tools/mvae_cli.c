@@ -21,7 +21,8 @@
 static const char *const usage =
     "usage:\n"
     "  mvae info MODEL\n"
-    "  mvae sample MODEL [-n N] [-t TEMPERATURE] [-s SEED]   (temperature 0 = argmax)\n"
+    "  mvae sample MODEL [-n N] [-t TEMPERATURE] [-s SEED] [-j THREADS]   (temperature 0 = "
+    "argmax)\n"
     "  mvae encode MODEL EVENT...      melody events (0 rest, 1 off, k>=2 pitch min+k-2)\n"
     "  mvae testvectors MODEL JSON     greedy decodes of the shared test vectors\n"
     "  mvae bench MODEL [MODEL...]     timing table (ms, GFLOP/s)\n";
@@ -151,8 +152,10 @@ static int cmd_sample(mvae_model *m, int argc, char **argv) {
   long n = 4;
   double temperature = 0.5;
   unsigned long long seed = 1;
+  long threads = 1; /* -j: the rows split across threads (the same tokens for any count) */
   for (int i = 0; i < argc; i += 2) {
-    int known = !strcmp(argv[i], "-n") || !strcmp(argv[i], "-t") || !strcmp(argv[i], "-s");
+    int known = !strcmp(argv[i], "-n") || !strcmp(argv[i], "-t") || !strcmp(argv[i], "-s") ||
+                !strcmp(argv[i], "-j");
     if (!known || i + 1 >= argc) {
       fprintf(stderr, known ? "mvae: %s needs a value\n%s" : "mvae: unknown option '%s'\n%s",
               argv[i], usage);
@@ -161,9 +164,15 @@ static int cmd_sample(mvae_model *m, int argc, char **argv) {
     const char *value = argv[i + 1];
     int ok = !strcmp(argv[i], "-n")   ? parse_int(value, "-n (samples)", 1, 1000, &n)
              : !strcmp(argv[i], "-t") ? parse_real(value, "-t (temperature)", 0, 100, &temperature)
-                                      : parse_seed(value, &seed);
+             : !strcmp(argv[i], "-j")
+                 ? parse_int(value, "-j (threads)", 1, MVAE_MAX_THREADS, &threads)
+                 : parse_seed(value, &seed);
     if (!ok)
       return 2;
+  }
+  if (threads > 1 && mvae_model_set_threads(m, (int)threads) != MVAE_OK) {
+    fprintf(stderr, "mvae: %s\n", mvae_last_error(m));
+    return 1;
   }
   mvae_info in;
   mvae_model_info(m, &in);

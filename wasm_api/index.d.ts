@@ -88,8 +88,23 @@ export interface ModelInfo {
 }
 
 export interface EngineOptions {
+  /** The single-thread build's .wasm (either implies that build). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   wasmUrl?: string | URL;
+  /**
+   * Threads (1..64; default: the CPU's, at most 4). For the engine (the first load): more than 1 runs
+   * the pthreads build where it can (Node; a cross-origin isolated page or Worker) with that many;
+   * for a model: how many of the engine's its calls use (the results are the same for any count).
+   */
+  threads?: number;
+}
+
+/** Which engine runs: its kernel sets, the build ('threads': pthreads; 'single') and its threads. */
+export interface EngineInfo {
+  kernels: string;
+  activations: string;
+  build: 'threads' | 'single';
+  threads: number;
 }
 
 export interface ModelOptions extends EngineOptions {
@@ -118,6 +133,8 @@ export class MusicVAE {
   readonly source: ModelSource;
   zDims: number | undefined;
   info: ModelInfo | undefined;
+  /** The threads a call runs on, once initialized (1 in the single-thread build). */
+  threads: number | undefined;
   initialized: boolean;
   disposed: boolean;
   initialize(): Promise<void>;
@@ -190,12 +207,12 @@ export class MusicVAEWorker extends MusicVAE {
   midime(op: 'dispose'): Promise<null>;
   constructor(checkpointURL?: ModelSource, options?: ModelOptions & { worker?: unknown; workerUrl?: string | URL; midiModule?: string | URL });
   midi(name: string, ...args: unknown[]): Promise<unknown>;
-  engineInfo(): Promise<{ kernels: string; activations: string }>;
+  engineInfo(): Promise<EngineInfo>;
   heapUsed(): Promise<number>;
 }
 
 export function loadEngine(options?: EngineOptions): Promise<unknown>;
-export function engineInfo(options?: EngineOptions): Promise<{ kernels: string; activations: string }>;
+export function engineInfo(options?: EngineOptions): Promise<EngineInfo>;
 export function engineHeapUsed(): Promise<number>;
 export const MAX_INPUT_NOTES: number;
 export const MAX_BUFFER_BYTES: number;

@@ -40,12 +40,52 @@ async function readLocalFile(pathOrUrl) {
   return new Uint8Array(await fs.readFile(pathOrUrl));
 }
 
+/** The most threads the engine runs by default (the `threads` option): the CPU's, at most this. */
+export const DEFAULT_MAX_THREADS = 4;
+
+// Where the pthreads build can run: under Node (worker_threads); in a browser, SharedArrayBuffer and
+// Workers in a cross-origin isolated page or Worker (COOP/COEP headers; elsewhere browsers hide
+// SharedArrayBuffer or cannot share it), with this module on the page's origin (its threads are
+// Workers started from dist/, which must be).
+function threadsAvailable() {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  if (isNode) return true;
+  if (typeof Worker !== 'function' || globalThis.crossOriginIsolated !== true) return false;
+  const here = globalThis.location && globalThis.location.origin;
+  return !!here && here === new URL(import.meta.url).origin;
+}
+
+function checkThreads(threads, what = 'threads') {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new InvalidArgumentError(`${what} must be an integer in 1..64, not ${threads}`);
+  return threads;
+}
+
+async function defaultThreads() {
+  let cores = (typeof navigator === 'object' && navigator && navigator.hardwareConcurrency) || 1;
+  if (isNode) {
+    const os = await nodeImport('node:os');
+    cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  }
+  return Math.max(1, Math.min(DEFAULT_MAX_THREADS, cores));
+}
+
 /**
- * Loads the WebAssembly engine once. `options.wasmBinary` (bytes) or `options.wasmUrl` choose the
- * .wasm file; by default it is `dist/musicvae_wasm.wasm` beside this module (read from disk under
- * Node, fetched by URL elsewhere). Later calls return the same engine.
+ * Loads the WebAssembly engine once. `options.threads` (default: navigator.hardwareConcurrency or
+ * Node's os.availableParallelism(), at most DEFAULT_MAX_THREADS; 1: one thread) > 1 picks the
+ * pthreads build where it can run (Node; a cross-origin isolated page or Worker), with that many
+ * threads started, else the single-thread build runs. `options.wasmBinary` (bytes) or
+ * `options.wasmUrl` choose the single-thread build's .wasm file (they imply it); by default it is
+ * `dist/musicvae_wasm.wasm` beside this module (read from disk under Node, fetched by URL
+ * elsewhere). Later calls return the same engine.
  */
 export function loadEngine(options = {}) {
+  if (options.threads !== undefined) {
+    try {
+      checkThreads(options.threads);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   if (!enginePromise) {
     enginePromise = instantiate(options).catch((e) => {
       enginePromise = null;
@@ -56,24 +96,110 @@ export function loadEngine(options = {}) {
 }
 
 async function instantiate(options) {
+  const threads = options.threads === undefined ? await defaultThreads() : checkThreads(options.threads);
+  if (threads > 1 && !options.wasmBinary && !options.wasmUrl && threadsAvailable()) {
+    try {
+      return await instantiateBuild(options, threads);
+    } catch {
+      // No pthreads build here after all (say, no 2 GiB of shared memory to reserve on a 32-bit
+      // device): the single-thread build.
+    }
+  }
+  return instantiateBuild(options, 1);
+}
+
+// The pthreads build with `threads` threads, or for threads = 1 the single-thread build.
+async function instantiateBuild(options, threads) {
+  const threaded = threads > 1;
+  const name = threaded ? 'musicvae_wasm_threads' : 'musicvae_wasm';
   let factory;
   try {
-    factory = (await import('./dist/musicvae_wasm.mjs')).default;
+    // Literal imports (not one computed): bundlers see the browser's files. Node's variant of the
+    // pthreads glue imports node: modules, so bundlers must not follow it (nodeImport).
+    const glue = !threaded ? import('./dist/musicvae_wasm.mjs')
+      : isNode ? nodeImport(new URL('./dist/musicvae_wasm_threads_node.mjs', import.meta.url).href)
+        : import('./dist/musicvae_wasm_threads.mjs');
+    factory = (await glue).default;
   } catch (e) {
-    throw new EngineError(
-      `wasm_api/dist/musicvae_wasm.mjs is missing or broken (build it with: bash wasm_api/build.sh): ${e.message}`);
+    throw new EngineError(`wasm_api/dist/${name}${isNode && threaded ? '_node' : ''}.mjs is missing or broken (build it with: bash wasm_api/build.sh): ${e.message}`);
   }
   const moduleArgs = {};
-  const wasmUrl = options.wasmUrl || new URL('./dist/musicvae_wasm.wasm', import.meta.url);
+  const distUrl = new URL('./dist/', import.meta.url);
+  const wasmUrl = options.wasmUrl || new URL(`${name}.wasm`, distUrl);
   if (options.wasmBinary) {
     moduleArgs.wasmBinary = toBytes(options.wasmBinary, 'wasmBinary');
   } else if (isNode && String(wasmUrl).startsWith('file:')) {
     moduleArgs.wasmBinary = await readLocalFile(new URL(String(wasmUrl)));
   } else {
-    moduleArgs.locateFile = () => String(wasmUrl);
+    // The .wasm, and for the pthreads build its threads' glue (musicvae_wasm_threads.worker.js).
+    moduleArgs.locateFile = (file) => (file.endsWith('.wasm') ? String(wasmUrl) : new URL(file, distUrl).href);
   }
-  const M = await factory(moduleArgs);
-  return new Engine(M);
+  let memory = null;
+  if (threaded) {
+    // The threads' Workers start with the engine (Emscripten's pool), all but the calling thread.
+    moduleArgs.pthreadPoolSize = threads - 1;
+    if (isNode) {
+      // Their script: CommonJS (.cjs), a path (node:worker_threads takes no file: URL string).
+      const { fileURLToPath } = await nodeImport('node:url');
+      moduleArgs.locateFile = (file) => fileURLToPath(new URL(file.replace(/\.worker\.js$/, '.worker.cjs'), distUrl));
+    }
+    // The memory, made here so that its views can be renewed after a thread grows it (below).
+    memory = new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true }); // 16 MiB .. 2 GiB
+    moduleArgs.wasmMemory = memory;
+  }
+  // (The glue is synchronous up to the download of the .wasm: its pool of threads exists now.)
+  const ready = factory(moduleArgs);
+  const watch = threaded ? watchThreads(moduleArgs.PThread) : null;
+  let M;
+  try {
+    M = await (watch ? Promise.race([ready, watch.failed]) : ready);
+  } catch (e) {
+    if (watch) watch.stop();
+    throw e;
+  }
+  if (watch) watch.started();
+  // Node: the idle threads do not keep the process alive (a call waits for its threads itself).
+  if (isNode && threaded) for (const worker of M.PThread.unusedWorkers) worker.unref();
+  if (memory) {
+    // A thread that grows the shared memory leaves this thread's HEAPU8 on the old, shorter buffer.
+    const raw = M;
+    M = new Proxy(raw, {
+      get(target, key) {
+        if (key === 'HEAPU8' && target.HEAPU8.buffer !== memory.buffer) target.HEAPU8 = new Uint8Array(memory.buffer);
+        return target[key];
+      },
+    });
+  }
+  return new Engine(M, threaded ? threads : 1);
+}
+
+// The pthreads glue waits for ever for a thread that fails to start (its script is missing or
+// blocked), and rethrows a thread's error (where a MusicVAEWorker runs it: an uncaught error of that
+// Worker). Instead: `failed` rejects when a thread fails before `started()` (the threads are stopped
+// then, and the single-thread build loads; stop() stops them when the load fails otherwise); later
+// errors are logged.
+function watchThreads(pthread) {
+  const workers = (pthread && pthread.unusedWorkers) || [];
+  let started = false;
+  const stop = () => { for (const w of workers) w.terminate(); };
+  const failed = new Promise((_, reject) => {
+    const fail = (e) => {
+      const message = `a thread of the pthreads build failed: ${(e && e.message) || 'error'}`;
+      if (started) {
+        console.error(message);
+        return;
+      }
+      stop();
+      reject(new EngineError(message));
+    };
+    for (const w of workers) {
+      // The glue's own handler (assigned to onerror once the .wasm is compiled) is not used.
+      Object.defineProperty(w, 'onerror', { configurable: true, get: () => () => {}, set: () => {} });
+      if (typeof w.addEventListener === 'function') w.addEventListener('error', fail);
+      else w.on('error', fail);
+    }
+  });
+  return { failed, stop, started: () => { started = true; } };
 }
 
 // mvae_info fields as the engine's field table names them (snake_case) -> MusicVAE.info (camelCase).
@@ -89,8 +215,9 @@ const FIELD_READERS = [
 ];
 
 class Engine {
-  constructor(M) {
+  constructor(M, threads) {
     this.M = M;
+    this.threads = threads; // 1: the single-thread build; more: the pthreads build's threads
     this.kernels = M.UTF8ToString(M._mvw_kernels());
     this.activations = M.UTF8ToString(M._mvw_activations());
     // The C constants the API uses, by name (MVAE_OK, MVAE_MAX_BATCH, MVAE_INTERP_SLERP, ...).
@@ -183,10 +310,13 @@ function checkBufferBytes(bytes, what) {
   }
 }
 
-/** The names of the kernel and activation sets the engine runs ("wasm_simd128" for this build). */
+/**
+ * The names of the kernel and activation sets the engine runs ("wasm_simd128" for this build), which
+ * build runs (build: 'threads', the pthreads build, or 'single') and its most threads per call.
+ */
 export async function engineInfo(options) {
   const engine = await loadEngine(options);
-  return { kernels: engine.kernels, activations: engine.activations };
+  return { kernels: engine.kernels, activations: engine.activations, build: engine.threads > 1 ? 'threads' : 'single', threads: engine.threads };
 }
 
 // ---- Argument handling ------------------------------------------------------------------------
@@ -490,7 +620,9 @@ const gcd = (a, b) => (b ? gcd(b, a % b) : a);
  * (an object with dataConverter) is used in place of the checkpoint's config.json, as magenta.js
  * does; an MVAE file carries its own configuration. int8Compute: false runs an int8 model's matrix
  * products in float on its int8 values (the engine's integer compute is the default,
- * mvae_model_set_int8_compute).
+ * mvae_model_set_int8_compute). threads: how many threads a call runs on (the pthreads build only,
+ * at most the engine's, see loadEngine; default: all of them; mvae_model_set_threads): the results
+ * are the same for any count.
  */
 export class MusicVAE {
   constructor(modelUrlOrBytes, options = {}) {
@@ -504,6 +636,7 @@ export class MusicVAE {
     this.disposed = false;
     this.zDims = undefined;
     this.info = undefined;
+    this.threads = undefined; // the threads a call runs on (1 in the single-thread build)
     this._engine = null;
     this._model = 0;
     this._initPromise = null;
@@ -538,6 +671,14 @@ export class MusicVAE {
       const ptr = M._mvw_load(data, bytes.length, status, err, 512);
       if (!ptr) throw engine.error(engine.i32(status, 1)[0], `cannot load the model: ${M.UTF8ToString(err)}`);
       if (this.options.int8Compute === false) M._mvae_model_set_int8_compute(ptr, 0);
+      // The model's threads: its `threads` option, at most the engine's (1 in the single-thread build).
+      const threads = Math.min(engine.threads, this.options.threads === undefined ? engine.threads : checkThreads(this.options.threads));
+      if (threads > 1 && M._mvae_model_set_threads(ptr, threads) !== engine.C.MVAE_OK) {
+        const message = M.UTF8ToString(M._mvae_last_error(ptr));
+        M._mvae_model_free(ptr);
+        throw new OutOfMemoryError(`cannot start ${threads} threads: ${message}`);
+      }
+      this.threads = threads;
       return ptr;
     });
     try {

@@ -56,7 +56,7 @@ async function handle(method, args, progress) {
     }
     model = new MusicVAE(source, { ...options, onProgress: options.onProgress ? progress : undefined });
     await model.initialize();
-    return { info: model.info, zDims: model.zDims };
+    return { info: model.info, zDims: model.zDims, threads: model.threads };
   }
   if (method === 'engineInfo') return engineInfo();
   if (method === 'heapUsed') return engineHeapUsed();

@@ -28,7 +28,8 @@ export class MusicVAEWorker {
    * @param modelUrlOrBytes as for MusicVAE (URL or path of an .mvae file, or its bytes; none = the
    *   bundled default model)
    * @param options {worker: a started Worker to use, workerUrl: where worker.js is, wasmUrl,
-   *   midiModule: URL of the MIDI module midi() runs (default wasm_api/midi.mjs), ...}
+   *   midiModule: URL of the MIDI module midi() runs (default wasm_api/midi.mjs), threads (as for
+   *   MusicVAE: the engine's threads in the Worker; `threads` says how many calls use), ...}
    */
   constructor(modelUrlOrBytes, options = {}) {
     this.source = resolveSource(modelUrlOrBytes);
@@ -116,15 +117,16 @@ export class MusicVAEWorker {
     if (!this._initPromise) {
       this._initPromise = (async () => {
         await this._start();
-        const { wasmUrl, wasmBinary, midiModule, onProgress, cache, quantize } = this.options;
+        const { wasmUrl, wasmBinary, midiModule, onProgress, cache, quantize, threads } = this.options;
         // A checkpoint's download progress: the worker posts it, onProgress stays on this thread.
         const progress = typeof onProgress === 'function' ? onProgress : null;
-        const { info, zDims } = await this._call('init', [this.source, {
+        const { info, zDims, threads: modelThreads } = await this._call('init', [this.source, {
           wasmUrl: wasmUrl && String(wasmUrl), wasmBinary, midiModule: midiModule && String(midiModule),
-          cache, quantize, onProgress: progress ? true : undefined,
+          cache, quantize, threads, onProgress: progress ? true : undefined,
         }], progress);
         this.info = info;
         this.zDims = zDims;
+        this.threads = modelThreads;
         this.initialized = true;
       })().catch((e) => {
         this._initPromise = null;

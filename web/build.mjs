@@ -4,6 +4,8 @@
 // and its modules, the WebAssembly engine and JS API from wasm_api/ (build them first: bash
 // wasm_api/build.sh), the models listed in web/models.json that exist, and the service worker with
 // its precache list (the app and the default model) and a version hash of every file.
+// Both engine builds are packed: the pthreads one (what the page runs, cross-origin isolated by
+// web/serve.mjs or the service worker) is precached; the single-thread fallback is kept when fetched.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +18,10 @@ const ROOT = path.resolve(WEB, '..');
 export const WASM_API_FILES = ['index.mjs', 'musicvae.mjs', 'worker_client.mjs', 'worker.js', 'protocol.mjs', 'sequences.mjs',
   'errors.mjs', 'midi.mjs', 'smf.mjs', 'tensor.mjs', 'checkpoint.mjs', 'checkpoint_families.mjs', 'model_file.mjs', 'schema.mjs', 'mm.mjs',
   'midime.mjs', 'groove.mjs',
-  'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm'];
+  'dist/musicvae_wasm.mjs', 'dist/musicvae_wasm.wasm',
+  'dist/musicvae_wasm_threads.mjs', 'dist/musicvae_wasm_threads.wasm', 'dist/musicvae_wasm_threads.worker.js'];
+// The single-thread engine: only where the page is not cross-origin isolated (not precached).
+export const FALLBACK_FILES = ['wasm_api/dist/musicvae_wasm.mjs', 'wasm_api/dist/musicvae_wasm.wasm'];
 const APP_FILES = ['index.html', 'app.mjs', 'embed.js', 'manifest.webmanifest'];
 const APP_DIRS = ['src', 'icons'];
 
@@ -92,11 +97,12 @@ export function buildSite({ out = path.join(WEB, 'dist'), quiet = false } = {}) 
     hash.update(f).update('\0').update(data).update('\0');
   }
   const version = hash.digest('hex').slice(0, 16);
-  const precache = ['./', ...files.filter((f) => !f.endsWith('LICENSE.md') && !otherModels.has(f))];
+  const precache = ['./', ...files.filter((f) => !f.endsWith('LICENSE.md') && !otherModels.has(f) && !FALLBACK_FILES.includes(f))];
   const precacheBytes = precache.slice(1).reduce((sum, f) => sum + fs.statSync(path.join(out, f)).size, 0);
   const sw = fs.readFileSync(path.join(WEB, 'sw.js'), 'utf8')
     .replace("'__VERSION__'", JSON.stringify(version))
-    .replace('__PRECACHE__', `[\n  ${precache.map((f) => JSON.stringify(f)).join(',\n  ')},\n]`);
+    .replace('__PRECACHE__', `[\n  ${precache.map((f) => JSON.stringify(f)).join(',\n  ')},\n]`)
+    .replace('__RUNTIME__', JSON.stringify(FALLBACK_FILES));
   fs.writeFileSync(path.join(out, 'sw.js'), sw);
   log(`web/build: ${files.length + 1} files, ${(bytes / 1e6).toFixed(2)} MB (precached: ${(precacheBytes / 1e6).toFixed(2)} MB), version ${version} -> ${path.relative(process.cwd(), out) || '.'}`);
   return { out, version, files: [...files, 'sw.js'], bytes, precache, precacheBytes, models: models.map((m) => m.id) };

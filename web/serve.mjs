@@ -1,12 +1,13 @@
 // A small static file server for the explorer (node:http, no packages): `node web/serve.mjs` builds
 // the site (web/build.mjs) and serves web/dist/ on http://127.0.0.1:8080/.
 //
-//   node web/serve.mjs [--port 8080] [--host 127.0.0.1] [--dir DIR] [--no-build]
+//   node web/serve.mjs [--port 8080] [--host 127.0.0.1] [--dir DIR] [--no-build] [--no-isolation]
 //
 // --host 0.0.0.0 lets a tablet on the same network open it (http://<this machine's address>:8080/;
 // browsers only allow service workers and Web MIDI on https:// or localhost, so offline use and MIDI
 // need https there). Any static host serves web/dist/ as well; this one exists so that running the
-// app needs nothing but Node.
+// app needs nothing but Node. Its answers make the page cross-origin isolated (COOP/COEP, see
+// ISOLATION_HEADERS), so the engine runs its pthreads build; --no-isolation leaves the headers out.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -27,6 +28,19 @@ const TYPES = {
   '.mid': 'audio/midi',
   '.mvae': 'application/octet-stream',
 };
+
+/**
+ * Headers of every answer: the page is cross-origin isolated (SharedArrayBuffer, so the engine's
+ * pthreads build runs; web/sw.js adds the same to what it answers). require-corp lets the page load
+ * only same-origin files, CORS fetches (the hosted checkpoints: storage.googleapis.com sends
+ * Access-Control-Allow-Origin) and files that allow it: Cross-Origin-Resource-Policy says this site's
+ * files may be loaded anywhere (a cross-origin isolated page that embeds the explorer).
+ */
+export const ISOLATION_HEADERS = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+});
 
 /**
  * The file a URL path names, or null: under `realRoot` after every symlink is resolved (a link that
@@ -64,11 +78,13 @@ async function openRegular(file) {
  * An http.Server for the files under `root`. `routes` maps extra URL paths to {file} or
  * {body, type, headers} (the tests serve test-only files this way); onResponse({status, path, bytes})
  * hears of every response (bytes: its body's). Every response allows cross-origin use
- * (embedding from other sites) and is revalidated (no-cache + ETag), so a new build shows at once.
+ * (embedding from other sites), carries ISOLATION_HEADERS unless `isolate` is false, and is
+ * revalidated (no-cache + ETag), so a new build shows at once.
  * Files are streamed (memory stays flat however many requests run at once); only regular files
  * that are under `root` once symlinks are resolved are served.
  */
-export function createStaticServer(root, { routes = {}, log = null, onResponse = null } = {}) {
+export function createStaticServer(root, { routes = {}, log = null, onResponse = null, isolate = true } = {}) {
+  const common = { 'Access-Control-Allow-Origin': '*', ...(isolate ? ISOLATION_HEADERS : {}) };
   let realRoot;
   try {
     realRoot = fs.realpathSync(path.resolve(root));
@@ -77,7 +93,7 @@ export function createStaticServer(root, { routes = {}, log = null, onResponse =
   }
   return http.createServer(async (req, res) => {
     const send = (status, body, headers = {}) => {
-      res.writeHead(status, { 'Access-Control-Allow-Origin': '*', ...headers });
+      res.writeHead(status, { ...common, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
       if (log) log(`${status} ${req.method} ${req.url}`);
       if (onResponse) onResponse({ status, path: req.url, bytes: req.method === 'HEAD' || body === undefined ? 0 : Buffer.byteLength(body) });
@@ -111,7 +127,7 @@ export function createStaticServer(root, { routes = {}, log = null, onResponse =
       await handle.close();
       return send(fresh ? 304 : 200, fresh ? undefined : '', fresh ? headers : { ...headers, 'Content-Length': stat.size });
     }
-    res.writeHead(200, { 'Access-Control-Allow-Origin': '*', ...headers, 'Content-Length': stat.size });
+    res.writeHead(200, { ...common, ...headers, 'Content-Length': stat.size });
     // The size read at open, no more (the file may grow); the stream closes the file when it ends
     // or fails, and a client that goes away stops it.
     pipeline(handle.createReadStream({ start: 0, end: stat.size - 1, highWaterMark: 16 * 1024 }), res, () => {});
@@ -121,8 +137,8 @@ export function createStaticServer(root, { routes = {}, log = null, onResponse =
 }
 
 /** Starts a server; resolves to {server, url, close()}. */
-export async function serve(root, { port = 0, host = '127.0.0.1', routes, log, onResponse } = {}) {
-  const server = createStaticServer(root, { routes, log, onResponse });
+export async function serve(root, { port = 0, host = '127.0.0.1', routes, log, onResponse, isolate = true } = {}) {
+  const server = createStaticServer(root, { routes, log, onResponse, isolate });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -146,7 +162,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
   };
   if (args.includes('--help') || args.includes('-h')) {
-    console.log('usage: node web/serve.mjs [--port 8080] [--host 127.0.0.1] [--dir web/dist] [--no-build]');
+    console.log('usage: node web/serve.mjs [--port 8080] [--host 127.0.0.1] [--dir web/dist] [--no-build] [--no-isolation]');
     process.exit(0);
   }
   const web = path.dirname(fileURLToPath(import.meta.url));
@@ -163,7 +179,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const port = Number(option('--port', process.env.PORT || 8080));
   const host = option('--host', process.env.HOST || '127.0.0.1');
   try {
-    const { url } = await serve(dir, { port, host, log: args.includes('--verbose') ? console.log : null });
+    const { url } = await serve(dir, { port, host, log: args.includes('--verbose') ? console.log : null, isolate: !args.includes('--no-isolation') });
     console.log(`MusicVAE explorer: ${url}  (Ctrl+C stops)`);
     if (host === '0.0.0.0' || host === '::') {
       // For a tablet or phone on the same network (no offline use or MIDI there: not https).

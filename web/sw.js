@@ -5,13 +5,28 @@
 // the page keeps for offline use (src/offline.mjs) are in MODELS_CACHE and answered from there. A
 // new build has a new VERSION: the browser sees a changed sw.js, installs it (downloading the new
 // files while the old version keeps working), then it takes over and deletes the old caches (the
-// page downloads the models it keeps again, so they match the new version).
+// page downloads the models it keeps again, so they match the new version). Every answer of this
+// site gets the cross-origin isolation headers (as web/serve.mjs sends them), so that the installed
+// app runs the engine's pthreads build on any host; the single-thread build (the fallback where a
+// browser does not isolate) is not precached but kept once fetched (RUNTIME).
 const VERSION = '__VERSION__';
 const PRECACHE = __PRECACHE__;
 const PREFIX = 'musicvae-explorer-';
 const CACHE = PREFIX + VERSION;
 const MODELS_CACHE = 'musicvae-explorer-models';
+const RUNTIME = __RUNTIME__;
 const PRECACHED = new Set(PRECACHE.map((path) => new URL(path, self.registration.scope).href));
+const KEPT_WHEN_FETCHED = new Set(RUNTIME.map((path) => new URL(path, self.registration.scope).href));
+
+// COOP/COEP (web/serve.mjs, ISOLATION_HEADERS) on a same-origin answer; an opaque one as it is.
+function isolated(response) {
+  if (!response || response.type === 'opaque' || response.type === 'opaqueredirect' || response.status === 0) return response;
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -58,28 +73,32 @@ self.addEventListener('fetch', (event) => {
   const navigate = request.mode === 'navigate';
   const appPage = navigate && APP_PAGES.has(url.origin + url.pathname);
   const precached = appPage || PRECACHED.has(url.origin + url.pathname);
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    // The app's own files: from the cache (pages without their query: ?seed=7 is the same page).
-    if (precached) {
-      const cached = await cache.match(request, { ignoreSearch: appPage });
-      if (cached) return cached;
-    }
-    // Models kept for offline use (the page's choice).
-    if (url.pathname.endsWith('.mvae')) {
-      const kept = await (await caches.open(MODELS_CACHE)).match(request);
-      if (kept) return kept;
-    }
-    try {
-      const response = await fetch(request);
-      // Model lists added at run time (?models=…): from the network, kept for offline use.
-      if (response.ok && !precached && url.pathname.endsWith('.json')) cache.put(request, response.clone());
-      return response;
-    } catch (e) {
-      const cached = await cache.match(request);
-      if (cached) return cached;
-      if (navigate) return offlinePage(url);
-      return Response.error();
-    }
-  })());
+  const keep = KEPT_WHEN_FETCHED.has(url.origin + url.pathname);
+  event.respondWith((async () => isolated(await answer(request, url, navigate, appPage, precached, keep)))());
 });
+
+async function answer(request, url, navigate, appPage, precached, keep) {
+  const cache = await caches.open(CACHE);
+  // The app's own files: from the cache (pages without their query: ?seed=7 is the same page).
+  if (precached || keep) {
+    const cached = await cache.match(request, { ignoreSearch: appPage });
+    if (cached) return cached;
+  }
+  // Models kept for offline use (the page's choice).
+  if (url.pathname.endsWith('.mvae')) {
+    const kept = await (await caches.open(MODELS_CACHE)).match(request);
+    if (kept) return kept;
+  }
+  try {
+    const response = await fetch(request);
+    // Model lists added at run time (?models=…): from the network, kept for offline use.
+    // The single-thread engine, where it runs (RUNTIME): kept for offline use.
+    if (response.ok && !precached && (keep || url.pathname.endsWith('.json'))) cache.put(request, response.clone());
+    return response;
+  } catch (e) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    if (navigate) return offlinePage(url);
+    return Response.error();
+  }
+}

@@ -132,3 +132,38 @@ describe('memory under load (a server process on 127.0.0.1)', () => {
     assert.ok(end.peak - start.rss < 100, `peak RSS grew by ${(end.peak - start.rss).toFixed(0)} MB`);
   });
 });
+
+// Cross-origin isolation (the engine's pthreads build): COOP/COEP on every answer (files, 404s,
+// routes), CORP so that an isolated page elsewhere may embed the files; none with isolate: false.
+describe('cross-origin isolation headers', () => {
+  const ISOLATED = {
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
+    'cross-origin-resource-policy': 'cross-origin',
+  };
+  const pick = (headers) => Object.fromEntries(Object.keys(ISOLATED).filter((k) => k in headers).map((k) => [k, headers[k]]));
+
+  test('on every answer by default', async () => {
+    const srv = await serve(root, { routes: { '/r.json': { body: '{}', type: 'application/json' } } });
+    try {
+      for (const p of ['/', '/model.mvae', '/missing', '/r.json']) {
+        const r = await request(srv.url, p, { method: p === '/' ? 'HEAD' : 'GET' });
+        assert.deepEqual(pick(r.headers), ISOLATED, p);
+        assert.equal(r.headers['access-control-allow-origin'], '*');
+      }
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('none with isolate: false', async () => {
+    const srv = await serve(root, { isolate: false });
+    try {
+      const r = await request(srv.url, '/');
+      assert.equal(r.status, 200);
+      assert.deepEqual(pick(r.headers), {});
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -29,7 +29,7 @@ test('headless Chromium: page and module Worker run the WASM SIMD engine with na
       return allowed ? { file } : null;
     });
     assert.equal(out.error, undefined, out.error);
-    assert.deepEqual(out.info, { kernels: 'wasm_simd128', activations: 'wasm_simd128' });
+    assert.deepEqual(out.info, { kernels: 'wasm_simd128', activations: 'wasm_simd128', build: 'single', threads: 1 });
     assert.deepEqual(out.workerInfo, out.info);
     const native = nativeSample(Q8_MODEL, 3, 0.5, 123);
     assert.deepEqual(out.tokens, native);

@@ -104,8 +104,9 @@ await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
  * Serves `page` at /page.html from a local server, opens it in headless Chromium and returns what
  * the page POSTs to /result (resultFromChromium). Every other path goes to `route(pathname)`, which
  * returns {file} to send, {body} to answer with, {status} for an empty answer, or null (404).
+ * options.headers go with every answer (COOP/COEP for a cross-origin isolated page).
  */
-export async function runPageInChromium(page, route) {
+export async function runPageInChromium(page, route, { headers = {} } = {}) {
   let resolveResult;
   const result = new Promise((resolve) => { resolveResult = resolve; });
   const server = http.createServer((req, res) => {
@@ -119,6 +120,7 @@ export async function runPageInChromium(page, route) {
       });
       return;
     }
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     if (p === '/page.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(page);

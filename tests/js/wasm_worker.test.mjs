@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -26,7 +27,10 @@ test('MusicVAEWorker gives the same results as MusicVAE, with progress and typed
   assert.equal(w.isInitialized(), false);
   await w.initialize();
   assert.equal(w.zDims, 256);
-  assert.deepEqual(await w.engineInfo(), { kernels: 'wasm_simd128', activations: 'wasm_simd128' });
+  // Under Node the pthreads build, with the CPU's threads (at most 4), where there are two or more.
+  const threads = Math.min(4, os.availableParallelism());
+  assert.deepEqual(await w.engineInfo(), { kernels: 'wasm_simd128', activations: 'wasm_simd128',
+    build: threads > 1 ? 'threads' : 'single', threads });
 
   const a = await w.sampleTokens(5, 0.5, 123);
   assert.deepEqual(a, await direct.sampleTokens(5, 0.5, 123));

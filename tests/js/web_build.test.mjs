@@ -58,11 +58,17 @@ describe('web build, MIDI files, latent pad, server', { skip }, () => {
     const others = listed.models.filter((m) => m.id !== listed.default).map((m) => m.file);
     assert.ok(others.length >= 1);
     for (const f of others) assert.ok(!precache.includes(f), `${f} is precached`);
-    const expected = ['./', ...site.files.filter((f) => f !== 'sw.js' && !f.endsWith('LICENSE.md') && !others.includes(f))];
+    // ... and but the single-thread engine (the page runs the pthreads one: the site is cross-origin
+    // isolated), which the worker keeps once fetched.
+    const fallback = ['wasm_api/dist/musicvae_wasm.mjs', 'wasm_api/dist/musicvae_wasm.wasm'];
+    for (const f of fallback) assert.ok(site.files.includes(f), `${f} is not in the site`);
+    const expected = ['./', ...site.files.filter((f) => f !== 'sw.js' && !f.endsWith('LICENSE.md') && !others.includes(f) && !fallback.includes(f))];
     assert.deepEqual([...precache].sort(), expected.sort());
-    for (const f of ['index.html', 'wasm_api/dist/musicvae_wasm.wasm', 'models/mel_2bar_small.q8.mvae', 'wasm_api/midi.mjs', 'icons/icon-512.png']) {
+    for (const f of ['index.html', 'wasm_api/dist/musicvae_wasm_threads.wasm', 'wasm_api/dist/musicvae_wasm_threads.mjs',
+      'wasm_api/dist/musicvae_wasm_threads.worker.js', 'models/mel_2bar_small.q8.mvae', 'wasm_api/midi.mjs', 'icons/icon-512.png']) {
       assert.ok(precache.includes(f), `${f} is not precached`);
     }
+    assert.deepEqual(JSON.parse(sw.match(/const RUNTIME = (\[[^\]]*\]);/)[1]), fallback);
     // The same sources build the same version; the build is deterministic.
     const again = buildSite({ out: path.join(tmpdir('mvae-web-build-'), 'site'), quiet: true });
     assert.equal(again.version, site.version);
