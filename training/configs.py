@@ -188,7 +188,8 @@ _variant(HIER_MEL_16BAR, '-small', _CPU, conductor_rnn_size=[256], dec_rnn_size=
 MEL_2BAR_CHORDS = _variant(
     MEL_2BAR, '-chords', 'Ours: mel_2bar_small + PitchChordEncoder controls, fine-tuned from it.',
     control_depth=37,  # mvae_chord_encoding_depth(MVAE_CHORDS_PITCH) (test_chords checks it)
-    chord_encoding='pitch', batch_size=64, learning_rate=5e-4, train_steps=20000)
+    chord_encoding='pitch', batch_size=64, learning_rate=3e-4, sampling_schedule='constant',
+    sampling_rate=0.0, train_steps=20000)
 _variant(MEL_2BAR_CHORDS, '-tiny', _TINY, z_size=16, enc_rnn_size=[32], dec_rnn_size=[32, 32],
          batch_size=32)
 _tiny16 = dict(bars=4, num_segments=4, z_size=16, enc_rnn_size=[16, 16], batch_size=8)

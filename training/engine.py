@@ -149,6 +149,8 @@ def load_library(path=None):
         'mvae_chord_symbol': (ctypes.c_int, [ctypes.POINTER(_Chord), ctypes.c_char_p,
                                              ctypes.c_size_t]),
         'mvae_chord_encoding_depth': (ctypes.c_int, [ctypes.c_int]),
+        'mvae_chord_parse': (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_Chord),
+                                            ctypes.c_char_p, ctypes.c_size_t]),
         'mvae_chord_progression_encode': (ctypes.c_int, [
             ctypes.c_int, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int, _F32P,
             ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]),
@@ -324,6 +326,15 @@ def chords_infer(notes, num_steps, span_steps, lib=None):
             raise EngineError('mvae_chord_symbol refused an inferred chord')
         out.append(buf.value.decode())
     return out
+
+
+def chord_parse(symbol, lib=None):
+    """A chord symbol as magenta.js reads it (mvae_chord_parse) -> dict no_chord, root, pitches
+    (12-bit mask, bit p = pitch class p), quality."""
+    c, err = _Chord(), ctypes.create_string_buffer(256)
+    if load_library(lib).mvae_chord_parse(symbol.encode(), ctypes.byref(c), err, len(err)):
+        raise EngineError(f'mvae_chord_parse: {err.value.decode(errors="replace")}')
+    return {k: getattr(c, k) for k, _ in _Chord._fields_}
 
 
 def chord_encoding_depth(encoding='pitch', lib=None):
