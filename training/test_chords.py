@@ -20,6 +20,7 @@ from training.test_parity import HAVE_LIB, NO_LIB, export_model, randomize
 torch.set_num_threads(1)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEL_2BAR = os.path.join(REPO, 'models', 'mel_2bar_small.mvae')
+MEL_CHORDS = os.path.join(REPO, 'models', 'mel_2bar_chords.mvae')  # fp32 (retrain.sh writes it)
 HAVE_POP909 = os.path.isdir(os.path.join(REPO, '..', 'shared', 'data', 'pop909'))
 
 
@@ -106,6 +107,29 @@ class ChordModel(unittest.TestCase):
             self.assertTrue(torch.equal(mu, mu_c))
             self.assertTrue(torch.equal(base.decode_logits(mu, x)[0],
                                         model.decode_logits(mu, x, ctl)[0]))
+
+    @unittest.skipUnless(os.path.exists(MEL_CHORDS) and HAVE_POP909,
+                         f'{MEL_CHORDS} (models/retrain.sh mel_2bar_chords) or ../shared not found')
+    def test_trained_model_decodes_in_the_engine_as_in_torch(self):
+        """The exported fp32 mel_2bar_chords on held-out windows with their inferred chords: mu,
+        teacher-forced logits and greedy decodes of the engine equal the PyTorch model's."""
+        model = MusicVAE(get_config('cat-mel_2bar_small-chords')).eval()
+        loaded, missing, _, _ = train.load_tensors_by_name(model, MEL_CHORDS)
+        self.assertEqual((len(loaded), missing), (16, []))
+        w = chords.load_windows('test')
+        w = w[np.random.default_rng(6).choice(len(w), 16, replace=False)]
+        x = torch.from_numpy(w[:, :1].astype(np.int64))
+        ctl = chords.codes_to_controls(torch.from_numpy(w[:, 1].astype(np.int64)))
+        with torch.no_grad(), engine.Engine(MEL_CHORDS) as eng:
+            mu, _ = model.encode(x, ctl)
+            emu, _ = eng.encode(np.eye(90, dtype=np.float32)[x[:, 0]], controls=ctl.numpy())
+            np.testing.assert_allclose(emu, mu.numpy(), rtol=0, atol=1e-4)
+            logits = model.decode_logits(mu, x, ctl)[0].numpy()
+            _, elogits = eng.decode(mu.numpy(), teacher=x.numpy().astype(np.int32), logits=True,
+                                    controls=ctl.numpy())
+            np.testing.assert_allclose(elogits, logits, rtol=0, atol=1e-3 * np.abs(logits).max())
+            np.testing.assert_array_equal(eng.decode(mu.numpy(), controls=ctl.numpy()),
+                                          model.greedy(mu, ctl).numpy())
 
 
 if __name__ == '__main__':
