@@ -373,8 +373,10 @@ EMSCRIPTEN_KEEPALIVE int mvw_chord_parse(const char *symbol, int32_t *out, char 
  * pitches, quality, as mvw_chord_parse); a refusal's message in err[err_size]. */
 EMSCRIPTEN_KEEPALIVE int mvw_chords_infer(const mvae_note *notes, int n_notes, int num_steps,
                                           int span_steps, int32_t *out, char *err, int err_size) {
+  mvae_chord
+      none; /* a refused call writes nothing: one chord's room is enough to get its message */
   if (!out || num_steps < 1 || span_steps < 1)
-    return (int)mvae_chords_infer(notes, n_notes, num_steps, span_steps, NULL, err,
+    return (int)mvae_chords_infer(notes, n_notes, num_steps, span_steps, out ? &none : NULL, err,
                                   err_size > 0 ? (size_t)err_size : 0);
   int n_spans = (int)(((long long)num_steps + span_steps - 1) / span_steps);
   mvae_chord *chords = malloc(sizeof(mvae_chord) * (size_t)n_spans);
