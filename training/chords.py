@@ -151,3 +151,29 @@ def widen_kernel(kernel, shape, control_depth):
     at = rows - units
     return np.concatenate([kernel[:at], np.zeros((control_depth, cols), np.float32),
                            kernel[at:]])
+
+
+class boosted_control_rows:
+    """Around an optimizer step: the control rows of the model's LSTM kernels (encoder layer 0,
+    decoder cell 0) move `scale` times as far as the step moved them. For Adam this is exactly a
+    learning rate `scale` times larger for those rows (its moments do not depend on the rate).
+
+        with boosted_control_rows(model, cfg.control_lr_scale):
+            optimizer.step()
+    """
+
+    def __init__(self, model, scale):
+        self.scale, self.rows = scale, []
+        if scale != 1.0 and model.cfg.control_depth:
+            depth = model.cfg.control_depth
+            cells = [model.encoder.fw[0], model.encoder.bw[0], model.decoder.cell.cells[0]]
+            self.rows = [(c.kernel, c.n_in - depth, c.n_in) for c in cells]
+
+    def __enter__(self):
+        self.before = [k.detach()[a:b].clone() for k, a, b in self.rows]
+        return self
+
+    def __exit__(self, *exc):
+        with torch.no_grad():
+            for (k, a, b), old in zip(self.rows, self.before):
+                k[a:b] = old + self.scale * (k[a:b] - old)

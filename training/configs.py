@@ -69,6 +69,9 @@ class Config:
     # (training/chords.py); chord_encoding names the engine's chord encoding of their first ones.
     control_depth: int = 0
     chord_encoding: str = ''
+    # The controls' kernel rows take steps this many times the learning rate (training/chords.py:
+    # boosted_control_rows): they start at zero while the rest starts trained.
+    control_lr_scale: float = 1.0
 
     @property
     def num_steps(self):

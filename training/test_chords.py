@@ -91,6 +91,36 @@ class ChordModel(unittest.TestCase):
                 other = eng.decode(mu.numpy(), controls=np.roll(ctl.numpy(), 1, axis=2))
                 self.assertFalse(np.array_equal(other, greedy))
 
+    def test_boosted_control_rows_take_scaled_adam_steps(self):
+        import copy
+        cfg = get_config('cat-mel_2bar_small-chords-tiny')
+        a = randomize(MusicVAE(cfg), 7)
+        b = copy.deepcopy(a)
+        g = np.random.default_rng(8)
+        x = torch.from_numpy(g.integers(0, 90, (4, 1, 32)))
+        ctl = chords.codes_to_controls(torch.from_numpy(g.integers(-1, 24, (4, 32))))
+        before = {n: p.detach().clone() for n, p in a.tf_parameters().items()}
+        for m, scale in ((a, 1.0), (b, 3.0)):
+            opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+            torch.manual_seed(9)
+            m(x, 0, 0.0, ctl)['loss'].backward()
+            with chords.boosted_control_rows(m, scale):
+                opt.step()
+        pa, pb = a.tf_parameters(), b.tf_parameters()
+        rows = {'encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel': 90,
+                'encoder/cell_0/bidirectional_rnn/bw/multi_rnn_cell/cell_0/lstm_cell/kernel': 90,
+                'decoder/multi_rnn_cell/cell_0/lstm_cell/kernel': 90 + 16}
+        for n in pa:
+            da, db = pa[n].detach() - before[n], pb[n].detach() - before[n]
+            if n in rows:
+                r = slice(rows[n], rows[n] + 37)
+                torch.testing.assert_close(db[r], 3 * da[r], rtol=1e-5, atol=1e-7)
+                keep = torch.ones(len(da), dtype=torch.bool)
+                keep[r] = False
+                torch.testing.assert_close(db[keep], da[keep], rtol=0, atol=0)
+            else:
+                torch.testing.assert_close(db, da, rtol=0, atol=0)
+
     @unittest.skipUnless(os.path.exists(MEL_2BAR), f'{MEL_2BAR} not found (scripts/build.sh)')
     def test_widened_start_decodes_as_mel_2bar_small(self):
         base = MusicVAE(get_config('cat-mel_2bar_small')).eval()

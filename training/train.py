@@ -365,7 +365,12 @@ def run(args, windows, log, rank, world, local_rank, device):
             lr = learning_rate(cfg, step)
             for g in optimizer.param_groups:
                 g['lr'] = lr
-            optimizer.step()
+            if cfg.control_lr_scale != 1.0:  # a conditioned model's new control rows
+                from training.chords import boosted_control_rows
+                with boosted_control_rows(model, cfg.control_lr_scale):
+                    optimizer.step()
+            else:
+                optimizer.step()
             step += 1
 
             rec = {k: float(v) for k, v in out.items()}
