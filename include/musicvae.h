@@ -452,6 +452,22 @@ mvae_status mvae_chord_progression_encode(mvae_chord_encoding encoding, const ch
 mvae_status mvae_chords_to_controls(mvae_model *model, const char *const *chords, int n_chords,
                                     float *controls);
 
+/* ---- Chord inference (accompaniment notes -> chords; src/notes/chord_infer.c) ----------------
+ * The chord of each span of span_steps steps (the last span may be shorter), as this project
+ * labels accompaniment (POP909's PIANO and BRIDGE tracks) for training chord-conditioned models:
+ * each sounding note adds the steps it sounds inside the span to its pitch class (a duration-
+ * weighted pitch-class histogram; drum notes ignored, notes clipped to 0..num_steps); the chord is
+ * the major or minor triad whose three pitch classes hold the most weight, ties going to the one
+ * whose root holds more weight, then to major, then to the lower root (C = 0); a span where nothing
+ * sounds is "N.C.". chords[ceil(num_steps / span_steps)] gets no_chord, root, pitches and quality
+ * (MVAE_CHORD_MAJOR or MVAE_CHORD_MINOR) as mvae_chord_parse gives them for the chord's symbol. */
+mvae_status mvae_chords_infer(const mvae_note *notes, int n_notes, int num_steps, int span_steps,
+                              mvae_chord *chords, char *err, size_t err_size);
+/* A major or minor triad's (or no chord's) symbol as mvae_chord_parse reads it back: "C", "C#m",
+ * "N.C." (sharps for the black keys). At least 5 bytes; MVAE_ERR_INVALID_ARGUMENT for any other
+ * quality or too small a buffer. */
+mvae_status mvae_chord_symbol(const mvae_chord *chord, char *out, size_t out_size);
+
 /* ---- Refinement: gradient steps on z through the frozen decoder ------------------------------
  * The amortized encoder's mu can miss melodies unlike its training data; a few Adam steps on z
  * that lower the decoder's teacher-forced loss of the sequence itself reconstruct it much better.

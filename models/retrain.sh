@@ -6,6 +6,8 @@
 #   bash models/retrain.sh hierdec_mel_16bar_small   16-bar melody, conductor decoder (POP909+Nottingham)
 #   bash models/retrain.sh flat_mel_16bar_small      16-bar melody, flat decoder (the baseline)
 #   bash models/retrain.sh hierdec_trio_16bar_small  16-bar trio, conductor + 3 core decoders (Freedoom)
+#   bash models/retrain.sh mel_2bar_chords    mel_2bar_small over chords (PitchChordEncoder controls),
+#                                              fine-tuned from it on POP909 + inferred chords
 #   bash models/retrain.sh mel_16bar_on_2bar   16-bar melody on mel_2bar_small (Magenta's decoder as
 #                                              the core decoder; training/conductor.py)
 #   bash models/retrain.sh trio_16bar_on_2bar  16-bar trio on mel_2bar_small (melody, bass) and
@@ -81,7 +83,7 @@ Dataset (CC BY 4.0); trained on Freedoom music (BSD-3-Clause); see models/README
   cp "$run/train.log" "models/$name.train.log"
   exit 0
 fi
-name=${1:?usage: models/retrain.sh mel_2bar_small|drums_2bar_small|hierdec_mel_16bar_small|flat_mel_16bar_small|hierdec_trio_16bar_small [train options]}
+name=${1:?usage: models/retrain.sh mel_2bar_small|mel_2bar_chords|drums_2bar_small|hierdec_mel_16bar_small|flat_mel_16bar_small|hierdec_trio_16bar_small [train options]}
 shift
 run=${RUN:-training/runs/$name}
 case "$name" in
@@ -108,6 +110,32 @@ Decoder and latent layers: Magenta's published weights (decoder bit-identical); 
 mu/sigma, fine-tuned) trained here (encoder v2: POP909's MELODY, BRIDGE and PIANO parts + Nottingham, \
 transposed -12..12; training/), decoder frozen."
     license=Apache-2.0 ;;
+  mel_2bar_chords)
+    # From the shipped mel_2bar_small (Magenta's decoder + encoder v2), zero rows for the 37 chord
+    # columns (it starts out decoding exactly as mel_2bar_small), then everything fine-tuned on
+    # POP909 MELODY windows with the engine's half-bar chords of PIANO + BRIDGE (training/chords.py),
+    # melody and chords transposed together -5..5. One thread: the recorded run shared 2 cores.
+    [ -f build/magenta/mel_2bar_small_decoder.mvae ] || bash models/build.sh
+    [ models/mel_2bar_small.mvae -nt models/parts/mel_2bar_small.encoder.mvae ] || /usr/bin/python3 models/assemble.py
+    # Two stages: (1) everything at lr 3e-4, beta rising to 0.2; (2) from (1), the chord rows at 10x
+    # the learning rate (they start at zero, the rest trained) and beta 0.2 throughout.
+    args=(--config cat-mel_2bar_small-chords --init-from models/mel_2bar_small.mvae --seed 1 --threads 1
+          --steps "${STAGE1_STEPS:-347}")
+    first_loss=0.7013  # stage 1, step 1, seed 1 (CHECK=1 reproduces it)
+    if [ -z "${CHECK:-}" ] && [ -z "${EXPORT_ONLY:-}" ]; then
+      stage1=$run.stage1
+      [ -f "$stage1/model.mvae" ] || {
+        /usr/bin/python3 -m training.train --out "$stage1" --log-every 100 --ckpt-every 100 "${args[@]}" "$@"
+        /usr/bin/python3 -m training.export --ckpt "$stage1" --out "$stage1/model.mvae"; }
+      args=(--config cat-mel_2bar_small-chords --init-from "$stage1/model.mvae" --seed 2 --threads 1
+            --set control_lr_scale=10 --set beta_rate=0 --steps "${STEPS:-229}")
+    fi
+    description="MusicVAE cat-mel_2bar_small over chords: 2-bar monophonic melodies, 32 steps, 90 classes, \
+z 256, conditioned on a chord per step as magenta.js's mel_chords (PitchChordEncoder, 37 control columns). \
+Started from mel_2bar_small (Magenta's published decoder and latent layers + our encoder v2) with zero \
+kernel rows for the chord columns; every tensor then fine-tuned here (training/) on POP909 MELODY 2-bar \
+windows with the chords the engine infers from the PIANO and BRIDGE tracks (mvae_chords_infer)."
+    license="Apache-2.0 (Magenta's mel_2bar_small weights); fine-tuned on POP909 (MIT); see models/README.md" ;;
   drums_2bar_small)
     args=(--config cat-drums_2bar_small --batch 64 --seed 1 --steps "${STEPS:-3706}")
     first_loss=199.5802  # step 1, seed 1 (CHECK=1 reproduces it)
@@ -162,6 +190,8 @@ for q in "" q8; do
     ${q:+--config-json "models/$name.config.json"}
 done
 cp "$run/train.log" "models/$name.train.log"
+# mel_2bar_chords: both stages' logs.
+[ "$name" != mel_2bar_chords ] || cat "$run.stage1/train.log" "$run/train.log" >"models/$name.train.log"
 # git keeps only the trained tensors of mel_2bar_small; its decoder comes from ../shared.
 [ "$name" != mel_2bar_small ] || /usr/bin/python3 models/assemble.py --split
 ls -l "models/$name"*.mvae

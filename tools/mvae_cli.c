@@ -1,7 +1,7 @@
 /* mvae: the native command-line tool for trying, checking and benchmarking models.
  *
  *   mvae info MODEL
- *   mvae sample MODEL [-n N] [-t TEMPERATURE] [-s SEED]
+ *   mvae sample MODEL [-n N] [-t TEMPERATURE] [-s SEED] [-c CHORDS]   (chord models: C,G,Am,F)
  *   mvae encode MODEL EVENT...            (melody models: num_steps event classes)
  *   mvae testvectors MODEL JSON           (agreement with the shared greedy decodes)
  *   mvae bench MODEL [MODEL...]           (timing table)
@@ -23,6 +23,7 @@ static const char *const usage =
     "  mvae info MODEL\n"
     "  mvae sample MODEL [-n N] [-t TEMPERATURE] [-s SEED] [-j THREADS]   (temperature 0 = "
     "argmax)\n"
+    "              [-c CHORDS]     a chord model's progression, comma-separated: C,G,Am,F\n"
     "  mvae encode MODEL EVENT...      melody events (0 rest, 1 off, k>=2 pitch min+k-2)\n"
     "  mvae testvectors MODEL JSON     greedy decodes of the shared test vectors\n"
     "  mvae bench MODEL [MODEL...]     timing table (ms, GFLOP/s)\n";
@@ -148,20 +149,53 @@ static void print_tokens(const mvae_info *in, const int32_t *tokens) {
   }
 }
 
+/* A chord model's controls for a comma-separated progression ("C,G,Am,F"): malloc'd
+ * float[num_steps][control_depth], or NULL after a message. */
+static float *chord_controls(mvae_model *m, const mvae_info *in, const char *list) {
+  enum { MAX_CHORDS = 64 };
+  char buf[1024];
+  const char *symbols[MAX_CHORDS];
+  int n = 0;
+  if (strlen(list) >= sizeof buf) {
+    fprintf(stderr, "mvae: -c (chords) is too long\n");
+    return NULL;
+  }
+  strcpy(buf, list);
+  for (char *tok = buf; tok && n < MAX_CHORDS;) { /* split at the commas, in place */
+    symbols[n++] = tok;
+    char *comma = strchr(tok, ',');
+    if (comma)
+      *comma = '\0';
+    tok = comma ? comma + 1 : NULL;
+  }
+  float *controls = malloc(sizeof(float) * (size_t)in->num_steps * (size_t)in->control_depth + 1);
+  if (!controls || mvae_chords_to_controls(m, symbols, n, controls) != MVAE_OK) {
+    fprintf(stderr, "mvae: -c (chords): %s\n", controls ? mvae_last_error(m) : "out of memory");
+    free(controls);
+    return NULL;
+  }
+  return controls;
+}
+
 static int cmd_sample(mvae_model *m, int argc, char **argv) {
   long n = 4;
   double temperature = 0.5;
   unsigned long long seed = 1;
   long threads = 1; /* -j: the rows split across threads (the same tokens for any count) */
+  const char *chords = NULL;
   for (int i = 0; i < argc; i += 2) {
     int known = !strcmp(argv[i], "-n") || !strcmp(argv[i], "-t") || !strcmp(argv[i], "-s") ||
-                !strcmp(argv[i], "-j");
+                !strcmp(argv[i], "-j") || !strcmp(argv[i], "-c");
     if (!known || i + 1 >= argc) {
       fprintf(stderr, known ? "mvae: %s needs a value\n%s" : "mvae: unknown option '%s'\n%s",
               argv[i], usage);
       return 2;
     }
     const char *value = argv[i + 1];
+    if (!strcmp(argv[i], "-c")) {
+      chords = value;
+      continue;
+    }
     int ok = !strcmp(argv[i], "-n")   ? parse_int(value, "-n (samples)", 1, 1000, &n)
              : !strcmp(argv[i], "-t") ? parse_real(value, "-t (temperature)", 0, 100, &temperature)
              : !strcmp(argv[i], "-j")
@@ -183,10 +217,18 @@ static int cmd_sample(mvae_model *m, int argc, char **argv) {
   int groove = in.output_layer == MVAE_OUTPUT_GROOVE;
   size_t seq_values = (size_t)in.num_steps * in.output_depths[0];
   float *values = groove ? malloc(sizeof(float) * (size_t)n * seq_values) : NULL;
-  mvae_decode_extra extra = {NULL, 0, values};
+  float *controls = chords ? chord_controls(m, &in, chords) : NULL;
+  if (chords && !controls) {
+    free(tokens);
+    free(values);
+    return 2;
+  }
+  mvae_controls ctl = {controls, 0};
+  mvae_decode_extra extra = {controls ? &ctl : NULL, 0, values};
   mvae_status st = tokens && (values || !groove)
                        ? mvae_sample_with(m, (int)n, (float)temperature, &rng, &extra, NULL, tokens)
                        : MVAE_ERR_OUT_OF_MEMORY;
+  free(controls);
   if (st != MVAE_OK) {
     fprintf(stderr, "mvae: sample: %s\n", mvae_last_error(m));
     free(tokens);

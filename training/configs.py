@@ -65,6 +65,13 @@ class Config:
     quarters_per_bar: int = 4
     min_pitch: int = 21
     max_pitch: int = 108
+    # Conditioned models: per-step control columns after each encoder and decoder input step
+    # (training/chords.py); chord_encoding names the engine's chord encoding of their first ones.
+    control_depth: int = 0
+    chord_encoding: str = ''
+    # The controls' kernel rows take steps this many times the learning rate (training/chords.py:
+    # boosted_control_rows): they start at zero while the rest starts trained.
+    control_lr_scale: float = 1.0
 
     @property
     def num_steps(self):
@@ -178,6 +185,20 @@ _variant(HIERDEC_TRIO_16BAR, '-small', _CPU, conductor_rnn_size=[256], dec_rnn_s
          **_small16)
 _variant(HIER_MEL_16BAR, '-small', _CPU, conductor_rnn_size=[256], dec_rnn_size=[256],
          **_small16)
+# Ours: mel_2bar_small over chords (training/chords.py), fine-tuned from the shipped mel_2bar_small
+# (Magenta's decoder + our encoder) with zero rows for the chord columns, on POP909 melodies and the
+# chords the engine infers from their accompaniment (magenta.js's mel_chords encoding: 37 columns).
+MEL_2BAR_CHORDS = _variant(
+    MEL_2BAR, '-chords', 'Ours: mel_2bar_small + PitchChordEncoder controls, fine-tuned from it.',
+    control_depth=37,  # mvae_chord_encoding_depth(MVAE_CHORDS_PITCH) (test_chords checks it)
+    chord_encoding='pitch', batch_size=64, learning_rate=3e-4, sampling_schedule='constant',
+    sampling_rate=0.0, beta_rate=0.99, train_steps=20000)
+# beta_rate 0.99: the KL weight reaches max_beta (0.2) in a few hundred steps instead of Magenta's
+# 0.99999 (0.002 after 1,000 steps): with almost no KL cost the encoder's z already carries the
+# whole melody and the decoder has no reason to read the chords; the KL cost makes z give up what
+# the chords tell.
+_variant(MEL_2BAR_CHORDS, '-tiny', _TINY, z_size=16, enc_rnn_size=[32], dec_rnn_size=[32, 32],
+         batch_size=32)
 _tiny16 = dict(bars=4, num_segments=4, z_size=16, enc_rnn_size=[16, 16], batch_size=8)
 _variant(HIERDEC_MEL_16BAR, '-tiny', _TINY + ' 4 bars.', conductor_rnn_size=[16, 16],
          dec_rnn_size=[16, 16], **_tiny16)

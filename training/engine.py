@@ -12,6 +12,9 @@
     melody_events(notes, num_steps)   # the engine's note conversion, for the data pipeline
     note_attributes(notes, num_steps) # the engine's melody attributes (attribute vectors)
     drum_labels(hits, num_steps)      # (training/data.py converts through these: one rule)
+    chords_infer(notes, num_steps, span_steps)      # the engine's chord labels of accompaniment
+    chord_progression(symbols, num_steps)           # its chord encoding, per step (controls)
+    eng.encode(inputs, controls=c); eng.decode(z, controls=c)   # c [B, T, control_depth]
 
 The library is this repository's build/libmusicvae.so (`cmake -S . -B build && cmake --build
 build`); the environment variable MVAE_LIB names another one. A failed call raises EngineError
@@ -77,6 +80,20 @@ _F32P = ctypes.POINTER(ctypes.c_float)
 _I32P = ctypes.POINTER(ctypes.c_int32)
 
 
+class _Controls(ctypes.Structure):
+    _fields_ = [('values', _F32P), ('per_item', ctypes.c_int)]
+
+
+class _DecodeExtra(ctypes.Structure):
+    _fields_ = [('controls', ctypes.POINTER(_Controls)), ('nade_sample', ctypes.c_int),
+                ('values', _F32P)]
+
+
+class _Chord(ctypes.Structure):  # mvae_chord
+    _fields_ = [('no_chord', ctypes.c_int), ('root', ctypes.c_int), ('pitches', ctypes.c_int),
+                ('quality', ctypes.c_int)]
+
+
 class _RefineOpts(ctypes.Structure):
     _fields_ = [('steps', ctypes.c_int), ('learning_rate', ctypes.c_float),
                 ('time_budget_ms', ctypes.c_float), ('prior_weight', ctypes.c_float),
@@ -118,7 +135,26 @@ def load_library(path=None):
         'mvae_encode_refined': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
                                                ctypes.POINTER(_RefineOpts), _F32P]),
         'mvae_refine_opts_init': (None, [ctypes.POINTER(_RefineOpts)]),
+        'mvae_encode_with': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
+                                            ctypes.POINTER(_Controls), _F32P, _F32P]),
+        'mvae_decode_with': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
+                                            ctypes.POINTER(_DecodeOpts),
+                                            ctypes.POINTER(_DecodeExtra), _I32P]),
     }
+    # Chords (src/notes/chords.c, src/notes/chord_infer.c), for training/chords.py.
+    sigs.update({
+        'mvae_chords_infer': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                             ctypes.c_int, ctypes.POINTER(_Chord),
+                                             ctypes.c_char_p, ctypes.c_size_t]),
+        'mvae_chord_symbol': (ctypes.c_int, [ctypes.POINTER(_Chord), ctypes.c_char_p,
+                                             ctypes.c_size_t]),
+        'mvae_chord_encoding_depth': (ctypes.c_int, [ctypes.c_int]),
+        'mvae_chord_parse': (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_Chord),
+                                            ctypes.c_char_p, ctypes.c_size_t]),
+        'mvae_chord_progression_encode': (ctypes.c_int, [
+            ctypes.c_int, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int, _F32P,
+            ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]),
+    })
     conv = ctypes.POINTER(_ConvertError)
     sigs.update({
         'mvae_melody_from_notes': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
@@ -268,6 +304,60 @@ def drum_class_pitch(drum_class, lib=None):
     return load_library(lib).mvae_drum_class_pitch(int(drum_class))
 
 
+CHORD_ENCODINGS = {'pitch': 1, 'major_minor': 2, 'triad': 3}  # mvae_chord_encoding
+
+
+def chords_infer(notes, num_steps, span_steps, lib=None):
+    """(start, end, pitch) triples of accompaniment -> the engine's chord symbol of each span of
+    span_steps steps (mvae_chords_infer: duration-weighted pitch classes against major and minor
+    triads; 'N.C.' where nothing sounds), ceil(num_steps / span_steps) of them."""
+    notes = _notes_array(list(notes), ('start_step', 'end_step', 'pitch'))
+    n_spans = -(-int(num_steps) // int(span_steps)) if span_steps > 0 else 1
+    chords, err = (_Chord * max(n_spans, 1))(), ctypes.create_string_buffer(256)
+    f = load_library(lib)
+    status = f.mvae_chords_infer(notes.ctypes.data_as(ctypes.c_void_p) if len(notes) else None,
+                                 len(notes), int(num_steps), int(span_steps), chords, err,
+                                 len(err))
+    if status:
+        raise EngineError(f'mvae_chords_infer: {err.value.decode(errors="replace")}')
+    out, buf = [], ctypes.create_string_buffer(8)
+    for c in chords[:n_spans]:
+        if f.mvae_chord_symbol(ctypes.byref(c), buf, len(buf)):
+            raise EngineError('mvae_chord_symbol refused an inferred chord')
+        out.append(buf.value.decode())
+    return out
+
+
+def chord_parse(symbol, lib=None):
+    """A chord symbol as magenta.js reads it (mvae_chord_parse) -> dict no_chord, root, pitches
+    (12-bit mask, bit p = pitch class p), quality."""
+    c, err = _Chord(), ctypes.create_string_buffer(256)
+    if load_library(lib).mvae_chord_parse(symbol.encode(), ctypes.byref(c), err, len(err)):
+        raise EngineError(f'mvae_chord_parse: {err.value.decode(errors="replace")}')
+    return {k: getattr(c, k) for k, _ in _Chord._fields_}
+
+
+def chord_encoding_depth(encoding='pitch', lib=None):
+    return load_library(lib).mvae_chord_encoding_depth(CHORD_ENCODINGS[encoding])
+
+
+def chord_progression(symbols, num_steps, encoding='pitch', lib=None):
+    """Chord symbols spread over num_steps steps as magenta.js's encodeProgression (step s plays
+    chord floor(s * n / num_steps)) -> float32 [num_steps, depth], the engine's chord encoding
+    (mvae_chord_progression_encode): what a chord-conditioned model's controls hold."""
+    f = load_library(lib)
+    depth = chord_encoding_depth(encoding, lib)
+    arr = (ctypes.c_char_p * len(symbols))(*[s.encode() for s in symbols])
+    out = np.zeros((num_steps, depth), np.float32)
+    err = ctypes.create_string_buffer(256)
+    status = f.mvae_chord_progression_encode(CHORD_ENCODINGS[encoding], arr, len(symbols),
+                                             int(num_steps), _ptr(out, ctypes.c_float), depth,
+                                             err, len(err))
+    if status:
+        raise EngineError(f'mvae_chord_progression_encode: {err.value.decode(errors="replace")}')
+    return out
+
+
 class Engine:
     """One loaded model. Like the C handle, use it from one thread at a time."""
 
@@ -325,18 +415,30 @@ class Engine:
 
     # ---- inference ---------------------------------------------------------------------------
 
-    def encode(self, inputs):
+    def _controls(self, controls, b):
+        """controls float [B, T, control_depth] (a conditioned model's, one per sequence) as a
+        C-contiguous array, or None."""
+        if controls is None:
+            return None
+        info = self.info
+        return _array(controls, np.float32, (b, info['num_steps'], info['control_depth']),
+                      'controls')
+
+    def encode(self, inputs, controls=None):
         """inputs float [B, T, input_depth] -> (mu, sigma) float32 [B, Z]; sigma is None when the
-        model has no sigma layer."""
+        model has no sigma layer. controls: float [B, T, control_depth] of a conditioned model."""
         info = self.info
         x = _array(inputs, np.float32, (None, info['num_steps'], info['input_depth']), 'inputs')
         b, z = x.shape[0], info['z_size']
+        c = self._controls(controls, b)
         mu = np.empty((b, z), np.float32)
         sigma = np.empty((b, z), np.float32) if info['has_sigma'] else None
         for s in range(0, b, MAX_BATCH):
             e = min(b, s + MAX_BATCH)
-            self._check(self._lib.mvae_encode(
-                self._live(), _ptr(x[s:e], ctypes.c_float), e - s, _ptr(mu[s:e], ctypes.c_float),
+            ctl = None if c is None else ctypes.byref(_Controls(_ptr(c[s:e], ctypes.c_float), 1))
+            self._check(self._lib.mvae_encode_with(
+                self._live(), _ptr(x[s:e], ctypes.c_float), e - s, ctl,
+                _ptr(mu[s:e], ctypes.c_float),
                 None if sigma is None else _ptr(sigma[s:e], ctypes.c_float)), 'encode')
         return mu, sigma
 
@@ -350,17 +452,19 @@ class Engine:
             len(notes), _ptr(out, ctypes.c_float)), 'notes_to_input')
         return out
 
-    def decode(self, z, temperature=0.0, seed=None, teacher=None, logits=False):
+    def decode(self, z, temperature=0.0, seed=None, teacher=None, logits=False, controls=None):
         """z float [B, Z] -> tokens int32 [B, tracks, T], and with logits=True also the logits
         float32 [B, T, sum of output depths] of every step.
 
         temperature <= 0: argmax; > 0: sampled with the engine's RNG seeded by `seed` (None: a
         fresh random seed). teacher int [B, tracks, T]: feed these tokens as the previous outputs
-        instead of the chosen ones (teacher forcing; the returned tokens are still the chosen)."""
+        instead of the chosen ones (teacher forcing; the returned tokens are still the chosen).
+        controls: float [B, T, control_depth] of a conditioned model."""
         info = self.info
         tracks, t = info['num_tracks'], info['num_steps']
         z = _array(z, np.float32, (None, info['z_size']), 'z')
         b = z.shape[0]
+        c = self._controls(controls, b)
         if teacher is not None:
             teacher = _array(teacher, np.int32, (b, tracks, t), 'teacher')
         rng = _Rng()
@@ -377,8 +481,11 @@ class Engine:
                 float(temperature), ctypes.pointer(rng),
                 None if teacher is None else _ptr(teacher[s:e], ctypes.c_int32),
                 None if out is None else _ptr(out[s:e], ctypes.c_float))
-            status = self._lib.mvae_decode(self._live(), _ptr(z[s:e], ctypes.c_float), e - s,
-                                           ctypes.byref(opts), _ptr(tokens[s:e], ctypes.c_int32))
+            extra = None if c is None else ctypes.byref(_DecodeExtra(ctypes.pointer(
+                _Controls(_ptr(c[s:e], ctypes.c_float), 1)), 0, None))
+            status = self._lib.mvae_decode_with(self._live(), _ptr(z[s:e], ctypes.c_float), e - s,
+                                                ctypes.byref(opts), extra,
+                                                _ptr(tokens[s:e], ctypes.c_int32))
             self._check(status, 'decode')
         return (tokens, out) if logits else tokens
 

@@ -65,6 +65,10 @@ def model_metadata(cfg, name=None, description=None, license=None, source=None):
         meta['converter.max_pitch'] = cfg.max_pitch
     if cfg.converter in ('drums', 'trio'):
         meta['converter.drums_roll_input'] = int(cfg.drums_roll_input)
+    if cfg.control_depth:  # a conditioned model (training/chords.py)
+        meta['musicvae.control_depth'] = cfg.control_depth
+        if cfg.chord_encoding:
+            meta['controls.chord_encoding'] = cfg.chord_encoding
     return meta
 
 

@@ -180,15 +180,16 @@ class HierarchicalEncoder(nn.Module):
 
 class FlatDecoder(nn.Module):
     """Autoregressive LSTM decoder conditioned on `cond` (z, or a conductor embedding): initial
-    state tanh(dense(cond)) split c0, h0, c1, h1, ...; step input [previous one-hot, cond]."""
+    state tanh(dense(cond)) split c0, h0, c1, h1, ...; step input [previous one-hot, cond] and,
+    for a conditioned model, that step's controls after them (as the engine and magenta.js)."""
 
-    def __init__(self, scope, depth, cond_size, sizes):
+    def __init__(self, scope, depth, cond_size, sizes, control_depth=0):
         super().__init__()
-        self.depth = depth
+        self.depth, self.cond_size = depth, cond_size
         self.z_to_initial_state = Dense(scope + '/z_to_initial_state', cond_size,
                                         2 * sum(sizes), init_std=0.001)
         self.cell = StackedLSTM(scope + '/multi_rnn_cell/cell_{}/lstm_cell',
-                                depth + cond_size, sizes)
+                                depth + cond_size + control_depth, sizes)
         self.output_projection = Dense(scope + '/output_projection', sizes[-1], depth)
 
     def _start(self, cond):
@@ -196,24 +197,35 @@ class FlatDecoder(nn.Module):
         cell0 = self.cell.cells[0]
         # [prev, cond] W = prev W[:depth] + cond W[depth:in]: the conditioning part (with the
         # bias) is the same at every step, so compute it once.
-        gcond = F.linear(cond, cell0.kernel[self.depth:cell0.n_in].t(), cell0.bias)
+        gcond = F.linear(cond, cell0.kernel[self.depth:self.depth + self.cond_size].t(),
+                         cell0.bias)
         return states, gcond, cell0.kernel[:self.depth]
 
-    def teacher_forced(self, cond, prev_onehot):
+    def _control_gates(self, controls):
+        """Layer 0's gates from the controls [N, L, control_depth] (their kernel rows), or 0."""
+        if controls is None:
+            return 0.0
+        cell0 = self.cell.cells[0]
+        return controls @ cell0.kernel[self.depth + self.cond_size:cell0.n_in]
+
+    def teacher_forced(self, cond, prev_onehot, controls=None):
         """cond [N, C], prev_onehot [N, L, depth] (the inputs) -> logits [N, L, depth]."""
         states, gcond, w_prev = self._start(cond)
-        top, _ = self.cell.run(prev_onehot @ w_prev + gcond[:, None], states)
+        gx = prev_onehot @ w_prev + gcond[:, None] + self._control_gates(controls)
+        top, _ = self.cell.run(gx, states)
         return self.output_projection(top)
 
-    def generate(self, cond, first, length, choose):
+    def generate(self, cond, first, length, choose, controls=None):
         """Step by step. first: one-hot [N, depth] of the first input; choose(t, logits) returns
         the one-hot [N, depth] fed at step t + 1. Returns logits [N, L, depth], inputs fed after
         the first as one-hots [N, L, depth] (the choices)."""
         states, gcond, w_prev = self._start(cond)
+        gctl = self._control_gates(controls)
         weights = self.cell.weights()
         x, logits, chosen = first, [], []
         for t in range(length):
-            top, states = self.cell.step(torch.addmm(gcond, x, w_prev), states, weights)
+            g = gcond if controls is None else gcond + gctl[:, t]
+            top, states = self.cell.step(torch.addmm(g, x, w_prev), states, weights)
             lg = self.output_projection(top)
             x = choose(t, lg)
             logits.append(lg)
@@ -302,8 +314,11 @@ class MusicVAE(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
+        if cfg.control_depth and (cfg.encoder, cfg.decoder) != ('bidirectional', 'flat'):
+            raise ValueError('controls are implemented for flat models only')
         if cfg.encoder == 'bidirectional':
-            self.encoder = BidirectionalEncoder('encoder', cfg.input_depth, cfg.enc_rnn_size)
+            self.encoder = BidirectionalEncoder('encoder', cfg.input_depth + cfg.control_depth,
+                                                cfg.enc_rnn_size)
         elif cfg.encoder == 'hierarchical':
             self.encoder = HierarchicalEncoder(cfg.input_depth, cfg.enc_rnn_size,
                                                cfg.num_segments, cfg.enc_level1_rnn_size)
@@ -313,7 +328,7 @@ class MusicVAE(nn.Module):
         self.sigma = Dense('encoder/sigma', self.encoder.output_size, cfg.z_size, init_std=0.001)
         if cfg.decoder == 'flat':
             self.decoder = FlatDecoder('decoder', cfg.output_depths[0], cfg.z_size,
-                                       cfg.dec_rnn_size)
+                                       cfg.dec_rnn_size, cfg.control_depth)
         elif cfg.decoder == 'hierarchical':
             self.decoder = HierarchicalDecoder(cfg.z_size, cfg.output_depths,
                                                cfg.conductor_rnn_size, cfg.dec_rnn_size,
@@ -357,41 +372,56 @@ class MusicVAE(nn.Module):
 
     # ---- the model ---------------------------------------------------------------------------
 
-    def encode(self, x):
-        """x: int [B, tracks, T] -> mu, sigma [B, Z]."""
-        h = self.encoder(self.encoder_input(x))
+    def _check_controls(self, controls):
+        """A conditioned model (cfg.control_depth > 0) needs controls float [B, T, control_depth]
+        (training/chords.py makes them); an unconditioned one takes none."""
+        if bool(self.cfg.control_depth) != (controls is not None):
+            raise ValueError(f'{self.cfg.name}: controls are '
+                             + ('required' if self.cfg.control_depth else 'not taken'))
+        return None if controls is None else controls.to(self.dtype)
+
+    def encode(self, x, controls=None):
+        """x: int [B, tracks, T] -> mu, sigma [B, Z]. controls: see _check_controls."""
+        inp = self.encoder_input(x)
+        controls = self._check_controls(controls)
+        if controls is not None:  # after each step's input, as the engine's encoder reads them
+            inp = torch.cat([inp, controls], dim=-1)
+        h = self.encoder(inp)
         return self.mu(h), F.softplus(self.sigma(h))
 
-    def decode_logits(self, z, targets):
+    def decode_logits(self, z, targets, controls=None):
         """Teacher forced: targets int [B, tracks, T] -> list per track of logits [B, T, depth]."""
         tgt = self.targets_onehot(targets)
+        controls = self._check_controls(controls)
         if self.cfg.decoder == 'hierarchical':
             return self.decoder.teacher_forced(z, tgt)
-        return [self.decoder.teacher_forced(z, _shift_right(tgt[0]))]
+        return [self.decoder.teacher_forced(z, _shift_right(tgt[0]), controls)]
 
-    def _generate(self, z, pick):
+    def _generate(self, z, pick, controls=None):
         t = self.cfg.num_steps
+        controls = self._check_controls(controls)
         if self.cfg.decoder == 'hierarchical':
             return torch.stack(self.decoder.generate(z, t, pick), dim=1)
         d = self.decoder.depth
         _, chosen = self.decoder.generate(
-            z, z.new_zeros(z.shape[0], d), t, lambda _, lg: F.one_hot(pick(lg), d).to(lg))
+            z, z.new_zeros(z.shape[0], d), t, lambda _, lg: F.one_hot(pick(lg), d).to(lg),
+            controls)
         return chosen.argmax(-1)[:, None]
 
     @torch.no_grad()
-    def greedy(self, z):
+    def greedy(self, z, controls=None):
         """Argmax decode: int [B, tracks, T]."""
-        return self._generate(z, lambda lg: lg.argmax(-1))
+        return self._generate(z, lambda lg: lg.argmax(-1), controls)
 
     @torch.no_grad()
-    def sample(self, z, temperature=1.0, generator=None):
+    def sample(self, z, temperature=1.0, generator=None, controls=None):
         """Categorical sampling at `temperature`: int [B, tracks, T]."""
         def pick(lg):
             p = torch.softmax(lg / temperature, dim=-1)
             return torch.multinomial(p, 1, generator=generator)[:, 0]
-        return self._generate(z, pick)
+        return self._generate(z, pick, controls)
 
-    def _scheduled_sampling_logits(self, z, targets, use_sample):
+    def _scheduled_sampling_logits(self, z, targets, use_sample, controls=None):
         """Flat decoder with scheduled sampling (ScheduledOutputTrainingHelper): each step after
         the first feeds, where use_sample [B, T] is set, a sample (temperature 1) of the model's
         previous output instead of the previous target. No gradient through samples."""
@@ -404,14 +434,16 @@ class MusicVAE(nn.Module):
             s = F.one_hot(torch.multinomial(torch.softmax(lg.detach(), -1), 1)[:, 0], d).to(lg)
             return torch.where(use_sample[:, step + 1, None], s, tgt[:, step])
 
-        logits, _ = self.decoder.generate(z, tgt.new_zeros(b, d), t, choose)
+        logits, _ = self.decoder.generate(z, tgt.new_zeros(b, d), t, choose,
+                                          self._check_controls(controls))
         return [logits]
 
-    def forward(self, x, step=0, sampling_prob=None):
+    def forward(self, x, step=0, sampling_prob=None, controls=None):
         """Training loss for a batch x int [B, tracks, T] at global step `step`.
-        sampling_prob: None = the config's schedule in train mode, teacher forcing in eval mode."""
+        sampling_prob: None = the config's schedule in train mode, teacher forcing in eval mode.
+        controls: a conditioned model's float [B, T, control_depth]."""
         cfg = self.cfg
-        mu, sigma = self.encode(x)
+        mu, sigma = self.encode(x, controls)
         z = mu + sigma * torch.randn_like(mu)
         if sampling_prob is None:
             sampling_prob = sampling_probability(cfg, step) if self.training else 0.0
@@ -420,9 +452,9 @@ class MusicVAE(nn.Module):
             use_sample = torch.rand(x.shape[0], cfg.num_steps, device=x.device) < sampling_prob
             use_sample[:, 0] = False  # the first input is always the zero vector
         if use_sample is not None and use_sample.any():
-            logits = self._scheduled_sampling_logits(z, x, use_sample)
+            logits = self._scheduled_sampling_logits(z, x, use_sample, controls)
         else:  # nothing to sample (e.g. early in the schedule): the fast teacher-forced path
-            logits = self.decode_logits(z, x)
+            logits = self.decode_logits(z, x, controls)
 
         x = x.long()
         recon = 0.0

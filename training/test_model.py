@@ -67,16 +67,16 @@ def expected_shapes(cfg):
             n_in = 2 * u
         return n_in
 
-    def flat(prefix, depth, cond, sizes):
+    def flat(prefix, depth, cond, sizes, controls=0):
         dense(prefix + '/z_to_initial_state', cond, 2 * sum(sizes))
-        n_in = depth + cond
+        n_in = depth + cond + controls  # [previous output, z, controls] (model-format.md)
         for l, u in enumerate(sizes):
             lstm(f'{prefix}/multi_rnn_cell/cell_{l}/lstm_cell', n_in, u)
             n_in = u
         dense(prefix + '/output_projection', sizes[-1], depth)
 
-    if cfg.encoder == 'bidirectional':
-        top = bi('encoder', cfg.input_depth, cfg.enc_rnn_size)
+    if cfg.encoder == 'bidirectional':  # [input, controls] at each step
+        top = bi('encoder', cfg.input_depth + cfg.control_depth, cfg.enc_rnn_size)
     else:
         top = bi('encoder/hierarchical_level_0', cfg.input_depth, cfg.enc_rnn_size)
         # Level 1 as level 0 (Magenta's one enc_rnn_size), unless our enc_level1_rnn_size says.
@@ -84,7 +84,7 @@ def expected_shapes(cfg):
     dense('encoder/mu', top, cfg.z_size)
     dense('encoder/sigma', top, cfg.z_size)
     if cfg.decoder == 'flat':
-        flat('decoder', cfg.output_depths[0], cfg.z_size, cfg.dec_rnn_size)
+        flat('decoder', cfg.output_depths[0], cfg.z_size, cfg.dec_rnn_size, cfg.control_depth)
     else:
         sizes = cfg.conductor_rnn_size
         dense('decoder/hierarchical_level_0/initial_state', cfg.z_size, 2 * sum(sizes))

@@ -137,7 +137,9 @@ class Batches:
 
 def load_tensors_by_name(model, path):
     """Copies every tensor of an MVAE file whose name the model has. Returns (loaded names,
-    missing names, unused file names, file metadata). Copies float32 values exactly."""
+    missing names, unused file names, file metadata). Copies float32 values exactly. A
+    conditioned model started from an unconditioned file gets zero kernel rows for its controls
+    (training.chords.widen_kernel), so that it first decodes exactly as the file."""
     meta, tensors = mvae_format.read_model(path)
     params = model.tf_parameters()
     loaded, missing = [], []
@@ -146,6 +148,9 @@ def load_tensors_by_name(model, path):
             missing.append(name)
             continue
         a = tensors[name]
+        if model.cfg.control_depth and tuple(a.shape) != tuple(p.shape):
+            from training.chords import widen_kernel
+            a = widen_kernel(a, tuple(p.shape), model.cfg.control_depth)
         if tuple(a.shape) != tuple(p.shape):
             raise ValueError(f'{path}: {name} has shape {tuple(a.shape)}, '
                              f'the model wants {tuple(p.shape)}')
@@ -274,7 +279,11 @@ def run(args, windows, log, rank, world, local_rank, device):
         optimizer.load_state_dict(ckpt['optimizer'])
         step, elapsed_before = ckpt['step'], ckpt['elapsed']
 
-    if windows is None:
+    if windows is None and cfg.control_depth:
+        from training import chords  # [melody, chord code per step] windows (POP909)
+        log('data: POP909 2-bar melody windows with inferred chords (training/chords.py)')
+        windows = chords.load_windows('train', args.cache_dir, args.shared_dir)
+    elif windows is None:
         from training import data
         kind = args.data or cfg.converter
         if data.base_kind(kind) != cfg.converter:
@@ -287,6 +296,9 @@ def run(args, windows, log, rank, world, local_rank, device):
         if not melodic:
             raise SystemExit(f'{cfg.name}: transposition needs melody tracks')
         from training.data import transpose_melody as transpose_fn
+        if cfg.control_depth:  # the chords move with the melody
+            from training.chords import transpose_window as transpose_fn
+            melodic = 2
     batches = Batches(windows, batch // world, args.seed * 1000 + rank, cfg.transpose_range,
                       transpose_fn, melodic)
 
@@ -338,7 +350,11 @@ def run(args, windows, log, rank, world, local_rank, device):
     try:
         while step < total_steps:
             x = torch.from_numpy(batches.next()).to(device)
-            out = net(x, step, args.sampling_prob)
+            controls = None
+            if cfg.control_depth:  # row 1 holds each step's chord code
+                from training.chords import codes_to_controls
+                x, controls = x[:, :1], codes_to_controls(x[:, 1])
+            out = net(x, step, args.sampling_prob, controls)
             optimizer.zero_grad(set_to_none=True)
             out['loss'].backward()
             norm = float(torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip))
@@ -349,7 +365,12 @@ def run(args, windows, log, rank, world, local_rank, device):
             lr = learning_rate(cfg, step)
             for g in optimizer.param_groups:
                 g['lr'] = lr
-            optimizer.step()
+            if cfg.control_lr_scale != 1.0:  # a conditioned model's new control rows
+                from training.chords import boosted_control_rows
+                with boosted_control_rows(model, cfg.control_lr_scale):
+                    optimizer.step()
+            else:
+                optimizer.step()
             step += 1
 
             rec = {k: float(v) for k, v in out.items()}

@@ -369,6 +369,31 @@ EMSCRIPTEN_KEEPALIVE int mvw_chord_parse(const char *symbol, int32_t *out, char 
   return (int)status;
 }
 
+/* The inferred chord of each span (mvae_chords_infer) into out[4 per span] (no_chord, root,
+ * pitches, quality, as mvw_chord_parse); a refusal's message in err[err_size]. */
+EMSCRIPTEN_KEEPALIVE int mvw_chords_infer(const mvae_note *notes, int n_notes, int num_steps,
+                                          int span_steps, int32_t *out, char *err, int err_size) {
+  mvae_chord
+      none; /* a refused call writes nothing: one chord's room is enough to get its message */
+  if (!out || num_steps < 1 || span_steps < 1)
+    return (int)mvae_chords_infer(notes, n_notes, num_steps, span_steps, out ? &none : NULL, err,
+                                  err_size > 0 ? (size_t)err_size : 0);
+  int n_spans = (int)(((long long)num_steps + span_steps - 1) / span_steps);
+  mvae_chord *chords = malloc(sizeof(mvae_chord) * (size_t)n_spans);
+  if (!chords)
+    return (int)MVAE_ERR_OUT_OF_MEMORY;
+  mvae_status status = mvae_chords_infer(notes, n_notes, num_steps, span_steps, chords, err,
+                                         err_size > 0 ? (size_t)err_size : 0);
+  for (int s = 0; status == MVAE_OK && s < n_spans; s++) {
+    out[4 * s] = chords[s].no_chord;
+    out[4 * s + 1] = chords[s].root;
+    out[4 * s + 2] = chords[s].pitches;
+    out[4 * s + 3] = (int32_t)chords[s].quality;
+  }
+  free(chords);
+  return (int)status;
+}
+
 /* A progression (n_chords pointers to NUL-terminated symbols) -> the model's controls
  * float[num_steps][control_depth] (chord columns, the rest 0); the message in mvae_last_error. */
 EMSCRIPTEN_KEEPALIVE int mvw_chords_to_controls(mvae_model *model, const char *const *chords,

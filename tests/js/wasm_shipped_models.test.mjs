@@ -18,9 +18,10 @@ const PITCH_CLASSES = { C: 0, 'C#': 1, D: 2, 'D#': 3, E: 4, F: 5, 'F#': 6, G: 7,
  * `build/mvae sample` as rows per sample: {melody|bass: events (0 rest, 1 off, else MIDI pitch + 1000),
  * drums: hit (1) or not (0) per step}. Melody events are compared as MIDI pitches: the CLI prints names.
  */
-function nativeSampleRows(model, n, temperature, seed) {
+function nativeSampleRows(model, n, temperature, seed, chords) {
   requireFile(NATIVE, 'build the engine: cmake -S . -B build && cmake --build build');
-  const r = spawnSync(NATIVE, ['sample', model, '-n', String(n), '-t', String(temperature), '-s', String(seed)],
+  const r = spawnSync(NATIVE, ['sample', model, '-n', String(n), '-t', String(temperature), '-s', String(seed),
+    ...(chords ? ['-c', chords.join(',')] : [])],
     { encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);
   const samples = [];
@@ -76,8 +77,10 @@ describe('every model of web/models.json in the WebAssembly build', () => {
         }
 
         const n = 6, seed = 20261125;
-        const { tokens } = await model.sampleTokens(n, 0.5, seed);
-        const native = nativeSampleRows(file, n, 0.5, seed);
+        // A chord model (models.json "chords") samples over its own progression, as the page starts it.
+        const controls = entry.chords ? { chordProgression: entry.chords } : {};
+        const { tokens } = await model.sampleTokens(n, 0.5, { ...controls, seed });
+        const native = nativeSampleRows(file, n, 0.5, seed, entry.chords);
         assert.equal(native.length, n);
         tokens.forEach((tok, i) => assert.deepEqual(wasmRows(info, tok), native[i], `sample ${i}: WASM = native`));
 
@@ -89,12 +92,12 @@ describe('every model of web/models.json in the WebAssembly build', () => {
 
         // Round trip through NoteSequences: sample() gives the same music as sampleTokens() for the
         // seed; encoding it and decoding greedily must give most of it back.
-        const sequences = await model.sample(n, 0.5, seed);
+        const sequences = await model.sample(n, 0.5, { ...controls, seed });
         assert.ok(sequences.filter((s) => s.notes.length > 0).length >= n / 2, 'most samples have notes');
-        const z = await model.encode(sequences);
+        const z = await model.encode(sequences, entry.chords ? controls : undefined);
         assert.equal(z.length, n);
         assert.ok(z.every((v) => v.length === model.zDims && v.every(Number.isFinite)));
-        const back = (await model.decodeTokens(z)).tokens;
+        const back = (await model.decodeTokens(z, controls)).tokens;
         let same = 0;
         back.forEach((tok, i) => tok.forEach((e, j) => { same += e === tokens[i][j] ? 1 : 0; }));
         const agreement = same / (n * tokens[0].length);

@@ -27,6 +27,9 @@ const OUT = path.join(ROOT, 'build/web-test/chords');
 const SITE = path.join(OUT, 'site');
 const ENTRY = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/models.json'), 'utf8')).magenta.models
   .find((m) => m.checkpoint === 'music_vae/mel_chords');
+// The chord model shipped with the page (trained here, models/README.md): offline, no host.
+const LOCAL = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/models.json'), 'utf8')).models
+  .find((m) => m.id === 'mel_2bar_chords');
 
 const wasmBuilt = fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm'));
 const notes = (list) => list.map((n) => [n.pitch, n.quantizedStartStep, n.quantizedEndStep]);
@@ -263,6 +266,32 @@ describe('Chords in the explorer (headless Chromium, a chord model from a local 
     const melody = tracks.find((t) => t.name === 'Melody');
     assert.deepEqual(melody.notes.length, (await explorer(page, 'return el.currentSequence.notes.length;')));
     assert.deepEqual(errors, []);
+  });
+
+  test('the shipped chord model (mel_2bar_chords, no host) starts over its chords and decodes as Node does', async (t) => {
+    if (!LOCAL || !fs.existsSync(path.join(ROOT, 'web', LOCAL.file))) return t.skip('mel_2bar_chords is not built');
+    const local = new MusicVAE(path.join(ROOT, 'web', LOCAL.file));
+    try {
+      await page.goto(`${site.url}?seed=3&model=${LOCAL.id}&nosw`);
+      await waitGrid(page);
+      let s = await gridState(page);
+      assert.deepEqual([s.chords, s.box, s.names, s.msg, s.error], [LOCAL.chords, LOCAL.chords.join(' '), LOCAL.chords, '2 chords a bar', '']);
+      const grid = async (state, chords) => (await local.decode(state.z, state.temperature, { seed: state.seed, chordProgression: chords }))
+        .map((q) => notes(q.notes));
+      assert.deepEqual(s.sequences, await grid(s, LOCAL.chords));
+      // Another progression: every cell decodes over it, as Node's MusicVAE does.
+      const typed = ['Am', 'F', 'C', 'G'];
+      await afterGrid(page, async () => {
+        await page.locator('musicvae-explorer .chords-input').fill(typed.join(' '));
+        await page.locator('musicvae-explorer .chords-input').press('Enter');
+      });
+      s = await gridState(page);
+      assert.deepEqual([s.chords, s.error], [typed, '']);
+      assert.deepEqual(s.sequences, await grid(s, typed));
+      assert.deepEqual(errors, []);
+    } finally {
+      local.dispose();
+    }
   });
 
   test('tablets (1024x768, 768x1024): Play, the chords, the grid and the roll on screen, 44 px targets', async () => {
