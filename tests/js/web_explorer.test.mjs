@@ -560,7 +560,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
         // (tests/js/web_hosted.test.mjs goes through them).
         const names = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option:not([data-hosted])")].map((o) => o.textContent);');
         assert.deepEqual(names, listed.map((m) => m.name));
-        for (const n of names) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?$/);
+        for (const n of names) assert.match(n, /^(Melody|Drums|Trio|Humanize drums|Tap to drums), \d+ bars?$/);
         const hosted = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option[data-hosted]")].map((o) => o.textContent);');
         assert.deepEqual(hosted, hostedListed.map((m) => `${m.name} — Magenta's model, downloads ${m.megabytes.toFixed(1)} MB`));
         for (const n of hosted) assert.match(n, /^(Melody|Drums|Trio|Humanize drums|Tap to drums), \d+ bars?(, [a-z ]+)? — Magenta's model, downloads \d+\.\d MB$/);
