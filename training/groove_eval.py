@@ -10,7 +10,8 @@ the performance as played:
   hit accuracy  over every (step, drum class) cell; hit precision, recall and F1 over the same cells;
   velocity MAE  on the cells the performance hits, in MIDI velocity (0..127);
   offset MAE    on the cells the performance hits, in steps (the engine's offset value / 2) and
-                in ms at 120 bpm (a 16th-note step is 125 ms).
+                in ms at 120 bpm (a 16th-note step is 125 ms);
+  and both MAEs on the hits the decode also plays ("found": what one hears of the true hits).
 Baselines (no model): humanize, the input itself (its hits) with the training set's mean hit
 velocity and offset 0; tap, every tap on the training set's most frequent drum class, with the mean
 velocity and the tap's own offset.
@@ -33,14 +34,19 @@ def metrics(values, targets):
     tp = float((pred & true).sum())
     precision = tp / max(float(pred.sum()), 1.0)
     recall = tp / max(float(true.sum()), 1.0)
-    vel = np.abs(values[..., C:2 * C] - targets[..., C:2 * C])[true] * 127.0
-    off = np.abs(values[..., 2 * C:] - targets[..., 2 * C:])[true] / 2.0
+    vel_err = np.abs(values[..., C:2 * C] - targets[..., C:2 * C]) * 127.0
+    off_err = np.abs(values[..., 2 * C:] - targets[..., 2 * C:]) / 2.0
+    vel, off = vel_err[true], off_err[true]
+    found = pred & true  # the hits the decode plays: their velocity and timing as heard
     return {'windows': int(len(values)), 'hits': int(true.sum()),
             'hit_accuracy': float((pred == true).mean()), 'hit_precision': precision,
             'hit_recall': recall,
             'hit_f1': 2 * precision * recall / max(precision + recall, 1e-12),
             'velocity_mae': float(vel.mean()), 'offset_mae_steps': float(off.mean()),
-            'offset_mae_ms': float(off.mean() * MS_PER_STEP_120BPM)}
+            'offset_mae_ms': float(off.mean() * MS_PER_STEP_120BPM),
+            'velocity_mae_found': float(vel_err[found].mean()) if found.any() else float('nan'),
+            'offset_mae_ms_found': float(off_err[found].mean() * MS_PER_STEP_120BPM)
+            if found.any() else float('nan')}
 
 
 def training_stats(bars=2, shared_dir=None, cache_dir=None):
@@ -103,7 +109,8 @@ def main(argv=None):
               f'hit acc {m["hit_accuracy"]:.4f} P {m["hit_precision"]:.4f} '
               f'R {m["hit_recall"]:.4f} F1 {m["hit_f1"]:.4f} | velocity MAE '
               f'{m["velocity_mae"]:.2f} | offset MAE {m["offset_mae_steps"]:.4f} steps = '
-              f'{m["offset_mae_ms"]:.2f} ms at 120 bpm')
+              f'{m["offset_mae_ms"]:.2f} ms at 120 bpm | on hits found: velocity '
+              f'{m["velocity_mae_found"]:.2f}, offset {m["offset_mae_ms_found"]:.2f} ms')
     if a.json:
         with open(a.json, 'w') as f:
             json.dump(r, f, indent=1)

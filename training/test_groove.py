@@ -221,6 +221,8 @@ class TestEval(unittest.TestCase):
         self.assertAlmostEqual(m['velocity_mae'], 10.0, places=4)
         self.assertAlmostEqual(m['offset_mae_steps'], (0.4 / 2 + 0.2 / 2) / 2, places=6)
         self.assertAlmostEqual(m['offset_mae_ms'], 0.15 * 125, places=4)
+        self.assertAlmostEqual(m['velocity_mae_found'], 10.0, places=4)  # cell (0, 0) only
+        self.assertAlmostEqual(m['offset_mae_ms_found'], 0.2 * 125, places=4)
 
     def test_tap_baseline(self):
         x = np.zeros((1, 3, 27), np.float32)
