@@ -12,6 +12,8 @@
 #                                              the core decoder; training/conductor.py)
 #   bash models/retrain.sh trio_16bar_on_2bar  16-bar trio on mel_2bar_small (melody, bass) and
 #                                              drums_2bar_small (drums) (training/conductor.py)
+#   bash models/retrain.sh groovae_2bar_humanize  GrooVAE: a beat in, played as a drummer would (Groove)
+#   bash models/retrain.sh groovae_2bar_tap       GrooVAE: taps on one key in, drums out (Groove)
 # The *_small 16-bar models are scaled down to train on 2 CPU cores; on a GPU pass e.g.
 #   --set dec_rnn_size=[1024,1024] ... or use the full configs (training/configs.py).
 # STEPS=N sets the total steps; EXPORT_ONLY=1 exports the run's latest checkpoint without training;
@@ -163,6 +165,23 @@ autoregressive decoder LSTM 512; trained on POP909 + Nottingham 16-bar windows (
 (melody, bass, drums), z 128; bidirectional encoder 256, conductor LSTM 256 over 16 bars, three \
 core decoder LSTMs 256 per bar; trained on Freedoom's multi-track MIDI (training/)."
     license="trained on Freedoom music (BSD-3-Clause); see models/README.md" ;;
+  groovae_2bar_humanize | groovae_2bar_tap)
+    # GrooVAE (training/groove.py), scaled down; one thread each, so the two can train side by side.
+    if [ "$name" = groovae_2bar_humanize ]; then
+      config=groovae_2bar_humanize-small first_loss=278.6968 steps=1197
+      what="a drum pattern's hits in (velocities and timing dropped), the pattern played as a drummer \
+would out: each hit's velocity and its offset from the 16th-note grid"
+    else
+      config=groovae_2bar_tap_fixed_velocity-small first_loss=278.7021 steps=1199
+      what="a rhythm tapped on one key in (every note on one class, velocity dropped, timing kept), a \
+drum part out: which drums hit, each hit's velocity and its offset from the 16th-note grid"
+    fi
+    # step 1, seed 1 (CHECK=1 reproduces the first loss)
+    args=(--config "$config" --seed 1 --threads 1 --steps "${STEPS:-$steps}")
+    description="GrooVAE (Magenta's ${config%-small}, scaled down: bidirectional encoder 256, \
+decoder LSTMs 256 x 2, z 128) trained here on the Groove MIDI Dataset's 2-bar windows (train split, \
+training/groove_data.py): $what."
+    license="CC-BY-4.0 (trained on the Groove MIDI Dataset, CC BY 4.0)" ;;
   *) echo "retrain.sh: unknown model '$name'" >&2; exit 2 ;;
 esac
 if [ -n "${CONFIG:-}" ]; then

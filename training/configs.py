@@ -31,12 +31,14 @@ from training.mvae_format import tensor_size
 MELODY_DEPTH = tensor_size('melody_depth', pitches=108 - 21 + 1)
 DRUMS_DEPTH = tensor_size('drum_labels')
 DRUMS_ROLL_DEPTH = tensor_size('drum_roll_width')
+GROOVE_DEPTH = tensor_size('groove_depth')  # hits, velocities, offsets of the 9 drum classes
 
 
 @dataclass(frozen=True)
 class Config:
     name: str
-    converter: str                  # 'melody', 'drums' or 'trio' (training.data.load_windows kind)
+    converter: str                  # 'melody', 'drums', 'trio' (training.data.load_windows kind)
+                                    # or 'groove' (training.groove_data)
     bars: int
     z_size: int
     enc_rnn_size: List[int]
@@ -72,6 +74,8 @@ class Config:
     # The controls' kernel rows take steps this many times the learning rate (training/chords.py:
     # boosted_control_rows): they start at zero while the rest starts trained.
     control_lr_scale: float = 1.0
+    groove_humanize: bool = False   # GrooVAE encoder input: hits only (converter.groove_humanize)
+    groove_tapify: bool = False     # GrooVAE encoder input: taps on one class (groove_tapify)
 
     @property
     def num_steps(self):
@@ -80,7 +84,8 @@ class Config:
     @property
     def output_depths(self):
         return {'melody': [MELODY_DEPTH], 'drums': [DRUMS_DEPTH],
-                'trio': [MELODY_DEPTH, MELODY_DEPTH, DRUMS_DEPTH]}[self.converter]
+                'trio': [MELODY_DEPTH, MELODY_DEPTH, DRUMS_DEPTH],
+                'groove': [GROOVE_DEPTH]}[self.converter]
 
     @property
     def input_depth(self):
@@ -207,6 +212,28 @@ _variant(HIERDEC_TRIO_16BAR, '-tiny', _TINY + ' 4 bars.', conductor_rnn_size=[16
          dec_rnn_size=[16, 16], **_tiny16)
 _variant(HIER_MEL_16BAR, '-tiny', _TINY + ' 4 bars.', conductor_rnn_size=[16],
          dec_rnn_size=[16], **dict(_tiny16, enc_rnn_size=[16]))
+
+
+# GrooVAE (Gillick et al., ICML 2019), Magenta's groovae_2bar_humanize and
+# groovae_2bar_tap_fixed_velocity: GrooveLstmDecoder (hits, velocities, offsets; training/groove.py),
+# teacher forcing (Magenta's default sampling rate 0), constant beta 0.2, free bits 48. Magenta
+# also sets dropout_keep_prob 0.3 on the LSTM inputs; not implemented here (our short CPU runs
+# underfit rather than overfit). Magenta's tap config fixes the input velocities, as tapify does.
+_GROOVE_2BAR = dict(converter='groove', bars=2, z_size=256, enc_rnn_size=[512],
+                    dec_rnn_size=[256, 256], free_bits=48, max_beta=0.2)
+GROOVAE_2BAR_HUMANIZE = _add(Config(
+    name='groovae_2bar_humanize', groove_humanize=True, **_GROOVE_2BAR,
+    notes='As Magenta but without its dropout (keep 0.3): hits in, a played groove out.'))
+GROOVAE_2BAR_TAP = _add(Config(
+    name='groovae_2bar_tap_fixed_velocity', groove_tapify=True, **_GROOVE_2BAR,
+    notes='As Magenta but without its dropout (keep 0.3): taps on one key in, drums out.'))
+_groove_small = dict(z_size=128, enc_rnn_size=[256], dec_rnn_size=[256, 256], batch_size=64)
+_variant(GROOVAE_2BAR_HUMANIZE, '-small', _CPU, **_groove_small)
+_variant(GROOVAE_2BAR_TAP, '-small', _CPU, **_groove_small)
+_variant(GROOVAE_2BAR_HUMANIZE, '-tiny', _TINY, z_size=16, enc_rnn_size=[32],
+         dec_rnn_size=[32, 32], batch_size=32)
+_variant(GROOVAE_2BAR_TAP, '-tiny', _TINY, z_size=16, enc_rnn_size=[32],
+         dec_rnn_size=[32, 32], batch_size=32)
 
 
 def get_config(name):

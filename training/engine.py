@@ -15,6 +15,9 @@
     chords_infer(notes, num_steps, span_steps)      # the engine's chord labels of accompaniment
     chord_progression(symbols, num_steps)           # its chord encoding, per step (controls)
     eng.encode(inputs, controls=c); eng.decode(z, controls=c)   # c [B, T, control_depth]
+    groove_tensor(notes, num_steps, humanize=.., tapify=..)   # GrooVAE's converter (groove_data)
+
+    values, logits = eng.decode_groove(z)    # GrooVAE: greedy [hits | velocities | offsets]
 
 The library is this repository's build/libmusicvae.so (`cmake -S . -B build && cmake --build
 build`); the environment variable MVAE_LIB names another one. A failed call raises EngineError
@@ -68,6 +71,18 @@ class _ConvertError(ctypes.Structure):
 # mvae_note: pitch, velocity, start_step, end_step, program, is_drum, instrument (int32 each)
 NOTE_DTYPE = np.dtype([(f, np.int32) for f in (
     'pitch', 'velocity', 'start_step', 'end_step', 'program', 'is_drum', 'instrument')])
+
+
+# mvae_groove_note: pitch, velocity, step (int32), start_time (double, seconds; NaN: none)
+GROOVE_NOTE_DTYPE = np.dtype({'names': ['pitch', 'velocity', 'step', 'start_time'],
+                              'formats': [np.int32, np.int32, np.int32, np.float64],
+                              'offsets': [0, 4, 8, 16], 'itemsize': 24})
+GROOVE_DEPTH = 27  # MVAE_GROOVE_DEPTH: hits, velocities, offsets of the 9 drum classes
+
+
+class _GrooveOpts(ctypes.Structure):
+    _fields_ = [('num_steps', ctypes.c_int), ('steps_per_quarter', ctypes.c_int),
+                ('humanize', ctypes.c_int), ('tapify', ctypes.c_int)]
 
 
 class _DecodeOpts(ctypes.Structure):
@@ -130,6 +145,11 @@ def load_library(path=None):
         'mvae_encode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int, _F32P, _F32P]),
         'mvae_decode': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
                                        ctypes.POINTER(_DecodeOpts), _I32P]),
+        'mvae_decode_with': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
+                                            ctypes.POINTER(_DecodeOpts),
+                                            ctypes.POINTER(_DecodeExtra), _I32P]),
+        'mvae_groove_to_input': (ctypes.c_int, [model_p, ctypes.c_void_p, ctypes.c_int,
+                                                ctypes.c_double, _F32P]),
         'mvae_notes_to_input': (ctypes.c_int, [model_p, ctypes.c_void_p, ctypes.c_int, _F32P]),
         'mvae_decoder_loss': (ctypes.c_int, [model_p, _F32P, _I32P, ctypes.c_int, _F32P, _F32P]),
         'mvae_encode_refined': (ctypes.c_int, [model_p, _F32P, ctypes.c_int,
@@ -171,6 +191,9 @@ def load_library(path=None):
         'mvae_drum_class_of_pitch': (ctypes.c_int, [ctypes.c_int]),
         'mvae_drum_class_pitch': (ctypes.c_int, [ctypes.c_int]),
     })
+    # GrooVAE's converter (src/notes/convert_groove.c), for training/groove_data.py.
+    sigs['mvae_groove_input_from_notes'] = (ctypes.c_int, [
+        ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_GrooveOpts), ctypes.c_double, _F32P, conv])
     # The melody attributes (src/notes/attributes.c), for training/attribute_vectors.py.
     sigs.update({
         'mvae_attribute_name': (ctypes.c_char_p, [ctypes.c_int]),
@@ -291,6 +314,34 @@ def note_attributes(notes, num_steps, lib=None):
         _ptr(out, ctypes.c_float), err, len(err))
     if status:
         raise EngineError(f'mvae_note_attributes: {err.value.decode(errors="replace")}')
+    return out
+
+
+def groove_notes(rows):
+    """(pitch, velocity, step, start_time) rows -> mvae_groove_note records."""
+    notes = np.zeros(len(rows), GROOVE_NOTE_DTYPE)
+    for i, (pitch, velocity, step, start) in enumerate(rows):
+        notes[i] = (pitch, velocity, step, start)
+    return notes
+
+
+def groove_tensor(notes, num_steps, steps_per_quarter=4, humanize=False, tapify=False, qpm=120.0,
+                  lib=None):
+    """mvae_groove_note records (groove_notes) -> float32 [num_steps, 27] by the engine's GrooVAE
+    converter (magenta.js's GrooveConverter.toTensor): per step the hits, velocities / 127 and
+    offsets 2 (step time - start) / step length of the 9 drum classes; humanize / tapify as the
+    model's converter flags (without both, the decoder's training target)."""
+    notes = np.ascontiguousarray(notes, GROOVE_NOTE_DTYPE)
+    out = np.zeros((num_steps, GROOVE_DEPTH), np.float32)
+    opts = _GrooveOpts(num_steps, steps_per_quarter, int(bool(humanize)), int(bool(tapify)))
+    err = _ConvertError()
+    status = load_library(lib).mvae_groove_input_from_notes(
+        notes.ctypes.data_as(ctypes.c_void_p) if len(notes) else None, len(notes),
+        ctypes.byref(opts), float(qpm), _ptr(out, ctypes.c_float), ctypes.byref(err))
+    if status:
+        msg = (err.message or b'').decode('utf-8', errors='replace')
+        raise EngineError(f'mvae_groove_input_from_notes: {msg} (note {err.index}, '
+                          f'value {err.value})')
     return out
 
 
@@ -488,6 +539,41 @@ class Engine:
                                                 _ptr(tokens[s:e], ctypes.c_int32))
             self._check(status, 'decode')
         return (tokens, out) if logits else tokens
+
+    def groove_to_input(self, notes, qpm=120.0):
+        """mvae_groove_note records -> this GrooVAE model's encoder input float32 [T, 27]
+        (mvae_groove_to_input: its humanize / tapify flags applied)."""
+        notes = np.ascontiguousarray(notes, GROOVE_NOTE_DTYPE)
+        out = np.zeros((self.info['num_steps'], self.info['input_depth']), np.float32)
+        self._check(self._lib.mvae_groove_to_input(
+            self._live(), notes.ctypes.data_as(ctypes.c_void_p) if len(notes) else None,
+            len(notes), float(qpm), _ptr(out, ctypes.c_float)), 'groove_to_input')
+        return out
+
+    def decode_groove(self, z, temperature=0.0, seed=None):
+        """GrooVAE: z [B, Z] -> (values, logits) float32 [B, T, 27] each: every step's
+        [hits (0 or 1) | velocities | offsets] as fed back, and the output layer's raw values."""
+        info = self.info
+        t, depth = info['num_steps'], info['output_depths'][0]
+        z = _array(z, np.float32, (None, info['z_size']), 'z')
+        b = z.shape[0]
+        rng = _Rng()
+        if temperature > 0:
+            if seed is None:
+                seed = int.from_bytes(os.urandom(8), 'little')
+            self._lib.mvae_rng_seed(ctypes.byref(rng), seed & 0xFFFFFFFFFFFFFFFF)
+        tokens = np.empty((b, 1, t), np.int32)
+        values = np.empty((b, t, depth), np.float32)
+        logits = np.empty((b, t, depth), np.float32)
+        for s in range(0, b, MAX_BATCH):
+            e = min(b, s + MAX_BATCH)
+            opts = _DecodeOpts(float(temperature), ctypes.pointer(rng), None,
+                               _ptr(logits[s:e], ctypes.c_float))
+            extra = _DecodeExtra(None, 0, _ptr(values[s:e], ctypes.c_float))
+            self._check(self._lib.mvae_decode_with(
+                self._live(), _ptr(z[s:e], ctypes.c_float), e - s, ctypes.byref(opts),
+                ctypes.byref(extra), _ptr(tokens[s:e], ctypes.c_int32)), 'decode_groove')
+        return values, logits
 
     # ---- refinement (flat decoders) ----------------------------------------------------------
 

@@ -20,7 +20,7 @@ import torch
 
 from training import mvae_format
 from training.configs import Config
-from training.model import MusicVAE
+from training.model import build_model
 from training.train import CKPT_NAME
 
 
@@ -30,7 +30,7 @@ def load_checkpoint(path):
         path = os.path.join(path, CKPT_NAME)
     ckpt = torch.load(path, map_location='cpu', weights_only=False)  # holds RNG states
     cfg = Config.from_dict(ckpt['config'])
-    model = MusicVAE(cfg)
+    model = build_model(cfg)
     model.load_state_dict(ckpt['model'])
     return cfg, model.eval(), ckpt
 
@@ -69,6 +69,10 @@ def model_metadata(cfg, name=None, description=None, license=None, source=None):
         meta['musicvae.control_depth'] = cfg.control_depth
         if cfg.chord_encoding:
             meta['controls.chord_encoding'] = cfg.chord_encoding
+    if cfg.converter == 'groove':  # GrooVAE (training/groove.py): its output layer and inputs
+        meta['musicvae.output_layer'] = 'groove'
+        meta['converter.groove_humanize'] = int(cfg.groove_humanize)
+        meta['converter.groove_tapify'] = int(cfg.groove_tapify)
     return meta
 
 

@@ -472,3 +472,12 @@ class MusicVAE(nn.Module):
         return {'loss': loss, 'recon': recon.mean().detach(), 'kl': kl.mean().detach(),
                 'kl_bits': kl.mean().detach() / LN2, 'beta': beta,
                 'accuracy': (correct / len(logits)).detach(), 'sampling_prob': sampling_prob}
+
+
+def build_model(cfg):
+    """The model a configuration describes: GrooVAE's (training/groove.py) for the groove
+    converter, else MusicVAE."""
+    if cfg.converter == 'groove':
+        from training.groove import GrooveVAE
+        return GrooveVAE(cfg)
+    return MusicVAE(cfg)

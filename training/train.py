@@ -37,7 +37,7 @@ import torch.distributed as dist  # noqa: E402
 
 from training import mvae_format  # noqa: E402
 from training.configs import Config, get_config  # noqa: E402
-from training.model import MusicVAE  # noqa: E402
+from training.model import build_model  # noqa: E402
 
 CKPT_NAME = 'checkpoint.pt'
 DECODER_PREFIXES = ('decoder/', 'core_decoder/')
@@ -117,7 +117,9 @@ class Batches:
             take = self.perm[self.pos:self.pos + self.batch - len(idx)]
             idx.extend(take.tolist())
             self.pos += len(take)
-        x = np.asarray(self.windows[np.asarray(idx)], dtype=np.int64)
+        # Tokens as int64; GrooVAE's windows are float values (training/groove.py).
+        floats = self.windows.dtype.kind == 'f'
+        x = np.asarray(self.windows[np.asarray(idx)], dtype=np.float32 if floats else np.int64)
         lo, hi = self.transpose_range
         if (lo, hi) != (0, 0):
             for i, s in enumerate(self.rng.integers(lo, hi + 1, size=len(x))):
@@ -251,7 +253,7 @@ def run(args, windows, log, rank, world, local_rank, device):
         raise SystemExit(f'--batch {batch} does not divide over {world} processes')
 
     torch.manual_seed(args.seed)  # model init; the same seed gives the same first-step loss
-    model = MusicVAE(cfg).to(device)
+    model = build_model(cfg).to(device)
     info = {'init_from': None, 'loaded': [], 'init_meta': {}, 'freeze': args.freeze}
     if ckpt:
         model.load_state_dict(ckpt['model'])
@@ -283,6 +285,11 @@ def run(args, windows, log, rank, world, local_rank, device):
         from training import chords  # [melody, chord code per step] windows (POP909)
         log('data: POP909 2-bar melody windows with inferred chords (training/chords.py)')
         windows = chords.load_windows('train', args.cache_dir, args.shared_dir)
+    elif windows is None and cfg.converter == 'groove':
+        from training import groove_data
+        log(f'data: groove {cfg.bars}-bar training windows ({groove_data.input_field(cfg)} input)')
+        windows = groove_data.training_pairs(cfg, 'train', shared_dir=args.shared_dir,
+                                             cache_dir=args.cache_dir)
     elif windows is None:
         from training import data
         kind = args.data or cfg.converter

@@ -87,7 +87,7 @@ describe('web build, MIDI files, latent pad, server', { skip }, () => {
     const models = JSON.parse(fs.readFileSync(path.join(site.out, 'models.json'), 'utf8'));
     assert.equal(models.default, 'mel_2bar_small');
     for (const m of models.models) {
-      assert.ok(m.name && m.description && ['melody', 'drums', 'trio'].includes(m.kind), JSON.stringify(m));
+      assert.ok(m.name && m.description && ['melody', 'drums', 'trio', 'groove'].includes(m.kind), JSON.stringify(m));
       assert.ok(fs.existsSync(path.join(site.out, m.file)), m.file);
       assert.equal(m.bytes, fs.statSync(path.join(site.out, m.file)).size, `${m.id}: its size for the page`);
     }

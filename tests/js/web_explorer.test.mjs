@@ -561,7 +561,7 @@ describe('explorer in headless Chromium', { skip, timeout: 240000 }, () => {
         const names = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option:not([data-hosted])")].map((o) => o.textContent);');
         assert.deepEqual(names, listed.map((m) => m.name));
         // (a variant says how it differs after a comma, as the hosted names do: "Melody, 2 bars, over chords")
-        for (const n of names) assert.match(n, /^(Melody|Drums|Trio), \d+ bars?(, [a-z ]+)?$/);
+        for (const n of names) assert.match(n, /^(Melody|Drums|Trio|Humanize drums|Tap to drums), \d+ bars?(, [a-z ]+)?$/);
         const hosted = await explorer(p, 'return [...el.shadowRoot.querySelectorAll(".model option[data-hosted]")].map((o) => o.textContent);');
         assert.deepEqual(hosted, hostedListed.map((m) => `${m.name} — Magenta's model, downloads ${m.megabytes.toFixed(1)} MB`));
         for (const n of hosted) assert.match(n, /^(Melody|Drums|Trio|Humanize drums|Tap to drums), \d+ bars?(, [a-z ]+)? — Magenta's model, downloads \d+\.\d MB$/);

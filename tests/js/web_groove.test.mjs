@@ -234,4 +234,55 @@ describe('Humanize and Tap to drums in the explorer (headless Chromium, GrooVAE 
     await tabletRules(['.tap-pad'], 'tap');
     assert.deepEqual(errors, []);
   });
+
+  // The models trained here (models/groovae_2bar_*.q8.mvae, web/models.json's own "models"):
+  // Humanize and Tap work from the site alone, no checkpoint host, as Node decodes the same files.
+  const LOCAL = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/models.json'), 'utf8')).models.filter((m) => m.kind === 'groove');
+  const localSkip = LOCAL.length !== 2 ? 'web/models.json lists no local groove models'
+    : LOCAL.every((m) => fs.existsSync(path.join(ROOT, m.file))) ? false : 'models/groovae_2bar_*.q8.mvae not built (models/retrain.sh)';
+  test('Humanize and Tap with the models trained here: from the site alone, as Node decodes the same files', { skip: localSkip }, async () => {
+    const outside = [];
+    const watch = (r) => { if (!r.url().startsWith(site.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) outside.push(r.url()); };
+    page.on('request', watch);
+    try {
+      for (const entry of LOCAL) {
+        const local = new MusicVAE(path.join(ROOT, entry.file));
+        try {
+          await page.goto(`${site.url}?seed=3&model=${entry.id}&nosw`);
+          await waitGrid(page);
+          const label = await explorer(page, 'return el.shadowRoot.querySelector("select.model").selectedOptions[0].textContent;');
+          assert.equal(label, entry.name, 'a model of our own: no "Magenta\'s model" in its name');
+          const kind = await explorer(page, 'return el.grooveKind;');
+          assert.equal(kind, /tap/.test(entry.id) ? 'tap' : 'humanize');
+          const decodeLike = async (state) => {
+            const [seq] = await local.decode(await local.encode([state.input]), state.temperature, { seed: state.seed });
+            return seq;
+          };
+          let state;
+          if (kind === 'humanize') {
+            await page.locator('musicvae-explorer .groove-beat').selectOption('simple');
+            state = await afterGroove(page, () => page.locator('musicvae-explorer button.humanize').tap(), `Humanize (${entry.id})`);
+            assert.deepEqual(state.input, simpleBeat(32));
+          } else {
+            await explorer(page, 'el.setAttribute("qpm", "240");');
+            const times = [0, 0.25, 0.5, 0.6, 1.0, 1.26, 1.5, 1.75];
+            state = await afterGroove(page, () => explorer(page, 'el.drumsFromTaps(arg, 240);', times), `Tap (${entry.id})`);
+            assert.deepEqual(state.input, tapSequence(times, 240, 2));
+            await explorer(page, 'el.setAttribute("qpm", "120");');
+          }
+          const want = await decodeLike(state);
+          assert.ok(want.notes.length > 0, `${entry.id} decodes some hits`);
+          assert.deepEqual(hits(state.sequence), hits(want));
+          assert.equal(state.playing, true);
+          await explorer(page, 'el.stop();');
+        } finally {
+          local.dispose();
+        }
+      }
+    } finally {
+      page.off('request', watch);
+    }
+    assert.deepEqual(outside, [], 'nothing fetched from outside the site');
+    assert.deepEqual(errors, []);
+  });
 });
