@@ -15,22 +15,8 @@ const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 // results(m): what a model (MusicVAE or MusicVAEWorker) gives, floats as their bits; for each
 // `threads` option of the list, a MusicVAE's, then a MusicVAEWorker's (threads: 2). The engine starts
 // with `engineThreads` (default: navigator.hardwareConcurrency, at most 4).
-const page = (threadsList, engineThreads) => reportingPage("import { MusicVAE, MusicVAEWorker, engineInfo } from '/wasm_api/index.mjs';", `
-  const bits = (f) => Array.from(new Uint32Array(Float32Array.from(f).buffer));
-  const rows = (r) => r.map((t) => Array.from(t));
-  async function results(m) {
-    const r = {};
-    const s16 = await m.sampleTokens(16, 0.5, 123), s1 = await m.sampleTokens(1, 0.5, 7);
-    r.sample16 = { z: s16.z.map(bits), tokens: rows(s16.tokens) };
-    r.sample1 = { z: s1.z.map(bits), tokens: rows(s1.tokens) };
-    const seqs = await m.tokensToSequences(s16.tokens);
-    const z16 = await m.encode(seqs), z1 = await m.encode([seqs[3]]);
-    r.encode16 = bits(z16.dataSync());
-    r.encode1 = bits(z1.dataSync());
-    r.decode16 = rows((await m.decodeTokens(z16, { temperature: 0.5, seed: 9 })).tokens);
-    r.decode1 = rows((await m.decodeTokens(z1, { temperature: 0.5, seed: 9 })).tokens);
-    return r;
-  }
+const page = (threadsList, engineThreads) => reportingPage(`import { MusicVAE, MusicVAEWorker, engineInfo } from '/wasm_api/index.mjs';
+import { results } from '/tests/js/thread_results.mjs';`, `
   out.isolated = self.crossOriginIsolated === true;
   out.info = await engineInfo(${engineThreads ? `{ threads: ${engineThreads} }` : ''});
   out.runs = {};
@@ -49,7 +35,7 @@ const page = (threadsList, engineThreads) => reportingPage("import { MusicVAE, M
 function serveRepo(p) {
   const file = path.join(ROOT, path.normalize(p));
   const allowed = ['wasm_api', 'models'].some((d) => file.startsWith(path.join(ROOT, d) + path.sep));
-  return allowed ? { file } : null;
+  return allowed || file === path.join(ROOT, 'tests/js/thread_results.mjs') ? { file } : null;
 }
 
 const skip = CHROMIUM ? false : 'no Chromium installed';
