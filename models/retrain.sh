@@ -168,11 +168,11 @@ core decoder LSTMs 256 per bar; trained on Freedoom's multi-track MIDI (training
   groovae_2bar_humanize | groovae_2bar_tap)
     # GrooVAE (training/groove.py), scaled down; one thread each, so the two can train side by side.
     if [ "$name" = groovae_2bar_humanize ]; then
-      config=groovae_2bar_humanize-small first_loss=278.6968 steps=1197
+      config=groovae_2bar_humanize-small first_loss=278.6968 steps=2031
       what="a drum pattern's hits in (velocities and timing dropped), the pattern played as a drummer \
 would out: each hit's velocity and its offset from the 16th-note grid"
     else
-      config=groovae_2bar_tap_fixed_velocity-small first_loss=278.7021 steps=1199
+      config=groovae_2bar_tap_fixed_velocity-small first_loss=278.7021 steps=2039
       what="a rhythm tapped on one key in (every note on one class, velocity dropped, timing kept), a \
 drum part out: which drums hit, each hit's velocity and its offset from the 16th-note grid"
     fi
