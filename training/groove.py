@@ -81,10 +81,13 @@ class GrooveVAE(MusicVAE):
         bits = 1 << torch.arange(DRUM_CLASSES)
         return (fed[..., :DRUM_CLASSES].long() * bits).sum(-1)[:, None]
 
-    def forward(self, x, step=0, sampling_prob=None):
-        """Training loss for x float [B, 2, T, 27] (input, target) at global step `step`."""
+    def forward(self, x, step=0, sampling_prob=None, controls=None):
+        """Training loss for x float [B, 2, T, 27] (input, target) at global step `step` (the
+        trainer's call, as MusicVAE.forward; GrooVAE takes no controls)."""
         if sampling_prob:
             raise ValueError('GrooVAE trains with teacher forcing only')
+        if controls is not None:
+            raise ValueError('GrooVAE takes no controls')
         cfg = self.cfg
         inputs, targets = x[:, 0].to(self.dtype), x[:, 1].to(self.dtype)
         mu, sigma = self.encode(inputs)
