@@ -1,6 +1,7 @@
 // Child process of bench/run.mjs: magenta.js (@magenta/music 1.23.1 on @tensorflow/tfjs 2.8.6) with one
 // TF.js backend ('cpu' or 'wasm'), one per process. Prints one `RESULT {json}` line.
-//   node bench/magenta.mjs '{"backend": "cpu"|"wasm", "checkpoint": URL, "inputs": FILE, "runs": N, "warmup": W}'
+//   node bench/magenta.mjs '{"backend": "cpu"|"wasm", "checkpoint": URL, "longCheckpoint": URL,
+//                            "inputs": FILE, "runs": N, "warmup": W}'
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -40,13 +41,18 @@ if (tf.getBackend() !== cfg.backend) throw new Error(`TF.js backend is ${tf.getB
 const mv = new mm.MusicVAE(cfg.checkpoint);
 await mv.initialize();
 const loadMs = performance.now() - t0;
+let long = null;
+if (cfg.longCheckpoint) {
+  long = new mm.MusicVAE(cfg.longCheckpoint);
+  await long.initialize();
+}
 
 const copy = (x) => JSON.parse(JSON.stringify(x));
-const { zs, sequences, pair, corners } = inputs;
+const { zs, sequences, pair, corners, longZs } = inputs;
 
-async function decode(rows) {
+async function decode(rows, model = mv) {
   const z = tf.tensor2d(rows);
-  const out = await mv.decode(z);
+  const out = await model.decode(z);
   z.dispose();
   return out;
 }
@@ -65,6 +71,7 @@ const impl = {
   encode16: () => encode(sequences),
   interp11: () => mv.interpolate(copy(pair), 11),
   grid55: () => mv.interpolate(copy(corners), [5, 5]),
+  ...(long ? { long1: () => decode(longZs.slice(0, 1), long), long4: () => decode(longZs, long) } : {}),
 };
 
 // magenta.js's getInterpolatedZs with the weights computed in JS instead of tf.linspace (which the
@@ -111,6 +118,11 @@ for (const key of Object.keys(impl)) {
     await impl[key]();
   } catch (e) {
     errors[key] = String(e.message || e).split('\n')[0];
+    // the 16-bar rows may fail alone (a model magenta.js cannot run): n/a there, the rest timed
+    if (key.startsWith('long')) {
+      delete impl[key];
+      continue;
+    }
     if (!equivalents[key]) throw e;
     impl[key] = equivalents[key].fn;
     equivalent[key] = { how: equivalents[key].how };
@@ -118,6 +130,9 @@ for (const key of Object.keys(impl)) {
 }
 const timed = await timeOps(impl, { ...cfg, cpuNow: processCpuMs(process.cpuUsage) });
 const { ms, cpuMs } = timed;
+for (const key of Object.keys(errors)) {
+  if (key.startsWith('long')) ms[key] = cpuMs[key] = null;
+}
 Object.assign(errors, timed.errors);
 for (const key of Object.keys(equivalent)) {
   equivalent[key].ms = ms[key];
@@ -129,6 +144,7 @@ const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 let simd = null;
 if (cfg.backend === 'wasm') simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 mv.dispose();
+if (long) long.dispose();
 process.stdout.write(`RESULT ${JSON.stringify({
   engine: `magenta.js tfjs-${cfg.backend}`, runtime: `Node ${process.version}`, simd, loadMs, ms, cpuMs, errors, equivalent, peakRssMiB,
 })}\n`);

@@ -9,7 +9,10 @@ export const OPS = [
   { key: 'encode1', label: 'encode, batch 1' },
   { key: 'encode16', label: 'encode, batch 16' },
   { key: 'interp11', label: 'interpolate, 2 sequences, 11 steps' },
-  { key: 'grid55', label: 'interpolate, 4 corners, [5, 5]' },
+  { key: 'grid55', label: 'interpolate, 4 corners, [5, 5] (the explorer\'s grid)' },
+  // The 16-bar model (hierarchical: conductor + core decoder over 8 segments of 2 bars, 256 steps).
+  { key: 'long1', label: '16-bar decode (greedy), batch 1' },
+  { key: 'long4', label: '16-bar decode (greedy), batch 4' },
 ];
 
 const median = (xs) => {
@@ -66,9 +69,12 @@ export const processCpuMs = (cpuUsage) => () => {
 // magenta.js sorts the notes of its inputs in place; both engines get fresh copies on every call.
 const copy = (x) => JSON.parse(JSON.stringify(x));
 
-/** The ops on our engine (a MusicVAE of wasm_api/, initialized): the same public API as magenta.js. */
-export function oursOps(m, inputs) {
-  const { zs, sequences, pair, corners } = inputs;
+/**
+ * The ops on our engine (MusicVAEs of wasm_api/, initialized): the same public API as magenta.js.
+ * `long`: the 16-bar model, or null (its ops are left out).
+ */
+export function oursOps(m, inputs, long = null) {
+  const { zs, sequences, pair, corners, longZs } = inputs;
   const z1 = [Float32Array.from(zs[0])];
   const z16 = zs.map((z) => Float32Array.from(z));
   return {
@@ -79,5 +85,9 @@ export function oursOps(m, inputs) {
     encode16: () => m.encode(copy(sequences)),
     interp11: () => m.interpolate(copy(pair), 11),
     grid55: () => m.interpolate(copy(corners), [5, 5]),
+    ...(long ? {
+      long1: () => long.decode([Float32Array.from(longZs[0])]),
+      long4: () => long.decode(longZs.map((z) => Float32Array.from(z))),
+    } : {}),
   };
 }

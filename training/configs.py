@@ -155,7 +155,8 @@ HIER_MEL_16BAR = _add(Config(
 MEL_16BAR_ON_2BAR = _add(Config(
     name='hier-mel_16bar-on-2bar', converter='melody', encoder='hierarchical',
     decoder='hierarchical', num_segments=8, bars=16, z_size=512, enc_rnn_size=[512],
-    conductor_rnn_size=[512, 256], dec_rnn_size=[256, 256], free_bits=256, max_beta=0.2,
+    enc_level1_rnn_size=[256], conductor_rnn_size=[256, 256], dec_rnn_size=[256, 256],
+    free_bits=256, max_beta=0.2,
     batch_size=64, train_steps=20000,
     notes='Ours: level-0 encoder and core decoder from mel_2bar_small (2-bar segments); '
           'trained on latent sequences first (training/conductor.py).'))
