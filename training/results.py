@@ -141,9 +141,12 @@ def svg_chart(results):
 def main(argv=None):
     args = parse_args(argv)
     models = args.models or sorted(glob.glob(os.path.join(ROOT, 'models', '*.q8.mvae')))
-    # GrooVAE models are measured in hits, velocities and offsets (training/groove_eval.py).
-    models = [p for p in models
-              if mvae_format.read_model_raw(p)[0].get('converter.type') != 'groove']
+    # Left out: GrooVAE models, measured in hits, velocities and offsets (training/groove_eval.py),
+    # and chord-conditioned ones, which need a progression (training/chords_report.py).
+    def measurable(p):
+        meta = mvae_format.read_model_raw(p)[0]
+        return meta.get('converter.type') != 'groove' and not meta.get('musicvae.control_depth')
+    models = [p for p in models if measurable(p)]
     if not models:
         raise SystemExit('no models given and no models/*.q8.mvae')
     table1, collapse, notes, results = [], [], [], []
