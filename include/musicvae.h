@@ -467,6 +467,11 @@ mvae_status mvae_chords_infer(const mvae_note *notes, int n_notes, int num_steps
  * "N.C." (sharps for the black keys). At least 5 bytes; MVAE_ERR_INVALID_ARGUMENT for any other
  * quality or too small a buffer. */
 mvae_status mvae_chord_symbol(const mvae_chord *chord, char *out, size_t out_size);
+/* How long a span of inferred chords is, for a model with steps_per_bar steps a bar: half a bar
+ * (steps_per_bar / 2, at least 1), the span this project's chord-conditioned models are trained
+ * on (training/chords.py) and the page infers a dropped file's chords over; 0 if steps_per_bar
+ * < 1. */
+int mvae_chord_span_steps(int steps_per_bar);
 
 /* ---- Refinement: gradient steps on z through the frozen decoder ------------------------------
  * The amortized encoder's mu can miss melodies unlike its training data; a few Adam steps on z

@@ -102,7 +102,18 @@ static void test_refusals(void) {
   CHECK(strcmp(symbol, "C#m") == 0);
 }
 
+/* Half a bar: 16 steps a bar (4/4 at 4 steps a quarter) -> 8; 12 (triplets) -> 6; a 1-step bar
+ * still spans 1; no bar, no span. */
+static void test_span_steps(void) {
+  CHECK(mvae_chord_span_steps(16) == 8);
+  CHECK(mvae_chord_span_steps(12) == 6);
+  CHECK(mvae_chord_span_steps(1) == 1);
+  CHECK(mvae_chord_span_steps(0) == 0);
+  CHECK(mvae_chord_span_steps(-16) == 0);
+}
+
 int main(void) {
+  test_span_steps();
   test_progression();
   test_ties_and_edges();
   test_refusals();

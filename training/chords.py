@@ -7,11 +7,13 @@
     symbols_of(codes) -> chord symbols of a window's half bars, e.g. ['C', 'Am', 'F', 'G']
 
 The chords are the engine's (mvae_chords_infer through training/engine.py): one chord per half bar
-(SPAN_STEPS = 8 steps, two beats) of the file's PIANO and BRIDGE tracks, the accompaniment, inferred
-over the whole file so that notes held across a window's start count. Half bars, not bars: pop songs
-change chord on the half bar often, and the page's default progression (C G Am F over 2 bars) is
-four chords, i.e. one per half bar, spread by magenta.js's encodeProgression as floor(s * 4 / 32) =
-s // 8; a bar whose harmony holds gets the same chord twice.
+(span_steps(): 8 steps, two beats, the engine's mvae_chord_span_steps) of the file's PIANO and
+BRIDGE tracks, the accompaniment, inferred over the whole file so that notes held across a
+window's start count. Half bars, not bars: pop songs change chord on the half bar often, and the
+page's default progression (C G Am F over 2 bars) is four chords, i.e. one per half bar, spread by
+magenta.js's encodeProgression as floor(s * 4 / 32) = s // 8; a bar whose harmony holds gets the
+same chord twice. The page infers a dropped file's chords by the same rule (its accompaniment:
+the window's other pitched tracks; MusicVAE.inferChordProgression).
 
 A chord code is -1 for N.C., else root + 12 * quality (quality 0 major, 1 minor); the controls of a
 code are the engine's encoding of its symbol (codes_to_controls reads a table the engine filled).
@@ -28,7 +30,6 @@ import torch
 from training import data, engine
 
 ENCODING = 'pitch'       # magenta.js's mel_chords: PitchChordEncoder, 37 columns
-SPAN_STEPS = 8           # one chord per half bar
 ACCOMPANIMENT = ('PIANO', 'BRIDGE')
 NO_CHORD = -1
 ROOTS = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')  # mvae_chord_symbol's
@@ -89,9 +90,15 @@ def transpose_window(rows, semitones):
     return np.concatenate([mel, transpose_codes(rows[1:], semitones)]).astype(rows.dtype)
 
 
+def span_steps():
+    """The steps one chord label spans: half a bar, the engine's rule (mvae_chord_span_steps), which
+    the page infers a dropped file's chords with too."""
+    return engine.chord_span_steps(data.STEPS_PER_BAR)
+
+
 def symbols_of(window_codes):
     """A window's per-step codes -> its chord symbols, one per span."""
-    return [symbol_of(c) for c in np.asarray(window_codes)[::SPAN_STEPS]]
+    return [symbol_of(c) for c in np.asarray(window_codes)[::span_steps()]]
 
 
 def file_chords(path):
@@ -100,7 +107,7 @@ def file_chords(path):
     tracks = [t for t, name in midi.track_names.items() if name.strip().upper() in ACCOMPANIMENT]
     notes = [(n.start, n.end, n.pitch) for n in midi.notes
              if n.track in tracks and n.channel != data.DRUM_CHANNEL]
-    symbols = engine.chords_infer(notes, max(midi.end_step, 1), SPAN_STEPS)
+    symbols = engine.chords_infer(notes, max(midi.end_step, 1), span_steps())
     return np.array([code_of(s) for s in symbols], np.int16)
 
 
@@ -127,7 +134,7 @@ def load_windows(split, cache_dir=None, shared_dir=None, with_sources=False):
         codes = np.full((len(wins), steps), NO_CHORD, np.int16)
         for i, (f, s) in enumerate(zip(srcs.tolist(), starts.tolist())):
             fc = per_file[f]
-            span = np.arange(s, s + steps) // SPAN_STEPS
+            span = np.arange(s, s + steps) // span_steps()
             codes[i] = np.where(span < len(fc), fc[np.minimum(span, len(fc) - 1)], NO_CHORD)
         out = np.concatenate([wins[:, :1], codes[:, None]], axis=1).astype(np.int16)
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -13,6 +13,7 @@
     note_attributes(notes, num_steps) # the engine's melody attributes (attribute vectors)
     drum_labels(hits, num_steps)      # (training/data.py converts through these: one rule)
     chords_infer(notes, num_steps, span_steps)      # the engine's chord labels of accompaniment
+    chord_span_steps(steps_per_bar)                 # the span of one inferred chord (half a bar)
     chord_progression(symbols, num_steps)           # its chord encoding, per step (controls)
     eng.encode(inputs, controls=c); eng.decode(z, controls=c)   # c [B, T, control_depth]
     groove_tensor(notes, num_steps, humanize=.., tapify=..)   # GrooVAE's converter (groove_data)
@@ -169,6 +170,7 @@ def load_library(path=None):
         'mvae_chord_symbol': (ctypes.c_int, [ctypes.POINTER(_Chord), ctypes.c_char_p,
                                              ctypes.c_size_t]),
         'mvae_chord_encoding_depth': (ctypes.c_int, [ctypes.c_int]),
+        'mvae_chord_span_steps': (ctypes.c_int, [ctypes.c_int]),
         'mvae_chord_parse': (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_Chord),
                                             ctypes.c_char_p, ctypes.c_size_t]),
         'mvae_chord_progression_encode': (ctypes.c_int, [
@@ -377,6 +379,11 @@ def chords_infer(notes, num_steps, span_steps, lib=None):
             raise EngineError('mvae_chord_symbol refused an inferred chord')
         out.append(buf.value.decode())
     return out
+
+
+def chord_span_steps(steps_per_bar, lib=None):
+    """How many steps one inferred chord spans (mvae_chord_span_steps: half a bar)."""
+    return int(load_library(lib).mvae_chord_span_steps(int(steps_per_bar)))
 
 
 def chord_parse(symbol, lib=None):

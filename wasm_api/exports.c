@@ -394,6 +394,15 @@ EMSCRIPTEN_KEEPALIVE int mvw_chords_infer(const mvae_note *notes, int n_notes, i
   return (int)status;
 }
 
+/* The symbol (mvae_chord_symbol) of a chord given as mvw_chords_infer's four fields, into
+ * out[out_size] (at least 5 bytes). */
+EMSCRIPTEN_KEEPALIVE int mvw_chord_symbol(const int32_t *fields, char *out, int out_size) {
+  if (!fields || !out || out_size < 1)
+    return (int)MVAE_ERR_INVALID_ARGUMENT;
+  mvae_chord chord = {fields[0], fields[1], fields[2], (mvae_chord_quality)fields[3]};
+  return (int)mvae_chord_symbol(&chord, out, (size_t)out_size);
+}
+
 /* A progression (n_chords pointers to NUL-terminated symbols) -> the model's controls
  * float[num_steps][control_depth] (chord columns, the rest 0); the message in mvae_last_error. */
 EMSCRIPTEN_KEEPALIVE int mvw_chords_to_controls(mvae_model *model, const char *const *chords,

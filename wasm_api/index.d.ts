@@ -164,6 +164,8 @@ export class MusicVAE {
   /** A chord-conditioned model's progression as it plays it (the engine's parser; a bad symbol is refused). */
   chordProgressionInfo(chordProgression: string[]): Promise<{
     chords: { symbol: string; noChord: boolean; root: number; pitchClasses: number[] }[]; stepChord: Int32Array }>;
+  /** The chords of a quantized sequence's accompaniment, one symbol per span (default half a bar over the model's steps). */
+  inferChordProgression(sequence: NoteSequence, options?: { numSteps?: number; spanSteps?: number }): Promise<string[]>;
 }
 
 /** MusicVAE's methods, with the engine in a Worker. */

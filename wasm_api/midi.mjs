@@ -500,8 +500,11 @@ function pickParts(tracks, modelConverter, trackIndex) {
  * options.bar (0-based) or else the first bar where they play, and folds melody pitches into the
  * model's range by octaves. A trio's parts follow the trainer's rule in the window (pickTrioParts),
  * its default window is the first the trainer would keep. Returns {sequence, description, parts
- * [{role, name, fileTrack, channel, program}], qpm, bar}; throws MidiFileError when the
- * file has no notes the model can use there, or bars that are not 4/4.
+ * [{role, name, fileTrack, channel, program}], qpm, bar, accompaniment}; throws MidiFileError when
+ * the file has no notes the model can use there, or bars that are not 4/4. accompaniment: the
+ * window's notes of the file's other pitched tracks (unfolded; a note held into the window starts at
+ * its step 0), a quantized NoteSequence for MusicVAE.inferChordProgression (a chord model hears a
+ * file over its own chords).
  */
 export function midiToModelInput(bytes, info, { track, bar } = {}) {
   const spq = info.stepsPerQuarter || 4;
@@ -564,6 +567,18 @@ export function midiToModelInput(bytes, info, { track, bar } = {}) {
       });
     }
   }
+  const used = new Set(parts.map((p) => p.track));
+  const accompaniment = [];
+  for (const t of tracks) {
+    if (used.has(t) || t.isDrum) continue;
+    for (const n of t.notes) {
+      if (n.end <= from || n.start >= from + numSteps) continue;
+      accompaniment.push({
+        pitch: n.pitch, velocity: n.velocity, program: t.program, isDrum: false, instrument: 0,
+        quantizedStartStep: Math.max(n.start - from, 0), quantizedEndStep: Math.min(n.end - from, numSteps),
+      });
+    }
+  }
   const firstBar = from / stepsPerBar + 1;
   const barText = bars > 1 ? `bars ${firstBar}–${firstBar + bars - 1}` : `bar ${firstBar}`;
   if (!notes.length) throw new MidiFileError(bar === undefined ? 'no usable notes in its first bars' : `no usable notes in ${barText}`);
@@ -573,6 +588,7 @@ export function midiToModelInput(bytes, info, { track, bar } = {}) {
     parts: parts.map(({ track: t, role }) => ({ role, name: t.name, fileTrack: t.fileTrack, channel: t.channel, program: t.program })),
     qpm,
     bar: from / stepsPerBar,
+    accompaniment: { notes: accompaniment, quantizationInfo: { stepsPerQuarter: spq }, totalQuantizedSteps: numSteps },
   };
 }
 

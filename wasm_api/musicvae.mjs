@@ -1250,6 +1250,42 @@ export class MusicVAE {
     });
   }
 
+  /**
+   * The chords of a quantized NoteSequence's accompaniment, one symbol per span (our addition:
+   * magenta.js asks the user for them): ["C", "Am", "N.C.", ...], ceil(numSteps / spanSteps) of
+   * them, by the rule this project labels its chord models' training data with (the engine's
+   * mvae_chords_infer: duration-weighted pitch classes against the major and minor triads; drums
+   * ignored; "N.C." where nothing sounds). options.numSteps: default the model's; spanSteps: default
+   * half a bar (mvae_chord_span_steps), the span a chord model here is trained on, so that the result
+   * is a progression decode() and encode() spread back one chord per span. Any model can infer;
+   * notes start where they start (a negative quantizedStartStep sounds from step 0).
+   */
+  async inferChordProgression(sequence, { numSteps: steps, spanSteps: span } = {}) {
+    const engine = await this._ready();
+    const { M, C } = engine;
+    const stepsPerBar = this.info.stepsPerBar || 4 * (this.info.stepsPerQuarter || 4);
+    const numSteps = steps === undefined ? this.info.numSteps : steps;
+    const spanSteps = span === undefined ? M._mvae_chord_span_steps(stepsPerBar) : span;
+    for (const [name, v] of [['numSteps', numSteps], ['spanSteps', spanSteps]]) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`${name} must be an integer >= 1, got ${v}`);
+    }
+    // Every note counts, whatever its step (the engine clips it to the spans): none left out.
+    const records = sequenceToRecords(sequence, 0, MULTITRACK_ALL_STEPS, this.info.stepsPerQuarter || 4);
+    const noteInts = C.MVW_NOTE_INTS, n = records.length / noteInts;
+    const spans = Math.ceil(numSteps / spanSteps);
+    return engine.withMemory((alloc) => {
+      const notes = alloc(Math.max(1, records.length) * 4);
+      engine.i32(notes, records.length).set(records);
+      const out = alloc(16 * spans), err = alloc(256), symbol = alloc(8);
+      const status = M._mvw_chords_infer(notes, n, numSteps, spanSteps, out, err, 256);
+      if (status !== C.MVAE_OK) throw engine.error(status, M.UTF8ToString(err));
+      return Array.from({ length: spans }, (_, s) => {
+        this._check(M._mvw_chord_symbol(out + 16 * s, symbol, 8), 'chord symbol');
+        return M.UTF8ToString(symbol);
+      });
+    });
+  }
+
   // Latent vectors of inputs as one Float32Array [inputs.length * zDims]: latent vectors as given,
   // sequences encoded (together, in one batch).
   /**

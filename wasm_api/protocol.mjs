@@ -21,6 +21,7 @@ export const MODEL_METHODS = Object.freeze({
   interpolateLatents: -1,
   latentAt: -1,
   chordProgressionInfo: -1,
+  inferChordProgression: -1,
 });
 
 /** The MIDI module's functions the Worker may run for a page (request 'midi'). */

@@ -110,3 +110,10 @@ mvae_status mvae_chord_symbol(const mvae_chord *chord, char *out, size_t out_siz
   out[len] = '\0';
   return MVAE_OK;
 }
+
+int mvae_chord_span_steps(int steps_per_bar) {
+  if (steps_per_bar < 1)
+    return 0;
+  /* Pop harmony changes on the half bar often; a bar whose chord holds gets it twice. */
+  return steps_per_bar / 2 > 0 ? steps_per_bar / 2 : 1;
+}

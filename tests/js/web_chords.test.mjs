@@ -5,7 +5,7 @@
 // Chromium: the "Chords" box decodes the grid exactly as Node's MusicVAE does with that
 // chordProgression for the same z; a bad symbol shows the engine's message and keeps the grid; the
 // link and undo hold the progression; chord names above the roll; "Play chords"; the exported file's
-// chord track; the tablet layout rules. Screenshots go to build/web-test/chords/.
+// chord track; a dropped file's own chords (the shipped model); the tablet layout rules. Screenshots go to build/web-test/chords/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
-import { readMidiTracks } from '../../wasm_api/midi.mjs';
+import { midiToModelInput, readMidiTracks, sequencesToMidi } from '../../wasm_api/midi.mjs';
 import { ROOT, tmpdir } from './wasm_helpers.mjs';
 import { serveDirectory, writeCheckpoint } from './checkpoint_helpers.mjs';
 import { assertOnScreen, browserSkip, explorer, tabletPage } from './web_page_helpers.mjs';
@@ -30,6 +30,19 @@ const ENTRY = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/models.json'), 'ut
 // The chord model shipped with the page (trained here, models/README.md): offline, no host.
 const LOCAL = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/models.json'), 'utf8')).models
   .find((m) => m.id === 'mel_2bar_chords');
+
+// A 4-bar song: a melody (one line) over a piano part; bars 3-4 are Dm G C Am, half a bar each.
+const SONG_CHORDS = ['Dm', 'G', 'C', 'Am'];
+function songWithChords() {
+  const note = (pitch, s, e, program) => ({ pitch, velocity: 80, program, instrument: program, isDrum: false, quantizedStartStep: s, quantizedEndStep: e });
+  const melody = [[72, 0, 32], [74, 32, 44], [71, 44, 48], [72, 48, 64]].map(([p, s, e]) => note(p, s, e, 0));
+  const triads = [[48, 52, 55], [48, 52, 55], [50, 53, 57], [43, 47, 50], [48, 52, 55], [45, 48, 52]];
+  const piano = triads.flatMap((pitches, i) => {
+    const [s, e] = i < 2 ? [16 * i, 16 * i + 16] : [32 + 8 * (i - 2), 40 + 8 * (i - 2)];
+    return pitches.map((p) => note(p, s, e, 1));
+  });
+  return sequencesToMidi({ notes: [...melody, ...piano], quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 64, tempos: [{ time: 0, qpm: 120 }] });
+}
 
 const wasmBuilt = fs.existsSync(path.join(ROOT, 'wasm_api/dist/musicvae_wasm.wasm'));
 const notes = (list) => list.map((n) => [n.pitch, n.quantizedStartStep, n.quantizedEndStep]);
@@ -288,6 +301,23 @@ describe('Chords in the explorer (headless Chromium, a chord model from a local 
       s = await gridState(page);
       assert.deepEqual([s.chords, s.error], [typed, '']);
       assert.deepEqual(s.sequences, await grid(s, typed));
+      // A dropped file plays over its own chords (its accompaniment's, inferred by the engine): the
+      // box shows them, the corner's z is Node's encode over them, and undo brings the typed ones back.
+      const bytes = songWithChords();
+      await afterGrid(page, () => explorer(page, 'el.loadMidi(new Uint8Array(arg), 1, { name: "song.mid", bar: 2 });', Array.from(bytes)));
+      s = await gridState(page);
+      assert.deepEqual([s.chords, s.box, s.names, s.error], [SONG_CHORDS, SONG_CHORDS.join(' '), SONG_CHORDS, '']);
+      assert.deepEqual(s.sequences, await grid(s, SONG_CHORDS));
+      const input = midiToModelInput(bytes, local.info, { bar: 2 });
+      assert.deepEqual(await local.inferChordProgression(input.accompaniment), SONG_CHORDS);
+      const [want] = await local.encode([input.sequence], { chordProgression: SONG_CHORDS });
+      const corner = await explorer(page, 'return Array.from(el.corners[1].z);');
+      assert.deepEqual(corner, Array.from(want));
+      assert.match(await explorer(page, 'return el.shadowRoot.querySelector(".status").textContent;'),
+        /into corner .*, over its own chords Dm G C Am\.$/);
+      await afterGrid(page, () => page.locator('musicvae-explorer .undo').tap());
+      s = await gridState(page);
+      assert.deepEqual([s.chords, s.box], [typed, typed.join(' ')]);
       assert.deepEqual(errors, []);
     } finally {
       local.dispose();

@@ -1,8 +1,9 @@
 // The explorer's chords (a part of <musicvae-explorer>, explorer.mjs), for a model whose file says
 // it is chord-conditioned (info.chordEncoding): the "Chords" box and its ready-made progressions,
 // the chord names above the playing roll, the soft accompaniment ("Play chords"), the chord track
-// of an exported file, and the progression in the link and in undo. Every decode, encode and
-// "More like this" takes the progression (_modelControls). The engine checks each progression
+// of an exported file, the progression in the link and in undo, and a dropped file's own chords
+// (inferred from its accompaniment by the engine: MusicVAE.inferChordProgression). Every decode,
+// encode and "More like this" takes the progression (_modelControls). The engine checks each progression
 // (MusicVAE.chordProgressionInfo: the parser decode() uses): a bad symbol shows the parser's message
 // by the box, and nothing else changes. A mixin: its methods run on the element.
 import { PRESETS, chordNotes, chordSpans, chordTrackName, chordsText, spreadWords, splitChords, withChords } from './chords.mjs';
@@ -211,6 +212,31 @@ export const ChordsMixin = (Base) => class extends Base {
   _drawCurrent() {
     super._drawCurrent();
     this._drawChordNames();
+  }
+
+  // A dropped file's chords: its accompaniment's (the engine's inference, half a bar each, as the
+  // model's training data was labelled), or null (not a chord model). A file without accompaniment
+  // in the window keeps the progression playing ({kept: true}).
+  async _chordsOfFile(input) {
+    if (!this._chords || !input.accompaniment) return null;
+    const model = this._model;
+    const chords = await model.inferChordProgression(input.accompaniment);
+    if (chords.every((c) => c === 'N.C.')) return { kept: true, chords: this._chords.slice() };
+    return { chords, info: await model.chordProgressionInfo(chords) };
+  }
+
+  // After the file's corner is remembered for undo: its chords become the grid's.
+  _useFileChords(fileChords) {
+    if (fileChords.kept) return;
+    this._setChords(fileChords.chords, fileChords.info);
+    this.$chords.input.value = chordsText(fileChords.chords);
+    this._chordMessage('');
+  }
+
+  _fileChordsWords(fileChords) {
+    if (!fileChords) return '';
+    return fileChords.kept ? `, over ${chordsText(this._chords)} (it has no accompaniment there)`
+      : `, over its own chords ${chordsText(fileChords.chords)}`;
   }
 
   // Undo and redo take the chords back too; a link holds them ("C,G,Am,F").

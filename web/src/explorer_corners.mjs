@@ -176,13 +176,15 @@ export const CornersMixin = (Base) => class extends Base {
       this._error(`Cannot use ${name}: ${e.message}.`);
       return;
     }
-    let z;
+    let z, fileChords;
     try {
       this._status(`Encoding ${name}…`);
+      // A chord model hears the file over the chords of its own accompaniment (explorer_chords.mjs).
+      fileChords = await this._chordsOfFile(input);
       // Refined: mu, then gradient steps on z through the decoder, so that melodies unlike the
       // encoder's training data come back as they are (a fixed step count: same file, same z).
       // (The engine refines only models without controls; a chord model encodes with its chords.)
-      [z] = await this._model.encode([input.sequence], this._fileEncodeArgs());
+      [z] = await this._model.encode([input.sequence], fileChords ? { chordProgression: fileChords.chords } : this._fileEncodeArgs());
     } catch (e) {
       this._status('');
       if (e.code === 'NO_ENCODER') {
@@ -195,6 +197,7 @@ export const CornersMixin = (Base) => class extends Base {
       return;
     }
     this._remember();
+    if (fileChords) this._useFileChords(fileChords);
     const tracks = input.description.replace(/^bars? [\d–]+ of /, '');
     this.corners[k] = {
       z, label: `${name} — ${tracks}, ${input.description.match(/^bars? [\d–]+/)[0]}`, original: input.sequence,
@@ -202,8 +205,19 @@ export const CornersMixin = (Base) => class extends Base {
     };
     this._uv = CORNER_UV[k].slice();
     await this._cornersChanged();
-    this._status(`Encoded ${input.description} from ${name} into corner ${CORNER_NAMES[k]}.`);
+    this._status(`Encoded ${input.description} from ${name} into corner ${CORNER_NAMES[k]}${this._fileChordsWords(fileChords)}.`);
     this.dispatchEvent(new CustomEvent('encoded', { detail: { corner: k, file: name, description: input.description } }));
+  }
+
+  // A chord model's chords for a file (explorer_chords.mjs); other models: none.
+  async _chordsOfFile() {
+    return null;
+  }
+
+  _useFileChords() {}
+
+  _fileChordsWords() {
+    return '';
   }
 
   // How a file is encoded: refined, or with a model's controls (a GrooVAE model: explorer_groove.mjs).
