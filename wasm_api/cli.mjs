@@ -35,6 +35,9 @@ const decoding = {
   tokens: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 };
+const chordOptions = { chords: { type: 'string', short: 'c' } };
+const chordsHelp = `  -c, --chords C,G,Am,F a chord model's progression, comma-separated (spread over the bars as
+                       magenta.js spreads it); needed to sample a chord model`;
 const modelHelp = `  -m, --model FILE     model file (.mvae), or a magenta.js checkpoint (URL or folder, converted in
                        memory); default: the bundled mel_2bar_small.q8.mvae`;
 const decodeHelp = `  -t, --temperature T  sampling temperature (> 0); 0 or none = argmax
@@ -52,10 +55,11 @@ const commands = {
   sample: {
     summary: 'sample melodies (or drums, trios) from the model prior',
     usage: 'musicvae sample [-n N] [-t T] [-s SEED] [-o out.mid] [options]',
-    options: { ...common, ...decoding, n: { type: 'string', short: 'n' }, 'z-out': { type: 'string' } },
+    options: { ...common, ...decoding, ...chordOptions, n: { type: 'string', short: 'n' }, 'z-out': { type: 'string' } },
     help: `  -n N                 how many sequences (default 1)
 ${decodeHelp.replace('(> 0); 0 or none = argmax', '(default 0.5; 0 = argmax)')}
       --z-out FILE     write the latent vectors drawn as JSON
+${chordsHelp}
 ${modelHelp}`,
     run: cmdSample,
   },
@@ -64,7 +68,7 @@ ${modelHelp}`,
     usage: 'musicvae encode IN.mid [IN2.mid ...] [-o z.json] [options]',
     options: { ...common, output: { type: 'string', short: 'o' }, bar: { type: 'string' },
       track: { type: 'string' }, sigma: { type: 'boolean' }, refine: { type: 'boolean' },
-      'refine-steps': { type: 'string' } },
+      'refine-steps': { type: 'string' }, ...chordOptions },
     help: `  -o, --output FILE    where to write the JSON (default: stdout)
       --bar B          first bar of the window to encode (0-based; default: the first bar
                        with notes); the window is the model's length (2 bars for mel_2bar_small)
@@ -76,19 +80,25 @@ ${modelHelp}`,
                        engine's mvae_encode_refined), which reconstructs music unlike the
                        encoder's training data far better; not with --sigma
       --refine-steps N steps of --refine (default 30; 0..100000)
+  -c, --chords C,G,Am,F a chord model's progression for every file; default: each file's own
+                       chords, inferred from its accompaniment in the window (its other pitched
+                       tracks, half a bar each; N.C. where there is none), as the page does
 ${modelHelp}
 MIDI files must be in 4/4 or a meter whose bars tile it (2/4, 2/2), timed in ticks per quarter note, at most ${MAX_MIDI_BYTES >> 20} MiB; a file
 without notes the model can use in the window is refused. Pitches are folded by octaves into
 the model's range.
-The JSON: {"model": NAME, "zDims": Z, "z": [[...], ...]} (and "sigma"). Needs a model with an
-encoder (the bundled mel_2bar_small has one).`,
+The JSON: {"model": NAME, "zDims": Z, "z": [[...], ...]} (and "sigma"; a chord model's "chords",
+each vector's progression, which decode plays it over). Needs a model with an encoder (the
+bundled mel_2bar_small has one).`,
     run: cmdEncode,
   },
   decode: {
     summary: 'decode latent vectors (JSON) to MIDI',
     usage: 'musicvae decode z.json [-t T] [-s SEED] [-o out.mid] [options]',
-    options: { ...common, ...decoding },
+    options: { ...common, ...decoding, ...chordOptions },
     help: `${decodeHelp}
+  -c, --chords C,G,Am,F a chord model's progression; default: the one encode wrote beside each
+                       vector ("chords")
 ${modelHelp}
 z.json: {"z": [[...], ...]} as encode writes, or a bare array of vectors, or one vector.`,
     run: cmdDecode,
@@ -97,7 +107,8 @@ z.json: {"z": [[...], ...]} as encode writes, or a bare array of vectors, or one
     summary: 'interpolate between 2 or 4 inputs (MIDI files or latent JSON)',
     usage: 'musicvae interpolate A B [C D] [-n N | --grid COLSxROWS] [--method linear|slerp] [-o out.mid]',
     options: { ...common, ...decoding, n: { type: 'string', short: 'n' }, grid: { type: 'string' },
-      method: { type: 'string' }, bar: { type: 'string' }, track: { type: 'string' }, 'z-out': { type: 'string' } },
+      method: { type: 'string' }, bar: { type: 'string' }, track: { type: 'string' }, 'z-out': { type: 'string' },
+      ...chordOptions },
     help: `  A B [C D]            .mid files (encoded; needs an encoder) or .json latent files; one .json
                        file holding 2 or 4 vectors is enough
   -n N                 points from A to B, both included (default 5); with 4 inputs, an N x N grid
@@ -109,6 +120,9 @@ ${decodeHelp}
       --bar B          as for encode, for .mid inputs
       --track K        as for encode, for .mid inputs
       --z-out FILE     write the interpolated latent vectors as JSON
+  -c, --chords C,G,Am,F a chord model's progression; default: the first input's (a .mid file's
+                       own chords, as encode infers them; a .json file's "chords"); .mid inputs
+                       are encoded over their own chords
 ${modelHelp}`,
     run: cmdInterpolate,
   },
@@ -207,6 +221,7 @@ function progress(values, label) {
   };
 }
 
+/** {z: Float32Array[], chords: (string[] | null)[]} of a latent JSON file (chords: encode's). */
 function readLatents(file, zDims) {
   const text = readFile(file, 'utf8');
   let data;
@@ -225,7 +240,12 @@ function readLatents(file, zDims) {
     const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
     if (bad >= 0) throw new UsageError(`${file}: vector ${i} value ${bad} is ${JSON.stringify(v[bad])}, not a finite number`);
   });
-  return z.map((v) => Float32Array.from(v));
+  const chords = data && !Array.isArray(data) && data.chords !== undefined ? data.chords : null;
+  if (chords !== null && !(Array.isArray(chords) && chords.length === z.length &&
+      chords.every((c) => c === null || (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string'))))) {
+    throw new UsageError(`${file}: "chords" must be one progression (an array of chord symbols) per vector`);
+  }
+  return { z: z.map((v) => Float32Array.from(v)), chords: chords || z.map(() => null) };
 }
 
 /** {file, data} for latent vectors as JSON ('-' or none: stdout). */
@@ -239,7 +259,8 @@ function writeOutputs(list) {
   for (const o of list) if (o.file === '-') process.stdout.write(o.data);
 }
 
-/** The model's input from a MIDI file (midi.mjs's choice of tracks and window, as the page's). */
+/** The model's input from a MIDI file (midi.mjs's choice of tracks and window, as the page's):
+ * midiToModelInput's {sequence, accompaniment, ...}. */
 function readSequence(file, model, values) {
   const track = intOption(values.track, 'track');
   const bar = intOption(values.bar, 'bar');
@@ -251,7 +272,7 @@ function readSequence(file, model, values) {
   }
   if (size > MAX_MIDI_BYTES) throw new MidiFileError(`${file}: the file is too large: ${(size / 1e6).toFixed(1)} MB (the limit is ${MAX_MIDI_BYTES >> 20} MiB)`);
   try {
-    return midiToModelInput(readFile(file), model.info, { track, bar }).sequence;
+    return midiToModelInput(readFile(file), model.info, { track, bar });
   } catch (e) {
     if (e instanceof MidiFileError) throw new MidiFileError(`${file}: ${e.message}`);
     throw e;
@@ -282,12 +303,60 @@ function printTokens(tokens) {
 }
 
 // Decodes a batch with the common decoding options; tokens and sequences from one decode.
-async function decodeAll(model, z, values, fallbackTemperature, label) {
+// rowChords: a chord model's progression of each vector (--chords overrides them all). Runs of
+// vectors over the same chords decode together; firstRow keeps each vector's random stream the one
+// a single call would give it, so the seed means the same music either way.
+async function decodeAll(model, z, values, fallbackTemperature, label, rowChords = null) {
   const temperature = numberOption(values.temperature, 'temperature', fallbackTemperature);
   const seed = seedOption(values.seed);
   const qpm = qpmOption(values);
-  const { tokens } = await model.decodeTokens(z, { temperature, seed, onProgress: progress(values, label) });
+  const given = chordsOption(values, model);
+  if (!isChordModel(model)) {
+    const { tokens } = await model.decodeTokens(z, { temperature, seed, onProgress: progress(values, label) });
+    return { tokens, qpm };
+  }
+  const chords = z.map((_, i) => given || (rowChords && rowChords[i]) || null);
+  if (chords.some((c) => !c)) throw new UsageError(NEEDS_CHORDS);
+  const tokens = [];
+  for (let start = 0; start < z.length;) {
+    let end = start + 1;
+    while (end < z.length && chords[end].join() === chords[start].join()) end++;
+    const one = start === 0 && end === z.length;
+    const run = await model.decodeTokens(z.slice(start, end), {
+      temperature, seed, firstRow: start, chordProgression: chords[start], onProgress: one ? progress(values, label) : undefined,
+    });
+    tokens.push(...run.tokens);
+    start = end;
+  }
   return { tokens, qpm };
+}
+
+// ---- chords (a chord-conditioned model's progression) ----
+
+const NEEDS_CHORDS = 'this model is chord-conditioned: give its progression, e.g. --chords C,G,Am,F';
+const isChordModel = (model) => model.info.chordEncoding > 0;
+
+/** --chords as a progression (null: not given); the engine checks each symbol when it is used. */
+function chordsOption(values, model) {
+  if (values.chords === undefined) return null;
+  if (!isChordModel(model)) throw new UsageError('--chords: this model is not chord-conditioned');
+  const chords = values.chords.split(',').map((c) => c.trim()).filter(Boolean);
+  if (!chords.length) throw new UsageError(`--chords needs at least one chord symbol, got '${values.chords}'`);
+  return chords;
+}
+
+/** What a chord model hears a file over: --chords, else the chords of its own accompaniment. */
+async function fileChords(model, input, values, file) {
+  if (!isChordModel(model)) return null;
+  const given = chordsOption(values, model);
+  if (given) return given;
+  const chords = await model.inferChordProgression(input.accompaniment);
+  if (!values.quiet) {
+    process.stderr.write(chords.every((c) => c === 'N.C.')
+      ? `${file}: no accompaniment in the window: over N.C. (--chords gives a progression)\n`
+      : `${file}: over its own chords ${chords.join(',')}\n`);
+  }
+  return chords;
 }
 
 function tokensToSequences(model, tokens, qpm) {
@@ -323,7 +392,10 @@ async function cmdSample(values, positionals) {
   const seed = seedOption(values.seed);
   const qpm = qpmOption(values);
   const model = await openModel(values);
-  const { z, tokens } = await model.sampleTokens(n, temperature, { seed, onProgress: progress(values, 'sampling') });
+  const chords = chordsOption(values, model);
+  if (isChordModel(model) && !chords) throw new UsageError(NEEDS_CHORDS);
+  const controls = chords ? { chordProgression: chords } : {};
+  const { z, tokens } = await model.sampleTokens(n, temperature, { seed, ...controls, onProgress: progress(values, 'sampling') });
   if (values.tokens) printTokens(tokens);
   const extra = values['z-out'] ? [latentsOutput(values['z-out'], model, z)] : [];
   writeMusic(values, 'sample', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm, extra);
@@ -333,16 +405,31 @@ async function cmdSample(values, positionals) {
 async function cmdEncode(values, positionals) {
   if (positionals.length === 0) throw new UsageError('encode needs at least one .mid file');
   const model = await openModel(values);
-  const sequences = positionals.map((f) => readSequence(f, model, values));
+  const inputs = positionals.map((f) => readSequence(f, model, values));
   if (values['refine-steps'] !== undefined && !values.refine) throw new UsageError('--refine-steps needs --refine');
   if (values.refine && values.sigma) throw new UsageError('--refine and --sigma do not go together: a refined z has no sigma');
   const refine = values.refine
     ? { steps: values['refine-steps'] === undefined ? undefined : intOption(values['refine-steps'], 'refine-steps', { min: 0, max: 100000 }) }
     : undefined;
-  const result = values.sigma ? await model.encodeWithSigma(sequences)
-    : { mu: await model.encode(sequences, refine ? { refine } : undefined) };
+  const chords = [];
+  for (let i = 0; i < inputs.length; i++) chords.push(await fileChords(model, inputs[i], values, positionals[i]));
+  const encodeOne = (sequences, controls) => (values.sigma ? model.encodeWithSigma(sequences, controls)
+    : model.encode(sequences, controls).then((mu) => ({ mu })));
+  let result;
+  if (!isChordModel(model)) {
+    result = await encodeOne(inputs.map((i) => i.sequence), refine ? { refine } : undefined);
+  } else {
+    // Each file over its own chords: one call each (an encode draws nothing at random).
+    result = { mu: [], sigma: values.sigma ? [] : undefined };
+    for (let i = 0; i < inputs.length; i++) {
+      const one = await encodeOne([inputs[i].sequence], { chordProgression: chords[i], ...(refine ? { refine } : {}) });
+      result.mu.push(one.mu[0]);
+      if (one.sigma) result.sigma.push(one.sigma[0]);
+    }
+  }
   const extra = { inputs: positionals };
   if (result.sigma) extra.sigma = result.sigma.map((v) => Array.from(v));
+  if (isChordModel(model)) extra.chords = chords;
   writeOutputs([latentsOutput(values.output, model, result.mu, extra)]);
   model.dispose();
 }
@@ -350,8 +437,8 @@ async function cmdEncode(values, positionals) {
 async function cmdDecode(values, positionals) {
   if (positionals.length !== 1) throw new UsageError('decode takes one JSON file of latent vectors');
   const model = await openModel(values);
-  const z = readLatents(positionals[0], model.zDims);
-  const { tokens, qpm } = await decodeAll(model, z, values, 0, 'decoding');
+  const { z, chords } = readLatents(positionals[0], model.zDims);
+  const { tokens, qpm } = await decodeAll(model, z, values, 0, 'decoding', chords);
   if (values.tokens) printTokens(tokens);
   writeMusic(values, 'decoded', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm);
   model.dispose();
@@ -360,9 +447,19 @@ async function cmdDecode(values, positionals) {
 async function cmdInterpolate(values, positionals) {
   const model = await openModel(values);
   let inputs = [];
+  const inputChords = [];
   for (const file of positionals) {
-    if (file.toLowerCase().endsWith('.json')) inputs.push(...readLatents(file, model.zDims));
-    else inputs.push(readSequence(file, model, values));
+    if (file.toLowerCase().endsWith('.json')) {
+      const { z, chords } = readLatents(file, model.zDims);
+      inputs.push(...z);
+      inputChords.push(...chords);
+    } else {
+      const input = readSequence(file, model, values);
+      const chords = await fileChords(model, input, values, file);
+      // A .mid input is encoded over its own chords (the model's encoder hears them).
+      inputs.push(chords ? (await model.encode([input.sequence], { chordProgression: chords }))[0] : input.sequence);
+      inputChords.push(chords);
+    }
   }
   if (inputs.length !== 2 && inputs.length !== 4) {
     throw new UsageError(`interpolate needs 2 or 4 inputs (MIDI files or latent vectors), got ${inputs.length}`);
@@ -379,7 +476,8 @@ async function cmdInterpolate(values, positionals) {
   const method = values.method || 'linear';
   if (method !== 'linear' && method !== 'slerp') throw new UsageError(`--method must be linear or slerp, got '${method}'`);
   const z = await model.interpolateLatents(inputs, numInterps, { method });
-  const { tokens, qpm } = await decodeAll(model, z, values, 0, 'decoding');
+  const over = inputChords.find((c) => c) || null;
+  const { tokens, qpm } = await decodeAll(model, z, values, 0, 'decoding', over && z.map(() => over));
   if (values.tokens) printTokens(tokens);
   const extra = values['z-out'] ? [latentsOutput(values['z-out'], model, z)] : [];
   writeMusic(values, 'interpolation', await tokensToSequences(model, tokens, qpm), model.info.numSteps, qpm, extra);

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import toneMidi from '@tonejs/midi';
 
 import { MusicVAE } from '../../wasm_api/index.mjs';
+import { sequencesToMidi } from '../../wasm_api/midi.mjs';
 import {
   ROOT, CLI, Q8_MODEL, benchModels, nativeSample, eventsToSequence, sequenceToEvents, tmpdir,
 } from './wasm_helpers.mjs';
@@ -204,5 +205,85 @@ describe('encode and interpolate from MIDI (random-encoder bench model)', () => 
     const expected = await bench.decodeTokens(await bench.interpolateLatents(sequences, 3));
     assert.deepEqual(tokenLines(i.stdout), expected.tokens.map((t) => Array.from(t)));
     bench.dispose();
+  });
+});
+
+// A chord model (the shipped mel_2bar_chords): --chords, and each MIDI file over its own chords.
+describe('chord models (mel_2bar_chords)', () => {
+  const CHORDS_MODEL = path.join(ROOT, 'models/mel_2bar_chords.q8.mvae');
+  const note = (pitch, s, e, program) => ({ pitch, velocity: 80, program, instrument: program, isDrum: false, quantizedStartStep: s, quantizedEndStep: e });
+  const lead = [[72, 0, 12], [74, 12, 16], [71, 16, 24], [72, 24, 32]].map(([p, s, e]) => note(p, s, e, 0));
+  // A piano part under it: D minor, G, C, A minor, half a bar each (hand-picked triads).
+  const piano = [[50, 53, 57], [43, 47, 50], [48, 52, 55], [45, 48, 52]].flatMap((ps, i) => ps.map((p) => note(p, 8 * i, 8 * i + 8, 1)));
+  const file = (name, notes) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, sequencesToMidi({ notes, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 32, tempos: [{ time: 0, qpm: 120 }] }));
+    return f;
+  };
+  let chordsApi;
+  before(async () => {
+    chordsApi = new MusicVAE(CHORDS_MODEL);
+    await chordsApi.initialize();
+  });
+  after(() => chordsApi && chordsApi.dispose());
+
+  test('sample needs --chords and plays over them (the API\'s tokens for the seed); other models refuse it', async () => {
+    const none = run(['sample', '-m', CHORDS_MODEL, '-o', path.join(dir, 'c0.mid')]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /chord-conditioned: give its progression, e\.g\. --chords C,G,Am,F/);
+    const r = run(['sample', '-m', CHORDS_MODEL, '-c', 'C,G,Am,F', '-n', '3', '-s', '5', '--tokens', '-o', path.join(dir, 'c1.mid')]);
+    assert.equal(r.code, 0, r.stderr);
+    const want = await chordsApi.sampleTokens(3, 0.5, { seed: 5n, chordProgression: ['C', 'G', 'Am', 'F'] });
+    assert.deepEqual(tokenLines(r.stdout), want.tokens.map((t) => Array.from(t)));
+    const other = run(['sample', '-c', 'C', '-o', path.join(dir, 'c2.mid')]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /--chords: this model is not chord-conditioned/);
+    const bad = run(['sample', '-m', CHORDS_MODEL, '-c', 'C,Xyz', '-o', path.join(dir, 'c3.mid')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /chord symbol has unknown root: Xyz \[BAD_INPUT\]/);
+  });
+
+  test('encode hears each file over its own chords, writes them, and decode plays each z over them', async () => {
+    const song = file('song.mid', [...lead, ...piano]);
+    const alone = file('lead.mid', lead);
+    const out = path.join(dir, 'cz.json');
+    const e = run(['encode', '-m', CHORDS_MODEL, song, alone, '-o', out]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stderr, /song\.mid: over its own chords Dm,G,C,Am/);
+    assert.match(e.stderr, /lead\.mid: no accompaniment in the window: over N\.C\./);
+    const json = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const progressions = [['Dm', 'G', 'C', 'Am'], ['N.C.', 'N.C.', 'N.C.', 'N.C.']];
+    assert.deepEqual(json.chords, progressions);
+    const melody = { notes: lead, quantizationInfo: { stepsPerQuarter: 4 }, totalQuantizedSteps: 32 };
+    for (let i = 0; i < 2; i++) {
+      const [mu] = await chordsApi.encode([melody], { chordProgression: progressions[i] });
+      assert.deepEqual(Float32Array.from(json.z[i]), mu, `file ${i}'s z: the API's over its chords`);
+    }
+    // --chords overrides the file's own.
+    const forced = JSON.parse(run(['encode', '-m', CHORDS_MODEL, song, '-c', 'C,G,Am,F']).stdout);
+    assert.deepEqual(forced.chords, [['C', 'G', 'Am', 'F']]);
+    assert.deepEqual(Float32Array.from(forced.z[0]), (await chordsApi.encode([melody], { chordProgression: ['C', 'G', 'Am', 'F'] }))[0]);
+
+    // decode: each vector over its chords, seeded as one call would be (firstRow), at T = 0.7.
+    const d = run(['decode', '-m', CHORDS_MODEL, out, '-t', '0.7', '-s', '9', '--tokens', '-o', path.join(dir, 'cd.mid')]);
+    assert.equal(d.code, 0, d.stderr);
+    const rows = [];
+    for (let i = 0; i < 2; i++) {
+      const one = await chordsApi.decodeTokens([Float32Array.from(json.z[i])], { temperature: 0.7, seed: 9n, firstRow: i, chordProgression: progressions[i] });
+      rows.push(Array.from(one.tokens[0]));
+    }
+    assert.deepEqual(tokenLines(d.stdout), rows);
+    // A bare vector has no chords: decode asks for them.
+    fs.writeFileSync(path.join(dir, 'bare.json'), JSON.stringify(json.z[0]));
+    const bare = run(['decode', '-m', CHORDS_MODEL, path.join(dir, 'bare.json'), '-o', path.join(dir, 'cb.mid')]);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /--chords C,G,Am,F/);
+
+    // interpolate from the files: each encoded over its chords, decoded over the first's.
+    const i = run(['interpolate', '-m', CHORDS_MODEL, song, alone, '-n', '3', '--tokens', '-o', path.join(dir, 'ci.mid')]);
+    assert.equal(i.code, 0, i.stderr);
+    const z = await chordsApi.interpolateLatents(json.z.map((v) => Float32Array.from(v)), 3);
+    const want = await chordsApi.decodeTokens(z, { chordProgression: progressions[0] });
+    assert.deepEqual(tokenLines(i.stdout), want.tokens.map((t) => Array.from(t)));
   });
 });
