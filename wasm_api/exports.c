@@ -375,10 +375,13 @@ EMSCRIPTEN_KEEPALIVE int mvw_chords_infer(const mvae_note *notes, int n_notes, i
                                           int span_steps, int32_t *out, char *err, int err_size) {
   mvae_chord
       none; /* a refused call writes nothing: one chord's room is enough to get its message */
-  if (!out || num_steps < 1 || span_steps < 1)
+  /* (More than 2^24 spans means more than the engine's 2^24 steps: refused before any malloc.) */
+  long long spans =
+      num_steps < 1 || span_steps < 1 ? 0 : ((long long)num_steps + span_steps - 1) / span_steps;
+  if (!out || spans < 1 || spans > (1 << 24))
     return (int)mvae_chords_infer(notes, n_notes, num_steps, span_steps, out ? &none : NULL, err,
                                   err_size > 0 ? (size_t)err_size : 0);
-  int n_spans = (int)(((long long)num_steps + span_steps - 1) / span_steps);
+  int n_spans = (int)spans;
   mvae_chord *chords = malloc(sizeof(mvae_chord) * (size_t)n_spans);
   if (!chords)
     return (int)MVAE_ERR_OUT_OF_MEMORY;

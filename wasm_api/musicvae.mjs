@@ -431,6 +431,7 @@ function chordSymbolTable(engine, alloc, chords) {
 }
 
 const REFINE_MAX_STEPS = 100000;  // MVAE_REFINE_MAX_STEPS
+const MAX_CHORD_STEPS = 1 << 20; // inferChordProgression: numSteps and spanSteps
 
 /** controlArgs.refine -> {steps, learningRate, timeBudgetMs, priorWeight} (-1: the engine's
  * default), or null for no refinement. */
@@ -1266,8 +1267,11 @@ export class MusicVAE {
     const stepsPerBar = this.info.stepsPerBar || 4 * (this.info.stepsPerQuarter || 4);
     const numSteps = steps === undefined ? this.info.numSteps : steps;
     const spanSteps = span === undefined ? M._mvae_chord_span_steps(stepsPerBar) : span;
+    // (At most 2^20 steps, 65,536 bars: the chords' buffer stays small whatever a caller passes.)
     for (const [name, v] of [['numSteps', numSteps], ['spanSteps', spanSteps]]) {
-      if (!Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`${name} must be an integer >= 1, got ${v}`);
+      if (!Number.isSafeInteger(v) || v < 1 || v > MAX_CHORD_STEPS) {
+        throw new InvalidArgumentError(`${name} must be an integer in 1..${MAX_CHORD_STEPS}, got ${v}`);
+      }
     }
     // Every note counts, whatever its step (the engine clips it to the spans): none left out.
     const records = sequenceToRecords(sequence, 0, MULTITRACK_ALL_STEPS, this.info.stepsPerQuarter || 4);

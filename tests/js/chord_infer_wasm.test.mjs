@@ -55,6 +55,18 @@ test('C, Am, F, Dm, N.C. over five half bars (hand-worked weights, as tests/test
   ]);
   assert.match(infer([[128, 0, 4]], 8, 8).error, /pitch 128/);
   assert.match(infer([], 8, 0).error, /span_steps 0/);
+  // More steps than the engine takes: refused with its message before anything is allocated
+  // (one span's room is enough for the call), nothing written.
+  const out = engine._malloc(16), err = engine._malloc(256);
+  try {
+    engine.HEAP32.fill(-7, out / 4, out / 4 + 4);
+    assert.notEqual(engine._mvw_chords_infer(0, 0, 2 ** 31 - 1, 1, out, err, 256), 0);
+    assert.match(engine.UTF8ToString(err), /num_steps 2147483647 \(1\.\.16777216\)/);
+    assert.deepEqual(Array.from(engine.HEAP32.subarray(out / 4, out / 4 + 4)), [-7, -7, -7, -7]);
+  } finally {
+    engine._free(out);
+    engine._free(err);
+  }
 });
 
 // MusicVAE.inferChordProgression (the explorer's chords for a dropped file) over the same notes, and
@@ -85,8 +97,11 @@ describe('MusicVAE.inferChordProgression', { skip: !fs.existsSync(WASM) && 'the 
 
   test('refuses what the engine refuses, with its message', async () => {
     await assert.rejects(model.inferChordProgression(quantized([[128, 0, 4]])), /pitch 128/);
-    await assert.rejects(model.inferChordProgression(quantized([]), { spanSteps: 0 }), /spanSteps must be an integer >= 1/);
+    await assert.rejects(model.inferChordProgression(quantized([]), { spanSteps: 0 }), /spanSteps must be an integer in 1\.\.1048576/);
     await assert.rejects(model.inferChordProgression({ notes: [{ pitch: 60, startTime: 0, endTime: 1 }] }), /not quantized/);
+    await assert.rejects(model.inferChordProgression(quantized([]), { numSteps: 2 ** 31 }), /numSteps must be an integer in 1\.\.1048576/);
+    await assert.rejects(model.inferChordProgression(quantized([]), { numSteps: 1.5 }), /numSteps must be an integer/);
+    assert.deepEqual(await model.inferChordProgression(quantized([]), { numSteps: 1 << 20, spanSteps: 1 << 20 }), ['N.C.']);
   });
 
   test('a file\'s accompaniment in the window (midiToModelInput): its own chords, not the melody\'s', async () => {
