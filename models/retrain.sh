@@ -40,7 +40,7 @@ if [ "${1:-}" = mel_16bar_on_2bar ] || [ "${1:-}" = trio_16bar_on_2bar ]; then
     common=(--config hier-mel_16bar-on-2bar --data melody_wide --seed 1)
     windows=${WINDOWS:-12000}
     first_loss=8747.09  # step 1 on 64 windows, seed 1 (CHECK=1 reproduces it)
-    latent_minutes=${LATENT_MINUTES:-14} finetune_minutes=${FINETUNE_MINUTES:-14}
+    latent_minutes=${LATENT_MINUTES:-60} finetune_minutes=${FINETUNE_MINUTES:-30}
     latent=(--threads 2) finetune=(--threads 2)
     description="16-bar melodies (8 segments of 2 bars) on Magenta's mel_2bar_small: its decoder is the \
 core decoder (recurrent and output weights bit-identical), the 2-bar encoder v2 the level-0 encoder; \
