@@ -130,11 +130,11 @@ def load_windows(split, cache_dir=None, shared_dir=None, with_sources=False):
         wins, srcs, starts = wins[keep], srcs[keep], origins[keep, 0]
         data_dir = data.resolve_data_dir(shared_dir)
         per_file = {f: file_chords(os.path.join(data_dir, f)) for f in sorted(set(srcs.tolist()))}
-        steps = wins.shape[-1]
+        steps, span_len = wins.shape[-1], span_steps()
         codes = np.full((len(wins), steps), NO_CHORD, np.int16)
         for i, (f, s) in enumerate(zip(srcs.tolist(), starts.tolist())):
             fc = per_file[f]
-            span = np.arange(s, s + steps) // span_steps()
+            span = np.arange(s, s + steps) // span_len
             codes[i] = np.where(span < len(fc), fc[np.minimum(span, len(fc) - 1)], NO_CHORD)
         out = np.concatenate([wins[:, :1], codes[:, None]], axis=1).astype(np.int16)
         os.makedirs(os.path.dirname(path), exist_ok=True)
